@@ -1,0 +1,72 @@
+"""The ``geoplan`` command line: thin wrappers that parse, call the API, print, exit.
+
+Expected errors (:class:`~geoplan.errors.GeoplanError`) are printed without a traceback and
+exit with code 2; Ctrl-C exits with 130 and leaves earlier outputs intact.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from geoplan.cli._common import console, err_console
+from geoplan.cli._layers import layers_app
+from geoplan.errors import GeoplanError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="geoplan",
+    help="Turn Vietnam's urban-planning targets into measured, mapped facts.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(layers_app, name="layers")
+
+
+@app.callback()
+def _root(
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only print errors."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Print debug logging."),
+) -> None:
+    level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    logging.captureWarnings(True)
+    console.quiet = quiet
+
+
+def _register() -> None:
+    """Import the command modules so that they attach their commands to :data:`app`."""
+    from geoplan.cli import _commands  # noqa: F401
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code (0 ok, 2 invalid input, 130 interrupted)."""
+    _register()
+    try:
+        app(args=argv, standalone_mode=False)
+    except GeoplanError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        return 2
+    except KeyboardInterrupt:
+        err_console.print("interrupted: outputs already written are left as they were")
+        return 130
+    except SystemExit as exc:  # typer's own exits (e.g. --help)
+        return int(exc.code or 0)
+    except Exception as exc:  # click usage errors and aborts
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return 2
+        if isinstance(exc, click.exceptions.Abort):
+            return 130
+        raise
+    return 0
+
+
+def _entry() -> None:  # pragma: no cover - console-script shim
+    sys.exit(main())

@@ -1,0 +1,451 @@
+"""Layer bundles: a folder with a manifest and the data files it names.
+
+>>> from geoplan.layers import load_bundle
+>>> hanoi = load_bundle("hanoi")
+>>> len(hanoi.admin_units)
+126
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pyogrio
+from pyproj import CRS
+
+from geoplan.crs import metric_crs
+from geoplan.errors import BundleNotFoundError, LayerNotAvailableError, LayerValidationError
+from geoplan.layers.manifest import MANIFEST_NAME, LayerEntry, Manifest, read_manifest
+from geoplan.layers.roles import role_spec
+from geoplan.layers.validate import check_layer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = [
+    "Bundle",
+    "LayerSummary",
+    "ValidationReport",
+    "default_layers_dir",
+    "list_bundles",
+    "load_bundle",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Environment variable naming extra folders (``os.pathsep``-separated) that hold bundles.
+LAYERS_ENV = "GEOPLAN_LAYERS"
+
+
+def default_layers_dir() -> Path:
+    """Return the folder of the embedded bundles (the repository's ``layers/``)."""
+    return Path(__file__).resolve().parents[2] / "layers"
+
+
+def _search_dirs() -> list[Path]:
+    dirs = [Path(p) for p in os.environ.get(LAYERS_ENV, "").split(os.pathsep) if p]
+    dirs.append(default_layers_dir())
+    return dirs
+
+
+def list_bundles() -> list[str]:
+    """Return the names of the bundles found in the layer folders, sorted.
+
+    The folders searched are those in ``$GEOPLAN_LAYERS`` and the repository's ``layers/``.
+
+    Examples
+    --------
+    >>> "hanoi" in list_bundles()
+    True
+    """
+    names: set[str] = set()
+    for folder in _search_dirs():
+        if folder.is_dir():
+            names.update(p.parent.name for p in folder.glob(f"*/{MANIFEST_NAME}"))
+    return sorted(names)
+
+
+def load_bundle(name_or_path: str | os.PathLike[str]) -> Bundle:
+    """Open a bundle by name (``"hanoi"``) or by path to its folder or manifest.
+
+    Only the manifest is read here; layers are read on first access.
+
+    Parameters
+    ----------
+    name_or_path
+        Bundle name, folder or ``bundle.yaml`` path.
+
+    Returns
+    -------
+    Bundle
+
+    Raises
+    ------
+    BundleNotFoundError
+        If no bundle of that name or at that path exists; the message lists the known bundles.
+    LayerValidationError
+        If the manifest is malformed.
+
+    Examples
+    --------
+    >>> load_bundle("hanoi").name
+    'hanoi'
+    """
+    candidate = Path(name_or_path)
+    if candidate.is_file() and candidate.name == MANIFEST_NAME:
+        folder = candidate.parent
+    elif (candidate / MANIFEST_NAME).is_file():
+        folder = candidate
+    else:
+        folder = next(
+            (d / str(name_or_path) for d in _search_dirs()
+             if (d / str(name_or_path) / MANIFEST_NAME).is_file()),
+            Path(),
+        )
+        if folder == Path():
+            known = ", ".join(list_bundles()) or "none"
+            if candidate.exists():
+                message = f"{candidate}: no {MANIFEST_NAME} there; a bundle folder needs one"
+            else:
+                message = (
+                    f"no bundle {str(name_or_path)!r}: give a bundle name (known: {known}) or "
+                    f"the path of a folder holding {MANIFEST_NAME}"
+                )
+            raise BundleNotFoundError(message)
+    manifest = read_manifest(folder / MANIFEST_NAME)
+    return Bundle(folder.resolve(), manifest)
+
+
+@dataclass
+class LayerSummary:
+    """One row of a bundle's summary (``geoplan layers show``)."""
+
+    role: str
+    features: int | None
+    crs: str
+    source: str
+    licence: str
+    coverage: str
+    missing: str | None = None
+    repaired: int = 0
+
+
+@dataclass
+class ValidationReport:
+    """What :meth:`Bundle.validate` found in a bundle that passed."""
+
+    bundle: str
+    layers: list[LayerSummary]
+
+    @property
+    def repaired(self) -> int:
+        """Total number of geometries repaired across layers."""
+        return sum(layer.repaired for layer in self.layers)
+
+
+@dataclass
+class Bundle:
+    """A city's layers, read lazily from a bundle folder.
+
+    Use :func:`load_bundle` to open one. Each role's layer is available as
+    ``bundle.layer(role)`` and, for the standard roles, as an attribute
+    (``bundle.admin_units``, ``bundle.stations``, ...). Returned frames are copies.
+    """
+
+    path: Path
+    manifest: Manifest
+    _cache: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
+
+    # -- description ---------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The bundle's name (from its manifest)."""
+        return self.manifest.name
+
+    @property
+    def roles(self) -> list[str]:
+        """Roles that hold data, in manifest order."""
+        return [r for r, e in self.manifest.layers.items() if not e.is_missing]
+
+    @property
+    def missing(self) -> dict[str, str]:
+        """Roles the manifest lists as missing, with the reason."""
+        return {r: e.missing or "" for r, e in self.manifest.layers.items() if e.is_missing}
+
+    def has(self, role: str) -> bool:
+        """True when the bundle holds data for ``role``."""
+        entry = self.manifest.layers.get(role)
+        return entry is not None and not entry.is_missing
+
+    def entry(self, role: str) -> LayerEntry:
+        """The manifest entry of ``role``.
+
+        Raises
+        ------
+        LayerNotAvailableError
+            If the manifest does not mention ``role``.
+        """
+        try:
+            return self.manifest.layers[role]
+        except KeyError:
+            known = ", ".join(self.manifest.layers) or "none"
+            message = f"bundle {self.name!r} has no role {role!r} (roles: {known})"
+            raise LayerNotAvailableError(message) from None
+
+    def why_missing(self, role: str) -> str:
+        """Reason ``role`` has no data (``"not in manifest"`` if it is not listed at all)."""
+        entry = self.manifest.layers.get(role)
+        if entry is None:
+            return f"role {role!r} is not in bundle {self.name!r}"
+        return entry.missing or ""
+
+    # -- data ---------------------------------------------------------------------------
+    def file_path(self, role: str) -> Path:
+        """Absolute path of the file holding ``role``; it must lie inside the bundle folder.
+
+        Raises
+        ------
+        LayerNotAvailableError
+            If the role is missing.
+        LayerValidationError
+            If the manifest points outside the bundle folder or at no file.
+        """
+        entry = self.entry(role)
+        if entry.is_missing or not entry.file:
+            message = f"bundle {self.name!r} has no data for {role!r}: {self.why_missing(role)}"
+            raise LayerNotAvailableError(message)
+        path = (self.path / entry.file).resolve()
+        if not path.is_relative_to(self.path):
+            message = (
+                f"{self.path / MANIFEST_NAME}: layer {role!r} points outside the bundle folder "
+                f"({entry.file}); keep data files inside {self.path}"
+            )
+            raise LayerValidationError([message], bundle=self.name)
+        return path
+
+    def _where(self, role: str) -> str:
+        entry = self.entry(role)
+        inner = f":{entry.layer}" if entry.layer else ""
+        return f"{self.name}/{role} ({entry.file}{inner})"
+
+    def _read(self, role: str) -> gpd.GeoDataFrame:
+        path = self.file_path(role)
+        entry = self.entry(role)
+        where = self._where(role)
+        if not path.is_file():
+            message = f"{where}: file {path} does not exist; rebuild the bundle or fix 'file'"
+            raise LayerValidationError([message], bundle=self.name)
+        try:
+            if path.suffix.lower() == ".parquet":
+                return gpd.read_parquet(path)
+            if entry.layer and entry.layer not in {n for n, _ in pyogrio.list_layers(path)}:
+                layers = ", ".join(n for n, _ in pyogrio.list_layers(path))
+                message = (
+                    f"{where}: no layer {entry.layer!r} in {path.name} (layers: {layers}); "
+                    "fix 'layer' in the manifest"
+                )
+                raise LayerValidationError([message], bundle=self.name)
+            return gpd.read_file(path, layer=entry.layer, engine="pyogrio")
+        except LayerValidationError:
+            raise
+        except Exception as exc:  # GDAL/Arrow raise many types for unreadable files
+            message = (
+                f"{where}: cannot read {path.name} ({type(exc).__name__}: {exc}); "
+                "the file is truncated or not in the format its extension says"
+            )
+            raise LayerValidationError([message], bundle=self.name) from None
+
+    def layer(self, role: str) -> gpd.GeoDataFrame:
+        """Return the layer of ``role`` (checked, invalid geometries repaired), as a copy.
+
+        Raises
+        ------
+        LayerNotAvailableError
+            If the bundle has no data for ``role``.
+        LayerValidationError
+            If the layer is unreadable or has problems (all listed).
+        """
+        if role_spec(role).kind == "raster":
+            message = f"{role!r} is a raster; use Bundle.raster_path({role!r})"
+            raise LayerNotAvailableError(message)
+        if role not in self._cache:
+            check = check_layer(
+                self._read(role), role=role, entry=self.entry(role), where=self._where(role)
+            )
+            if check.problems:
+                raise LayerValidationError(check.problems, bundle=self.name)
+            self._cache[role] = check.data
+        return self._cache[role].copy()
+
+    def raster_path(self, role: str = "population_raster") -> Path:
+        """Path of a raster role's GeoTIFF (checked to exist)."""
+        path = self.file_path(role)
+        if not path.is_file():
+            message = f"{self._where(role)}: file {path} does not exist; rebuild the bundle"
+            raise LayerValidationError([message], bundle=self.name)
+        return path
+
+    @property
+    def metric_crs(self) -> CRS:
+        """Projected metric CRS for this bundle (manifest value, else from its extent)."""
+        if self.manifest.metric_crs:
+            return CRS.from_user_input(self.manifest.metric_crs)
+        for role in ("city_boundary", "admin_units", *self.roles):
+            if self.has(role) and role_spec(role).kind == "vector":
+                return metric_crs(self.layer(role), what=self._where(role))
+        message = f"bundle {self.name!r} has no vector layer to choose a metric CRS from"
+        raise LayerNotAvailableError(message)
+
+    # -- typed access to the standard roles ------------------------------------------------
+    @property
+    def admin_units(self) -> gpd.GeoDataFrame:
+        """Administrative units (``unit_id``, ``name``, ``unit_type``, population columns)."""
+        return self.layer("admin_units")
+
+    @property
+    def city_boundary(self) -> gpd.GeoDataFrame:
+        """The city outline."""
+        return self.layer("city_boundary")
+
+    @property
+    def metro_lines(self) -> gpd.GeoDataFrame:
+        """Urban rail lines (``line_id``, ``status``, ``opening_date``, ...)."""
+        return self.layer("metro_lines")
+
+    @property
+    def stations(self) -> gpd.GeoDataFrame:
+        """Urban rail stations."""
+        return self.layer("stations")
+
+    @property
+    def bus_stops(self) -> gpd.GeoDataFrame:
+        """Bus stops."""
+        return self.layer("bus_stops")
+
+    @property
+    def street_network(self) -> gpd.GeoDataFrame:
+        """Street network edges (``u``, ``v``, ``length_m``, ``highway``)."""
+        return self.layer("street_network")
+
+    @property
+    def green_space(self) -> gpd.GeoDataFrame:
+        """Public green and open space."""
+        return self.layer("green_space")
+
+    @property
+    def land_use(self) -> gpd.GeoDataFrame:
+        """Land-use polygons."""
+        return self.layer("land_use")
+
+    @property
+    def water(self) -> gpd.GeoDataFrame:
+        """Water bodies."""
+        return self.layer("water")
+
+    @property
+    def river_axis(self) -> gpd.GeoDataFrame:
+        """The main river axis."""
+        return self.layer("river_axis")
+
+    @property
+    def river_corridors(self) -> gpd.GeoDataFrame:
+        """Other river corridors."""
+        return self.layer("river_corridors")
+
+    # -- validation ------------------------------------------------------------------------
+    def validate(self, *, strict: bool = False) -> ValidationReport:
+        """Check every layer and report all problems of the bundle together.
+
+        Parameters
+        ----------
+        strict
+            Treat invalid geometries as problems instead of repairing them.
+
+        Returns
+        -------
+        ValidationReport
+            Feature counts, CRS and repairs per layer, when there is no problem.
+
+        Raises
+        ------
+        LayerValidationError
+            With every problem of every layer.
+
+        Examples
+        --------
+        >>> report = load_bundle("hanoi").validate()
+        >>> report.bundle
+        'hanoi'
+        """
+        problems: list[str] = []
+        rows: list[LayerSummary] = []
+        for role, entry in self.manifest.layers.items():
+            row = LayerSummary(
+                role, None, entry.crs or "", entry.source, entry.licence,
+                entry.coverage, entry.missing,
+            )
+            rows.append(row)
+            if entry.is_missing:
+                continue
+            try:
+                if role_spec(role).kind == "raster":
+                    row.features, row.crs = self._check_raster(role)
+                    continue
+                check = check_layer(
+                    self._read(role), role=role, entry=entry, where=self._where(role),
+                    strict=strict,
+                )
+            except (LayerValidationError, LayerNotAvailableError) as exc:
+                problems.extend(getattr(exc, "problems", [str(exc)]))
+                continue
+            problems.extend(check.problems)
+            row.features = len(check.data)
+            row.repaired = check.repaired
+            if check.data.crs is not None:
+                row.crs = CRS.from_user_input(check.data.crs).to_string()
+            if not check.problems:
+                self._cache[role] = check.data
+        if problems:
+            raise LayerValidationError(problems, bundle=self.name)
+        return ValidationReport(self.name, rows)
+
+    def _check_raster(self, role: str) -> tuple[int, str]:
+        import rasterio
+
+        path = self.raster_path(role)
+        try:
+            with rasterio.open(path) as src:
+                if src.crs is None:
+                    message = f"{self._where(role)}: raster has no CRS; set it (gdal_edit -a_srs)"
+                    raise LayerValidationError([message], bundle=self.name)
+                return int(src.width * src.height), src.crs.to_string()
+        except rasterio.errors.RasterioIOError as exc:
+            message = f"{self._where(role)}: cannot read raster {path.name}: {exc}"
+            raise LayerValidationError([message], bundle=self.name) from None
+
+    def summary(self) -> list[LayerSummary]:
+        """Feature counts, CRS, source and licence per role, without raising on problems."""
+        rows = []
+        for role, entry in self.manifest.layers.items():
+            features: int | None = None
+            crs = entry.crs or ""
+            if not entry.is_missing and role_spec(role).kind == "vector":
+                try:
+                    info = pyogrio.read_info(self.file_path(role), layer=entry.layer) \
+                        if not str(entry.file).endswith(".parquet") else None
+                    features = int(info["features"]) if info else len(self.layer(role))
+                except Exception:  # summary is best effort; validate() reports the problem
+                    features = None
+            rows.append(LayerSummary(role, features, crs, entry.source, entry.licence,
+                                     entry.coverage, entry.missing))
+        return rows
+
+
+def require(bundle: Bundle, roles: Iterable[str]) -> list[str]:
+    """Return the roles of ``roles`` that ``bundle`` lacks (empty when all are present)."""
+    return [r for r in roles if not bundle.has(r)]

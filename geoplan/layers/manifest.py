@@ -1,0 +1,144 @@
+"""The bundle manifest (``bundle.yaml``): what a bundle holds and where each layer comes from.
+
+Example::
+
+    name: hanoi
+    title: Hà Nội
+    attribution: "© OpenStreetMap contributors, ODbL"
+    layers:
+      admin_units:
+        file: hanoi.gpkg
+        layer: admin_units
+        crs: EPSG:4326
+        columns: {unit_id: str, name: str, population: int}
+        source: OSM relation ... ; GSO 2019 census
+        licence: ODbL 1.0; GSO public
+        date: "2025-07-01"
+        method: ...
+      green_space:
+        missing: "no city-wide OSM green-space data in the sources"
+
+A layer entry either points at data (``file`` and, for GeoPackage, ``layer``) or says it is
+``missing`` with the reason. Paths are relative to the bundle folder and may not leave it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from geoplan.errors import LayerValidationError
+from geoplan.layers.roles import DTYPES
+
+__all__ = ["MANIFEST_NAME", "LayerEntry", "Manifest", "read_manifest", "write_manifest"]
+
+MANIFEST_NAME = "bundle.yaml"
+
+
+class LayerEntry(BaseModel):
+    """One role of a bundle: where its data is and where it came from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str | None = None
+    layer: str | None = None
+    crs: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    id_column: str | None = None
+    source: str = ""
+    licence: str = ""
+    date: str = ""
+    method: str = ""
+    attribution: str = ""
+    coverage: Literal["full", "partial"] = "full"
+    coverage_note: str = ""
+    approximate: bool = False
+    missing: str | None = None
+
+    @field_validator("columns")
+    @classmethod
+    def _known_dtypes(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = {k: v for k, v in value.items() if v not in DTYPES}
+        if bad:
+            listed = ", ".join(f"{k}: {v}" for k, v in bad.items())
+            message = f"unknown column dtype(s) {listed}; use one of {', '.join(DTYPES)}"
+            raise ValueError(message)
+        return value
+
+    @property
+    def is_missing(self) -> bool:
+        """True when the manifest says this role has no data."""
+        return self.missing is not None
+
+
+class Manifest(BaseModel):
+    """A bundle manifest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    title: str = ""
+    description: str = ""
+    country: str = ""
+    metric_crs: str | None = None
+    attribution: str = ""
+    built_with: str = ""
+    layers: dict[str, LayerEntry]
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Read and check a manifest file.
+
+    Parameters
+    ----------
+    path
+        Path to ``bundle.yaml``.
+
+    Returns
+    -------
+    Manifest
+
+    Raises
+    ------
+    LayerValidationError
+        If the YAML is malformed or does not follow the manifest schema; every schema problem is
+        listed with its key.
+    """
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        message = f"{path}:{where} malformed YAML ({getattr(exc, 'problem', exc)}); fix the syntax"
+        raise LayerValidationError([message], bundle=str(path.parent)) from None
+    except UnicodeDecodeError:
+        message = f"{path}: not UTF-8 text; save the manifest as UTF-8"
+        raise LayerValidationError([message], bundle=str(path.parent)) from None
+    if not isinstance(raw, dict):
+        message = f"{path}: the manifest must be a mapping with 'name' and 'layers'"
+        raise LayerValidationError([message], bundle=str(path.parent))
+    try:
+        return Manifest.model_validate(raw)
+    except ValidationError as exc:
+        problems = [
+            f"{path}: key {'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise LayerValidationError(problems, bundle=str(path.parent)) from None
+
+
+def write_manifest(manifest: Manifest, path: Path) -> None:
+    """Write ``manifest`` as YAML to ``path`` atomically (keys in schema order)."""
+    from geoplan.io import atomic_write_text
+
+    data = manifest.model_dump(mode="json", exclude_defaults=False)
+    for entry in data["layers"].values():
+        for key in [k for k, v in entry.items() if v in (None, "", {}) and k != "missing"]:
+            del entry[key]
+        if entry.get("missing") is None:
+            entry.pop("missing", None)
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    atomic_write_text(path, text)
