@@ -33,7 +33,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from geoplan.errors import LayerValidationError
 from geoplan.layers.roles import DTYPES
 
-__all__ = ["MANIFEST_NAME", "LayerEntry", "Manifest", "read_manifest", "write_manifest"]
+__all__ = [
+    "MANIFEST_NAME",
+    "LayerEntry",
+    "Manifest",
+    "Statistic",
+    "read_manifest",
+    "write_manifest",
+]
 
 MANIFEST_NAME = "bundle.yaml"
 
@@ -74,6 +81,18 @@ class LayerEntry(BaseModel):
         return self.missing is not None
 
 
+class Statistic(BaseModel):
+    """A non-spatial figure a bundle carries (e.g. a census total), with its citation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: float
+    unit: str
+    date: str
+    source: str
+    note: str = ""
+
+
 class Manifest(BaseModel):
     """A bundle manifest."""
 
@@ -87,6 +106,7 @@ class Manifest(BaseModel):
     attribution: str = ""
     built_with: str = ""
     layers: dict[str, LayerEntry]
+    statistics: dict[str, Statistic] = Field(default_factory=dict)
 
 
 def read_manifest(path: Path) -> Manifest:
