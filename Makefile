@@ -29,7 +29,7 @@ demo: $(STAMP)
 	$(BIN)/geoplan run analyses/hanoi-02-nq-tw.yaml --out maps/hanoi-02-nq-tw
 
 lint: $(STAMP)
-	$(BIN)/ruff check geoplan tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 test: $(STAMP) chromium lint
