@@ -1,0 +1,614 @@
+"""Plan recipes (``analyses/*.yaml``): the targets of a planning document, with citations.
+
+A recipe names a bundle, the document it encodes and two lists:
+
+``targets``
+    Quantified (or monitored) *spatial* targets, each computed by a registered indicator.
+``statistics``
+    Non-spatial targets (GRDP, housing floor area, ...) whose value a user reports by hand in
+    ``reported: {value, unit, date, source}``; empty until somebody fills it.
+
+Example (one target)::
+
+    - id: hn.rail_km
+      title: {vi: "Đường sắt đô thị hoàn thành", en: "Urban railway completed"}
+      indicator: rail_length
+      scope: city
+      comparator: approx
+      value: 100
+      tolerance: 10%
+      unit: km
+      year: 2030
+      source: {document: 02-NQ/TW, date: 2026-03-17, section: III.1}
+
+Comparators (see :mod:`geoplan.analyses.evaluate` for how each is judged):
+
+* ``">="``, ``">"``, ``"<="``, ``"<"`` with ``value``;
+* ``"approx"`` with ``value`` and ``tolerance`` (a number in the target's unit, e.g. ``5``, or a
+  share of the value, e.g. ``"10%"``; for a target in ``%`` a plain number means percentage
+  points);
+* ``"range"`` with ``min`` and ``max``; ``open_max: true`` encodes the Vietnamese standards'
+  ``"16 – ≥24%"`` form (the minimum ``min`` is acceptable, ``max`` or more is the full target);
+* no comparator: a *monitoring* target, reported for information (the text sets no number).
+
+Validation errors name the file and the line and say how to fix the problem. A target year
+earlier than the year of the document's date is an **error**: a plan sets targets for its
+future, so such a year is a typo (targets whose year has passed *relative to today* are
+normal and are evaluated as usual).
+
+>>> recipe = load_recipe("analyses/hanoi-02-nq-tw.yaml")  # doctest: +SKIP
+>>> recipe.targets[0].key  # doctest: +SKIP
+'hn.rail_km@2030'
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from geoplan.errors import RecipeError
+
+__all__ = [
+    "COMPARATORS",
+    "SCOPES",
+    "Document",
+    "Goal",
+    "Recipe",
+    "Reported",
+    "Source",
+    "Statistic",
+    "Target",
+    "Text",
+    "default_recipes_dir",
+    "list_recipes",
+    "load_recipe",
+    "parse_recipe",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Comparators a target may use (``None`` = monitoring only).
+COMPARATORS: tuple[str, ...] = (">=", ">", "<=", "<", "approx", "range")
+#: Scopes a target may be evaluated at.
+SCOPES: tuple[str, ...] = ("city", "inner", "unit")
+
+Comparator = Literal[">=", ">", "<=", "<", "approx", "range"]
+Scope = Literal["city", "inner", "unit"]
+
+_DATE_RE = re.compile(r"^(\d{4})(-\d{2}(-\d{2})?)?$")
+_UNDATED = "n.d."
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
+_TOL_RE = re.compile(r"^\s*(\d+(\.\d+)?)\s*%\s*$")
+
+
+def _check_date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text == _UNDATED:
+        return text
+    if not _DATE_RE.match(text):
+        message = f"date {text!r} is not YYYY-MM-DD, YYYY-MM, YYYY or {_UNDATED!r} (undated)"
+        raise ValueError(message)
+    if len(text) == 10:
+        date.fromisoformat(text)  # raises ValueError for e.g. 2026-02-30
+    return text
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Model):
+    """A text in Vietnamese and English."""
+
+    vi: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang`` (``"vi"`` or ``"en"``; anything else gives English)."""
+        return self.vi if lang == "vi" else self.en
+
+
+class Source(_Model):
+    """Citation of a target: document, its date and the section that states the target."""
+
+    document: str = Field(min_length=1)
+    date: str
+    section: str = Field(min_length=1)
+    quote: str = ""
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> str | None:
+        return _check_date(None if value is None else str(value))
+
+    def cite(self) -> str:
+        """``"02-NQ/TW (2026-03-17), III.1"``."""
+        return f"{self.document} ({self.date}), {self.section}"
+
+
+class Document(_Model):
+    """The planning document a recipe encodes."""
+
+    number: str | None = None
+    title: Text
+    date: str | None = None
+    issuer: str = Field(min_length=1)
+    seed: str = ""
+    note: str = ""
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> str | None:
+        return _check_date(None if value is None else str(value))
+
+    @property
+    def year(self) -> int | None:
+        """Year of the document's date, when known."""
+        if self.date is None or self.date == _UNDATED:
+            return None
+        return int(self.date[:4])
+
+
+class Goal(_Model):
+    """What targets and statistics share: the comparator and its values."""
+
+    id: str
+    title: Text
+    comparator: Comparator | None = None
+    value: float | None = None
+    min: float | None = None
+    max: float | None = None
+    open_max: bool = False
+    tolerance: float | str | None = None
+    unit: str = Field(min_length=1)
+    year: int | None = None
+    source: Source
+    note: str = ""
+
+    @property
+    def scope(self) -> str:
+        """Scope of the goal (statistics are city-wide)."""
+        return "city"
+
+    @property
+    def key(self) -> str:
+        """Unique key within a recipe: ``id``, ``/scope`` unless city, ``@year`` if set."""
+        scope = "" if self.scope == "city" else f"/{self.scope}"
+        year = "" if self.year is None else f"@{self.year}"
+        return f"{self.id}{scope}{year}"
+
+    @property
+    def tolerance_abs(self) -> float:
+        """Absolute tolerance of an ``approx`` target in the target's unit (0 if unset)."""
+        if self.tolerance is None:
+            return 0.0
+        if isinstance(self.tolerance, int | float):
+            return float(self.tolerance)
+        match = _TOL_RE.match(self.tolerance)
+        if match is None:  # caught by the recipe checks; keep a safe answer here
+            return 0.0
+        return float(match.group(1)) / 100.0 * abs(self.value or 0.0)
+
+    def describe(self) -> str:
+        """The target in words, e.g. ``"≥ 10 m2/person"`` or ``"16–≥24 %"``."""
+        def fmt(x: float | None) -> str:
+            return "?" if x is None else f"{x:g}"
+
+        unit = self.unit
+        if self.comparator is None:
+            return "monitoring (no numeric target)"
+        if self.comparator == "range":
+            upper = f"≥{fmt(self.max)}" if self.open_max else fmt(self.max)
+            return f"{fmt(self.min)}–{upper} {unit}"
+        if self.comparator == "approx":
+            tol = self.tolerance if isinstance(self.tolerance, str) else fmt(self.tolerance_abs)
+            return f"≈ {fmt(self.value)} {unit} (± {tol})"
+        symbol = {">=": "≥", "<=": "≤"}.get(self.comparator, self.comparator)
+        return f"{symbol} {fmt(self.value)} {unit}"
+
+
+class Target(Goal):
+    """A spatial target computed by an indicator."""
+
+    indicator: str
+    options: dict[str, Any] = Field(default_factory=dict)
+    scope_: Scope = Field("city", alias="scope")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @property
+    def scope(self) -> str:
+        """``city``, ``inner`` or ``unit``."""
+        return self.scope_
+
+
+class Reported(_Model):
+    """A value reported by a user for a statistic, with its own citation."""
+
+    value: float
+    unit: str = Field(min_length=1)
+    date: str
+    source: str = Field(min_length=1)
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> str | None:
+        return _check_date(None if value is None else str(value))
+
+
+class Statistic(Goal):
+    """A non-spatial target; its value is reported by hand (``reported``)."""
+
+    reported: Reported | None = None
+
+    @field_validator("reported", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value in ({}, "", None) else value
+
+
+class Recipe(_Model):
+    """A plan recipe: a bundle, a document and its targets."""
+
+    id: str
+    title: Text
+    bundle: str = Field(min_length=1)
+    document: Document
+    description: str = ""
+    targets: list[Target] = Field(default_factory=list)
+    statistics: list[Statistic] = Field(default_factory=list)
+
+    _path: Path | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> Path | None:
+        """File the recipe was read from (``None`` when parsed from text)."""
+        return self._path
+
+    @property
+    def goals(self) -> list[Goal]:
+        """Targets then statistics, in file order."""
+        return [*self.targets, *self.statistics]
+
+
+# -- YAML with line numbers -------------------------------------------------------------------
+PathKey = tuple[str | int, ...]
+
+
+def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int],
+          dupes: list[tuple[PathKey, int]]) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                dupes.append(((*path, key), key_node.start_mark.line + 1))
+            seen.add(key)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            _walk(value_node, (*path, key), lines, dupes)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines[(*path, i)] = item.start_mark.line + 1
+            _walk(item, (*path, i), lines, dupes)
+
+
+class _Problems:
+    """Collects ``file:line: message`` problems."""
+
+    def __init__(self, where: str, lines: dict[PathKey, int]) -> None:
+        self.where = where
+        self.lines = lines
+        self.items: list[tuple[int, str]] = []
+
+    def line(self, path: PathKey) -> int:
+        for cut in range(len(path), -1, -1):
+            if path[:cut] in self.lines:
+                return self.lines[path[:cut]]
+        return 1
+
+    def add(self, path: PathKey, message: str) -> None:
+        self.items.append((self.line(path), message))
+
+    def raise_if_any(self) -> None:
+        if not self.items:
+            return
+        rows = [f"{self.where}:{line}: {msg}" for line, msg in sorted(self.items)]
+        count = len(rows)
+        head = f"{count} problem{'s' if count != 1 else ''} in recipe {self.where}:"
+        raise RecipeError("\n".join([head, *(f"  - {r}" for r in rows)]))
+
+
+def _dotted(path: PathKey) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _pydantic_message(err: Any, path: PathKey) -> str:
+    kind = err.get("type", "")
+    where = _dotted(path)
+    if kind == "missing":
+        if path and path[-1] == "source":
+            return (f"{where}: missing citation; add source: {{document: <number>, "
+                    "date: YYYY-MM-DD, section: <section of the text>}")
+        return f"{where}: required key missing; add it"
+    if kind == "extra_forbidden":
+        return f"{where}: unknown key; remove it or check its spelling"
+    if kind == "literal_error":
+        return f"{where}: {err['msg']}"
+    return f"{where}: {err['msg']}"
+
+
+def _strip_pydantic_loc(loc: tuple[Any, ...]) -> PathKey:
+    out: list[str | int] = []
+    for part in loc:
+        # unions add the member type name to the location; drop it
+        if isinstance(part, str) and (part in {"float", "str", "int"} or "[" in part):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def parse_recipe(text: str, *, where: str = "<recipe>", path: Path | None = None) -> Recipe:
+    """Parse and check a recipe from YAML text.
+
+    Parameters
+    ----------
+    text
+        The YAML text.
+    where
+        How to name the source in messages (usually the file path).
+    path
+        File the text came from (stored on the recipe).
+
+    Returns
+    -------
+    Recipe
+
+    Raises
+    ------
+    RecipeError
+        Listing every problem with its line and the fix.
+
+    Examples
+    --------
+    >>> parse_recipe("id: x")  # doctest: +SKIP
+    Traceback (most recent call last):
+    RecipeError: ...
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        raw: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"{mark.line + 1}:" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        message = f"{where}:{line} malformed YAML ({problem}); fix the syntax (indentation, quotes)"
+        raise RecipeError(message) from None
+    lines: dict[PathKey, int] = {}
+    dupes: list[tuple[PathKey, int]] = []
+    if node is not None:
+        _walk(node, (), lines, dupes)
+    problems = _Problems(where, lines)
+    for dpath, _ in dupes:
+        problems.add(dpath, f"{_dotted(dpath)}: key given twice; keep one")
+    if not isinstance(raw, dict):
+        problems.add((), "a recipe must be a mapping with id, title, bundle, document, targets")
+        problems.raise_if_any()
+    recipe: Recipe | None = None
+    try:
+        recipe = Recipe.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = _strip_pydantic_loc(tuple(err["loc"]))
+            problems.add(loc, _pydantic_message(err, loc))
+    problems.raise_if_any()
+    assert recipe is not None
+    _check(recipe, problems)
+    problems.raise_if_any()
+    recipe._path = path
+    return recipe
+
+
+def load_recipe(path: str | os.PathLike[str]) -> Recipe:
+    """Read and check a recipe file.
+
+    Parameters
+    ----------
+    path
+        Path of an ``analyses/*.yaml`` file.
+
+    Returns
+    -------
+    Recipe
+
+    Raises
+    ------
+    RecipeError
+        If the file is missing, not UTF-8, malformed YAML or breaks the schema; the message
+        names the file, the line and the fix.
+
+    Examples
+    --------
+    >>> load_recipe("analyses/hanoi-02-nq-tw.yaml").bundle  # doctest: +SKIP
+    'hanoi'
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        known = ", ".join(str(p) for p in list_recipes()) or "none"
+        message = f"{path}: no such recipe file (recipes: {known})"
+        raise RecipeError(message) from None
+    except UnicodeDecodeError:
+        message = f"{path}: not UTF-8 text; save the recipe as UTF-8"
+        raise RecipeError(message) from None
+    except OSError as exc:
+        message = f"{path}: cannot read the recipe ({exc.strerror or exc})"
+        raise RecipeError(message) from None
+    return parse_recipe(text, where=str(path), path=path)
+
+
+def default_recipes_dir() -> Path:
+    """The repository's ``analyses/`` folder."""
+    return Path(__file__).resolve().parents[2] / "analyses"
+
+
+def list_recipes() -> list[Path]:
+    """Recipe files in the repository's ``analyses/`` folder, sorted."""
+    folder = default_recipes_dir()
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+# -- semantic checks ------------------------------------------------------------------------
+def _check_goal(goal: Goal, path: PathKey, problems: _Problems, doc_year: int | None) -> None:
+    where = _dotted(path)
+    comp = goal.comparator
+    has = {k: getattr(goal, k) is not None for k in ("value", "min", "max")}
+    if comp is None:
+        extra = [k for k, v in has.items() if v]
+        if extra:
+            problems.add((*path, extra[0]),
+                         f"{where}: {', '.join(extra)} given without a comparator; add "
+                         f"comparator: one of {', '.join(COMPARATORS)}, or remove them")
+    elif comp == "range":
+        if not has["min"] or not has["max"]:
+            lacking = "min" if not has["min"] else "max"
+            problems.add((*path, "comparator"),
+                         f"{where}: range without {lacking}; a range needs min and max "
+                         "(for a one-sided target use comparator '>=' or '<=' with value)")
+        elif goal.min is not None and goal.max is not None and goal.min > goal.max:
+            problems.add((*path, "min"),
+                         f"{where}: range with min {goal.min:g} > max {goal.max:g}; swap them")
+        if has["value"]:
+            problems.add((*path, "value"),
+                         f"{where}: a range takes min and max, not value; remove value")
+    else:
+        if not has["value"]:
+            problems.add((*path, "comparator"),
+                         f"{where}: comparator {comp!r} needs value; add value: <number>")
+        if has["min"] or has["max"]:
+            problems.add((*path, "min" if has["min"] else "max"),
+                         f"{where}: min/max only go with comparator 'range'; use value")
+    if goal.open_max and comp != "range":
+        problems.add((*path, "open_max"),
+                     f"{where}: open_max only goes with comparator 'range'; remove it")
+    if comp == "approx":
+        tol = goal.tolerance
+        if tol is None:
+            problems.add((*path, "comparator"),
+                         f"{where}: approx needs tolerance (e.g. 5 in {goal.unit}, or '10%')")
+        elif isinstance(tol, str) and not _TOL_RE.match(tol):
+            problems.add((*path, "tolerance"),
+                         f"{where}: tolerance {tol!r} is neither a number nor a share like "
+                         "'10%'; fix it")
+        elif isinstance(tol, int | float) and tol < 0:
+            problems.add((*path, "tolerance"), f"{where}: negative tolerance; make it >= 0")
+    elif goal.tolerance is not None:
+        problems.add((*path, "tolerance"),
+                     f"{where}: tolerance only goes with comparator 'approx'; remove it")
+    if goal.year is not None:
+        if not 1900 <= goal.year <= 2200:
+            problems.add((*path, "year"), f"{where}: year {goal.year} is not a plausible year")
+        elif doc_year is not None and goal.year < doc_year:
+            problems.add((*path, "year"),
+                         f"{where}: target year {goal.year} is before the document's year "
+                         f"{doc_year}; a plan sets targets for its future: fix year (or "
+                         "document.date)")
+    elif comp is not None:
+        problems.add((*path, "comparator"), f"{where}: a target needs year: <target year>")
+    if not _ID_RE.match(goal.id):
+        problems.add((*path, "id"),
+                     f"{where}: id {goal.id!r} must be lower-case letters, digits, '.', '_', '-'"
+                     " (as in TARGETS.md, e.g. hn.rail_km)")
+
+
+def _check_target(target: Target, path: PathKey, problems: _Problems) -> None:
+    from geoplan.analyses.registry import get_indicator
+
+    where = _dotted(path)
+    try:
+        spec = get_indicator(target.indicator)
+    except RecipeError as exc:
+        problems.add((*path, "indicator"), f"{where}.indicator: {exc}")
+        return
+    if target.unit != spec.unit:
+        problems.add((*path, "unit"),
+                     f"{where}.unit: indicator {spec.name!r} reports {spec.unit}; the target "
+                     f"says {target.unit}: set unit: {spec.unit} and express the value(s) in "
+                     f"{spec.unit}")
+    if target.scope not in spec.scopes:
+        problems.add((*path, "scope"),
+                     f"{where}.scope: indicator {spec.name!r} cannot be evaluated at scope "
+                     f"{target.scope!r}; use one of {', '.join(spec.scopes)}")
+    if "as_of" in target.options:
+        problems.add((*path, "options", "as_of"),
+                     f"{where}.options.as_of: as_of is a run parameter (geoplan run --as-of); "
+                     "remove it from the options")
+    try:
+        params = inspect.signature(spec.func).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without signature
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    accepted = [n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY
+                and n != "as_of"]
+    for name in target.options:
+        if name != "as_of" and name not in accepted:
+            import difflib
+
+            close = difflib.get_close_matches(name, accepted, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            problems.add((*path, "options", name),
+                         f"{where}.options.{name}: indicator {spec.name!r} has no option "
+                         f"{name!r}.{hint} Options: {', '.join(accepted) or 'none'}")
+
+
+def _check(recipe: Recipe, problems: _Problems) -> None:
+    if not _ID_RE.match(recipe.id):
+        problems.add(("id",), f"id {recipe.id!r}: use lower-case letters, digits and '-'")
+    doc_year = recipe.document.year
+    seen: dict[str, PathKey] = {}
+    groups: list[tuple[str, list[Any]]] = [("targets", list(recipe.targets)),
+                                           ("statistics", list(recipe.statistics))]
+    for group, goals in groups:
+        for i, goal in enumerate(goals):
+            path: PathKey = (group, i)
+            _check_goal(goal, path, problems, doc_year)
+            if isinstance(goal, Target):
+                _check_target(goal, path, problems)
+            if isinstance(goal, Statistic) and goal.reported is not None \
+                    and goal.reported.unit != goal.unit:
+                problems.add((*path, "reported", "unit"),
+                             f"{_dotted(path)}.reported.unit: {goal.reported.unit!r} differs "
+                             f"from the statistic's unit {goal.unit!r}; convert the reported "
+                             "value")
+            if goal.key in seen:
+                problems.add(path,
+                             f"{_dotted(path)}: key {goal.key!r} repeats "
+                             f"{_dotted(seen[goal.key])}; give a different id, scope or year")
+            seen.setdefault(goal.key, path)
+    if not recipe.goals:
+        problems.add(("targets",), "the recipe has no targets and no statistics; add some")
+
+
+def iter_goals(recipe: Recipe) -> Iterator[tuple[str, int, Goal]]:
+    """Yield ``(group, index, goal)`` for every target and statistic."""
+    for i, target in enumerate(recipe.targets):
+        yield "targets", i, target
+    for i, stat in enumerate(recipe.statistics):
+        yield "statistics", i, stat

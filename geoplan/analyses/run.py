@@ -1,0 +1,614 @@
+"""Run a recipe on its bundle: compute indicators, evaluate targets, write the outputs.
+
+``run_recipe`` returns a :class:`RunResult` (scorecard and per-unit results as DataFrames,
+provenance as a dict) and, when ``out`` is given, writes into that folder:
+
+``scorecard.csv``, ``scorecard.md``
+    One row per target and statistic: value, target, status, gap, year, source, method.
+``results.gpkg``
+    Layer ``units``: the bundle's administrative units with per-target value (and, for
+    targets of scope ``unit``, status and gap) columns named ``<slug>_value``,
+    ``<slug>_status``, ``<slug>_gap`` where ``slug = slugify(key)`` (see :func:`slugify`).
+``index.html``
+    The interactive map, when :mod:`geoplan.maps` provides ``map_run``/``save_map``.
+``provenance.json``
+    geoplan and dependency versions, every input file with its SHA-256 (the recipe, the
+    bundle manifest and data files), parameters, the outputs' SHA-256, start/end time and
+    duration, and ``run_checksum`` (SHA-256 of everything except the times).
+
+Outputs are written atomically as a set: everything is first written into a hidden staging
+folder inside ``out``, then each file is renamed onto its final name (``os.replace``). A
+failure or Ctrl-C before the renames leaves the previous outputs untouched. Two runs with the
+same inputs and ``as_of`` write byte-identical scorecards and GeoPackage (the GeoPackage
+timestamps are pinned to ``as_of`` through GDAL's ``OGR_CURRENT_DATE``); only the times in
+``provenance.json`` differ.
+
+>>> result = run_recipe("analyses/hanoi-02-nq-tw.yaml", as_of=date(2026, 11, 24))  # doctest: +SKIP
+>>> result.scorecard.set_index("key").loc["hn.rail_km@2030", "status"]  # doctest: +SKIP
+'not met'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import platform
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geoplan.analyses.evaluate import (
+    STATUS_LABELS,
+    TargetEvaluation,
+    evaluate_statistic,
+    evaluate_target,
+)
+from geoplan.analyses.recipe import Recipe, Target, load_recipe
+from geoplan.analyses.registry import get_indicator
+from geoplan.analyses.result import IndicatorResult
+from geoplan.errors import OutputError, RecipeError
+from geoplan.io import sha256_file
+from geoplan.layers import Bundle, load_bundle
+
+__all__ = [
+    "LANGS",
+    "OUTPUT_FILES",
+    "SCORECARD_COLUMNS",
+    "TILES",
+    "RunResult",
+    "indicator_key",
+    "run_recipe",
+    "slugify",
+    "write_outputs",
+]
+
+logger = logging.getLogger(__name__)
+
+LANGS: tuple[str, ...] = ("vi", "en")
+TILES: tuple[str, ...] = ("none", "osm", "carto")
+#: Files a run writes (``results.gpkg`` only with admin units, ``index.html`` only with maps).
+OUTPUT_FILES: tuple[str, ...] = (
+    "scorecard.csv", "scorecard.md", "results.gpkg", "index.html", "provenance.json",
+)
+SCORECARD_COLUMNS: tuple[str, ...] = (
+    "key", "target_id", "kind", "title", "indicator", "options", "scope", "comparator",
+    "target", "target_value", "target_min", "target_max", "value", "unit", "status", "gap",
+    "year", "past_due", "units_met", "units_evaluated", "as_of", "source", "method", "note",
+)
+_DEPENDENCIES = ("geopandas", "shapely", "pyogrio", "pyproj", "pandas", "numpy", "pydantic",
+                 "PyYAML", "folium", "rasterio", "exactextract", "osmnx", "scipy")
+
+
+@dataclass
+class RunResult:
+    """Everything a run computed.
+
+    Attributes
+    ----------
+    recipe, bundle
+        What was run, on what.
+    as_of
+        Evaluation date (indicators use the data true on that date, e.g. lines opened).
+    indicators
+        Indicator results by :func:`indicator_key` (each name + options computed once).
+    evaluations
+        One :class:`~geoplan.analyses.evaluate.TargetEvaluation` per target, then per
+        statistic, in recipe order.
+    scorecard
+        DataFrame with :data:`SCORECARD_COLUMNS`.
+    units
+        The bundle's admin units with per-target columns, or ``None`` without admin units.
+    provenance
+        The provenance record (also written as ``provenance.json``).
+    lang, tiles
+        Output language and map tiles.
+    out
+        Folder written, or ``None``.
+    """
+
+    recipe: Recipe
+    bundle: Bundle
+    as_of: date
+    indicators: dict[str, IndicatorResult]
+    evaluations: list[TargetEvaluation]
+    scorecard: pd.DataFrame
+    units: gpd.GeoDataFrame | None
+    provenance: dict[str, Any]
+    lang: str = "vi"
+    tiles: str = "none"
+    out: Path | None = None
+    outputs: dict[str, Path] = field(default_factory=dict)
+    clock: float = field(default=0.0, repr=False)
+
+
+def slugify(key: str) -> str:
+    """Column-safe form of a target key: ``"hp.green/inner@2030"`` → ``"hp_green_inner_2030"``.
+
+    Examples
+    --------
+    >>> slugify("hp.green/inner@2030")
+    'hp_green_inner_2030'
+    """
+    return re.sub(r"[^0-9A-Za-z]+", "_", key).strip("_").lower()
+
+
+def indicator_key(name: str, options: dict[str, Any]) -> str:
+    """Stable key of an indicator call: ``name`` or ``name(opt=value, ...)`` (sorted).
+
+    Examples
+    --------
+    >>> indicator_key("transit_coverage", {"mode": "rail", "distance_m": 1000})
+    'transit_coverage(distance_m=1000, mode=rail)'
+    """
+    if not options:
+        return name
+    parts = ", ".join(f"{k}={_canon(v)}" for k, v in sorted(options.items()))
+    return f"{name}({parts})"
+
+
+def _canon(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_canon(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}:{_canon(v)}" for k, v in sorted(value.items())) + "}"
+    return str(value)
+
+
+# -- running --------------------------------------------------------------------------------
+def run_recipe(
+    recipe: Recipe | str | os.PathLike[str],
+    *,
+    as_of: date | None = None,
+    out: str | os.PathLike[str] | None = None,
+    lang: str = "vi",
+    tiles: str = "none",
+    bundle: Bundle | str | os.PathLike[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Compute every target of ``recipe`` on its bundle and (optionally) write the outputs.
+
+    Parameters
+    ----------
+    recipe
+        A :class:`Recipe` or the path of a recipe file.
+    as_of
+        Evaluation date (default: today). Indicators receive it (e.g. rail in service then);
+        statistics reported after it are ignored.
+    out
+        Folder to write the outputs to (created if needed); ``None`` writes nothing.
+    lang
+        ``"vi"`` or ``"en"``: language of titles in the scorecard, Markdown and map.
+    tiles
+        Map background: ``"none"`` (self-contained, offline), ``"osm"`` or ``"carto"``.
+    bundle
+        Use this bundle (object, name or folder) instead of the one the recipe names.
+    progress
+        Called with each target's key before it is computed (the CLI's progress bar).
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    RecipeError
+        If the recipe is invalid or ``lang``/``tiles`` is unknown.
+    BundleNotFoundError, LayerValidationError
+        If the bundle cannot be found or a layer is broken.
+    OutputError
+        If ``out`` cannot be written (previous outputs are left as they were).
+
+    Examples
+    --------
+    >>> r = run_recipe("analyses/hanoi-02-nq-tw.yaml", as_of=date(2026, 11, 24))  # doctest: +SKIP
+    >>> sorted(set(r.scorecard["status"]))  # doctest: +SKIP
+    ['no data', 'not met', 'reported']
+    """
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    if lang not in LANGS:
+        message = f"unknown language {lang!r}; use one of {', '.join(LANGS)}"
+        raise RecipeError(message)
+    if tiles not in TILES:
+        message = f"unknown tiles {tiles!r}; use one of {', '.join(TILES)}"
+        raise RecipeError(message)
+    if not isinstance(recipe, Recipe):
+        recipe = load_recipe(recipe)
+    if isinstance(bundle, Bundle):
+        the_bundle = bundle
+    else:
+        the_bundle = load_bundle(bundle if bundle is not None else recipe.bundle)
+    when = as_of if as_of is not None else date.today()
+    where = str(recipe.path) if recipe.path else f"recipe {recipe.id!r}"
+
+    indicators: dict[str, IndicatorResult] = {}
+    evaluations: list[TargetEvaluation] = []
+    for target in recipe.targets:
+        if progress is not None:
+            progress(target.key)
+        ikey = indicator_key(target.indicator, target.options)
+        if ikey not in indicators:
+            indicators[ikey] = _compute(target, the_bundle, when)
+        evaluations.append(evaluate_target(target, indicators[ikey], as_of=when))
+    for stat in recipe.statistics:
+        if progress is not None:
+            progress(stat.key)
+        evaluations.append(evaluate_statistic(stat, as_of=when, where=where))
+
+    scorecard = _scorecard(evaluations, lang=lang, as_of=when)
+    units = _units(the_bundle, evaluations)
+    provenance = _provenance(recipe, the_bundle, indicators, when, lang, tiles, started)
+    result = RunResult(recipe, the_bundle, when, indicators, evaluations, scorecard, units,
+                       provenance, lang, tiles, clock=clock)
+    _finish_times(result.provenance, clock)
+    if out is not None:
+        write_outputs(result, out)
+    return result
+
+
+def _compute(target: Target, bundle: Bundle, as_of: date) -> IndicatorResult:
+    spec = get_indicator(target.indicator)
+    logger.info("computing %s on %s", indicator_key(target.indicator, target.options),
+                bundle.name)
+    result = spec.func(bundle, as_of=as_of, **dict(target.options))
+    if not isinstance(result, IndicatorResult):  # a contract breach by an indicator
+        message = f"indicator {spec.name!r} returned {type(result).__name__}, not IndicatorResult"
+        raise TypeError(message)
+    return result
+
+
+# -- tables ---------------------------------------------------------------------------------
+def _num(x: float | None) -> float:
+    return float("nan") if x is None else float(x)
+
+
+def _scorecard(evaluations: list[TargetEvaluation], *, lang: str, as_of: date) -> pd.DataFrame:
+    rows = []
+    for ev in evaluations:
+        goal = ev.goal
+        rows.append({
+            "key": goal.key,
+            "target_id": goal.id,
+            "kind": ev.kind,
+            "title": goal.title.get(lang),
+            "indicator": goal.indicator if isinstance(goal, Target) else "",
+            "options": json.dumps(dict(goal.options), sort_keys=True, ensure_ascii=False)
+            if isinstance(goal, Target) and goal.options else "",
+            "scope": goal.scope,
+            "comparator": goal.comparator or "",
+            "target": goal.describe(),
+            "target_value": _num(goal.value),
+            "target_min": _num(goal.min),
+            "target_max": _num(goal.max),
+            "value": _round(ev.value),
+            "unit": goal.unit,
+            "status": ev.status,
+            "gap": _round(ev.gap),
+            "year": goal.year if goal.year is not None else pd.NA,
+            "past_due": ev.past_due,
+            "units_met": ev.units_met if ev.units_met is not None else pd.NA,
+            "units_evaluated": ev.units_evaluated if ev.units_evaluated is not None else pd.NA,
+            "as_of": as_of.isoformat(),
+            "source": goal.source.cite(),
+            "method": ev.method,
+            "note": ev.note,
+        })
+    frame = pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS))
+    for column in ("year", "units_met", "units_evaluated"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _round(x: float | None) -> float:
+    """Values rounded to 10 significant digits: stable across platforms and re-runs."""
+    if x is None:
+        return float("nan")
+    return float(f"{float(x):.10g}")
+
+
+def _units(bundle: Bundle, evaluations: list[TargetEvaluation]) -> gpd.GeoDataFrame | None:
+    if not bundle.has("admin_units"):
+        return None
+    base = bundle.admin_units
+    keep = [c for c in ("unit_id", "name", "name_en", "unit_type", "is_inner", "population")
+            if c in base.columns]
+    units = base[[*keep, base.geometry.name]].copy()
+    columns: dict[str, pd.Series] = {}
+    for ev in evaluations:
+        if ev.per_unit is None:
+            continue
+        slug = slugify(ev.goal.key)
+        table = ev.per_unit
+        columns[f"{slug}_value"] = units["unit_id"].map(table["value"]).astype(float)
+        if "status" in table.columns:
+            columns[f"{slug}_status"] = units["unit_id"].map(table["status"]).fillna("no data")
+            columns[f"{slug}_gap"] = units["unit_id"].map(table["gap"]).astype(float)
+    if columns:
+        units = pd.concat([units, pd.DataFrame(columns, index=units.index)], axis=1)
+        units = gpd.GeoDataFrame(units, geometry=base.geometry.name, crs=base.crs)
+    return units
+
+
+def _fmt(x: Any) -> str:
+    if x is None or (isinstance(x, float) and x != x) or x is pd.NA:
+        return "–"
+    x = float(x)
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 100:
+        return f"{x:,.1f}"
+    return f"{x:.2f}"
+
+
+def _md_cell(text: Any) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
+
+
+_MD_HEAD = {
+    "vi": ("Chỉ tiêu", "Giá trị", "Mục tiêu", "Trạng thái", "Khoảng cách", "Năm", "Nguồn",
+           "Văn bản", "Bộ dữ liệu", "Ngày đánh giá", "Ghi chú"),
+    "en": ("Target", "Value", "Target value", "Status", "Gap", "Year", "Source",
+           "Document", "Bundle", "As of", "Notes"),
+}
+
+
+def _markdown(result: RunResult) -> str:
+    lang = result.lang
+    head = _MD_HEAD[lang]
+    labels = STATUS_LABELS[lang]
+    recipe = result.recipe
+    doc = recipe.document
+    lines = [
+        f"# {_md_cell(recipe.title.get(lang))}",
+        "",
+        f"- {head[7]}: {_md_cell(doc.number or '')} — {_md_cell(doc.title.get(lang))}"
+        f" ({_md_cell(doc.issuer)}, {_md_cell(doc.date or 'n.d.')})",
+        f"- {head[8]}: {_md_cell(result.bundle.name)}",
+        f"- {head[9]}: {result.as_of.isoformat()}",
+        "",
+        f"| {head[0]} | {head[1]} | {head[2]} | {head[3]} | {head[4]} | {head[5]} | {head[6]} |",
+        "|---|---:|---|---|---:|---:|---|",
+    ]
+    notes = []
+    records: list[dict[str, Any]] = result.scorecard.to_dict("records")  # type: ignore[assignment]
+    for row in records:
+        value = _fmt(row["value"])
+        if value != "–":
+            value += "%" if row["unit"] == "%" else f" {row['unit']}"
+        status = str(labels.get(str(row["status"]), str(row["status"])))
+        if not pd.isna(row["units_evaluated"]):
+            status += f" ({row['units_met']}/{row['units_evaluated']})"
+        year = "" if pd.isna(row["year"]) else str(row["year"])
+        lines.append(
+            f"| `{_md_cell(row['key'])}` {_md_cell(row['title'])} | {value} "
+            f"| {_md_cell(row['target'])} | {_md_cell(status)} | {_fmt(row['gap'])} | {year} "
+            f"| {_md_cell(row['source'])} |"
+        )
+        if row["note"]:
+            notes.append(f"- `{_md_cell(row['key'])}`: {_md_cell(row['note'])}")
+    if notes:
+        lines += ["", f"## {head[10]}", "", *notes]
+    return "\n".join(lines) + "\n"
+
+
+# -- provenance -----------------------------------------------------------------------------
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str] = {}
+    for name in _DEPENDENCIES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    with contextlib.suppress(Exception):
+        import pyogrio
+
+        out["GDAL"] = str(pyogrio.__gdal_version_string__)
+    with contextlib.suppress(Exception):
+        import pyproj
+
+        out["PROJ"] = str(pyproj.proj_version_str)
+    with contextlib.suppress(Exception):
+        import shapely
+
+        out["GEOS"] = str(shapely.geos_version_string)
+    return out
+
+
+def _inputs(recipe: Recipe, bundle: Bundle) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    if recipe.path is not None and Path(recipe.path).is_file():
+        path = Path(recipe.path)
+        rows.append({"kind": "recipe", "path": path.as_posix(), "bytes": path.stat().st_size,
+                     "sha256": sha256_file(path)})
+    files: dict[str, list[str]] = {"bundle.yaml": ["manifest"]}
+    for role, entry in bundle.manifest.layers.items():
+        if not entry.is_missing and entry.file:
+            files.setdefault(entry.file, []).append(role)
+    for name, roles in sorted(files.items()):
+        path = bundle.path / name
+        row: dict[str, Any] = {"kind": "bundle", "bundle": bundle.name, "path": name,
+                               "roles": roles}
+        if path.is_file():
+            row.update(bytes=path.stat().st_size, sha256=sha256_file(path))
+        else:
+            row.update(bytes=None, sha256=None)
+        rows.append(row)
+    return rows
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if hasattr(value, "item"):  # numpy scalars
+        return _jsonable(value.item())
+    return str(value)
+
+
+def _provenance(recipe: Recipe, bundle: Bundle, indicators: dict[str, IndicatorResult],
+                as_of: date, lang: str, tiles: str, started: datetime) -> dict[str, Any]:
+    from geoplan import __version__
+
+    return {
+        "geoplan_version": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "dependencies": _versions(),
+        "recipe": {"id": recipe.id, "path": str(recipe.path) if recipe.path else None,
+                   "document": recipe.document.number, "bundle": recipe.bundle},
+        "bundle": {"name": bundle.name, "path": str(bundle.path)},
+        "inputs": _inputs(recipe, bundle),
+        "parameters": {
+            "as_of": as_of.isoformat(),
+            "lang": lang,
+            "tiles": tiles,
+            "indicators": {
+                key: {"indicator": res.indicator, "unit": res.unit,
+                      "params": _jsonable(res.params), "estimate": res.estimate,
+                      "no_data": None if res.no_data is None else str(res.no_data)}
+                for key, res in indicators.items()
+            },
+        },
+        "outputs": {},
+        "started": started.isoformat(timespec="seconds"),
+        "finished": None,
+        "duration_s": None,
+        "run_checksum": None,
+    }
+
+
+def _run_checksum(prov: dict[str, Any]) -> str:
+    stable = {k: prov[k] for k in ("geoplan_version", "recipe", "inputs", "parameters",
+                                   "outputs")}
+    stable = {**stable, "inputs": [{k: v for k, v in row.items() if k != "path"
+                                    or row["kind"] != "recipe"} for row in stable["inputs"]]}
+    text = json.dumps(_jsonable(stable), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _finish_times(prov: dict[str, Any], clock: float) -> None:
+    prov["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    prov["duration_s"] = round(time.perf_counter() - clock, 3)
+    prov["run_checksum"] = _run_checksum(prov)
+
+
+# -- writing --------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _gdal_date(as_of: date) -> Any:
+    """Pin the timestamps GDAL writes into GeoPackages (gpkg_contents.last_change)."""
+    import pyogrio
+
+    key = "OGR_CURRENT_DATE"
+    before = pyogrio.get_gdal_config_option(key)
+    pyogrio.set_gdal_config_options({key: f"{as_of.isoformat()}T00:00:00.000Z"})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({key: before})
+
+
+def _write_gpkg(units: gpd.GeoDataFrame, path: Path, as_of: date) -> None:
+    with _gdal_date(as_of):
+        units.to_file(path, layer="units", driver="GPKG", engine="pyogrio")
+
+
+def _write_map(result: RunResult, path: Path) -> bool:
+    try:
+        from geoplan.maps import map_run, save_map  # type: ignore[attr-defined]
+    except ImportError:
+        logger.info("geoplan.maps has no map_run/save_map yet: no index.html written")
+        return False
+    fmap = map_run(result, lang=result.lang, tiles=result.tiles)
+    save_map(fmap, path)
+    return True
+
+
+def write_outputs(result: RunResult, out: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write the outputs of ``result`` into ``out`` as an atomic set (see the module doc).
+
+    Parameters
+    ----------
+    result
+        A run's result.
+    out
+        Folder to write into (created if needed).
+
+    Returns
+    -------
+    dict
+        Output name → path written.
+
+    Raises
+    ------
+    OutputError
+        If the folder cannot be created or written; previous outputs stay as they were.
+    """
+    folder = Path(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".geoplan-run-", dir=folder))
+    except OSError as exc:
+        message = (f"cannot write to {folder}: {exc.strerror or exc}; choose a writable folder "
+                   "with --out")
+        raise OutputError(message) from None
+    written: dict[str, Path] = {}
+    try:
+        try:
+            frame = result.scorecard
+            (stage / "scorecard.csv").write_text(
+                frame.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
+            (stage / "scorecard.md").write_text(_markdown(result), encoding="utf-8")
+            produced = ["scorecard.csv", "scorecard.md"]
+            if result.units is not None:
+                _write_gpkg(result.units, stage / "results.gpkg", result.as_of)
+                produced.append("results.gpkg")
+            if _write_map(result, stage / "index.html"):
+                produced.append("index.html")
+            prov = result.provenance
+            prov["outputs"] = {name: sha256_file(stage / name) for name in produced}
+            prov["out"] = str(folder)
+            if result.clock:
+                _finish_times(prov, result.clock)
+            else:
+                prov["run_checksum"] = _run_checksum(prov)
+            text = json.dumps(_jsonable(prov), indent=2, ensure_ascii=False) + "\n"
+            (stage / "provenance.json").write_text(text, encoding="utf-8")
+            produced.append("provenance.json")
+        except OSError as exc:
+            message = (f"cannot write the outputs into {folder}: {exc.strerror or exc}; "
+                       "previous outputs are unchanged")
+            raise OutputError(message) from None
+        for name in produced:  # the commit: one rename per file, all already complete
+            (stage / name).replace(folder / name)
+            written[name] = folder / name
+        for name in OUTPUT_FILES:
+            if name not in written and (folder / name).exists():
+                logger.info("removing stale %s from an earlier run", name)
+                (folder / name).unlink()
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    result.out = folder
+    result.outputs = written
+    return written
