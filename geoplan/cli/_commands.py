@@ -1,3 +1,5 @@
 """Registry of command modules: importing one attaches its commands to the app."""
 
 from __future__ import annotations
+
+from geoplan.cli import _run  # noqa: F401
