@@ -31,7 +31,6 @@ timestamps are pinned to ``as_of`` through GDAL's ``OGR_CURRENT_DATE``); only th
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -62,6 +61,7 @@ from geoplan.analyses.result import IndicatorResult
 from geoplan.errors import OutputError, RecipeError
 from geoplan.io import sha256_file
 from geoplan.layers import Bundle, load_bundle
+from geoplan.provenance import dependency_versions, input_files, jsonable, run_checksum
 
 __all__ = [
     "LANGS",
@@ -88,8 +88,6 @@ SCORECARD_COLUMNS: tuple[str, ...] = (
     "target", "target_value", "target_min", "target_max", "value", "unit", "status", "gap",
     "year", "past_due", "units_met", "units_evaluated", "as_of", "source", "method", "note",
 )
-_DEPENDENCIES = ("geopandas", "shapely", "pyogrio", "pyproj", "pandas", "numpy", "pydantic",
-                 "PyYAML", "folium", "rasterio", "exactextract", "osmnx", "scipy")
 
 
 @dataclass
@@ -405,68 +403,6 @@ def _markdown(result: RunResult) -> str:
 
 
 # -- provenance -----------------------------------------------------------------------------
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out: dict[str, str] = {}
-    for name in _DEPENDENCIES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    with contextlib.suppress(Exception):
-        import pyogrio
-
-        out["GDAL"] = str(pyogrio.__gdal_version_string__)
-    with contextlib.suppress(Exception):
-        import pyproj
-
-        out["PROJ"] = str(pyproj.proj_version_str)
-    with contextlib.suppress(Exception):
-        import shapely
-
-        out["GEOS"] = str(shapely.geos_version_string)
-    return out
-
-
-def _inputs(recipe: Recipe, bundle: Bundle) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    if recipe.path is not None and Path(recipe.path).is_file():
-        path = Path(recipe.path)
-        rows.append({"kind": "recipe", "path": path.as_posix(), "bytes": path.stat().st_size,
-                     "sha256": sha256_file(path)})
-    files: dict[str, list[str]] = {"bundle.yaml": ["manifest"]}
-    for role, entry in bundle.manifest.layers.items():
-        if not entry.is_missing and entry.file:
-            files.setdefault(entry.file, []).append(role)
-    for name, roles in sorted(files.items()):
-        path = bundle.path / name
-        row: dict[str, Any] = {"kind": "bundle", "bundle": bundle.name, "path": name,
-                               "roles": roles}
-        if path.is_file():
-            row.update(bytes=path.stat().st_size, sha256=sha256_file(path))
-        else:
-            row.update(bytes=None, sha256=None)
-        rows.append(row)
-    return rows
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    if hasattr(value, "item"):  # numpy scalars
-        return _jsonable(value.item())
-    return str(value)
-
-
 def _provenance(recipe: Recipe, bundle: Bundle, indicators: dict[str, IndicatorResult],
                 as_of: date, lang: str, tiles: str, started: datetime) -> dict[str, Any]:
     from geoplan import __version__
@@ -475,18 +411,18 @@ def _provenance(recipe: Recipe, bundle: Bundle, indicators: dict[str, IndicatorR
         "geoplan_version": __version__,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "dependencies": _versions(),
+        "dependencies": dependency_versions(),
         "recipe": {"id": recipe.id, "path": str(recipe.path) if recipe.path else None,
                    "document": recipe.document.number, "bundle": recipe.bundle},
         "bundle": {"name": bundle.name, "path": str(bundle.path)},
-        "inputs": _inputs(recipe, bundle),
+        "inputs": input_files(recipe.path, bundle),
         "parameters": {
             "as_of": as_of.isoformat(),
             "lang": lang,
             "tiles": tiles,
             "indicators": {
                 key: {"indicator": res.indicator, "unit": res.unit,
-                      "params": _jsonable(res.params), "estimate": res.estimate,
+                      "params": jsonable(res.params), "estimate": res.estimate,
                       "no_data": None if res.no_data is None else str(res.no_data)}
                 for key, res in indicators.items()
             },
@@ -499,19 +435,10 @@ def _provenance(recipe: Recipe, bundle: Bundle, indicators: dict[str, IndicatorR
     }
 
 
-def _run_checksum(prov: dict[str, Any]) -> str:
-    stable = {k: prov[k] for k in ("geoplan_version", "recipe", "inputs", "parameters",
-                                   "outputs")}
-    stable = {**stable, "inputs": [{k: v for k, v in row.items() if k != "path"
-                                    or row["kind"] != "recipe"} for row in stable["inputs"]]}
-    text = json.dumps(_jsonable(stable), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def _finish_times(prov: dict[str, Any], clock: float) -> None:
     prov["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     prov["duration_s"] = round(time.perf_counter() - clock, 3)
-    prov["run_checksum"] = _run_checksum(prov)
+    prov["run_checksum"] = run_checksum(prov)
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -592,8 +519,8 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str]) -> dict[str, P
             if result.clock:
                 _finish_times(prov, result.clock)
             else:
-                prov["run_checksum"] = _run_checksum(prov)
-            text = json.dumps(_jsonable(prov), indent=2, ensure_ascii=False) + "\n"
+                prov["run_checksum"] = run_checksum(prov)
+            text = json.dumps(jsonable(prov), indent=2, ensure_ascii=False) + "\n"
             (stage / "provenance.json").write_text(text, encoding="utf-8")
             produced.append("provenance.json")
         except OSError as exc:

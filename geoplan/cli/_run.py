@@ -1,0 +1,101 @@
+"""``geoplan run RECIPE``: compute a recipe's targets, print the scorecard, write the outputs."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from geoplan.analyses.evaluate import STATUS_LABELS
+from geoplan.analyses.recipe import load_recipe
+from geoplan.analyses.run import LANGS, TILES, RunResult, run_recipe
+from geoplan.cli import app
+from geoplan.cli._common import console, escape
+
+__all__ = ["run_command"]
+
+_COLOURS = {"met": "green", "partly": "yellow", "not met": "red", "no data": "dim",
+            "reported": "cyan"}
+
+
+def _parse_date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        message = f"{text!r} is not a date; give it as YYYY-MM-DD (e.g. 2027-06-30)"
+        raise typer.BadParameter(message, param_hint="--as-of") from None
+
+
+def _value(x: object, unit: str) -> str:
+    if x is None or (isinstance(x, float) and x != x):
+        return "–"
+    v = float(x)  # type: ignore[arg-type]
+    text = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.1f}" if abs(v) >= 100 else f"{v:.2f}"
+    return f"{text}%" if unit == "%" else f"{text} {unit}"
+
+
+def _print(result: RunResult) -> None:
+    labels = STATUS_LABELS[result.lang]
+    table = Table("target", "value", "target value", "status", "gap", "year", "source",
+                  title=escape(f"{result.recipe.title.get(result.lang)} — {result.bundle.name}, "
+                               f"as of {result.as_of.isoformat()}"))
+    for row in result.scorecard.to_dict("records"):
+        status = str(row["status"])
+        label = labels.get(status, status)
+        if row["units_evaluated"] is not None and str(row["units_evaluated"]) != "<NA>":
+            label += f" ({row['units_met']}/{row['units_evaluated']})"
+        gap = row["gap"]
+        table.add_row(
+            escape(f"{row['key']}\n{row['title']}"),
+            escape(_value(row["value"], str(row["unit"]))),
+            escape(str(row["target"])),
+            f"[{_COLOURS.get(status, 'white')}]{escape(label)}[/]",
+            "–" if gap != gap else f"{float(gap):,.2f}",
+            "" if str(row["year"]) == "<NA>" else str(row["year"]),
+            escape(str(row["source"])),
+        )
+    console.print(table)
+    counts = result.scorecard["status"].value_counts()
+    summary = ", ".join(f"{counts[s]} {labels.get(s, s)}" for s in labels if s in counts)
+    console.print(escape(summary))
+    if result.out is not None:
+        files = ", ".join(sorted(result.outputs))
+        console.print(f"wrote {escape(files)} to {escape(str(result.out))}")
+
+
+@app.command("run")
+def run_command(
+    recipe: Annotated[Path, typer.Argument(help="Recipe file, e.g. analyses/hanoi-02-nq-tw.yaml.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default maps/<recipe id>/).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Evaluate as of this date, YYYY-MM-DD (default today).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of titles: vi or en.")] = "vi",
+    tiles: Annotated[str, typer.Option("--tiles", help="Map tiles: none, osm or carto.")] = "none",
+) -> None:
+    """Compute a recipe's targets on its bundle; write scorecard, GeoPackage, map, provenance."""
+    when = _parse_date(as_of)
+    if lang not in LANGS:
+        raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
+    if tiles not in TILES:
+        raise typer.BadParameter(f"use one of {', '.join(TILES)}", param_hint="--tiles")
+    parsed = load_recipe(recipe)
+    folder = out if out is not None else Path("maps") / parsed.id
+    total = len(parsed.targets) + len(parsed.statistics)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True, disable=console.quiet) as bar:
+        task = bar.add_task("targets", total=total)
+
+        def step(key: str) -> None:
+            bar.update(task, description=escape(key))
+            bar.advance(task)
+
+        result = run_recipe(parsed, as_of=when, out=folder, lang=lang, tiles=tiles,
+                            progress=step)
+    _print(result)

@@ -1,0 +1,129 @@
+"""Provenance records: versions, input checksums, and a checksum of a run.
+
+Every ``geoplan run`` writes ``provenance.json``: geoplan and dependency versions, each input
+file (recipe, bundle manifest and data files) with its SHA-256, the parameters, the outputs'
+SHA-256 and the timing. :func:`run_checksum` hashes everything except times and absolute
+paths, so two runs on the same inputs share it (monitoring stores it with each snapshot).
+
+>>> "pandas" in dependency_versions()
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from geoplan.io import sha256_file
+
+if TYPE_CHECKING:
+    from geoplan.layers import Bundle
+
+__all__ = ["DEPENDENCIES", "dependency_versions", "input_files", "jsonable", "run_checksum"]
+
+#: Distributions whose versions every provenance record lists.
+DEPENDENCIES: tuple[str, ...] = (
+    "geopandas", "shapely", "pyogrio", "pyproj", "pandas", "numpy", "pydantic", "PyYAML",
+    "folium", "rasterio", "exactextract", "osmnx", "scipy",
+)
+
+
+def dependency_versions() -> dict[str, str]:
+    """Versions of :data:`DEPENDENCIES` and of the GDAL, PROJ and GEOS libraries."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str] = {}
+    for name in DEPENDENCIES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    with contextlib.suppress(Exception):
+        import pyogrio
+
+        out["GDAL"] = str(pyogrio.__gdal_version_string__)
+    with contextlib.suppress(Exception):
+        import pyproj
+
+        out["PROJ"] = str(pyproj.proj_version_str)
+    with contextlib.suppress(Exception):
+        import shapely
+
+        out["GEOS"] = str(shapely.geos_version_string)
+    return out
+
+
+def input_files(recipe_path: Path | None, bundle: Bundle) -> list[dict[str, Any]]:
+    """Every input of a run with its size and SHA-256.
+
+    Parameters
+    ----------
+    recipe_path
+        The recipe file (skipped when ``None``).
+    bundle
+        The bundle: its manifest and every data file a present role points at.
+
+    Returns
+    -------
+    list of dict
+        ``kind`` (``recipe``/``bundle``), ``path`` (bundle files relative to the bundle
+        folder), ``roles``, ``bytes``, ``sha256`` (``None`` for a file that does not exist).
+    """
+    rows: list[dict[str, Any]] = []
+    if recipe_path is not None and Path(recipe_path).is_file():
+        path = Path(recipe_path)
+        rows.append({"kind": "recipe", "path": path.as_posix(), "bytes": path.stat().st_size,
+                     "sha256": sha256_file(path)})
+    files: dict[str, list[str]] = {"bundle.yaml": ["manifest"]}
+    for role, entry in bundle.manifest.layers.items():
+        if not entry.is_missing and entry.file:
+            files.setdefault(entry.file, []).append(role)
+    for name, roles in sorted(files.items()):
+        path = bundle.path / name
+        row: dict[str, Any] = {"kind": "bundle", "bundle": bundle.name, "path": name,
+                               "roles": roles}
+        if path.is_file():
+            row.update(bytes=path.stat().st_size, sha256=sha256_file(path))
+        else:
+            row.update(bytes=None, sha256=None)
+        rows.append(row)
+    return rows
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` made JSON-serialisable (dates as ISO text, NaN as null, numpy scalars)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, set):
+        return sorted(jsonable(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if hasattr(value, "item"):  # numpy scalars
+        return jsonable(value.item())
+    return str(value)
+
+
+def run_checksum(prov: dict[str, Any]) -> str:
+    """SHA-256 of a provenance record without its times and the recipe's path.
+
+    Two runs on the same inputs, parameters and outputs share the checksum.
+    """
+    stable = {k: prov[k] for k in ("geoplan_version", "recipe", "inputs", "parameters",
+                                   "outputs")}
+    stable["recipe"] = {k: v for k, v in dict(stable["recipe"]).items() if k != "path"}
+    stable["inputs"] = [{k: v for k, v in row.items() if k != "path" or row["kind"] != "recipe"}
+                        for row in stable["inputs"]]
+    text = json.dumps(jsonable(stable), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
