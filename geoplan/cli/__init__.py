@@ -59,10 +59,18 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # click usage errors and aborts
         import click
 
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
+        usage: tuple[type[Exception], ...] = (click.exceptions.ClickException,)
+        aborts: tuple[type[Exception], ...] = (click.exceptions.Abort, typer.Abort)
+        try:  # typer >= 0.29 vendors click as typer._click with its own exception classes
+            from typer._click.exceptions import ClickException as VendoredClickException
+        except ImportError:  # pragma: no cover - older typer uses click itself
+            pass
+        else:
+            usage = (*usage, VendoredClickException)
+        if isinstance(exc, usage):
+            exc.show()  # type: ignore[attr-defined]
             return 2
-        if isinstance(exc, click.exceptions.Abort):
+        if isinstance(exc, aborts):
             return 130
         raise
     return 0
