@@ -167,6 +167,12 @@ def test_two_runs_are_byte_identical(recipe_path: Path, synthetic_bundle_path: P
     two = _run(recipe_path, synthetic_bundle_path, second)
     for name in ("scorecard.csv", "scorecard.md", "results.gpkg"):
         assert sha256_file(first / name) == sha256_file(second / name), name
+    prov = [json.loads((d / "provenance.json").read_text(encoding="utf-8")) for d in (first,
+                                                                                     second)]
+    for record in prov:
+        for key in ("started", "finished", "duration_s", "out"):
+            record.pop(key)
+    assert prov[0] == prov[1]  # provenance differs only in its times (and the folder)
     assert one.provenance["run_checksum"] == two.provenance["run_checksum"]
 
 

@@ -43,7 +43,7 @@ def _value(x: object, unit: str) -> str:
 def _print(result: RunResult) -> None:
     labels = STATUS_LABELS[result.lang]
     table = Table("target", "value", "target value", "status", "gap", "year", "source",
-                  title=escape(f"{result.recipe.title.get(result.lang)} — {result.bundle.name}, "
+                  show_lines=True, title=escape(f"{result.recipe.title.get(result.lang)} — {result.bundle.name}, "
                                f"as of {result.as_of.isoformat()}"))
     for row in result.scorecard.to_dict("records"):
         status = str(row["status"])
