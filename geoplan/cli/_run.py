@@ -42,9 +42,10 @@ def _value(x: object, unit: str) -> str:
 
 def _print(result: RunResult) -> None:
     labels = STATUS_LABELS[result.lang]
+    title = (f"{result.recipe.title.get(result.lang)} — {result.bundle.name}, "
+             f"as of {result.as_of.isoformat()}")
     table = Table("target", "value", "target value", "status", "gap", "year", "source",
-                  show_lines=True, title=escape(f"{result.recipe.title.get(result.lang)} — {result.bundle.name}, "
-                               f"as of {result.as_of.isoformat()}"))
+                  show_lines=True, title=escape(title))
     for row in result.scorecard.to_dict("records"):
         status = str(row["status"])
         label = labels.get(status, status)
