@@ -284,3 +284,15 @@ targets:
     assert result.scorecard.loc[0, "status"] == "met"
     early = run_recipe(parse_recipe(text), as_of=date(2022, 1, 1))  # only 2A (13 km) then
     assert early.scorecard.loc[0, "status"] == "not met"
+
+
+def test_markdown_escapes_html_and_pipes(recipe_path: Path, synthetic_bundle_path: Path,
+                                         tmp_path: Path) -> None:
+    text = recipe_path.read_text(encoding="utf-8").replace(
+        "en: Rail in service", 'en: "<script>alert(1)</script> | rail"')
+    recipe_path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    _run(recipe_path, synthetic_bundle_path, out, lang="en")
+    md = (out / "scorecard.md").read_text(encoding="utf-8")
+    assert "<script>" not in md
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| rail" in md

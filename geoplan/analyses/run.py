@@ -352,7 +352,11 @@ def _fmt(x: Any) -> str:
 
 
 def _md_cell(text: Any) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
+    """Text safe in a Markdown table cell: pipes and HTML escaped, one line."""
+    import html
+
+    text = html.escape(str(text), quote=False)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
 
 
 _MD_HEAD = {
