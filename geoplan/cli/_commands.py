@@ -2,4 +2,5 @@
 
 from __future__ import annotations
 
+import geoplan.cli._map  # noqa: F401
 from geoplan.cli import _run  # noqa: F401

@@ -1,0 +1,36 @@
+"""``geoplan map BUNDLE``: draw a bundle's layers as one self-contained HTML map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from geoplan.cli import app
+from geoplan.cli._common import console, escape
+from geoplan.layers import load_bundle
+from geoplan.maps import LANGS, TILES, map_bundle, save_map
+
+__all__ = ["map_command"]
+
+
+@app.command("map")
+def map_command(
+    bundle: Annotated[str, typer.Argument(help="Bundle name (e.g. hanoi) or folder.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="HTML file to write (default maps/<bundle>/layers.html).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Map labels: vi or en.")] = "vi",
+    tiles: Annotated[str, typer.Option(
+        "--tiles", help="Basemap: none (offline), osm or carto (need the network).")] = "none",
+) -> None:
+    """Draw a bundle's layers (units, river, metro, stations, catchments) as an HTML map."""
+    if lang not in LANGS:
+        raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
+    if tiles not in TILES:
+        raise typer.BadParameter(f"use one of {', '.join(TILES)}", param_hint="--tiles")
+    the_bundle = load_bundle(bundle)
+    target = out if out is not None else Path("maps") / the_bundle.name / "layers.html"
+    written = save_map(map_bundle(the_bundle, lang=lang, tiles=tiles), target)
+    size_kb = written.stat().st_size / 1000
+    console.print(f"wrote {escape(str(written))} ({size_kb:,.0f} kB)")

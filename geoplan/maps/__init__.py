@@ -1,0 +1,27 @@
+"""Interactive maps: a bundle's layers, a run's targets; self-contained HTML.
+
+>>> from geoplan.maps import map_bundle, save_map
+>>> save_map(map_bundle("hanoi"), "maps/hanoi-layers.html")  # doctest: +SKIP
+PosixPath('maps/hanoi-layers.html')
+"""
+
+from geoplan.maps.build import (
+    OSM_ATTRIBUTION,
+    TILES,
+    UnknownTilesError,
+    map_bundle,
+    map_run,
+    save_map,
+)
+from geoplan.maps.i18n import LANGS, UnknownLanguageError
+
+__all__ = [
+    "LANGS",
+    "OSM_ATTRIBUTION",
+    "TILES",
+    "UnknownLanguageError",
+    "UnknownTilesError",
+    "map_bundle",
+    "map_run",
+    "save_map",
+]

@@ -1,0 +1,296 @@
+"""Folium elements of geoplan maps: inlined assets, shared data, GeoJSON layers, panels.
+
+Tooltips and popups are built in the browser with ``textContent`` (never ``innerHTML``), so a
+unit named ``<img src=x onerror=alert(1)>`` is shown as text without any escaping step in
+JavaScript. Folium's own ``GeoJsonTooltip``/``GeoJsonPopup`` insert property values with
+``innerHTML`` unescaped, which is why geoplan does not use them. Data reaches the page as JSON
+inside ``<script>`` written by :func:`geoplan.maps._geo.script_json` (``<``, ``>``, ``&``
+escaped). HTML panels (title, legend, scorecard) and layer names (which Leaflet's layer
+control inserts with ``innerHTML``) are escaped once, in Python, with :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from branca.element import Element, Figure, MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+from geoplan.maps._geo import script_json
+from geoplan.maps.assets import leaflet_css, leaflet_js
+
+__all__ = [
+    "GEOPLAN_CSS",
+    "GEOPLAN_JS",
+    "Assets",
+    "Attribution",
+    "Follow",
+    "GeoLayer",
+    "Panel",
+    "Panes",
+    "SharedData",
+]
+
+#: The map's own behaviour: GeoJSON layers whose tooltips/popups are built with textContent,
+#: and a legend that follows the chosen base layer.
+GEOPLAN_JS = r"""
+var geoplan = (function () {
+  "use strict";
+  function node(tag, cls, text) {
+    var el = document.createElement(tag);
+    if (cls) { el.className = cls; }
+    if (text !== undefined && text !== null) { el.textContent = String(text); }
+    return el;
+  }
+  function card(row, limit) {
+    var box = node("div", "gp-card");
+    box.appendChild(node("div", "gp-card-title", row[0]));
+    var items = (limit === undefined || limit === null) ? row[1] : row[1].slice(0, limit);
+    if (items.length) {
+      var table = node("table");
+      items.forEach(function (kv) {
+        var tr = node("tr");
+        tr.appendChild(node("th", null, kv[0]));
+        tr.appendChild(node("td", null, kv[1]));
+        table.appendChild(tr);
+      });
+      box.appendChild(table);
+    }
+    return box;
+  }
+  function styleOf(spec, feature) {
+    var k = spec.s ? spec.s[feature.properties.i] : 0;
+    return spec.styles[k];
+  }
+  function layer(data, spec) {
+    var options = {
+      className: spec.cls,
+      interactive: spec.interactive,
+      attribution: spec.attribution || null,
+      gpId: spec.id,
+      pane: spec.styles[0].pane || "overlayPane",
+      style: function (f) { return styleOf(spec, f); },
+      onEachFeature: function (f, l) {
+        if (!spec.rows) { return; }
+        var row = spec.rows[f.properties.i];
+        if (!row) { return; }
+        l.bindTooltip(function () { return card(row, spec.tipN); },
+                      {sticky: spec.kind !== "point", direction: "top"});
+        if (spec.popup) { l.bindPopup(function () { return card(row); }, {maxWidth: 380}); }
+      }
+    };
+    if (spec.kind === "point") {
+      options.pointToLayer = function (f, latlng) {
+        return L.circleMarker(latlng, Object.assign({className: spec.cls}, styleOf(spec, f)));
+      };
+    }
+    return L.geoJSON(data, options);
+  }
+  function follow(map) {
+    map.on("baselayerchange", function (e) {
+      var id = e.layer && e.layer.options ? e.layer.options.gpId : null;
+      document.querySelectorAll(".gp-legend-section[data-base]").forEach(function (s) {
+        s.hidden = s.getAttribute("data-base") !== id;
+      });
+    });
+  }
+  return {layer: layer, follow: follow};
+})();
+"""
+
+#: Styles of the panels, cards and legend (plain CSS, no framework).
+GEOPLAN_CSS = """
+.leaflet-container { background: #f4f1ea; font: 13px/1.35 system-ui, -apple-system,
+  "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; }
+.leaflet-pane > svg { pointer-events: none; }
+.gp-panel { position: absolute; z-index: 1000; background: rgba(255,255,255,0.95);
+  border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,0.35); padding: 8px 10px;
+  font: 13px/1.35 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial,
+  sans-serif; color: #222; }
+.gp-title { top: 10px; left: 56px; max-width: calc(100% - 420px); }
+.gp-title h1 { font-size: 17px; margin: 0 0 2px 0; }
+.gp-title p { margin: 0; color: #555; font-size: 12px; }
+.gp-legend { bottom: 28px; right: 10px; max-height: 55vh; overflow-y: auto; width: 290px; }
+.gp-legend h2, .gp-scorecard summary { font-size: 14px; margin: 0 0 4px 0; font-weight: 600; }
+.gp-legend h3 { font-size: 12.5px; margin: 8px 0 3px 0; font-weight: 600; }
+.gp-legend ul { list-style: none; margin: 0; padding: 0; }
+.gp-legend li { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
+.gp-legend .gp-note { color: #555; font-size: 11.5px; margin: 3px 0; }
+.gp-swatch { display: inline-block; width: 18px; height: 12px; flex: none;
+  border: 1px solid rgba(0,0,0,0.35); }
+.gp-legend svg { flex: none; }
+.gp-scorecard { bottom: 28px; left: 10px; max-height: 45vh; overflow: auto;
+  max-width: min(720px, calc(100% - 340px)); }
+.gp-scorecard summary { cursor: pointer; }
+.gp-scorecard table, .gp-card table { border-collapse: collapse; }
+.gp-scorecard th, .gp-scorecard td { border-bottom: 1px solid #ddd; padding: 2px 6px;
+  text-align: left; vertical-align: top; font-size: 12px; }
+.gp-scorecard td.gp-num { text-align: right; white-space: nowrap; }
+.gp-badge { display: inline-block; padding: 0 6px; border-radius: 8px; color: #111;
+  white-space: nowrap; }
+.gp-card { font-size: 12.5px; max-width: 360px; }
+.gp-card-title { font-weight: 600; margin-bottom: 3px; }
+.gp-card th { text-align: left; padding: 1px 8px 1px 0; color: #555; font-weight: normal;
+  vertical-align: top; }
+.gp-card td { padding: 1px 0; }
+.leaflet-tooltip .gp-card { white-space: normal; min-width: 160px; }
+"""
+
+
+class Assets(MacroElement):
+    """Inlines Leaflet (JS and CSS) and geoplan's own script and styles into the page head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "GeoplanAssets"
+
+    def render(self, **kwargs: Any) -> str:
+        """Add the inline ``<style>``/``<script>`` elements to the figure's header."""
+        figure = self.get_root()
+        if not isinstance(figure, Figure):  # pragma: no cover - folium always has one
+            message = "geoplan map assets need the map to be in a folium Figure"
+            raise TypeError(message)
+        figure.header.add_child(Element(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
+        figure.header.add_child(Element(f"<script>{leaflet_js()}</script>"), name="leaflet_js")
+        figure.header.add_child(Element(f"<style>{GEOPLAN_CSS}</style>"), name="geoplan_css")
+        figure.header.add_child(Element(f"<script>{GEOPLAN_JS}</script>"), name="geoplan_js")
+        return str(super().render(**kwargs) or "")
+
+
+class SharedData(MacroElement):
+    """A GeoJSON FeatureCollection written once and drawn by several layers."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = {{ this.payload }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "GeoplanData"
+        self.payload = script_json(data)
+
+
+class GeoLayer(Layer):
+    """A GeoJSON layer drawn by the page's ``geoplan.layer`` function.
+
+    Parameters
+    ----------
+    data
+        The :class:`SharedData` holding the features (property ``i`` indexes ``spec``).
+    spec
+        Styles, per-feature style index ``s``, per-feature ``rows`` (title and label/value
+        pairs, plain text), ``cls`` (CSS class of every drawn path), ``kind``.
+    name
+        Layer name in the layer control; must already be HTML-escaped.
+    overlay, show
+        As :class:`folium.map.Layer`.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = geoplan.layer({{ this.data.get_name() }}, {{ this.spec_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        data: SharedData,
+        spec: dict[str, Any],
+        *,
+        name: str,
+        overlay: bool = True,
+        show: bool = True,
+        control: bool = True,
+    ) -> None:
+        super().__init__(name=name, overlay=overlay, control=control, show=show)
+        self._name = "GeoplanLayer"
+        self.data = data
+        self.spec = spec
+
+    @property
+    def spec_json(self) -> str:
+        """The layer's spec as script-safe JSON (its id is the element's name)."""
+        return script_json({"id": self.get_name(), **self.spec})
+
+
+class Panel(MacroElement):
+    """A block of (already escaped) HTML placed over the map (or a function giving it,
+    called when the page is rendered, after element ids are final)."""
+
+    def __init__(self, html_text: str | Callable[[], str], *, key: str) -> None:
+        super().__init__()
+        self._name = "GeoplanPanel"
+        self.html_text = html_text
+        self.key = key
+
+    def render(self, **kwargs: Any) -> str:
+        """Add the panel's HTML to the page body."""
+        figure = self.get_root()
+        if not isinstance(figure, Figure):  # pragma: no cover
+            message = "geoplan map panels need the map to be in a folium Figure"
+            raise TypeError(message)
+        text = self.html_text() if callable(self.html_text) else self.html_text
+        figure.html.add_child(Element(text), name=f"geoplan_panel_{self.key}")
+        return str(super().render(**kwargs) or "")
+
+
+class Follow(MacroElement):
+    """Makes the legend show the section of the chosen base layer."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        geoplan.follow({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "GeoplanFollow"
+
+
+class Panes(MacroElement):
+    """Map panes that keep a fixed drawing order (units < areas < lines < points)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {% for name, z in this.panes.items() %}
+        {{ this._parent.get_name() }}.createPane({{ name|tojson }}).style.zIndex = "{{ z }}";
+        {% endfor %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, panes: dict[str, int]) -> None:
+        super().__init__()
+        self._name = "GeoplanPanes"
+        self.panes = dict(panes)
+
+
+class Attribution(MacroElement):
+    """Adds (already escaped) attribution text to the map's attribution control."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {% for text in this.texts %}
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ text }});
+        {% endfor %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, texts: list[str]) -> None:
+        super().__init__()
+        self._name = "GeoplanAttribution"
+        self.texts = [script_json(t) for t in texts]

@@ -1,0 +1,187 @@
+"""Display geometry: simplified (topology preserved), in longitude/latitude, rounded.
+
+Only maps use these; analyses always use the full geometry of the bundle.
+
+Administrative units form a *coverage* (no gaps, no overlaps, shared borders). Simplifying each
+polygon on its own moves a shared border differently on its two sides and opens slivers
+between neighbours; :func:`shapely.coverage_simplify` (GEOS ≥ 3.12) simplifies each shared edge
+once, so neighbours keep one common border. Coordinates are then rounded to
+:data:`DECIMALS` decimals (≈ 1 m at Hà Nội's latitude); rounding is the same function of the
+same vertex on both sides, so shared borders stay shared.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from geoplan.crs import WGS84, to_metric
+
+__all__ = [
+    "DECIMALS",
+    "UNIT_TOLERANCE_M",
+    "display_coverage",
+    "display_layer",
+    "feature_collection",
+    "script_json",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Decimals kept in longitude/latitude (1e-5° ≈ 1.1 m north–south, 1.0 m east–west at 21° N).
+DECIMALS = 5
+#: Simplification tolerance of administrative units, in metres (chosen by measurement: see
+#: ``benchmarks/bench_map.py``; borders move by at most this much on screen).
+UNIT_TOLERANCE_M = 15.0
+
+
+def _round(geoms: np.ndarray) -> np.ndarray:
+    rounded = shapely.transform(geoms, lambda xy: np.round(xy, DECIMALS))
+    # rounding can merge neighbouring vertices; drop the repeats (not the shared ones)
+    return shapely.remove_repeated_points(rounded, tolerance=0.0)
+
+
+def display_coverage(
+    units: gpd.GeoDataFrame, *, tolerance_m: float = UNIT_TOLERANCE_M, what: str = "admin_units"
+) -> gpd.GeoDataFrame:
+    """Simplify a polygon coverage for display, keeping shared borders shared.
+
+    Parameters
+    ----------
+    units
+        Polygons that tile an area (administrative units); any CRS.
+    tolerance_m
+        Simplification tolerance in metres (applied in the metric CRS of ``units``).
+    what
+        Name used in log and error messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy in EPSG:4326 with simplified, rounded geometry (same index and columns).
+
+    Raises
+    ------
+    CRSError
+        If ``units`` has no CRS.
+
+    Examples
+    --------
+    >>> from geoplan.layers import load_bundle
+    >>> shown = display_coverage(load_bundle("hanoi").admin_units)  # doctest: +SKIP
+    >>> len(shown)  # doctest: +SKIP
+    126
+    """
+    metric = to_metric(units, what=what)
+    geoms = np.asarray(metric.geometry.values, dtype=object)
+    if len(geoms) == 0:
+        return units.to_crs(WGS84)
+    if bool(shapely.coverage_is_valid(geoms)):
+        simplified = shapely.coverage_simplify(geoms, tolerance_m, simplify_boundary=True)
+    else:
+        # Not an exact coverage (borders that do not match vertex for vertex): simplifying
+        # each polygon would open slivers, so keep the shape and only drop collinear points.
+        logger.warning(
+            "%s is not an exact polygon coverage; simplifying each polygon on its own with "
+            "a tolerance of 1 m so that borders stay together on screen", what,
+        )
+        simplified = shapely.simplify(geoms, 1.0, preserve_topology=True)
+    out = metric.copy()
+    out.geometry = gpd.GeoSeries(simplified, index=metric.index, crs=metric.crs)
+    out = out.to_crs(WGS84)
+    out.geometry = gpd.GeoSeries(
+        _round(np.asarray(out.geometry.values, dtype=object)), index=out.index, crs=WGS84
+    )
+    return out
+
+
+def display_layer(
+    layer: gpd.GeoDataFrame, *, tolerance_m: float = 5.0, what: str = "layer"
+) -> gpd.GeoDataFrame:
+    """Simplify each geometry of ``layer`` on its own (lines, points, separate polygons).
+
+    Parameters
+    ----------
+    layer
+        Any vector layer with a CRS.
+    tolerance_m
+        Simplification tolerance in metres; ``0`` only rounds coordinates.
+    what
+        Name used in error messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy in EPSG:4326, simplified (topology of each geometry preserved) and rounded.
+
+    Raises
+    ------
+    CRSError
+        If ``layer`` has no CRS.
+    """
+    if layer.empty:
+        return layer.to_crs(WGS84) if layer.crs is not None else layer.copy()
+    metric = to_metric(layer, what=what)
+    geoms = np.asarray(metric.geometry.values, dtype=object)
+    if tolerance_m > 0:
+        geoms = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
+    out = metric.copy()
+    out.geometry = gpd.GeoSeries(geoms, index=metric.index, crs=metric.crs)
+    out = out.to_crs(WGS84)
+    out.geometry = gpd.GeoSeries(
+        _round(np.asarray(out.geometry.values, dtype=object)), index=out.index, crs=WGS84
+    )
+    return out[~out.geometry.is_empty & out.geometry.notna()]
+
+
+def feature_collection(
+    geoms: gpd.GeoSeries, properties: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """GeoJSON FeatureCollection of ``geoms`` (already in EPSG:4326 and rounded).
+
+    Parameters
+    ----------
+    geoms
+        Geometries in longitude/latitude.
+    properties
+        One dict per geometry (default: ``{"i": position}``).
+
+    Returns
+    -------
+    dict
+    """
+    props = properties if properties is not None else [{"i": i} for i in range(len(geoms))]
+    features = []
+    for geom, prop in zip(geoms, props, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        features.append({
+            "type": "Feature",
+            "geometry": json.loads(shapely.to_geojson(geom)),
+            "properties": prop,
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def script_json(value: Any) -> str:
+    """JSON that is safe to place inside an HTML ``<script>`` element.
+
+    ``<``, ``>``, ``&`` and the JavaScript line separators are written as ``\\u`` escapes,
+    so a string such as ``</script><script>alert(1)</script>`` in the data cannot end the
+    element; the browser still reads the original text.
+
+    Examples
+    --------
+    >>> script_json({"name": "</script>"})
+    '{"name":"\\\\u003c/script\\\\u003e"}'
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (
+        text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    )

@@ -1,0 +1,80 @@
+"""Colours and line styles of geoplan maps (one place, used by the layers and the legend)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = [
+    "CATCHMENT_STYLES",
+    "LINE_PALETTE",
+    "LINE_STATUS_STYLES",
+    "STATION_STATUS_STYLES",
+    "STATUS_COLOURS",
+    "VALUE_RAMP",
+    "line_colour",
+    "valid_colour",
+]
+
+#: Fill colour per target status (colour-blind safe: green/orange-red/amber/grey).
+STATUS_COLOURS: dict[str, str] = {
+    "met": "#1a9850",
+    "partly": "#fdae61",
+    "not met": "#d73027",
+    "no data": "#bdbdbd",
+    "reported": "#9ecae1",
+}
+
+#: Sequential ramp (light → dark) for value classes when a target is not judged per unit.
+VALUE_RAMP: tuple[str, ...] = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+
+#: Fallback colours for lines without a ``color`` column (by order of ``line_id``).
+LINE_PALETTE: tuple[str, ...] = (
+    "#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf",
+    "#17becf", "#999999", "#bcbd22",
+)
+
+#: Polyline style per status: solid operating, dashed under construction, dotted/thin planned.
+LINE_STATUS_STYLES: dict[str, dict[str, Any]] = {
+    "operating": {"weight": 5, "opacity": 0.95, "dashArray": None},
+    "under_construction": {"weight": 4, "opacity": 0.9, "dashArray": "10 7"},
+    "planned": {"weight": 2.5, "opacity": 0.8, "dashArray": "2 6"},
+}
+
+#: Circle-marker style per station status (colour comes from the line).
+STATION_STATUS_STYLES: dict[str, dict[str, Any]] = {
+    "operating": {"radius": 5, "weight": 2, "fillOpacity": 1.0, "useLineFill": False},
+    "under_construction": {"radius": 4.5, "weight": 2, "fillOpacity": 1.0, "useLineFill": False},
+    "planned": {"radius": 3.5, "weight": 1.5, "fillOpacity": 0.9, "useLineFill": False},
+}
+
+#: Fill of the catchment polygons.
+CATCHMENT_STYLES: dict[str, dict[str, Any]] = {
+    "catchment_operating": {"color": "#6a51a3", "weight": 1, "fillColor": "#9e9ac8",
+                            "fillOpacity": 0.25},
+    "catchment_all": {"color": "#807dba", "weight": 1, "dashArray": "4 4",
+                      "fillColor": "#bcbddc", "fillOpacity": 0.2},
+    "catchment_bus": {"color": "#d94801", "weight": 1, "fillColor": "#fdd0a2",
+                      "fillOpacity": 0.2},
+}
+
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+def valid_colour(value: object) -> str | None:
+    """Return ``value`` if it is a ``#rgb``/``#rrggbb`` colour, else ``None``.
+
+    Colours from data go into style attributes, so anything else is refused.
+    """
+    if isinstance(value, str) and _HEX.match(value.strip()):
+        return value.strip().lower()
+    return None
+
+
+def line_colour(line_id: str, given: object, order: list[str]) -> str:
+    """Colour of a metro line: its own ``color`` when valid, else a palette colour."""
+    own = valid_colour(given)
+    if own is not None:
+        return own
+    index = order.index(line_id) if line_id in order else len(order)
+    return LINE_PALETTE[index % len(LINE_PALETTE)]

@@ -1,0 +1,858 @@
+"""Interactive maps of a bundle's layers and of a run's targets, as self-contained HTML.
+
+:func:`map_bundle` draws a bundle's layers; :func:`map_run` adds one choropleth per target
+that has values per administrative unit, and a scorecard panel; :func:`save_map` writes one
+HTML file that renders with no network (Leaflet is inlined; basemap tiles are optional).
+
+>>> from geoplan.layers import load_bundle
+>>> m = map_bundle(load_bundle("hanoi"), lang="en")  # doctest: +SKIP
+>>> save_map(m, "maps/hanoi-layers.html")  # doctest: +SKIP
+PosixPath('maps/hanoi-layers.html')
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import logging
+import math
+import os
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoplan.crs import to_metric
+from geoplan.errors import GeoplanError
+from geoplan.io import atomic_write_text
+from geoplan.layers import Bundle, load_bundle
+from geoplan.maps import _style
+from geoplan.maps._elements import (
+    Assets,
+    Attribution,
+    Follow,
+    GeoLayer,
+    Panel,
+    Panes,
+    SharedData,
+)
+from geoplan.maps._geo import display_coverage, display_layer, feature_collection
+from geoplan.maps.i18n import check_lang, format_number, label
+
+__all__ = [
+    "OSM_ATTRIBUTION",
+    "TILES",
+    "UnknownTilesError",
+    "map_bundle",
+    "map_run",
+    "save_map",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Basemap choices: ``none`` keeps the map offline; the others load tiles from the network.
+TILES: tuple[str, ...] = ("none", "osm", "carto")
+#: Attribution required by the ODbL for layers derived from OpenStreetMap.
+OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
+
+_RAIL_CATCHMENT_M = 1000.0
+_BUS_CATCHMENT_M = 500.0
+_PANES = {"gp-units": 350, "gp-areas": 380, "gp-lines": 420, "gp-points": 450}
+
+
+class UnknownTilesError(GeoplanError, ValueError):
+    """A basemap choice that is not in :data:`TILES`."""
+
+
+class _RunLike(Protocol):
+    """What :func:`map_run` reads from a run result (see ``geoplan.analyses.run.RunResult``)."""
+
+    bundle: Bundle
+    scorecard: pd.DataFrame
+    units: gpd.GeoDataFrame | None
+
+
+class _Map(folium.Map):
+    """A folium map that links no CDN asset (geoplan inlines what it needs)."""
+
+    default_js: list[tuple[str, str]] = []  # noqa: RUF012 - folium's class attribute
+    default_css: list[tuple[str, str]] = []  # noqa: RUF012
+
+
+def _esc(value: object) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _text(value: object) -> str:
+    """Plain text of a data value ('' for missing)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if value is pd.NA or value is pd.NaT:
+        return ""
+    return str(value)
+
+
+def _check_tiles(tiles: str) -> str:
+    if tiles not in TILES:
+        message = f"unknown tiles {tiles!r}; use one of {', '.join(TILES)} (--tiles)"
+        raise UnknownTilesError(message)
+    return tiles
+
+
+def _as_bundle(bundle: Bundle | str | os.PathLike[str]) -> Bundle:
+    return bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
+
+
+@dataclass
+class _LegendSection:
+    title: str  # escaped HTML
+    items: list[str] = field(default_factory=list)  # escaped HTML <li> contents
+    notes: list[str] = field(default_factory=list)  # escaped HTML
+    base: GeoLayer | None = None  # the base layer it belongs to (None: always shown)
+    hidden: bool = False
+    key: str = ""
+
+
+def _swatch(fill: str, *, border: str = "rgba(0,0,0,0.35)", opacity: float = 1.0) -> str:
+    return (
+        f'<span class="gp-swatch" style="background:{fill};opacity:{opacity:g};'
+        f'border-color:{border}"></span>'
+    )
+
+
+def _line_svg(colour: str, style: dict[str, Any]) -> str:
+    dash = f' stroke-dasharray="{style["dashArray"]}"' if style.get("dashArray") else ""
+    return (
+        f'<svg width="34" height="10" aria-hidden="true"><line x1="1" y1="5" x2="33" y2="5" '
+        f'stroke="{colour}" stroke-width="{style["weight"]}"{dash} '
+        f'stroke-opacity="{style["opacity"]}"/></svg>'
+    )
+
+
+def _circle_svg(style: dict[str, Any]) -> str:
+    r = float(style["radius"])
+    dash = f' stroke-dasharray="{style["dashArray"]}"' if style.get("dashArray") else ""
+    return (
+        f'<svg width="16" height="16" aria-hidden="true"><circle cx="8" cy="8" r="{r:g}" '
+        f'fill="{style["fillColor"]}" stroke="{style["color"]}" '
+        f'stroke-width="{style["weight"]}"{dash}/></svg>'
+    )
+
+
+class _Builder:
+    """Collects layers, legend sections and attributions, then assembles the map."""
+
+    def __init__(self, bundle: Bundle, *, lang: str, tiles: str) -> None:
+        self.bundle = bundle
+        self.lang = check_lang(lang)
+        self.tiles = _check_tiles(tiles)
+        self.legend: list[_LegendSection] = []
+        self.attributions: list[str] = []
+        self.base_layers: list[GeoLayer] = []
+        self.overlays: list[GeoLayer] = []
+        self.units_display: gpd.GeoDataFrame | None = None
+        self.units_data: SharedData | None = None
+        if bundle.has("admin_units"):
+            units = bundle.admin_units.reset_index(drop=True)
+            self.units_display = display_coverage(units, what=f"{bundle.name}/admin_units")
+            self.units_data = SharedData(feature_collection(self.units_display.geometry))
+        self.map = _Map(location=self._centre(), tiles=None, zoom_start=10,
+                        control_scale=True, prefer_canvas=False)
+        self.map.add_child(Assets())
+        self._panes()
+        if self.units_data is not None:
+            self.map.add_child(self.units_data)
+        self._add_tiles()
+
+    # -- frame -----------------------------------------------------------------------------
+    def _t(self, key: str) -> str:
+        return label(key, self.lang)
+
+    def _bounds(self) -> list[list[float]] | None:
+        for role in ("city_boundary", "admin_units"):
+            if self.bundle.has(role):
+                layer = self.bundle.layer(role)
+                if layer.crs is not None and not layer.empty:
+                    minx, miny, maxx, maxy = layer.to_crs(4326).total_bounds
+                    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+        return None
+
+    def _centre(self) -> list[float]:
+        bounds = self._bounds()
+        if bounds is None:
+            return [21.03, 105.85]
+        return [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+
+    def _panes(self) -> None:
+        # created right after the map, before any layer uses them
+        self.map.add_child(Panes(_PANES))
+
+    def _add_tiles(self) -> None:
+        if self.tiles == "none":
+            return
+        provider = "OpenStreetMap" if self.tiles == "osm" else "CartoDB positron"
+        name = self._t("tiles_osm" if self.tiles == "osm" else "tiles_carto")
+        folium.TileLayer(provider, name=_esc(name), overlay=True, control=True,
+                         show=True).add_to(self.map)
+
+    # -- attribution -----------------------------------------------------------------------
+    def _attribution(self, role: str) -> str:
+        entry = self.bundle.manifest.layers.get(role)
+        if entry is None:
+            return ""
+        text = entry.attribution.strip()
+        if not text and re.search(r"openstreetmap|\bosm\b", entry.source, re.IGNORECASE):
+            text = OSM_ATTRIBUTION
+        return text
+
+    def _collect_attributions(self) -> list[str]:
+        texts: list[str] = []
+        if self.bundle.manifest.attribution.strip():
+            texts.append(self.bundle.manifest.attribution.strip())
+        for role in self.bundle.roles:
+            text = self._attribution(role)
+            if text:
+                texts.append(text)
+        unique = list(OrderedDict.fromkeys(texts))
+        return [_esc(t) for t in unique]
+
+    # -- layers ----------------------------------------------------------------------------
+    def _context_item(self, item: str) -> None:
+        for section in self.legend:
+            if section.key == "context":
+                section.items.append(item)
+                return
+        self.legend.append(_LegendSection("", [item], key="context"))
+
+    def _layer(
+        self, data: SharedData, spec: dict[str, Any], name: str, *, base: bool = False,
+        show: bool = True,
+    ) -> GeoLayer:
+        layer = GeoLayer(data, spec, name=_esc(name), overlay=not base, show=show)
+        (self.base_layers if base else self.overlays).append(layer)
+        return layer
+
+    def unit_rows(self) -> list[list[Any]]:
+        """Title and label/value rows of each unit (plain text), in display order."""
+        if self.units_display is None:
+            return []
+        rows = []
+        for _, unit in self.units_display.iterrows():
+            fields = [[self._t("unit_id"), _text(unit.get("unit_id"))]]
+            if _text(unit.get("unit_type")):
+                fields.append([self._t("unit_type"), _text(unit.get("unit_type"))])
+            if "population" in unit and _text(unit.get("population")):
+                fields.append([self._t("population"),
+                               format_number(float(unit["population"]), self.lang)])
+            if "is_inner" in unit and _text(unit.get("is_inner")):
+                inner = self._t("yes" if bool(unit["is_inner"]) else "no")
+                fields.append([self._t("inner"), inner])
+            rows.append([self.unit_title(unit), fields])
+        return rows
+
+    def unit_title(self, unit: pd.Series) -> str:
+        name = _text(unit.get("name"))
+        if self.lang == "en" and _text(unit.get("name_en")):
+            name = f"{_text(unit.get('name_en'))} ({name})"
+        return name or _text(unit.get("unit_id"))
+
+    def add_units_base(self, *, show: bool) -> None:
+        if self.units_data is None:
+            return
+        spec = {
+            "cls": "gp-unit", "kind": "polygon", "interactive": True, "popup": True,
+            "tipN": 0, "pane": "gp-units",
+            "styles": [{"color": "#555", "weight": 1, "fillColor": "#ffffff",
+                        "fillOpacity": 0.35, "pane": "gp-units"}],
+            "rows": self.unit_rows(),
+            "attribution": _esc(self._attribution("admin_units")),
+        }
+        layer = self._layer(self.units_data, spec, self._t("admin_units"), base=True, show=show)
+        self.legend.append(_LegendSection(
+            _esc(self._t("admin_units")),
+            [f'{_swatch("#ffffff")}{_esc(self._t("admin_units"))}'],
+            [_esc(self._t("display_note"))], base=layer, hidden=not show,
+        ))
+
+    def _simple_layer(
+        self, role: str, style: dict[str, Any], *, tolerance_m: float, pane: str,
+        show: bool = True, interactive: bool = True, name_key: str | None = None,
+        fields: tuple[str, ...] = (),
+    ) -> GeoLayer | None:
+        if not self.bundle.has(role):
+            return None
+        layer = display_layer(self.bundle.layer(role), tolerance_m=tolerance_m,
+                              what=f"{self.bundle.name}/{role}")
+        if layer.empty:
+            return None
+        layer = layer.reset_index(drop=True)
+        title = self._t(name_key or role)
+        rows = []
+        for _, row in layer.iterrows():
+            name = _text(row.get("name")) or _text(row.get("kind")) or title
+            extra = [[self._t(f) if f in ("name",) else f, _text(row.get(f))] for f in fields
+                     if _text(row.get(f))]
+            rows.append([name, extra])
+        spec = {
+            "cls": f"gp-{role.replace('_', '-')}", "kind": "shape", "interactive": interactive,
+            "popup": False, "tipN": None,
+            "styles": [{**style, "pane": pane}],
+            "rows": rows if interactive else None,
+            "attribution": _esc(self._attribution(role)),
+        }
+        data = SharedData(feature_collection(layer.geometry))
+        self.map.add_child(data)
+        gl = self._layer(data, spec, title, show=show)
+        swatch = (_line_svg(style.get("color", "#333"), {"weight": style.get("weight", 2),
+                                                          "opacity": 1, "dashArray": None})
+                  if not style.get("fill", True) or style.get("fillOpacity", 0.2) == 0
+                  else _swatch(style.get("fillColor", style.get("color", "#999")),
+                               opacity=min(1.0, style.get("fillOpacity", 0.5) + 0.3)))
+        self._context_item(f"{swatch}{_esc(title)}")
+        return gl
+
+    def add_context(self) -> None:
+        """Boundary, water, green space, river axis and corridors."""
+        self._simple_layer("water", {"stroke": False, "fillColor": "#a6cee3",
+                                     "fillOpacity": 0.7}, tolerance_m=5, pane="gp-areas",
+                           interactive=False)
+        self._simple_layer("green_space", {"color": "#238b45", "weight": 0.5,
+                                           "fillColor": "#74c476", "fillOpacity": 0.6},
+                           tolerance_m=3, pane="gp-areas", fields=("kind",))
+        self._simple_layer("river_corridors", {"color": "#4292c6", "weight": 2.5,
+                                               "fillColor": "#9ecae1", "fillOpacity": 0.35},
+                           tolerance_m=10, pane="gp-lines")
+        self._simple_layer("river_axis", {"color": "#08519c", "weight": 4,
+                                          "fillColor": "#6baed6", "fillOpacity": 0.4},
+                           tolerance_m=10, pane="gp-lines")
+        self._simple_layer("city_boundary", {"color": "#222", "weight": 2.5, "fill": False,
+                                             "fillOpacity": 0},
+                           tolerance_m=15, pane="gp-lines", interactive=False)
+
+    def add_catchments(self) -> None:
+        """Straight-line catchments of rail stations (and bus stops) as dissolved polygons."""
+        groups: list[tuple[str, gpd.GeoDataFrame, float, bool]] = []
+        if self.bundle.has("stations"):
+            stations = self.bundle.stations
+            if "status" in stations.columns:
+                operating = stations[stations["status"] == "operating"]
+                if not operating.empty:
+                    groups.append(("catchment_operating", operating, _RAIL_CATCHMENT_M, True))
+            if not stations.empty:
+                groups.append(("catchment_all", stations, _RAIL_CATCHMENT_M, False))
+        if self.bundle.has("bus_stops"):
+            stops = self.bundle.bus_stops
+            if not stops.empty:
+                groups.append(("catchment_bus", stops, _BUS_CATCHMENT_M, False))
+        for key, points, radius, show in groups:
+            metric = to_metric(points, what=f"{self.bundle.name}/{key}")
+            area = shapely.union_all(metric.geometry.buffer(radius, quad_segs=16).values)
+            catch = gpd.GeoDataFrame({"name": [self._t(key)]}, geometry=[area], crs=metric.crs)
+            shown = display_layer(catch, tolerance_m=10, what=key)
+            style = {**_style.CATCHMENT_STYLES[key], "pane": "gp-areas"}
+            spec = {"cls": f"gp-{key.replace('_', '-')}", "kind": "shape",
+                    "interactive": False, "popup": False, "styles": [style], "rows": None}
+            data = SharedData(feature_collection(shown.geometry))
+            self.map.add_child(data)
+            self._layer(data, spec, self._t(key), show=show)
+            self._context_item(
+                f'{_swatch(style["fillColor"], border=style["color"])}{_esc(self._t(key))}'
+            )
+
+    def add_transit(self) -> None:
+        """Metro lines (coloured by line, styled by status) and stations."""
+        colours: dict[str, str] = {}
+        names: dict[str, str] = {}
+        if self.bundle.has("metro_lines"):
+            lines = display_layer(self.bundle.metro_lines, tolerance_m=5,
+                                  what=f"{self.bundle.name}/metro_lines").reset_index(drop=True)
+            order = sorted({_text(x) for x in lines.get("line_id", pd.Series(dtype=str))})
+            for _, row in lines.iterrows():
+                lid = _text(row.get("line_id"))
+                colours.setdefault(lid, _style.line_colour(lid, row.get("color"), order))
+                names.setdefault(lid, _text(row.get("name")) or lid)
+            styles: list[dict[str, Any]] = []
+            index: dict[tuple[str, str], int] = {}
+            s: list[int] = []
+            rows = []
+            for _, row in lines.iterrows():
+                lid = _text(row.get("line_id"))
+                status = _text(row.get("status")) or "planned"
+                look = _style.LINE_STATUS_STYLES.get(status, _style.LINE_STATUS_STYLES["planned"])
+                k = (lid, status)
+                if k not in index:
+                    index[k] = len(styles)
+                    styles.append({"color": colours[lid], "weight": look["weight"],
+                                   "opacity": look["opacity"], "dashArray": look["dashArray"],
+                                   "lineCap": "round", "pane": "gp-lines", "fill": False})
+                s.append(index[k])
+                rows.append(self._line_row(row))
+            spec = {"cls": "gp-metro-line", "kind": "line", "interactive": True,
+                    "popup": True, "tipN": 3, "styles": styles, "s": s, "rows": rows,
+                    "attribution": _esc(self._attribution("metro_lines"))}
+            data = SharedData(feature_collection(lines.geometry))
+            self.map.add_child(data)
+            self._layer(data, spec, self._t("metro_lines"))
+            items = [f'{_line_svg(colours[lid], _style.LINE_STATUS_STYLES["operating"])}'
+                     f"{_esc(names[lid])}" for lid in order if lid in colours]
+            items += [f'{_line_svg("#444", look)}{_esc(self._t(status))}'
+                      for status, look in _style.LINE_STATUS_STYLES.items()]
+            notes = []
+            approx = lines.get("approximate", pd.Series(dtype=bool))
+            if approx.fillna(False).astype(bool).any():
+                notes.append(_esc(self._t("approximate")))
+            self.legend.append(_LegendSection(_esc(self._t("metro_lines")), items, notes))
+        if self.bundle.has("stations"):
+            self._add_stations(colours)
+
+    def _line_row(self, row: pd.Series) -> list[Any]:
+        fields: list[list[str]] = [[self._t("line"), _text(row.get("line_id"))]]
+        status = _text(row.get("status"))
+        fields.append([self._t("status"), self._t(status) if status else ""])
+        if _text(row.get("opening_date")):
+            fields.append([self._t("opening_date"), _text(row.get("opening_date"))])
+        if _text(row.get("target_year")):
+            year = row.get("target_year")
+            text = str(int(year)) if isinstance(year, int | float | np.integer) else _text(year)
+            fields.append([self._t("target_year"), text])
+        if _text(row.get("length_km")):
+            fields.append([self._t("length_km"), format_number(float(row["length_km"]),
+                                                              self.lang)])
+        if _text(row.get("plan")):
+            fields.append([self._t("plan"), _text(row.get("plan"))])
+        if bool(row.get("approximate")) and _text(row.get("approximate")):
+            fields.append(["⚠", self._t("approximate")])
+        fields = [f for f in fields if f[1]]
+        return [_text(row.get("name")) or _text(row.get("line_id")), fields]
+
+    def _add_stations(self, colours: dict[str, str]) -> None:
+        stations = display_layer(self.bundle.stations, tolerance_m=0,
+                                 what=f"{self.bundle.name}/stations").reset_index(drop=True)
+        if stations.empty:
+            return
+        order = sorted(colours)
+        styles: list[dict[str, Any]] = []
+        index: dict[tuple[str, str], int] = {}
+        s: list[int] = []
+        rows = []
+        for _, row in stations.iterrows():
+            lid = _text(row.get("line_id"))
+            colour = colours.get(lid) or _style.line_colour(lid, None, order)
+            status = _text(row.get("status")) or "planned"
+            k = (lid, status)
+            if k not in index:
+                index[k] = len(styles)
+                styles.append(self._station_style(colour, status))
+            s.append(index[k])
+            fields = [[self._t("line"), lid], [self._t("status"), self._t(status)]]
+            if _text(row.get("opening_date")):
+                fields.append([self._t("opening_date"), _text(row.get("opening_date"))])
+            if bool(row.get("approximate")) and _text(row.get("approximate")):
+                fields.append(["⚠", self._t("approximate")])
+            rows.append([_text(row.get("name")) or _text(row.get("station_id")),
+                         [f for f in fields if f[1]]])
+        spec = {"cls": "gp-station", "kind": "point", "interactive": True, "popup": True,
+                "tipN": 2, "styles": styles, "s": s, "rows": rows,
+                "attribution": _esc(self._attribution("stations"))}
+        data = SharedData(feature_collection(stations.geometry))
+        self.map.add_child(data)
+        self._layer(data, spec, self._t("stations"))
+        items = [f'{_circle_svg(self._station_style("#444", st))}{_esc(self._t(st))}'
+                 for st in _style.STATION_STATUS_STYLES]
+        self.legend.append(_LegendSection(_esc(self._t("stations")), items))
+
+    @staticmethod
+    def _station_style(colour: str, status: str) -> dict[str, Any]:
+        look = _style.STATION_STATUS_STYLES.get(status, _style.STATION_STATUS_STYLES["planned"])
+        if status == "operating":
+            fill, stroke = colour, "#ffffff"
+        else:
+            fill, stroke = "#ffffff", colour
+        style = {"radius": look["radius"], "weight": look["weight"], "color": stroke,
+                 "fillColor": fill, "fillOpacity": look["fillOpacity"], "opacity": 1,
+                 "pane": "gp-points"}
+        if status == "planned":
+            style["dashArray"] = "2 2"
+        return style
+
+    # -- run layers ------------------------------------------------------------------------
+    def add_choropleths(self, result: _RunLike) -> int:
+        """One base layer per target with per-unit values; returns how many were added."""
+        units = result.units
+        if units is None or self.units_data is None or self.units_display is None:
+            return 0
+        by_id = units.drop(columns=units.geometry.name).set_index("unit_id")
+        order = self.units_display["unit_id"].astype(str).tolist()
+        by_id.index = by_id.index.astype(str)
+        by_id = by_id.reindex(order)
+        titles = _titles(result, self.lang)
+        added = 0
+        for _, target in result.scorecard.iterrows():
+            key = _text(target.get("key"))
+            slug = _slug(key)
+            if f"{slug}_value" not in by_id.columns:
+                continue
+            values = by_id[f"{slug}_value"].astype(float)
+            title = titles.get(key) or _text(target.get("title")) or key
+            status = by_id.get(f"{slug}_status")
+            gap = by_id.get(f"{slug}_gap")
+            self._choropleth(title, target, values, status, gap, show=added == 0)
+            added += 1
+        return added
+
+    def _choropleth(
+        self, title: str, target: pd.Series, values: pd.Series, status: pd.Series | None,
+        gap: pd.Series | None, *, show: bool,
+    ) -> None:
+        unit = _text(target.get("unit"))
+        styles: list[dict[str, Any]] = []
+        s: list[int] = []
+        base_style = {"color": "#555", "weight": 0.8, "fillOpacity": 0.8, "pane": "gp-units"}
+        items: list[str] = []
+        notes = [f'{_esc(self._t("target"))}: {_esc(_text(target.get("target")))}'
+                 + (f' ({_esc(_text(target.get("year")))})' if _text(target.get("year")) else "")]
+        if status is not None:
+            statuses = [st for st in _style.STATUS_COLOURS if st != "reported"]
+            for st in statuses:
+                styles.append({**base_style, "fillColor": _style.STATUS_COLOURS[st]})
+            per_unit = status.fillna("no data").astype(str)
+            s = [statuses.index(v) if v in statuses else statuses.index("no data")
+                 for v in per_unit]
+            counts = per_unit.value_counts()
+            items = [f"{_swatch(_style.STATUS_COLOURS[st])}{_esc(self._t(st))} "
+                     f"({int(counts.get(st, 0))})" for st in statuses if counts.get(st, 0)]
+            notes.insert(0, _esc(self._t("status_per_unit")))
+        else:
+            breaks = _breaks(values)
+            for colour in _style.VALUE_RAMP[: max(1, len(breaks) - 1)]:
+                styles.append({**base_style, "fillColor": colour})
+            styles.append({**base_style, "fillColor": _style.STATUS_COLOURS["no data"]})
+            nodata = len(styles) - 1
+            s = [nodata if math.isnan(v) else _class_of(v, breaks) for v in values]
+            for i in range(len(breaks) - 1):
+                low = format_number(breaks[i], self.lang)
+                high = format_number(breaks[i + 1], self.lang)
+                items.append(f"{_swatch(_style.VALUE_RAMP[i])}{_esc(low)}–{_esc(high)} "
+                             f"{_esc(unit)}")
+            if any(math.isnan(v) for v in values):
+                items.append(f'{_swatch(_style.STATUS_COLOURS["no data"])}'
+                             f'{_esc(self._t("no data"))}')
+            notes.insert(0, _esc(self._t("value_classes")))
+            notes[-1] = f'{_esc(self._t("city_target"))}: {_esc(_text(target.get("target")))}'
+        city_status = _text(target.get("status"))
+        if city_status:
+            notes.append(f'{_esc(self._t("status"))}: {_esc(self._t(city_status))}')
+        source = _text(target.get("source"))
+        if source:
+            notes.append(f'{_esc(self._t("source"))}: {_esc(source)}')
+        rows = []
+        assert self.units_display is not None
+        for i, (_, unit_row) in enumerate(self.units_display.iterrows()):
+            value = float(values.iloc[i])
+            fields = [[self._t("indicator"), title],
+                      [self._t("value"), f"{format_number(value, self.lang)} {unit}".strip()
+                       if not math.isnan(value) else self._t("no data")],
+                      [self._t("target"), _text(target.get("target"))]]
+            if status is not None:
+                fields.append([self._t("status"), self._t(_text(status.iloc[i]) or "no data")])
+            if gap is not None and not math.isnan(float(gap.iloc[i])):
+                fields.append([self._t("gap"),
+                               f"{format_number(float(gap.iloc[i]), self.lang)} {unit}".strip()])
+            if _text(target.get("year")):
+                fields.append([self._t("year"), _text(target.get("year"))])
+            if source:
+                fields.append([self._t("source"), source])
+            rows.append([self.unit_title(unit_row), [f for f in fields if f[1]]])
+        spec = {"cls": "gp-unit", "kind": "polygon", "interactive": True, "popup": True,
+                "tipN": 4 if status is not None else 2, "styles": styles, "s": s,
+                "rows": rows, "attribution": _esc(self._attribution("admin_units"))}
+        assert self.units_data is not None
+        layer = self._layer(self.units_data, spec, title, base=True, show=show)
+        self.legend.append(_LegendSection(_esc(title), items, notes, base=layer,
+                                          hidden=not show))
+
+    # -- assembly --------------------------------------------------------------------------
+    def finish(self, *, title: str, subtitle: str, scorecard_html: str = "") -> folium.Map:
+        for layer in self.base_layers:
+            self.map.add_child(layer)
+        for layer in self.overlays:
+            self.map.add_child(layer)
+        folium.LayerControl(collapsed=False, position="topright").add_to(self.map)
+        if self.base_layers:
+            self.map.add_child(Follow())
+        attributions = self._collect_attributions()
+        if attributions:
+            self.map.add_child(Attribution(attributions))
+        bounds = self._bounds()
+        if bounds is not None:
+            self.map.fit_bounds(bounds)
+        self.map.add_child(Panel(
+            f'<div class="gp-panel gp-title"><h1>{_esc(title)}</h1>'
+            f"<p>{_esc(subtitle)}</p></div>", key="title"))
+        self.map.add_child(Panel(self._legend_html, key="legend"))
+        if scorecard_html:
+            self.map.add_child(Panel(scorecard_html, key="scorecard"))
+        root: Any = self.map.get_root()
+        root.title = _esc(title)  # branca writes it unescaped
+        _stable_ids(self.map)
+        return self.map
+
+    def _legend_html(self) -> str:
+        parts = [f'<div class="gp-panel gp-legend" role="region" aria-label="'
+                 f'{_esc(self._t("legend"))}"><h2>{_esc(self._t("legend"))}</h2>']
+        for section in self.legend:
+            attrs = ' class="gp-legend-section"'
+            if section.base is not None:
+                attrs += f' data-base="{_esc(section.base.get_name())}"'
+            if section.hidden:
+                attrs += " hidden"
+            heading = f"<h3>{section.title}</h3>" if section.title else ""
+            parts.append(f"<section{attrs}>{heading}<ul>")
+            parts.extend(f"<li>{item}</li>" for item in section.items)
+            parts.append("</ul>")
+            parts.extend(f'<p class="gp-note">{note}</p>' for note in section.notes)
+            parts.append("</section>")
+        missing = self.bundle.missing
+        if missing:
+            parts.append(f'<section class="gp-legend-section"><h3>'
+                         f'{_esc(self._t("missing_layers"))}</h3>')
+            parts.extend(f'<p class="gp-note">{_esc(self._t(role))}: {_esc(reason)}</p>'
+                         for role, reason in missing.items())
+            parts.append("</section>")
+        if self.tiles == "none":
+            parts.append(f'<p class="gp-note">{_esc(self._t("no_tiles"))}</p>')
+        parts.append("</div>")
+        return "".join(parts)
+
+
+def _slug(key: str) -> str:
+    try:
+        from geoplan.analyses.run import slugify
+    except ImportError:  # pragma: no cover - the run module ships with geoplan
+        return re.sub(r"[^0-9A-Za-z]+", "_", key).strip("_").lower()
+    return str(slugify(key))
+
+
+def _titles(result: Any, lang: str) -> dict[str, str]:
+    """Target titles in ``lang`` (the scorecard holds them in the run's language)."""
+    titles: dict[str, str] = {}
+    for ev in getattr(result, "evaluations", None) or []:
+        goal = getattr(ev, "goal", None)
+        title = getattr(goal, "title", None)
+        if goal is not None and title is not None and hasattr(title, "get"):
+            titles[str(goal.key)] = str(title.get(lang))
+    return titles
+
+
+def _breaks(values: pd.Series) -> list[float]:
+    """Up to five quantile classes of the finite values (unique, ascending edges)."""
+    finite = values[np.isfinite(values)]
+    if finite.empty:
+        return [0.0, 0.0]
+    edges = np.unique(np.quantile(finite, np.linspace(0, 1, len(_style.VALUE_RAMP) + 1)))
+    if len(edges) == 1:
+        return [float(edges[0]), float(edges[0])]
+    return [float(e) for e in edges]
+
+
+def _class_of(value: float, breaks: list[float]) -> int:
+    for i in range(1, len(breaks)):
+        if value <= breaks[i]:
+            return i - 1
+    return len(breaks) - 2
+
+
+def _stable_ids(root: Any) -> None:
+    """Give every element a sequential id so that the same inputs give the same HTML."""
+    counter = itertools.count()
+
+    def walk(element: Any) -> None:
+        element._id = f"{next(counter):05d}"
+        renamed: OrderedDict[str, Any] = OrderedDict()
+        for key, child in element._children.items():
+            old = child.get_name()
+            walk(child)
+            renamed[child.get_name() if key == old else key] = child
+        element._children = renamed
+
+    walk(root)
+
+
+def _title_of(result: Any, lang: str) -> str:
+    recipe = getattr(result, "recipe", None)
+    title = getattr(recipe, "title", None)
+    if title is not None and hasattr(title, "get"):
+        return str(title.get(lang))
+    return label("map_title_run", lang)
+
+
+def _scorecard_html(result: _RunLike, lang: str) -> str:
+    table = result.scorecard
+    titles = _titles(result, lang)
+    head = [label(k, lang) for k in ("target", "value", "status", "gap", "year", "source")]
+    head[0] = label("indicator", lang)
+    parts = [f'<details class="gp-panel gp-scorecard" open><summary>'
+             f'{_esc(label("scorecard", lang))}</summary><table><thead><tr>']
+    parts.extend(f"<th>{_esc(h)}</th>" for h in head)
+    parts.append("</tr></thead><tbody>")
+    for _, row in table.iterrows():
+        key = _text(row.get("key"))
+        status = _text(row.get("status")) or "no data"
+        colour = _style.STATUS_COLOURS.get(status, _style.STATUS_COLOURS["no data"])
+        value: Any = row.get("value")
+        unit = _text(row.get("unit"))
+        shown = (f"{format_number(float(value), lang, digits=2)} {unit}".strip()
+                 if _text(value) else label("no data", lang))
+        gap: Any = row.get("gap")
+        gap_text = f"{format_number(float(gap), lang, digits=2)}" if _text(gap) else ""
+        title = titles.get(key) or _text(row.get("title")) or key
+        parts.append(
+            f"<tr><td>{_esc(title)}<br><small>{_esc(label('target', lang))}: "
+            f"{_esc(_text(row.get('target')))}</small></td>"
+            f'<td class="gp-num">{_esc(shown)}</td>'
+            f'<td><span class="gp-badge" style="background:{colour}">'
+            f"{_esc(label(status, lang))}</span></td>"
+            f'<td class="gp-num">{_esc(gap_text)}</td>'
+            f"<td>{_esc(_text(row.get('year')))}</td>"
+            f"<td>{_esc(_text(row.get('source')))}</td></tr>"
+        )
+    parts.append("</tbody></table></details>")
+    return "".join(parts)
+
+
+# -- public API ------------------------------------------------------------------------------
+def map_bundle(
+    bundle: Bundle | str | os.PathLike[str], *, lang: str = "vi", tiles: str = "none"
+) -> folium.Map:
+    """Draw a bundle's layers on an interactive map.
+
+    Shows the administrative units, the river axis and corridors, water and green space when
+    present, metro lines (coloured by line; solid operating, dashed under construction,
+    dotted planned; approximate alignments flagged), stations, straight-line transit
+    catchments, a legend, a layer control, a title and the data attributions.
+
+    Parameters
+    ----------
+    bundle
+        A :class:`~geoplan.layers.Bundle`, a bundle name or a bundle folder.
+    lang
+        ``"vi"`` (default) or ``"en"``: language of the fixed labels.
+    tiles
+        ``"none"`` (default: no basemap, works offline), ``"osm"`` or ``"carto"`` (a tile
+        layer that needs the network).
+
+    Returns
+    -------
+    folium.Map
+        Save it with :func:`save_map` to get a self-contained HTML file.
+
+    Raises
+    ------
+    UnknownLanguageError, UnknownTilesError
+        For a ``lang`` or ``tiles`` value that is not supported.
+    BundleNotFoundError, LayerValidationError
+        If the bundle cannot be opened or a layer is broken.
+
+    Examples
+    --------
+    >>> m = map_bundle("hanoi", lang="en")  # doctest: +SKIP
+    >>> type(m).__mro__[1].__name__  # doctest: +SKIP
+    'Map'
+    """
+    the_bundle = _as_bundle(bundle)
+    builder = _Builder(the_bundle, lang=lang, tiles=tiles)
+    builder.add_units_base(show=True)
+    builder.add_context()
+    builder.add_catchments()
+    builder.add_transit()
+    title = the_bundle.manifest.title or the_bundle.name
+    return builder.finish(title=title, subtitle=label("map_title_bundle", builder.lang))
+
+
+def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none") -> folium.Map:
+    """Draw a run: the bundle's layers, one choropleth per per-unit target, a scorecard.
+
+    Each target with values per administrative unit becomes a base layer (one shown at a
+    time): when the target is judged per unit, units are coloured by status (met / partly /
+    not met / no data); otherwise by value class, with the city-wide target in the legend.
+    Tooltips and popups give the unit's name, value, target, status, gap, year and source.
+
+    Parameters
+    ----------
+    result
+        A :class:`geoplan.analyses.run.RunResult` (``bundle``, ``scorecard``, ``units``,
+        ``recipe``, ``as_of``, ``evaluations`` are read).
+    lang
+        ``"vi"`` (default) or ``"en"``.
+    tiles
+        ``"none"`` (default), ``"osm"`` or ``"carto"``.
+
+    Returns
+    -------
+    folium.Map
+
+    Raises
+    ------
+    UnknownLanguageError, UnknownTilesError
+        For a ``lang`` or ``tiles`` value that is not supported.
+
+    Examples
+    --------
+    >>> from geoplan.analyses.run import run_recipe  # doctest: +SKIP
+    >>> m = map_run(run_recipe("analyses/hanoi-02-nq-tw.yaml"))  # doctest: +SKIP
+    """
+    builder = _Builder(result.bundle, lang=lang, tiles=tiles)
+    n = builder.add_choropleths(result)
+    builder.add_units_base(show=n == 0)
+    # the plain units layer comes first in the layer control
+    builder.base_layers.insert(0, builder.base_layers.pop())
+    builder.add_context()
+    builder.add_catchments()
+    builder.add_transit()
+    as_of = getattr(result, "as_of", None)
+    subtitle = label("map_title_run", builder.lang)
+    if as_of is not None:
+        subtitle += f" · {label('as_of', builder.lang)}: {as_of}"
+    return builder.finish(title=_title_of(result, builder.lang), subtitle=subtitle,
+                          scorecard_html=_scorecard_html(result, builder.lang))
+
+
+def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
+    """Write ``m`` as one self-contained HTML file, atomically.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`map_bundle` or :func:`map_run`.
+    path
+        Output file (its folder is created).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    OutputError
+        If the file cannot be written; a previous file at ``path`` is left as it was.
+
+    Examples
+    --------
+    >>> save_map(map_bundle("hanoi"), "maps/hanoi.html")  # doctest: +SKIP
+    PosixPath('maps/hanoi.html')
+    """
+    target = Path(path)
+    text = m.get_root().render()
+    atomic_write_text(target, text)
+    logger.info("map written to %s (%.1f kB)", target, len(text.encode("utf-8")) / 1000)
+    return target

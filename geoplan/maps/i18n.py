@@ -1,0 +1,194 @@
+"""Map labels in Vietnamese (the default) and English.
+
+Every fixed piece of text a map shows comes from :data:`LABELS`; text that comes from data
+(unit names, target titles, sources) is shown as given, HTML-escaped.
+
+>>> label("stations", "vi")
+'Ga đường sắt đô thị'
+>>> label("stations", "en")
+'Urban rail stations'
+"""
+
+from __future__ import annotations
+
+from geoplan.errors import GeoplanError
+
+__all__ = ["LABELS", "LANGS", "UnknownLanguageError", "check_lang", "format_number", "label"]
+
+#: Languages a map can be drawn in (the first is the default).
+LANGS: tuple[str, ...] = ("vi", "en")
+
+
+class UnknownLanguageError(GeoplanError, ValueError):
+    """A map language that is not in :data:`LANGS`."""
+
+
+#: Fixed map text: key → {language → text}.
+LABELS: dict[str, dict[str, str]] = {
+    # layers
+    "admin_units": {"vi": "Đơn vị hành chính (phường, xã)",
+                    "en": "Administrative units (wards, communes)"},
+    "city_boundary": {"vi": "Ranh giới thành phố", "en": "City boundary"},
+    "river_axis": {"vi": "Trục sông Hồng", "en": "Red River axis"},
+    "river_corridors": {"vi": "Hành lang sông", "en": "River corridors"},
+    "water": {"vi": "Mặt nước", "en": "Water"},
+    "green_space": {"vi": "Không gian xanh", "en": "Green space"},
+    "metro_lines": {"vi": "Đường sắt đô thị", "en": "Urban rail lines"},
+    "stations": {"vi": "Ga đường sắt đô thị", "en": "Urban rail stations"},
+    "catchment_operating": {
+        "vi": "Vùng phục vụ 1 km quanh ga đang khai thác (đường chim bay)",
+        "en": "1 km catchment of operating stations (straight line)",
+    },
+    "catchment_all": {
+        "vi": "Vùng phục vụ 1 km quanh mọi ga, kể cả quy hoạch (đường chim bay)",
+        "en": "1 km catchment of all stations, incl. planned (straight line)",
+    },
+    "catchment_bus": {
+        "vi": "Vùng phục vụ 500 m quanh điểm dừng xe buýt (đường chim bay)",
+        "en": "500 m catchment of bus stops (straight line)",
+    },
+    "catchment": {"vi": "Vùng phục vụ giao thông công cộng", "en": "Transit catchment"},
+    # statuses of lines and stations
+    "operating": {"vi": "đang khai thác", "en": "operating"},
+    "under_construction": {"vi": "đang xây dựng", "en": "under construction"},
+    "planned": {"vi": "quy hoạch", "en": "planned"},
+    # target statuses (the same words as the scorecard)
+    "met": {"vi": "đạt", "en": "met"},
+    "not met": {"vi": "chưa đạt", "en": "not met"},
+    "partly": {"vi": "đạt một phần", "en": "partly"},
+    "no data": {"vi": "không có dữ liệu", "en": "no data"},
+    "reported": {"vi": "theo dõi", "en": "reported"},
+    # fields
+    "name": {"vi": "Tên", "en": "Name"},
+    "unit_id": {"vi": "Mã đơn vị", "en": "Unit code"},
+    "unit_type": {"vi": "Loại", "en": "Type"},
+    "population": {"vi": "Dân số (2019)", "en": "Population (2019)"},
+    "inner": {"vi": "Nội thành", "en": "Inner city"},
+    "yes": {"vi": "có", "en": "yes"},
+    "no": {"vi": "không", "en": "no"},
+    "line": {"vi": "Tuyến", "en": "Line"},
+    "status": {"vi": "Tình trạng", "en": "Status"},
+    "plan": {"vi": "Quy hoạch", "en": "Plan"},
+    "opening_date": {"vi": "Ngày khai thác", "en": "Opened"},
+    "target_year": {"vi": "Năm dự kiến", "en": "Target year"},
+    "length_km": {"vi": "Chiều dài (km)", "en": "Length (km)"},
+    "approximate": {
+        "vi": "Tuyến/vị trí gần đúng (theo sơ đồ quy hoạch)",
+        "en": "Approximate alignment/location (from plan diagrams)",
+    },
+    "indicator": {"vi": "Chỉ tiêu", "en": "Indicator"},
+    "value": {"vi": "Giá trị", "en": "Value"},
+    "target": {"vi": "Mục tiêu", "en": "Target"},
+    "gap": {"vi": "Chênh lệch", "en": "Gap"},
+    "year": {"vi": "Năm", "en": "Year"},
+    "source": {"vi": "Nguồn", "en": "Source"},
+    "method": {"vi": "Phương pháp", "en": "Method"},
+    "units_met": {"vi": "Số đơn vị đạt", "en": "Units meeting the target"},
+    # panels
+    "map_title_bundle": {"vi": "Các lớp dữ liệu", "en": "Data layers"},
+    "map_title_run": {"vi": "Đánh giá chỉ tiêu quy hoạch", "en": "Planning targets assessed"},
+    "as_of": {"vi": "Ngày đánh giá", "en": "As of"},
+    "scorecard": {"vi": "Bảng đánh giá chỉ tiêu", "en": "Scorecard"},
+    "legend": {"vi": "Chú giải", "en": "Legend"},
+    "missing_layers": {"vi": "Lớp không có dữ liệu", "en": "Layers with no data"},
+    "value_classes": {"vi": "Giá trị theo đơn vị", "en": "Value per unit"},
+    "city_target": {"vi": "Mục tiêu toàn thành phố", "en": "City-wide target"},
+    "status_per_unit": {"vi": "Đánh giá theo đơn vị", "en": "Status per unit"},
+    "no_tiles": {
+        "vi": "Không dùng bản đồ nền: bản đồ hiển thị hoàn toàn ngoại tuyến.",
+        "en": "No basemap: the map works fully offline.",
+    },
+    "tiles_osm": {"vi": "Bản đồ nền OpenStreetMap", "en": "OpenStreetMap basemap"},
+    "tiles_carto": {"vi": "Bản đồ nền CARTO Positron", "en": "CARTO Positron basemap"},
+    "display_note": {
+        "vi": "Ranh giới được đơn giản hoá để hiển thị; số liệu tính trên hình học đầy đủ.",
+        "en": "Boundaries simplified for display; figures computed on full geometry.",
+    },
+}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is a known map language.
+
+    Parameters
+    ----------
+    lang
+        ``"vi"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    UnknownLanguageError
+        If ``lang`` is not one of :data:`LANGS`.
+
+    Examples
+    --------
+    >>> check_lang("en")
+    'en'
+    """
+    if lang not in LANGS:
+        message = f"unknown map language {lang!r}; use one of {', '.join(LANGS)} (--lang)"
+        raise UnknownLanguageError(message)
+    return lang
+
+
+def label(key: str, lang: str) -> str:
+    """Return the fixed text ``key`` in ``lang`` (the key itself when it has no entry).
+
+    Parameters
+    ----------
+    key
+        A key of :data:`LABELS`.
+    lang
+        ``"vi"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> label("met", "vi")
+    'đạt'
+    """
+    entry = LABELS.get(key)
+    if entry is None:
+        return key
+    return entry.get(check_lang(lang), entry["en"])
+
+
+def format_number(value: float | None, lang: str, *, digits: int = 1) -> str:
+    """Format a number for display: ``12,345.6`` in English, ``12.345,6`` in Vietnamese.
+
+    Whole numbers are shown without decimals; ``None``/NaN gives the "no data" label.
+
+    Parameters
+    ----------
+    value
+        Number to format.
+    lang
+        ``"vi"`` or ``"en"``.
+    digits
+        Decimals kept for non-integral values.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_number(12345.67, "vi")
+    '12.345,7'
+    >>> format_number(12345.0, "en")
+    '12,345'
+    """
+    if value is None or value != value:  # NaN
+        return label("no data", lang)
+    number = float(value)
+    text = f"{number:,.0f}" if number.is_integer() else f"{number:,.{digits}f}"
+    if lang == "vi":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
