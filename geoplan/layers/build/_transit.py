@@ -841,8 +841,10 @@ def build_bus_stops(
         date="≈ 2025-12",
         method=(
             "101 per-ward files concatenated and deduplicated on OSM node id (3,326 stops); "
-            f"stop_id = OSM node id; {n_outside} stops outside the city boundary dropped; "
-            "unit_id by point-in-polygon join with admin_units. Units with stops (count): "
+            "stop_id = OSM node id; "
+            + (f"{n_outside} stops outside the city boundary dropped; " if outline is not None
+               else "not clipped (no boundary given); ")
+            + "unit_id by point-in-polygon join with admin_units. Units with stops (count): "
             + ("; ".join(covered) if covered else "n/a")
         ),
         attribution=OSM_ATTRIBUTION,
