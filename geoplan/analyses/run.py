@@ -466,9 +466,12 @@ def _write_gpkg(units: gpd.GeoDataFrame, path: Path, as_of: date) -> None:
 
 
 def _write_map(result: RunResult, path: Path) -> bool:
-    try:
-        from geoplan.maps import map_run, save_map  # type: ignore[attr-defined]
-    except ImportError:
+    import importlib
+
+    try:  # geoplan.maps is optional for a run: without it no index.html is written
+        maps: Any = importlib.import_module("geoplan.maps")
+        map_run, save_map = maps.map_run, maps.save_map
+    except (ImportError, AttributeError):
         logger.info("geoplan.maps has no map_run/save_map yet: no index.html written")
         return False
     fmap = map_run(result, lang=result.lang, tiles=result.tiles)
