@@ -23,6 +23,7 @@ import geopandas as gpd
 import numpy as np
 import rasterio
 import shapely
+from affine import Affine
 from rasterio.features import geometry_mask
 from rasterio.windows import Window, from_bounds
 from shapely.geometry import box
@@ -246,7 +247,8 @@ def clip_raster_window(
         profile.update(
             width=window.width,
             height=window.height,
-            transform=src.window_transform(window),
+            # = src.window_transform(window), which uses affine's deprecated `*` operator
+            transform=src.transform @ Affine.translation(col0, row0),
             compress="lzw",
             tiled=False,
         )
