@@ -717,7 +717,9 @@ def build_metro(source: Path) -> tuple[BuiltLayer, BuiltLayer, dict[str, float]]
         coverage="full",
         coverage_note=(
             "Planned rows are approximate (digitised from plan drawings); the QĐ 1668 "
-            "corridors are hand-traced and indicative only."
+            "corridors are hand-traced and indicative only: their length_km (sum "
+            f"{figures['planned_master_km']:,.0f} km) is measured on the traced strokes after "
+            "removing duplicates, not an official route length."
         ),
         approximate=False,
     )
