@@ -121,7 +121,7 @@ GEOPLAN_CSS = """
 .gp-swatch { display: inline-block; width: 18px; height: 12px; flex: none;
   border: 1px solid rgba(0,0,0,0.35); }
 .gp-legend svg { flex: none; }
-.gp-scorecard { bottom: 28px; left: 10px; max-height: 45vh; overflow: auto;
+.gp-scorecard { bottom: 48px; left: 10px; max-height: 40vh; overflow: auto;
   max-width: min(720px, calc(100% - 340px)); }
 .gp-scorecard summary { cursor: pointer; }
 .gp-scorecard table, .gp-card table { border-collapse: collapse; }

@@ -64,6 +64,14 @@ OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
 
 _RAIL_CATCHMENT_M = 1000.0
 _BUS_CATCHMENT_M = 500.0
+#: Tile address and attribution per basemap choice (both load tiles from the network; CARTO
+#: may ask for an API key: see https://carto.com/basemaps).
+_TILE_SOURCES: dict[str, tuple[str, str]] = {
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "&copy; OpenStreetMap contributors, ODbL"),
+    "carto": ("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+              "&copy; OpenStreetMap contributors, &copy; CARTO"),
+}
 _PANES = {"gp-units": 350, "gp-areas": 380, "gp-lines": 420, "gp-points": 450}
 
 
@@ -160,6 +168,7 @@ class _Builder:
         self.base_layers: list[GeoLayer] = []
         self.overlays: list[GeoLayer] = []
         self.units_display: gpd.GeoDataFrame | None = None
+        self.units_section: _LegendSection | None = None
         self.units_data: SharedData | None = None
         if bundle.has("admin_units"):
             units = bundle.admin_units.reset_index(drop=True)
@@ -199,10 +208,10 @@ class _Builder:
     def _add_tiles(self) -> None:
         if self.tiles == "none":
             return
-        provider = "OpenStreetMap" if self.tiles == "osm" else "CartoDB positron"
+        url, attr = _TILE_SOURCES[self.tiles]
         name = self._t("tiles_osm" if self.tiles == "osm" else "tiles_carto")
-        folium.TileLayer(provider, name=_esc(name), overlay=True, control=True,
-                         show=True).add_to(self.map)
+        folium.TileLayer(url, attr=attr, name=_esc(name), overlay=True, control=True,
+                         show=True, max_zoom=19).add_to(self.map)
 
     # -- attribution -----------------------------------------------------------------------
     def _attribution(self, role: str) -> str:
@@ -277,11 +286,12 @@ class _Builder:
             "attribution": _esc(self._attribution("admin_units")),
         }
         layer = self._layer(self.units_data, spec, self._t("admin_units"), base=True, show=show)
-        self.legend.append(_LegendSection(
+        self.units_section = _LegendSection(
             _esc(self._t("admin_units")),
             [f'{_swatch("#ffffff")}{_esc(self._t("admin_units"))}'],
             [_esc(self._t("display_note"))], base=layer, hidden=not show,
-        ))
+        )
+        self.legend.append(self.units_section)
 
     def _simple_layer(
         self, role: str, style: dict[str, Any], *, tolerance_m: float, pane: str,
@@ -338,8 +348,12 @@ class _Builder:
                                              "fillOpacity": 0},
                            tolerance_m=15, pane="gp-lines", interactive=False)
 
-    def add_catchments(self) -> None:
-        """Straight-line catchments of rail stations (and bus stops) as dissolved polygons."""
+    def add_catchments(self, *, show: bool = True) -> None:
+        """Straight-line catchments of rail stations (and bus stops) as dissolved polygons.
+
+        Only the operating stations' catchment is shown at first (when ``show``); the others
+        are in the layer control.
+        """
         groups: list[tuple[str, gpd.GeoDataFrame, float, bool]] = []
         if self.bundle.has("stations"):
             stations = self.bundle.stations
@@ -353,7 +367,7 @@ class _Builder:
             stops = self.bundle.bus_stops
             if not stops.empty:
                 groups.append(("catchment_bus", stops, _BUS_CATCHMENT_M, False))
-        for key, points, radius, show in groups:
+        for key, points, radius, first in groups:
             metric = to_metric(points, what=f"{self.bundle.name}/{key}")
             area = shapely.union_all(metric.geometry.buffer(radius, quad_segs=16).values)
             catch = gpd.GeoDataFrame({"name": [self._t(key)]}, geometry=[area], crs=metric.crs)
@@ -363,7 +377,7 @@ class _Builder:
                     "interactive": False, "popup": False, "styles": [style], "rows": None}
             data = SharedData(feature_collection(shown.geometry))
             self.map.add_child(data)
-            self._layer(data, spec, self._t(key), show=show)
+            self._layer(data, spec, self._t(key), show=show and first)
             self._context_item(
                 f'{_swatch(style["fillColor"], border=style["color"])}{_esc(self._t(key))}'
             )
@@ -811,12 +825,14 @@ def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none") -> foliu
     >>> m = map_run(run_recipe("analyses/hanoi-02-nq-tw.yaml"))  # doctest: +SKIP
     """
     builder = _Builder(result.bundle, lang=lang, tiles=tiles)
+    builder.add_units_base(show=True)
     n = builder.add_choropleths(result)
-    builder.add_units_base(show=n == 0)
-    # the plain units layer comes first in the layer control
-    builder.base_layers.insert(0, builder.base_layers.pop())
+    if n and builder.units_section is not None and builder.units_section.base is not None:
+        # the first choropleth is shown at first; the plain units stay in the layer control
+        builder.units_section.base.show = False
+        builder.units_section.hidden = True
     builder.add_context()
-    builder.add_catchments()
+    builder.add_catchments(show=n == 0)  # the choropleth is the subject of a run map
     builder.add_transit()
     as_of = getattr(result, "as_of", None)
     subtitle = label("map_title_run", builder.lang)
@@ -854,5 +870,5 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     target = Path(path)
     text = m.get_root().render()
     atomic_write_text(target, text)
-    logger.info("map written to %s (%.1f kB)", target, len(text.encode("utf-8")) / 1000)
+    logger.debug("map written to %s (%.1f kB)", target, len(text.encode("utf-8")) / 1000)
     return target
