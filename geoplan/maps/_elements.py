@@ -76,9 +76,15 @@ var geoplan = (function () {
         if (!spec.rows) { return; }
         var row = spec.rows[f.properties.i];
         if (!row) { return; }
-        l.bindTooltip(function () { return card(row, spec.tipN); },
-                      {sticky: spec.kind !== "point", direction: "top"});
-        if (spec.popup) { l.bindPopup(function () { return card(row); }, {maxWidth: 380}); }
+        var tip = function () { return card(row, spec.tipN); };
+        var tipOptions = {sticky: spec.kind !== "point", direction: "top"};
+        l.bindTooltip(tip, tipOptions);
+        if (spec.popup) {
+          l.bindPopup(function () { return card(row); }, {maxWidth: 380});
+          // the popup says more than the tooltip: hide the tooltip while it is open
+          l.on("popupopen", function () { l.unbindTooltip(); });
+          l.on("popupclose", function () { l.bindTooltip(tip, tipOptions); });
+        }
       }
     };
     if (spec.kind === "point") {

@@ -572,22 +572,22 @@ class _Builder:
         assert self.units_display is not None
         for i, (_, unit_row) in enumerate(self.units_display.iterrows()):
             value = float(values.iloc[i])
-            fields = [[self._t("indicator"), title],
-                      [self._t("value"), f"{format_number(value, self.lang)} {unit}".strip()
-                       if not math.isnan(value) else self._t("no data")],
-                      [self._t("target"), _text(target.get("target"))]]
+            fields = [[self._t("value"), f"{format_number(value, self.lang)} {unit}".strip()
+                       if not math.isnan(value) else self._t("no data")]]
             if status is not None:
                 fields.append([self._t("status"), self._t(_text(status.iloc[i]) or "no data")])
+            fields.append([self._t("target"), _text(target.get("target"))])
             if gap is not None and not math.isnan(float(gap.iloc[i])):
                 fields.append([self._t("gap"),
                                f"{format_number(float(gap.iloc[i]), self.lang)} {unit}".strip()])
             if _text(target.get("year")):
                 fields.append([self._t("year"), _text(target.get("year"))])
+            fields.append([self._t("indicator"), title])
             if source:
                 fields.append([self._t("source"), source])
             rows.append([self.unit_title(unit_row), [f for f in fields if f[1]]])
         spec = {"cls": "gp-unit", "kind": "polygon", "interactive": True, "popup": True,
-                "tipN": 4 if status is not None else 2, "styles": styles, "s": s,
+                "tipN": 2 if status is not None else 1, "styles": styles, "s": s,
                 "rows": rows, "attribution": _esc(self._attribution("admin_units"))}
         assert self.units_data is not None
         layer = self._layer(self.units_data, spec, title, base=True, show=show)
