@@ -390,3 +390,22 @@ def test_line_geometry_survives(tmp_path: Path) -> None:
     folder = synthetic.write_bundle(tmp_path / "multi", replace={"metro_lines": lines})
     page = render(map_bundle(folder), tmp_path)
     assert '"type":"MultiLineString"' in page
+
+
+def test_display_geometry_cleans_almost_matching_borders() -> None:
+    """Two SYNTHETIC units whose shared border differs by a vertex and a 2 m overlap."""
+    x0, y0 = synthetic.X0, synthetic.Y0
+    west = Polygon([(x0, y0), (x0 + 1002, y0), (x0 + 1002, y0 + 1000), (x0, y0 + 1000)])
+    east = Polygon([(x0 + 1000, y0), (x0 + 2000, y0), (x0 + 2000, y0 + 1000),
+                    (x0 + 1000, y0 + 1000), (x0 + 1000, y0 + 500)])
+    units = gpd.GeoDataFrame({"unit_id": ["W", "E"]}, geometry=[west, east],
+                             crs=synthetic.CRS)
+    assert not bool(shapely.coverage_is_valid(units.geometry.values))
+    shown = display_coverage(units, tolerance_m=5).to_crs(synthetic.CRS)
+    assert bool(shapely.coverage_is_valid(shown.geometry.values))
+    # the 2 m × 1 km overlap went to one side: areas add up to the union, 2 km² (give or
+    # take the 1e-5° rounding of the corners, < 0.2 %)
+    union = shapely.union_all(shown.geometry.values)
+    assert shown.area.sum() == pytest.approx(union.area, rel=1e-9)
+    assert shown.area.sum() == pytest.approx(2_000_000, rel=2e-3)
+    assert units.area.sum() == pytest.approx(2_002_000)  # input left as it was

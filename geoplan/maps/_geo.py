@@ -46,6 +46,23 @@ def _round(geoms: np.ndarray) -> np.ndarray:
     return shapely.remove_repeated_points(rounded, tolerance=0.0)
 
 
+def _as_coverage(geoms: np.ndarray, *, what: str) -> np.ndarray:
+    """``geoms`` as an exact coverage: borders that almost match are snapped together and
+    overlaps given to one side (display only; needs shapely ≥ 2.2 with GEOS ≥ 3.14)."""
+    if bool(shapely.coverage_is_valid(geoms)):
+        return geoms
+    clean = getattr(shapely, "coverage_clean", None)
+    if clean is None:
+        return geoms
+    bad = int((~shapely.is_empty(shapely.coverage_invalid_edges(geoms))).sum())
+    cleaned = np.asarray(clean(geoms), dtype=object)
+    logger.info("%s: %d polygon(s) with borders that do not match exactly; cleaned for display",
+                what, bad)
+    if len(cleaned) != len(geoms) or bool(shapely.is_empty(cleaned).any()):
+        return geoms
+    return cleaned
+
+
 def display_coverage(
     units: gpd.GeoDataFrame, *, tolerance_m: float = UNIT_TOLERANCE_M, what: str = "admin_units"
 ) -> gpd.GeoDataFrame:
@@ -81,14 +98,15 @@ def display_coverage(
     geoms = np.asarray(metric.geometry.values, dtype=object)
     if len(geoms) == 0:
         return units.to_crs(WGS84)
+    geoms = _as_coverage(geoms, what=what)
     if bool(shapely.coverage_is_valid(geoms)):
         simplified = shapely.coverage_simplify(geoms, tolerance_m, simplify_boundary=True)
     else:
-        # Not an exact coverage (borders that do not match vertex for vertex): simplifying
-        # each polygon would open slivers, so keep the shape and only drop collinear points.
+        # Still not an exact coverage: simplifying each polygon would open slivers, so keep
+        # the shape and only drop points that lie within 1 m of a straight line.
         logger.warning(
-            "%s is not an exact polygon coverage; simplifying each polygon on its own with "
-            "a tolerance of 1 m so that borders stay together on screen", what,
+            "%s is not an exact polygon coverage and cannot be cleaned here; simplifying "
+            "each polygon on its own with a tolerance of 1 m", what,
         )
         simplified = shapely.simplify(geoms, 1.0, preserve_topology=True)
     out = metric.copy()
