@@ -170,21 +170,27 @@ def test_layers_units_lines_stations(synthetic_bundle: Any, tmp_path: Path) -> N
     # popup of unit B: code, type, population (20,000 in the SYNTHETIC data), inner city
     assert units[0]["rows"][1][1] == [["Unit code", "B"], ["Type", "phường"],
                                        ["Population (2019)", "20,000"], ["Inner city", "yes"]]
-    lines = spec_of(page, "gp-metro-line")
-    styles = [lines["styles"][k] for k in lines["s"]]
+    built, planned = [sp for sp in layer_specs(page) if sp["cls"] == "gp-metro-line"]
+    solid = built["styles"][built["s"][0]]
+    dotted = planned["styles"][planned["s"][0]]
     # L1 operating: solid and thick; L2 planned: dotted and thin; each line its own colour
-    assert styles[0]["dashArray"] is None and styles[0]["weight"] == 5
-    assert styles[1]["dashArray"] == LINE_STATUS_STYLES["planned"]["dashArray"]
-    assert styles[1]["weight"] < styles[0]["weight"]
-    assert styles[0]["color"] != styles[1]["color"]
+    assert [r[0] for r in built["rows"]] == ["Line 1"] and planned["rows"][0][0] == "Line 2"
+    assert solid["dashArray"] is None and solid["weight"] == 5
+    assert dotted["dashArray"] == LINE_STATUS_STYLES["planned"]["dashArray"]
+    assert dotted["weight"] < solid["weight"]
+    assert solid["color"] != dotted["color"]
     # approximate alignment flagged in L2's tooltip, not in L1's
-    assert any("Approximate" in v for _, v in lines["rows"][1][1])
-    assert not any("Approximate" in v for _, v in lines["rows"][0][1])
-    stations = spec_of(page, "gp-station")
-    assert len(stations["rows"]) == 4 and len(stations["s"]) == 4
-    # three operating stations filled with L1's colour, the planned one hollow
-    assert [stations["styles"][k]["fillColor"] for k in stations["s"]] == \
-        [styles[0]["color"]] * 3 + ["#ffffff"]
+    assert any("Approximate" in v for _, v in planned["rows"][0][1])
+    assert not any("Approximate" in v for _, v in built["rows"][0][1])
+    stations, planned_stations = [sp for sp in layer_specs(page) if sp["cls"] == "gp-station"]
+    assert [r[0] for r in stations["rows"]] == ["S1", "S2", "S3"]
+    assert [r[0] for r in planned_stations["rows"]] == ["S4"]
+    # operating stations filled with L1's colour, the planned one hollow in L2's colour
+    assert [stations["styles"][k]["fillColor"] for k in stations["s"]] == [solid["color"]] * 3
+    s4 = planned_stations["styles"][planned_stations["s"][0]]
+    assert s4["fillColor"] == "#ffffff" and s4["color"] == dotted["color"]
+    assert "Urban rail: operating, under construction" in page
+    assert "Urban rail: planned" in page
     assert {"gp-catchment-operating", "gp-catchment-all", "gp-green-space",
             "gp-city-boundary"} <= classes
     assert "gp-catchment-bus" in classes  # the SYNTHETIC bundle has one bus stop
@@ -371,8 +377,8 @@ def test_metro_line_colour_from_data(tmp_path: Path) -> None:
     lines["color"] = ["#00A0E0", "javascript:alert(1)"]
     folder = synthetic.write_bundle(tmp_path / "colours", replace={"metro_lines": lines})
     page = render(map_bundle(folder), tmp_path)
-    spec = spec_of(page, "gp-metro-line")
-    colours = [spec["styles"][k]["color"] for k in spec["s"]]
+    colours = [sp["styles"][k]["color"] for sp in layer_specs(page)
+               if sp["cls"] == "gp-metro-line" for k in sp["s"]]
     assert colours[0] == "#00a0e0"  # the line's own colour
     assert re.fullmatch(r"#[0-9a-f]{6}", colours[1])  # not a colour: palette instead
     assert "javascript:alert" not in page

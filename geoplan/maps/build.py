@@ -383,50 +383,83 @@ class _Builder:
             )
 
     def add_transit(self) -> None:
-        """Metro lines (coloured by line, styled by status) and stations."""
+        """Metro lines (coloured by line, styled by status) and stations.
+
+        Lines and stations in service or under construction form one layer each; planned
+        lines form one layer per plan (bundles may carry several plans) and planned stations
+        one layer, so that each can be switched off.
+        """
         colours: dict[str, str] = {}
-        names: dict[str, str] = {}
         if self.bundle.has("metro_lines"):
             lines = display_layer(self.bundle.metro_lines, tolerance_m=5,
                                   what=f"{self.bundle.name}/metro_lines").reset_index(drop=True)
-            order = sorted({_text(x) for x in lines.get("line_id", pd.Series(dtype=str))})
-            for _, row in lines.iterrows():
-                lid = _text(row.get("line_id"))
-                colours.setdefault(lid, _style.line_colour(lid, row.get("color"), order))
-                names.setdefault(lid, _text(row.get("name")) or lid)
+            if not lines.empty:
+                colours = self._add_lines(lines)
+        if self.bundle.has("stations"):
+            self._add_stations(colours)
+
+    def _add_lines(self, lines: gpd.GeoDataFrame) -> dict[str, str]:
+        ids = lines["line_id"].map(_text) if "line_id" in lines.columns else \
+            pd.Series([""] * len(lines), index=lines.index)
+        order = sorted(set(ids) - {""})
+        colours: dict[str, str] = {}
+        for lid, given in zip(ids, lines.get("color", pd.Series([None] * len(lines))),
+                              strict=True):
+            colours.setdefault(lid, _style.line_colour(lid, given, order) if lid else "#777777")
+        status = lines["status"].map(_text) if "status" in lines.columns else ids.map(lambda _: "")
+        plan = lines["plan"].map(_text) if "plan" in lines.columns else ids.map(lambda _: "")
+        built = status.isin(["operating", "under_construction"])
+        groups: list[tuple[str, pd.Series]] = []
+        if built.any():
+            groups.append((self._t("metro_built"), built))
+        plans = list(OrderedDict.fromkeys(plan[~built]))
+        for one in plans:
+            mask = ~built & (plan == one)
+            name = self._t("metro_planned")
+            if len(plans) > 1 and one:
+                name = f"{name} — {one}"
+            groups.append((name, mask))
+        for name, mask in groups:
+            part = lines[mask.to_numpy()].reset_index(drop=True)
             styles: list[dict[str, Any]] = []
             index: dict[tuple[str, str], int] = {}
             s: list[int] = []
             rows = []
-            for _, row in lines.iterrows():
+            for _, row in part.iterrows():
                 lid = _text(row.get("line_id"))
-                status = _text(row.get("status")) or "planned"
-                look = _style.LINE_STATUS_STYLES.get(status, _style.LINE_STATUS_STYLES["planned"])
-                k = (lid, status)
-                if k not in index:
-                    index[k] = len(styles)
+                st = _text(row.get("status")) or "planned"
+                look = _style.LINE_STATUS_STYLES.get(st, _style.LINE_STATUS_STYLES["planned"])
+                if (lid, st) not in index:
+                    index[(lid, st)] = len(styles)
                     styles.append({"color": colours[lid], "weight": look["weight"],
                                    "opacity": look["opacity"], "dashArray": look["dashArray"],
                                    "lineCap": "round", "pane": "gp-lines", "fill": False})
-                s.append(index[k])
+                s.append(index[(lid, st)])
                 rows.append(self._line_row(row))
             spec = {"cls": "gp-metro-line", "kind": "line", "interactive": True,
                     "popup": True, "tipN": 3, "styles": styles, "s": s, "rows": rows,
                     "attribution": _esc(self._attribution("metro_lines"))}
-            data = SharedData(feature_collection(lines.geometry))
+            data = SharedData(feature_collection(part.geometry))
             self.map.add_child(data)
-            self._layer(data, spec, self._t("metro_lines"))
-            items = [f'{_line_svg(colours[lid], _style.LINE_STATUS_STYLES["operating"])}'
-                     f"{_esc(names[lid])}" for lid in order if lid in colours]
-            items += [f'{_line_svg("#444", look)}{_esc(self._t(status))}'
-                      for status, look in _style.LINE_STATUS_STYLES.items()]
-            notes = []
-            approx = lines.get("approximate", pd.Series(dtype=bool))
-            if approx.fillna(False).astype(bool).any():
-                notes.append(_esc(self._t("approximate")))
-            self.legend.append(_LegendSection(_esc(self._t("metro_lines")), items, notes))
-        if self.bundle.has("stations"):
-            self._add_stations(colours)
+            self._layer(data, spec, name)
+        # legend: the colour of each line in service or under construction, then the styles
+        names: dict[str, str] = {}
+        for lid, nm in zip(ids[built], lines.loc[built, "name"].map(_text)
+                           if "name" in lines.columns else ids[built], strict=True):
+            if lid and (lid not in names or len(nm) < len(names[lid])):
+                names[lid] = nm or lid
+        items = [f'{_line_svg(colours[lid], _style.LINE_STATUS_STYLES["operating"])}'
+                 f"{_esc(names[lid])}" for lid in sorted(names)]
+        items += [f'{_line_svg("#444", look)}{_esc(self._t(st))}'
+                  for st, look in _style.LINE_STATUS_STYLES.items()]
+        notes = []
+        if (~built).any():
+            notes.append(_esc(self._t("planned_colours")))
+        approx = lines.get("approximate", pd.Series(dtype=bool))
+        if approx.fillna(False).astype(bool).any():
+            notes.append(_esc(self._t("approximate")))
+        self.legend.append(_LegendSection(_esc(self._t("metro_lines")), items, notes))
+        return colours
 
     def _line_row(self, row: pd.Series) -> list[Any]:
         fields: list[list[str]] = [[self._t("line"), _text(row.get("line_id"))]]
@@ -454,32 +487,41 @@ class _Builder:
         if stations.empty:
             return
         order = sorted(colours)
-        styles: list[dict[str, Any]] = []
-        index: dict[tuple[str, str], int] = {}
-        s: list[int] = []
-        rows = []
-        for _, row in stations.iterrows():
-            lid = _text(row.get("line_id"))
-            colour = colours.get(lid) or _style.line_colour(lid, None, order)
-            status = _text(row.get("status")) or "planned"
-            k = (lid, status)
-            if k not in index:
-                index[k] = len(styles)
-                styles.append(self._station_style(colour, status))
-            s.append(index[k])
-            fields = [[self._t("line"), lid], [self._t("status"), self._t(status)]]
-            if _text(row.get("opening_date")):
-                fields.append([self._t("opening_date"), _text(row.get("opening_date"))])
-            if bool(row.get("approximate")) and _text(row.get("approximate")):
-                fields.append(["⚠", self._t("approximate")])
-            rows.append([_text(row.get("name")) or _text(row.get("station_id")),
-                         [f for f in fields if f[1]]])
-        spec = {"cls": "gp-station", "kind": "point", "interactive": True, "popup": True,
-                "tipN": 2, "styles": styles, "s": s, "rows": rows,
-                "attribution": _esc(self._attribution("stations"))}
-        data = SharedData(feature_collection(stations.geometry))
-        self.map.add_child(data)
-        self._layer(data, spec, self._t("stations"))
+        status = stations["status"].map(_text) if "status" in stations.columns else \
+            pd.Series(["planned"] * len(stations), index=stations.index)
+        built = status.isin(["operating", "under_construction"])
+        for key, mask in (("stations_built", built), ("stations_planned", ~built)):
+            part = stations[mask.to_numpy()].reset_index(drop=True)
+            if part.empty:
+                continue
+            styles: list[dict[str, Any]] = []
+            index: dict[tuple[str, str], int] = {}
+            s: list[int] = []
+            rows = []
+            for _, row in part.iterrows():
+                lid = _text(row.get("line_id"))
+                colour = colours.get(lid) or (_style.line_colour(lid, None, order)
+                                              if lid else "#777777")
+                st = _text(row.get("status")) or "planned"
+                if (lid, st) not in index:
+                    index[(lid, st)] = len(styles)
+                    styles.append(self._station_style(colour, st))
+                s.append(index[(lid, st)])
+                fields = [[self._t("line"), lid], [self._t("status"), self._t(st)]]
+                if _text(row.get("opening_date")):
+                    fields.append([self._t("opening_date"), _text(row.get("opening_date"))])
+                if _text(row.get("plan")):
+                    fields.append([self._t("plan"), _text(row.get("plan"))])
+                if bool(row.get("approximate")) and _text(row.get("approximate")):
+                    fields.append(["⚠", self._t("approximate")])
+                title = _text(row.get("name")) or _text(row.get("station_id"))
+                rows.append([title, [f for f in fields if f[1]]])
+            spec = {"cls": "gp-station", "kind": "point", "interactive": True, "popup": True,
+                    "tipN": 2, "styles": styles, "s": s, "rows": rows,
+                    "attribution": _esc(self._attribution("stations"))}
+            data = SharedData(feature_collection(part.geometry))
+            self.map.add_child(data)
+            self._layer(data, spec, self._t(key))
         items = [f'{_circle_svg(self._station_style("#444", st))}{_esc(self._t(st))}'
                  for st in _style.STATION_STATUS_STYLES]
         self.legend.append(_LegendSection(_esc(self._t("stations")), items))

@@ -35,6 +35,16 @@ LABELS: dict[str, dict[str, str]] = {
     "green_space": {"vi": "Không gian xanh", "en": "Green space"},
     "metro_lines": {"vi": "Đường sắt đô thị", "en": "Urban rail lines"},
     "stations": {"vi": "Ga đường sắt đô thị", "en": "Urban rail stations"},
+    "metro_built": {"vi": "Đường sắt đô thị đang khai thác, đang xây dựng",
+                    "en": "Urban rail: operating, under construction"},
+    "metro_planned": {"vi": "Đường sắt đô thị quy hoạch", "en": "Urban rail: planned"},
+    "stations_built": {"vi": "Ga đang khai thác, đang xây dựng",
+                       "en": "Stations: operating, under construction"},
+    "stations_planned": {"vi": "Ga quy hoạch", "en": "Stations: planned"},
+    "planned_colours": {
+        "vi": "Tuyến quy hoạch: mỗi tuyến một màu, tên tuyến khi rê chuột.",
+        "en": "Planned lines: one colour per line; hover for its name.",
+    },
     "catchment_operating": {
         "vi": "Vùng phục vụ 1 km quanh ga đang khai thác (đường chim bay)",
         "en": "1 km catchment of operating stations (straight line)",
