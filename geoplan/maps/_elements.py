@@ -111,6 +111,8 @@ GEOPLAN_CSS = """
 .leaflet-container { background: #f4f1ea; font: 13px/1.35 system-ui, -apple-system,
   "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; }
 .leaflet-pane > svg { pointer-events: none; }
+.leaflet-control-layers { max-width: 340px; max-height: 40vh; overflow-y: auto; }
+.leaflet-control-layers label { white-space: normal; line-height: 1.25; margin: 2px 0; }
 .gp-panel { position: absolute; z-index: 1000; background: rgba(255,255,255,0.95);
   border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,0.35); padding: 8px 10px;
   font: 13px/1.35 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial,
@@ -118,7 +120,8 @@ GEOPLAN_CSS = """
 .gp-title { top: 10px; left: 56px; max-width: calc(100% - 420px); }
 .gp-title h1 { font-size: 17px; margin: 0 0 2px 0; }
 .gp-title p { margin: 0; color: #555; font-size: 12px; }
-.gp-legend { bottom: 28px; right: 10px; max-height: 55vh; overflow-y: auto; width: 290px; }
+.gp-legend { bottom: 28px; right: 10px; max-height: calc(60vh - 75px); overflow-y: auto;
+  width: 290px; }
 .gp-legend h2, .gp-scorecard summary { font-size: 14px; margin: 0 0 4px 0; font-weight: 600; }
 .gp-legend h3 { font-size: 12.5px; margin: 8px 0 3px 0; font-weight: 600; }
 .gp-legend ul { list-style: none; margin: 0; padding: 0; }

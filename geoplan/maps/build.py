@@ -650,7 +650,8 @@ class _Builder:
             self.map.add_child(Attribution(attributions))
         bounds = self._bounds()
         if bounds is not None:
-            self.map.fit_bounds(bounds)
+            # keep the city clear of the title (top left) and the legend (right)
+            self.map.fit_bounds(bounds, padding_top_left=(20, 80), padding_bottom_right=(310, 20))
         self.map.add_child(Panel(
             f'<div class="gp-panel gp-title"><h1>{_esc(title)}</h1>'
             f"<p>{_esc(subtitle)}</p></div>", key="title"))
