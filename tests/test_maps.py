@@ -322,6 +322,7 @@ def test_labels_have_both_languages() -> None:
 def test_bundle_map_language(synthetic_bundle: Any, tmp_path: Path) -> None:
     vi = render(map_bundle(synthetic_bundle), tmp_path, "vi.html")
     en = render(map_bundle(synthetic_bundle, lang="en"), tmp_path, "en.html")
+    assert '<html lang="vi">' in vi and '<html lang="en">' in en
     assert "Ga đường sắt đô thị" in vi and "Urban rail stations" not in vi
     assert "Urban rail stations" in en
     assert "đang khai thác" in vi and "operating" in en
@@ -415,3 +416,18 @@ def test_display_geometry_cleans_almost_matching_borders() -> None:
     assert shown.area.sum() == pytest.approx(union.area, rel=1e-9)
     assert shown.area.sum() == pytest.approx(2_000_000, rel=2e-3)
     assert units.area.sum() == pytest.approx(2_002_000)  # input left as it was
+
+
+def test_bundle_without_units_or_transit(tmp_path: Path) -> None:
+    """A bundle that lacks units, lines and stations still maps what it has and says why."""
+    folder = synthetic.write_bundle(
+        tmp_path / "bare",
+        missing={"admin_units": "no units (SYNTHETIC)", "metro_lines": "no rail (SYNTHETIC)",
+                 "stations": "no stations (SYNTHETIC)"},
+    )
+    page = render(map_bundle(folder, lang="en"), tmp_path)
+    classes = [s["cls"] for s in layer_specs(page)]
+    assert "gp-unit" not in classes and "gp-station" not in classes
+    assert "gp-city-boundary" in classes and "gp-catchment-bus" in classes
+    for text in ("no units (SYNTHETIC)", "no rail (SYNTHETIC)", "no stations (SYNTHETIC)"):
+        assert text in page

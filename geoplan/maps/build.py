@@ -660,6 +660,7 @@ class _Builder:
             self.map.add_child(Panel(scorecard_html, key="scorecard"))
         root: Any = self.map.get_root()
         root.title = _esc(title)  # branca writes it unescaped
+        self.map.geoplan_lang = self.lang  # type: ignore[attr-defined]
         _stable_ids(self.map)
         return self.map
 
@@ -912,6 +913,9 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     """
     target = Path(path)
     text = m.get_root().render()
+    lang = getattr(m, "geoplan_lang", None)
+    if lang is not None:
+        text = text.replace("<html>", f'<html lang="{lang}">', 1)
     atomic_write_text(target, text)
     logger.debug("map written to %s (%.1f kB)", target, len(text.encode("utf-8")) / 1000)
     return target
