@@ -38,7 +38,13 @@ from geoplan.crs import to_metric
 from geoplan.layers import load_bundle
 from geoplan.maps import map_bundle, map_run, save_map
 from geoplan.maps._elements import Assets
-from geoplan.maps._geo import UNIT_TOLERANCE_M, display_coverage, feature_collection, script_json
+from geoplan.maps._geo import (
+    UNIT_TOLERANCE_M,
+    _as_coverage,
+    display_coverage,
+    feature_collection,
+    script_json,
+)
 from geoplan.maps.build import _Map
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -69,27 +75,32 @@ def leaflet_only(path: Path) -> None:
 def simplification(units: Any) -> None:
     metric = to_metric(units)
     full = metric.geometry.values
+    cleaned = _as_coverage(np.asarray(full, dtype=object), what="admin_units")
     print(f"\nunits: {len(units)} polygons, {int(shapely.get_num_coordinates(full).sum()):,} "
           "vertices (full geometry, used by every analysis)")
-    print(f"{'method':<34}{'vertices':>10}{'GeoJSON':>11}{'max shift':>11}"
+    print("max shift: Hausdorff distance to the full geometry (includes coverage_clean "
+          "resolving overlaps) / to the cleaned coverage (simplification alone)")
+    print(f"{'method':<34}{'vertices':>10}{'GeoJSON':>11}{'max shift':>17}"
           f"{'coverage':>10}{'overlap m²':>12}")
     for tol in (0.0, 5.0, 10.0, UNIT_TOLERANCE_M, 25.0, 40.0):
         shown = display_coverage(units, tolerance_m=tol)
         back = shown.to_crs(metric.crs).geometry.values
         size = len(script_json(feature_collection(shown.geometry)))
         shift = max(shapely.hausdorff_distance(a, b) for a, b in zip(full, back, strict=True))
+        own = max(shapely.hausdorff_distance(a, b) for a, b in zip(cleaned, back, strict=True))
         union = shapely.union_all(back)
         overlap = float(sum(g.area for g in back) - union.area)
         mark = " (chosen)" if tol == UNIT_TOLERANCE_M else ""
         print(f"{'coverage_simplify ' + f'{tol:g} m' + mark:<34}"
               f"{int(shapely.get_num_coordinates(back).sum()):>10,}{size / 1e3:>9.0f} kB"
-              f"{shift:>9.1f} m{bool(shapely.coverage_is_valid(back))!s:>10}{overlap:>12,.0f}")
+              f"{shift:>8.1f} /{own:>5.1f} m{bool(shapely.coverage_is_valid(back))!s:>10}"
+              f"{overlap:>12,.0f}")
     for tol in (UNIT_TOLERANCE_M, 40.0):
         alone = shapely.simplify(full, tol, preserve_topology=True)
         union = shapely.union_all(alone)
         overlap = float(sum(g.area for g in alone) - union.area)
         print(f"{f'each polygon alone {tol:g} m':<34}"
-              f"{int(shapely.get_num_coordinates(alone).sum()):>10,}{'':>11}{'':>11}"
+              f"{int(shapely.get_num_coordinates(alone).sum()):>10,}{'':>11}{'':>17}"
               f"{bool(shapely.coverage_is_valid(alone))!s:>10}{overlap:>12,.0f}")
     try:
         import topojson  # type: ignore[import-not-found]
