@@ -204,7 +204,12 @@ def test_hanoi_map_renders_offline(browser: Any, tmp_path: Path) -> None:
     assert page.locator("path.gp-station").count() == n_stations
     assert page.locator(".leaflet-control-layers").count() == 1
     assert page.locator(".gp-legend").is_visible()
-    # click the most populous inner-city unit; its popup gives its name and population
+    # switch the overlays off (a line or station could lie under the click), then click the
+    # most populous inner-city unit: its popup gives its name and population
+    for box in page.locator(".leaflet-control-layers-overlays input").all():
+        if box.is_checked():
+            box.click()
+    assert page.locator("path.gp-station").count() == 0
     inner = units[units["is_inner"].astype(bool)].sort_values("population", ascending=False)
     chosen = inner.iloc[0]
     click_at(page, *unit_point(units, str(chosen["unit_id"])))

@@ -111,6 +111,7 @@ GEOPLAN_CSS = """
 .leaflet-container { background: #f4f1ea; font: 13px/1.35 system-ui, -apple-system,
   "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; }
 .leaflet-pane > svg { pointer-events: none; }
+path.leaflet-interactive:focus { outline: none; }
 .leaflet-control-layers { max-width: 340px; max-height: 40vh; overflow-y: auto; }
 .leaflet-control-layers label { white-space: normal; line-height: 1.25; margin: 2px 0; }
 .gp-panel { position: absolute; z-index: 1000; background: rgba(255,255,255,0.95);
