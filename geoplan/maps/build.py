@@ -164,7 +164,6 @@ class _Builder:
         self.lang = check_lang(lang)
         self.tiles = _check_tiles(tiles)
         self.legend: list[_LegendSection] = []
-        self.attributions: list[str] = []
         self.base_layers: list[GeoLayer] = []
         self.overlays: list[GeoLayer] = []
         self.units_display: gpd.GeoDataFrame | None = None
@@ -295,8 +294,7 @@ class _Builder:
 
     def _simple_layer(
         self, role: str, style: dict[str, Any], *, tolerance_m: float, pane: str,
-        show: bool = True, interactive: bool = True, name_key: str | None = None,
-        fields: tuple[str, ...] = (),
+        show: bool = True, interactive: bool = True, fields: tuple[str, ...] = (),
     ) -> GeoLayer | None:
         if not self.bundle.has(role):
             return None
@@ -305,12 +303,11 @@ class _Builder:
         if layer.empty:
             return None
         layer = layer.reset_index(drop=True)
-        title = self._t(name_key or role)
+        title = self._t(role)
         rows = []
         for _, row in layer.iterrows():
             name = _text(row.get("name")) or _text(row.get("kind")) or title
-            extra = [[self._t(f) if f in ("name",) else f, _text(row.get(f))] for f in fields
-                     if _text(row.get(f))]
+            extra = [[self._t(f), _text(row.get(f))] for f in fields if _text(row.get(f))]
             rows.append([name, extra])
         spec = {
             "cls": f"gp-{role.replace('_', '-')}", "kind": "shape", "interactive": interactive,
@@ -322,9 +319,10 @@ class _Builder:
         data = SharedData(feature_collection(layer.geometry))
         self.map.add_child(data)
         gl = self._layer(data, spec, title, show=show)
+        linear = bool(layer.geom_type.isin(["LineString", "MultiLineString"]).all())
         swatch = (_line_svg(style.get("color", "#333"), {"weight": style.get("weight", 2),
                                                           "opacity": 1, "dashArray": None})
-                  if not style.get("fill", True) or style.get("fillOpacity", 0.2) == 0
+                  if linear or not style.get("fill", True)
                   else _swatch(style.get("fillColor", style.get("color", "#999")),
                                opacity=min(1.0, style.get("fillOpacity", 0.5) + 0.3)))
         self._context_item(f"{swatch}{_esc(title)}")

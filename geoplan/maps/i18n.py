@@ -72,6 +72,7 @@ LABELS: dict[str, dict[str, str]] = {
     "name": {"vi": "Tên", "en": "Name"},
     "unit_id": {"vi": "Mã đơn vị", "en": "Unit code"},
     "unit_type": {"vi": "Loại", "en": "Type"},
+    "kind": {"vi": "Loại", "en": "Kind"},
     "population": {"vi": "Dân số (2019)", "en": "Population (2019)"},
     "inner": {"vi": "Nội thành", "en": "Inner city"},
     "yes": {"vi": "có", "en": "yes"},
