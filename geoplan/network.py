@@ -79,6 +79,8 @@ DEFAULT_DISTANCES: tuple[float, ...] = (400.0, 500.0, 800.0, 1000.0)
 
 _EPS = 1e-6  # metres: weight of the virtual ties of reachable()
 
+_NAMED = 40  # far points named in one warning
+
 _GRAPH_CACHE: dict[tuple[str, int, int], StreetGraph] = {}
 
 
@@ -232,6 +234,14 @@ class StreetGraph:
         if reverse.any():
             geoms = geoms.copy()
             geoms[reverse] = shapely.reverse(geoms[reverse])
+        # a two-way street is often stored twice (u→v and v→u, same length): keep one copy
+        # for geometry work; the routing matrix below is undirected anyway
+        lo, hi = np.minimum(iu, iv), np.maximum(iu, iv)
+        pair = pd.DataFrame({"a": lo, "b": hi, "w": np.round(length, 3)})
+        single = ~pair.duplicated().to_numpy()
+        if not single.all():
+            iu, iv, length, geoms = iu[single], iv[single], length[single], geoms[single]
+            u = u[single]
         n = len(node_ids)
         keep = iu != iv
         a, b = np.minimum(iu, iv)[keep], np.maximum(iu, iv)[keep]
@@ -352,11 +362,13 @@ class StreetGraph:
 # snapping
 # ---------------------------------------------------------------------------------------------
 def _labels(points: gpd.GeoDataFrame, name_column: str | None) -> list[str]:
-    if name_column is None:
-        name_column = next((c for c in ("name", "station_id", "stop_id") if c in points), None)
-    if name_column is None:
-        return [str(i) for i in points.index]
-    return [f"{n} ({i})" for i, n in zip(points.index, points[name_column], strict=True)]
+    columns = [name_column] if name_column else [
+        c for c in ("name", "station_id", "stop_id") if c in points.columns]
+    labels = []
+    for i, row in enumerate(points[columns].itertuples(index=False)):
+        texts = [str(v) for v in row if isinstance(v, str) and v.strip()]
+        labels.append(" / ".join(texts) if texts else f"row {points.index[i]}")
+    return labels
 
 
 def snap_points(
@@ -423,9 +435,12 @@ def snap_points(
             f"{lab}: {'no geometry' if np.isnan(d) else f'{d:.0f} m'}"
             for lab, d in zip(labels[~snapped], distance[~snapped], strict=True)
         ]
+        shown = "; ".join(far[:_NAMED])
+        more = f"; and {len(far) - _NAMED} more" if len(far) > _NAMED else ""
         logger.warning(
-            "%d point(s) farther than %.0f m from any street of %s, left out: %s",
-            len(far), tolerance_m, graph.source, "; ".join(far),
+            "%d point(s) farther than %.0f m from any street of %s are left out "
+            "(check their position or the network's extent): %s%s",
+            len(far), tolerance_m, graph.source, shown, more,
         )
     node_id = np.where(snapped, graph.node_ids[np.maximum(node, 0)], -1)
     return pd.DataFrame(
@@ -762,7 +777,9 @@ def catchments_from_stations(
     lines = _cut(graph, pieces)
     lengths = pieces.end - pieces.start
     if not per_station:
-        geom = (shapely.buffer(shapely.multilinestrings(lines), buffer_m)
+        # buffering pieces one by one and dissolving (cascaded union) is an order of
+        # magnitude faster in GEOS than buffering one MultiLineString of them
+        geom = (shapely.union_all(shapely.buffer(lines, buffer_m))
                 if len(lines) else shapely.Polygon())
         return gpd.GeoDataFrame(
             {"distance_m": [float(distance_m)], "stations": [int(snaps["snapped"].sum())],
@@ -772,11 +789,11 @@ def catchments_from_stations(
     k = len(stations)
     by = np.full(k, None, dtype=object)
     if len(lines):
-        order = np.argsort(pieces.owner, kind="stable")
-        owners = pieces.owner[order]
-        multi = shapely.multilinestrings(lines[order], indices=owners)
-        present = np.unique(owners)
-        by[present] = shapely.buffer(multi, buffer_m)
+        present, dense = np.unique(pieces.owner, return_inverse=True)
+        polys = shapely.buffer(lines, buffer_m)
+        order = np.argsort(dense, kind="stable")
+        groups = np.split(polys[order], np.flatnonzero(np.diff(dense[order])) + 1)
+        by[present] = [shapely.union_all(group) for group in groups]
     by = np.where(shapely.is_missing(by), shapely.Polygon(), by)
     street = np.bincount(pieces.owner, weights=lengths, minlength=k) if len(lines) else (
         np.zeros(k))

@@ -1,0 +1,320 @@
+"""Walking-distance catchments (geoplan.network).
+
+Synthetic tests use the SYNTHETIC 5 × 5 street grid of tests/synthetic.py: nodes every 500 m,
+node index ``i * 5 + j`` at ``(X0 + 500 i, Y0 + 500 j)``. Expected values are computed by hand
+in the comments. The Hà Nội tests run when the embedded bundle has its street network.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import LineString, Point, box
+
+from geoplan.errors import GeoplanError, NetworkError
+from geoplan.layers import Bundle, load_bundle
+from geoplan.network import (
+    StreetGraph,
+    catchments_from_stations,
+    coverage_scenarios,
+    population_covered,
+    reachable,
+    snap_points,
+)
+from tests import synthetic
+
+X0, Y0 = synthetic.X0, synthetic.Y0
+
+
+def _node(i: int, j: int) -> int:
+    return i * 5 + j
+
+
+@pytest.fixture(scope="module")
+def grid() -> StreetGraph:
+    return StreetGraph.from_edges(synthetic.layers()["street_network"])
+
+
+def _points(*xy: tuple[float, float], names: list[str] | None = None) -> gpd.GeoDataFrame:
+    names = names or [f"P{k}" for k in range(len(xy))]
+    return gpd.GeoDataFrame({"name": names},
+                            geometry=[Point(X0 + x, Y0 + y) for x, y in xy], crs=synthetic.CRS)
+
+
+# -- graph ----------------------------------------------------------------------------------
+def test_graph_of_the_grid(grid: StreetGraph) -> None:
+    assert grid.n_nodes == 25
+    assert grid.n_edges == 40  # 2 directions × 5 rows × 4 segments
+    assert grid.matrix.nnz == 40
+    assert grid.crs.to_epsg() == 32648
+    assert np.allclose(grid.node_xy[_node(2, 3)], (X0 + 1000, Y0 + 1500))
+
+
+def test_directed_duplicates_and_reversed_geometries_are_merged() -> None:
+    edges = synthetic.layers()["street_network"]
+    back = edges.copy()
+    back["u"], back["v"] = edges["v"], edges["u"]
+    back["geometry"] = shapely.reverse(edges.geometry.to_numpy())
+    graph = StreetGraph.from_edges(pd.concat([edges, back], ignore_index=True))
+    assert graph.n_edges == 40
+    reach = reachable(graph, [0], distances=(750,))
+    assert reach.street_length_m(750) == pytest.approx(2000.0)
+
+
+def test_graph_from_wgs84_is_projected() -> None:
+    edges = synthetic.layers()["street_network"].to_crs(4326)
+    graph = StreetGraph.from_edges(edges)
+    assert graph.crs.to_epsg() == 32648
+    assert np.allclose(graph.node_xy[_node(4, 4)], (X0 + 2000, Y0 + 2000), atol=1e-3)
+
+
+def test_bad_networks_raise_clear_errors() -> None:
+    edges = synthetic.layers()["street_network"]
+    with pytest.raises(NetworkError, match="length_m"):
+        StreetGraph.from_edges(edges.drop(columns="length_m"), what="x/street_network")
+    broken = edges.copy()
+    broken.loc[3, "length_m"] = -1.0
+    with pytest.raises(NetworkError, match=r"negative or missing length_m \(rows 3\)"):
+        StreetGraph.from_edges(broken)
+    with pytest.raises(NetworkError, match="no edges"):
+        StreetGraph.from_edges(edges.iloc[:0])
+    assert issubclass(NetworkError, GeoplanError)
+
+
+# -- shortest paths --------------------------------------------------------------------------
+def test_single_source_distances_are_manhattan(grid: StreetGraph) -> None:
+    reach = reachable(grid, [_node(0, 0)], distances=(1000, 4000))
+    expected = np.array([500.0 * (i + j) for i in range(5) for j in range(5)])
+    assert np.allclose(reach.distance_m, expected)
+    assert (reach.source == 0).all()
+    # nodes within 1000 m: i + j <= 2 -> 6 nodes
+    assert int(reach.within(1000).sum()) == 6
+
+
+def test_multi_source_nearest_distance_and_owner(grid: StreetGraph) -> None:
+    reach = reachable(grid, [-1, _node(0, 0), _node(4, 4)], distances=(4000,))
+    for i in range(5):
+        for j in range(5):
+            k = _node(i, j)
+            assert reach.distance_m[k] == pytest.approx(500.0 * min(i + j, 8 - i - j))
+            if i + j < 4:
+                assert reach.source[k] == 1  # positions in the given sources; -1 skipped
+            elif i + j > 4:
+                assert reach.source[k] == 2
+
+
+def test_limit_is_respected_and_checked(grid: StreetGraph) -> None:
+    reach = reachable(grid, [_node(0, 0)], distances=(400, 500))
+    assert np.isinf(reach.distance_m[_node(1, 1)])  # 1000 m away, beyond the 500 m limit
+    with pytest.raises(ValueError, match="exceeds the largest distance"):
+        reach.within(800)
+
+
+def test_reachable_lengths_with_partial_edges(grid: StreetGraph) -> None:
+    # corner source, 750 m: two full 500 m edges + four 250 m stubs = 2,000 m
+    assert reachable(grid, [_node(0, 0)], distances=(750,)).street_length_m(750) == (
+        pytest.approx(2000.0))
+    # centre source, 750 m: four full edges (2,000) + 3 stubs of 250 m at each of the 4
+    # neighbours (3,000) = 5,000 m
+    assert reachable(grid, [_node(2, 2)], distances=(750,)).street_length_m(750) == (
+        pytest.approx(5000.0))
+    # two neighbours 500 m apart, 300 m: the shared edge once (500) + 3 stubs of 300 m at
+    # each (1,800) = 2,300 m
+    assert reachable(grid, [_node(2, 2), _node(2, 3)], distances=(300,)).street_length_m(
+        300) == pytest.approx(2300.0)
+
+
+def test_offsets_are_spent_first(grid: StreetGraph) -> None:
+    reach = reachable(grid, [_node(0, 0)], distances=(750,), offsets_m=[100.0])
+    assert reach.distance_m[_node(1, 0)] == pytest.approx(600.0)
+    # 2 full edges (1,000) + 4 stubs of 150 m (600)
+    assert reach.street_length_m(750) == pytest.approx(1600.0)
+
+
+# -- snapping --------------------------------------------------------------------------------
+def test_snapping_distance_and_far_station_warning(
+    grid: StreetGraph, caplog: pytest.LogCaptureFixture
+) -> None:
+    points = _points((100, 0), (3000, 3000), (1010, 1990),
+                     names=["Near corner", "Far away", "Ga Giữa"])
+    with caplog.at_level(logging.WARNING, logger="geoplan.network"):
+        snaps = snap_points(grid, points, tolerance_m=250.0)
+    assert snaps["node"].tolist() == [_node(0, 0), -1, _node(2, 4)]
+    assert snaps["snapped"].tolist() == [True, False, True]
+    assert snaps.loc[0, "distance_m"] == pytest.approx(100.0)
+    assert snaps.loc[1, "distance_m"] == pytest.approx(math.hypot(1000, 1000))
+    assert snaps.loc[2, "distance_m"] == pytest.approx(math.hypot(10, 10))
+    assert "Far away" in caplog.text and "1414 m" in caplog.text
+    assert "Near corner" not in caplog.text
+
+
+def test_snapping_distance_counts_against_the_walk(grid: StreetGraph) -> None:
+    station = _points((100, 0))
+    overall = catchments_from_stations(grid, station, distance_m=750, buffer_m=50)
+    assert overall["street_length_m"].iloc[0] == pytest.approx(1600.0)
+
+
+# -- catchment polygons ----------------------------------------------------------------------
+def _hand_area_corner_750() -> float:
+    """Corner source, 750 m, 50 m bands (see the test)."""
+    r = 50.0
+    return (750 * 2 * r) * 2 - r * r + (200 * 2 * r) * 2 + math.pi * r * r * (
+        0.5 + 0.5 + 0.25 + 0.5 + 0.5)
+
+
+def test_catchment_area_with_partial_edges_hand_computed(grid: StreetGraph) -> None:
+    # Source at the grid corner, 750 m on 500 m edges. Reached: x-axis 0..750, y-axis
+    # 0..750 (two full edges + 250 m each beyond the first node), and 250 m stubs up from
+    # (500, 0) and right from (0, 500). With 50 m round-ended bands:
+    #   two 750 × 100 bands overlapping in a 50 × 50 square: 2 × 75,000 − 2,500
+    #   two stubs adding 200 × 100 each beyond the axis bands: 2 × 20,000
+    #   half discs at the four free ends and a quarter disc behind the corner:
+    #   (4 × ½ + ¼) × π × 50²
+    # = 187,500 + 5,625 π ≈ 205,171.5 m²
+    expected = _hand_area_corner_750()
+    assert expected == pytest.approx(187_500 + 5_625 * math.pi)
+    overall = catchments_from_stations(grid, _points((0, 0)), distance_m=750, buffer_m=50)
+    # shapely draws circles with 32-gons: 2.25 discs lose 2.25 × 50.2 m² ≈ 113 m²
+    assert overall["area_m2"].iloc[0] == pytest.approx(expected, rel=1e-3)
+    assert overall["area_m2"].iloc[0] < expected
+    # the same figure from an independent construction of the reached segments
+    # (the polygonised round joints differ by a few m² from ours, which buffers edge by edge)
+    segments = [
+        LineString([(X0, Y0), (X0 + 750, Y0)]), LineString([(X0, Y0), (X0, Y0 + 750)]),
+        LineString([(X0 + 500, Y0), (X0 + 500, Y0 + 250)]),
+        LineString([(X0, Y0 + 500), (X0 + 250, Y0 + 500)]),
+    ]
+    independent = shapely.union_all([s.buffer(50) for s in segments])
+    assert overall["area_m2"].iloc[0] == pytest.approx(independent.area, rel=1e-3)
+    assert overall.geometry.iloc[0].symmetric_difference(independent).area < 200.0
+    assert overall["street_length_m"].iloc[0] == pytest.approx(2000.0)
+
+
+def test_per_station_catchments_partition_the_streets(grid: StreetGraph) -> None:
+    stations = synthetic.layers()["stations"]  # S1 (0,0), S2 (1000,0), S3 (2000,0), S4 top
+    overall = catchments_from_stations(grid, stations, distance_m=750)
+    each = catchments_from_stations(grid, stations, distance_m=750, per_station=True)
+    assert each.index.equals(stations.index)
+    assert each["street_length_m"].sum() == pytest.approx(overall["street_length_m"].iloc[0])
+    # S1 at the corner: its share is the corner catchment up to where S2's wave meets it
+    # (x = 500 on the bottom edge, owned by either): stubs along y and x = 0..500 or 750
+    assert each.loc[0, "street_length_m"] >= 1500.0 - 1e-9
+    # S4 at (1000, 2000), alone on its side: 3 full edges to its neighbours (1,500 m), then
+    # 250 m stubs: 2 from (500, 2000), 2 from (1500, 2000), 3 from (1000, 1500) = 1,750 m
+    assert each.loc[3, "street_length_m"] == pytest.approx(3250.0)
+    union = shapely.union_all(each.geometry.to_numpy())
+    assert union.area == pytest.approx(overall["area_m2"].iloc[0], rel=1e-6)
+
+
+def test_far_station_covers_nothing(grid: StreetGraph, caplog: pytest.LogCaptureFixture) -> None:
+    points = _points((0, 0), (5000, 5000), names=["Corner", "Nowhere"])
+    with caplog.at_level(logging.WARNING, logger="geoplan.network"):
+        each = catchments_from_stations(grid, points, distance_m=750, per_station=True)
+    assert "Nowhere" in caplog.text
+    assert not each.loc[1, "snapped"]
+    assert each.geometry.iloc[1].is_empty and each.loc[1, "area_m2"] == 0.0
+    assert each.loc[0, "area_m2"] == pytest.approx(_hand_area_corner_750(), rel=1e-3)
+
+
+# -- population ------------------------------------------------------------------------------
+def test_population_uniform_over_units_and_no_data_outside_the_network() -> None:
+    units = synthetic.admin_units()
+    # a catchment covering the western half of A and a quarter of B
+    catchment = box(X0, Y0, X0 + 500, Y0 + 1000).union(box(X0 + 1000, Y0, X0 + 1500, Y0 + 500))
+    table = population_covered(units, catchment, crs=synthetic.CRS)
+    assert table.loc["A", "covered_population"] == pytest.approx(5_000)
+    assert table.loc["B", "covered_population"] == pytest.approx(5_000)
+    assert table.loc["C", "covered_population"] == 0.0
+    assert table.loc["A", "covered_share_pct"] == pytest.approx(50.0)
+    # a network footprint over the southern units only: C and D have no data (NaN), not 0
+    footprint = box(X0 - 100, Y0 - 100, X0 + 2100, Y0 + 1000)
+    table = population_covered(units, catchment, crs=synthetic.CRS, footprint=footprint)
+    assert table["network_covered"].tolist() == [True, True, False, False]
+    assert np.isnan(table.loc["C", "covered_population"])
+    assert table.loc["B", "covered_population"] == pytest.approx(5_000)
+
+
+def test_coverage_scenarios_on_the_synthetic_bundle(synthetic_bundle: Bundle) -> None:
+    import datetime as dt
+
+    result = coverage_scenarios(synthetic_bundle, distance_m=750, today=dt.date(2026, 1, 1))
+    city = result.city
+    assert list(city.index) == ["now", "2030", "full"]
+    assert city["stations"].tolist() == [3, 4, 4]  # S4 on L2 (target 2030) opens by 2030
+    graph = StreetGraph.from_bundle(synthetic_bundle)
+    stations = synthetic_bundle.stations
+    now = catchments_from_stations(graph, stations.iloc[:3], distance_m=750)
+    direct = population_covered(synthetic_bundle.admin_units, now.geometry.iloc[0],
+                                crs=graph.crs, footprint=graph.footprint())
+    assert city.loc["now", "covered_population"] == pytest.approx(
+        direct["covered_population"].sum())
+    assert city.loc["now", "covered_population"] < city.loc["full", "covered_population"]
+    lines = result.lines.set_index("line_id")
+    assert list(lines.index) == ["L2"]
+    assert lines.loc["L2", "year"] == 2030
+    assert lines.loc["L2", "new_population"] == pytest.approx(
+        city.loc["full", "covered_population"] - city.loc["now", "covered_population"])
+    assert (result.per_unit["covered_population_now"]
+            <= result.per_unit["covered_population_full"] + 1e-6).all()
+
+
+def test_graph_is_cached_per_bundle_file(synthetic_bundle: Bundle) -> None:
+    first = StreetGraph.from_bundle(synthetic_bundle)
+    assert StreetGraph.from_bundle(synthetic_bundle.path) is first
+
+
+# -- the real Hà Nội bundle -----------------------------------------------------------------
+def _hanoi_with_streets() -> Bundle | None:
+    try:
+        bundle = load_bundle("hanoi")
+    except GeoplanError:
+        return None
+    return bundle if bundle.has("street_network") and bundle.has("stations") else None
+
+
+HANOI = _hanoi_with_streets()
+needs_streets = pytest.mark.skipif(
+    HANOI is None,
+    reason="the embedded hanoi bundle has no street_network yet (layers/hanoi/streets.parquet)",
+)
+
+
+@needs_streets
+def test_hanoi_network_catchment_within_straight_line_buffer() -> None:
+    assert HANOI is not None
+    graph = StreetGraph.from_bundle(HANOI)
+    stations = HANOI.stations
+    snaps = snap_points(graph, stations)
+    d, band = 800.0, 50.0
+    sel = snaps["snapped"].to_numpy()
+    for idx in np.flatnonzero(sel)[:40]:  # one catchment per station, not a partition
+        one = stations.iloc[[idx]]
+        catch = catchments_from_stations(graph, one, distance_m=d, buffer_m=band)
+        centre = one.to_crs(graph.crs).geometry.iloc[0]
+        assert catch["area_m2"].iloc[0] <= math.pi * d * d
+        # every point is within d of the station along streets, hence within d + band
+        assert catch.geometry.iloc[0].difference(centre.buffer(d + band + 1.0)).area < 1e-6
+
+
+@needs_streets
+def test_hanoi_network_coverage_not_above_straight_line_coverage() -> None:
+    assert HANOI is not None
+    graph = StreetGraph.from_bundle(HANOI)
+    stations = HANOI.stations
+    d = 800.0
+    network = catchments_from_stations(graph, stations, distance_m=d).geometry.iloc[0]
+    disks = shapely.union_all(stations.to_crs(graph.crs).buffer(d).to_numpy())
+    units = HANOI.admin_units
+    net = population_covered(units, network, crs=graph.crs, footprint=graph.footprint())
+    line = population_covered(units, disks, crs=graph.crs)
+    ok = net["network_covered"]
+    assert ok.any()
+    assert (net.loc[ok, "covered_population"]
+            <= line.loc[ok, "covered_population"] + 1e-6).all()
+    assert net.loc[~ok, "covered_population"].isna().all()
