@@ -431,3 +431,29 @@ def test_bundle_without_units_or_transit(tmp_path: Path) -> None:
     assert "gp-city-boundary" in classes and "gp-catchment-bus" in classes
     for text in ("no units (SYNTHETIC)", "no rail (SYNTHETIC)", "no stations (SYNTHETIC)"):
         assert text in page
+
+
+def _layer_geometry(page: str, cls: str) -> gpd.GeoDataFrame:
+    """The features a page draws in the layer with CSS class ``cls`` (EPSG:32648)."""
+    match = re.search(rf"geoplan\.layer\((\w+), [^\n]*\"cls\":\"{cls}\"", page)
+    assert match is not None, cls
+    collection = json.loads(re.search(rf"var {match.group(1)} = (.*);", page).group(1))
+    return gpd.GeoDataFrame.from_features(collection["features"], crs=4326).to_crs(32648)
+
+
+def test_walking_catchment_lies_within_the_straight_line_one(synthetic_bundle: Any,
+                                                             tmp_path: Path) -> None:
+    page = render(map_bundle(synthetic_bundle, lang="en"), tmp_path)
+    walk = shapely.union_all(_layer_geometry(page, "gp-catchment-network").geometry.values)
+    crow = shapely.union_all(_layer_geometry(page, "gp-catchment-operating").geometry.values)
+    # a walk is never shorter than the straight line: the 1 km walk (streets buffered by
+    # 50 m) fits in the 1,050 m straight-line buffer (10 m display simplification aside)
+    assert walk.difference(crow.buffer(60)).area < 1.0
+    assert 0 < walk.area < crow.area
+    assert "1 km walk along streets from operating stations" in page
+    # with the walking catchment shown, the straight-line one starts switched off
+    shown = re.findall(r"(\w+)\.addTo\(", page)
+    names = {s["cls"]: n for n, s in zip(
+        re.findall(r"var (\w+) = geoplan\.layer\(", page), layer_specs(page), strict=True)}
+    assert names["gp-catchment-network"] in shown
+    assert names["gp-catchment-operating"] not in shown

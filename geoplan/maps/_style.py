@@ -52,6 +52,8 @@ STATION_STATUS_STYLES: dict[str, dict[str, Any]] = {
 CATCHMENT_STYLES: dict[str, dict[str, Any]] = {
     "catchment_operating": {"color": "#6a51a3", "weight": 1.5, "fillColor": "#9e9ac8",
                             "fillOpacity": 0.35},
+    "catchment_network": {"color": "#54278f", "weight": 1, "fillColor": "#807dba",
+                          "fillOpacity": 0.4},
     "catchment_all": {"color": "#807dba", "weight": 1, "dashArray": "4 4",
                       "fillColor": "#bcbddc", "fillOpacity": 0.2},
     "catchment_bus": {"color": "#d94801", "weight": 1, "fillColor": "#fdd0a2",

@@ -365,6 +365,7 @@ class _Builder:
             stops = self.bundle.bus_stops
             if not stops.empty:
                 groups.append(("catchment_bus", stops, _BUS_CATCHMENT_M, False))
+        network = self._network_catchment(show=show)
         for key, points, radius, first in groups:
             metric = to_metric(points, what=f"{self.bundle.name}/{key}")
             area = shapely.union_all(metric.geometry.buffer(radius, quad_segs=16).values)
@@ -375,10 +376,47 @@ class _Builder:
                     "interactive": False, "popup": False, "styles": [style], "rows": None}
             data = SharedData(feature_collection(shown.geometry))
             self.map.add_child(data)
-            self._layer(data, spec, self._t(key), show=show and first)
+            # with a walking catchment on the map, the straight-line ones start switched off
+            self._layer(data, spec, self._t(key), show=show and first and not network)
             self._context_item(
                 f'{_swatch(style["fillColor"], border=style["color"])}{_esc(self._t(key))}'
             )
+
+    def _network_catchment(self, *, show: bool) -> bool:
+        """Walking catchment (1 km along streets) of operating stations, when the bundle has
+        a street network; returns whether it was drawn."""
+        if not (self.bundle.has("street_network") and self.bundle.has("stations")):
+            return False
+        stations = self.bundle.stations
+        if "status" not in stations.columns:
+            return False
+        operating = stations[stations["status"] == "operating"]
+        if operating.empty:
+            return False
+        from geoplan.errors import NetworkError
+        from geoplan.network import StreetGraph, catchments_from_stations
+
+        try:
+            graph = StreetGraph.from_bundle(self.bundle)
+            area = catchments_from_stations(graph, operating, distance_m=_RAIL_CATCHMENT_M)
+        except NetworkError as exc:
+            logger.warning("no walking catchment on the map: %s", exc)
+            return False
+        if area.empty or bool(area.geometry.is_empty.all()):
+            return False
+        key = "catchment_network"
+        shown = display_layer(area[[area.geometry.name]], tolerance_m=10, what=key)
+        style = {**_style.CATCHMENT_STYLES[key], "pane": "gp-areas"}
+        spec = {"cls": "gp-catchment-network", "kind": "shape", "interactive": False,
+                "popup": False, "styles": [style], "rows": None,
+                "attribution": _esc(self._attribution("street_network"))}
+        data = SharedData(feature_collection(shown.geometry))
+        self.map.add_child(data)
+        self._layer(data, spec, self._t(key), show=show)
+        self._context_item(
+            f'{_swatch(style["fillColor"], border=style["color"])}{_esc(self._t(key))}'
+        )
+        return True
 
     def add_transit(self) -> None:
         """Metro lines (coloured by line, styled by status) and stations.

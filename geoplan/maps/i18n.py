@@ -49,6 +49,10 @@ LABELS: dict[str, dict[str, str]] = {
         "vi": "Vùng phục vụ 1 km quanh ga đang khai thác (đường chim bay)",
         "en": "1 km catchment of operating stations (straight line)",
     },
+    "catchment_network": {
+        "vi": "Vùng đi bộ 1 km theo đường phố quanh ga đang khai thác",
+        "en": "1 km walk along streets from operating stations",
+    },
     "catchment_all": {
         "vi": "Vùng phục vụ 1 km quanh mọi ga, kể cả quy hoạch (đường chim bay)",
         "en": "1 km catchment of all stations, incl. planned (straight line)",
