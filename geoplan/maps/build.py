@@ -393,13 +393,12 @@ class _Builder:
         operating = stations[stations["status"] == "operating"]
         if operating.empty:
             return False
-        from geoplan.errors import NetworkError
         from geoplan.network import StreetGraph, catchments_from_stations
 
         try:
             graph = StreetGraph.from_bundle(self.bundle)
             area = catchments_from_stations(graph, operating, distance_m=_RAIL_CATCHMENT_M)
-        except NetworkError as exc:
+        except GeoplanError as exc:  # an optional layer: the map is drawn without it
             logger.warning("no walking catchment on the map: %s", exc)
             return False
         if area.empty or bool(area.geometry.is_empty.all()):
