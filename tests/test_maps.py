@@ -457,3 +457,16 @@ def test_walking_catchment_lies_within_the_straight_line_one(synthetic_bundle: A
         re.findall(r"var (\w+) = geoplan\.layer\(", page), layer_specs(page), strict=True)}
     assert names["gp-catchment-network"] in shown
     assert names["gp-catchment-operating"] not in shown
+
+
+def test_unroutable_network_only_drops_the_walking_catchment(tmp_path: Path,
+                                                             caplog: Any) -> None:
+    data = synthetic.layers()
+    streets = data["street_network"].iloc[:0]  # no edges: nothing to route on
+    folder = synthetic.write_bundle(tmp_path / "nostreets",
+                                    replace={"street_network": streets})
+    page = render(map_bundle(folder, lang="en"), tmp_path)
+    classes = [s["cls"] for s in layer_specs(page)]
+    assert "gp-catchment-network" not in classes
+    assert "gp-catchment-operating" in classes and "gp-unit" in classes
+    assert "no walking catchment on the map" in caplog.text
