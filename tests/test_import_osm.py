@@ -58,3 +58,17 @@ def test_truncated_file_error(tmp_path: Path) -> None:
     bad.write_text(_OSM[:300], encoding="utf-8")
     with pytest.raises(SourceDataError, match=r"bad\.osm"):
         street_network_from_osm(bad)
+
+
+def test_import_osm_writes_bundle(osm_file: Path, tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    from geoplan.layers.manifest import read_manifest
+    from geoplan.layers.osm import import_osm
+
+    folder = import_osm(osm_file, city="synthetic", layers_dir=tmp_path / "layers")
+    manifest = read_manifest(folder / "bundle.yaml")
+    assert set(manifest.layers) == {"street_network", "green_space", "water"}
+    assert len(gpd.read_parquet(folder / "osm_street_network.parquet")) == 4
+    assert len(gpd.read_parquet(folder / "osm_green_space.parquet")) == 1
+    assert manifest.layers["water"].licence == "ODbL"

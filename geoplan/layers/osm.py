@@ -28,7 +28,7 @@ from shapely.geometry import LineString
 from geoplan.crs import to_metric
 from geoplan.errors import SourceDataError
 
-__all__ = ["green_space_from_osm", "street_network_from_osm", "water_from_osm"]
+__all__ = ["green_space_from_osm", "import_osm", "street_network_from_osm", "water_from_osm"]
 
 logger = logging.getLogger(__name__)
 
@@ -175,3 +175,65 @@ def water_from_osm(path: Path | str) -> gpd.GeoDataFrame:
     return _polygons(
         path, {"natural": {"water"}, "waterway": {"riverbank"}, "landuse": {"reservoir", "basin"}}
     )
+
+
+def import_osm(path: Path | str, *, city: str, layers_dir: Path | None = None) -> Path:
+    """Build or refresh the street_network, green_space and water layers of bundle ``city``.
+
+    Writes ``osm_<role>.parquet`` files and updates ``bundle.yaml`` (created if absent); the
+    input file is never modified.
+
+    Parameters
+    ----------
+    path
+        OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf).
+    city
+        Bundle name (folder under ``layers_dir``).
+    layers_dir
+        Folder holding bundles; default :func:`geoplan.layers.bundle.default_layers_dir`.
+
+    Returns
+    -------
+    pathlib.Path
+        The bundle folder.
+
+    Raises
+    ------
+    SourceDataError
+        If the file is missing, truncated or not OSM.
+    """
+    from geoplan.io import atomic_path, sha256_file
+    from geoplan.layers.bundle import default_layers_dir
+    from geoplan.layers.manifest import LayerEntry, Manifest, read_manifest, write_manifest
+
+    src = Path(path)
+    if not src.is_file():
+        message = f"OSM file {src} does not exist; give the path of an .osm or .osm.pbf file"
+        raise SourceDataError(message)
+    folder = Path(layers_dir if layers_dir is not None else default_layers_dir()) / city
+    manifest_path = folder / "bundle.yaml"
+    manifest = (
+        read_manifest(manifest_path) if manifest_path.exists() else Manifest(name=city, layers={})
+    )
+    layers = {
+        "street_network": street_network_from_osm(src),
+        "green_space": green_space_from_osm(src),
+        "water": water_from_osm(src),
+    }
+    digest = sha256_file(src)
+    for role, gdf in layers.items():
+        name = f"osm_{role}.parquet"
+        with atomic_path(folder / name) as tmp:
+            gdf.to_parquet(tmp)
+        manifest.layers[role] = LayerEntry(
+            file=name,
+            crs="EPSG:4326",
+            source=f"{src.name} (sha256 {digest})",
+            licence="ODbL",
+            attribution="© OpenStreetMap contributors, ODbL",
+            method="geoplan import-osm (pyosmium)",
+            coverage="partial",
+            coverage_note="extent of the imported OSM file",
+        )
+    write_manifest(manifest, manifest_path)
+    return folder
