@@ -3,4 +3,5 @@
 from __future__ import annotations
 
 import geoplan.cli._map  # noqa: F401
+import geoplan.cli._osm  # noqa: F401
 from geoplan.cli import _run  # noqa: F401
