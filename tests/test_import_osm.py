@@ -72,3 +72,13 @@ def test_import_osm_writes_bundle(osm_file: Path, tmp_path: Path) -> None:
     assert len(gpd.read_parquet(folder / "osm_street_network.parquet")) == 4
     assert len(gpd.read_parquet(folder / "osm_green_space.parquet")) == 1
     assert manifest.layers["water"].licence == "ODbL"
+
+
+_VAN_MIEU = Path(__file__).parent / "data" / "van_mieu_area_full_osm_2023.osm.bz2"
+
+
+def test_van_mieu_real_counts() -> None:
+    """Real OSM sample (ODbL, see tests/data/README.md): counts checked with xml.etree."""
+    green = green_space_from_osm(_VAN_MIEU).kind.value_counts().to_dict()
+    assert green == {"pitch": 9, "grass": 9, "garden": 6, "park": 2}  # 10 pitches, 1 private
+    assert water_from_osm(_VAN_MIEU).kind.value_counts().to_dict() == {"water": 7}
