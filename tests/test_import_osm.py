@@ -82,3 +82,14 @@ def test_van_mieu_real_counts() -> None:
     green = green_space_from_osm(_VAN_MIEU).kind.value_counts().to_dict()
     assert green == {"pitch": 9, "grass": 9, "garden": 6, "park": 2}  # 10 pitches, 1 private
     assert water_from_osm(_VAN_MIEU).kind.value_counts().to_dict() == {"water": 7}
+
+
+def test_van_mieu_land_use_and_bus_stops() -> None:
+    """landuse counts checked with xml.etree; 8 highway=bus_stop tags in the uncompressed XML."""
+    from geoplan.layers.osm import bus_stops_from_osm, land_use_from_osm
+
+    land = land_use_from_osm(_VAN_MIEU).land_use.value_counts().to_dict()
+    assert land["residential"] == 40
+    assert land["commercial"] == 22
+    assert sum(land.values()) == 80
+    assert len(bus_stops_from_osm(_VAN_MIEU)) == 8

@@ -28,7 +28,14 @@ from shapely.geometry import LineString
 from geoplan.crs import to_metric
 from geoplan.errors import SourceDataError
 
-__all__ = ["green_space_from_osm", "import_osm", "street_network_from_osm", "water_from_osm"]
+__all__ = [
+    "bus_stops_from_osm",
+    "green_space_from_osm",
+    "import_osm",
+    "land_use_from_osm",
+    "street_network_from_osm",
+    "water_from_osm",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +152,7 @@ class _Areas(osmium.SimpleHandler):
             return
         for key, values in self.rules.items():
             val = a.tags.get(key)
-            if val in values:
+            if val is not None and (val in values or "*" in values):
                 try:
                     geom = self.wkb.create_multipolygon(a)
                 except RuntimeError:
@@ -174,6 +181,40 @@ def water_from_osm(path: Path | str) -> gpd.GeoDataFrame:
     """Return water polygons (``kind`` = tag value), EPSG:4326."""
     return _polygons(
         path, {"natural": {"water"}, "waterway": {"riverbank"}, "landuse": {"reservoir", "basin"}}
+    )
+
+
+def land_use_from_osm(path: Path | str) -> gpd.GeoDataFrame:
+    """Return landuse=* polygons with a ``land_use`` column (the tag value), EPSG:4326."""
+    gdf = _polygons(path, {"landuse": {"*"}})
+    return gdf.rename(columns={"kind": "land_use"})
+
+
+class _Stops(osmium.SimpleHandler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[tuple[int, str, float, float]] = []
+
+    def node(self, n: osmium.osm.Node) -> None:
+        t = n.tags
+        bus = t.get("highway") == "bus_stop" or (
+            t.get("public_transport") == "platform" and t.get("bus") == "yes"
+        )
+        if bus and n.location.valid():
+            self.rows.append((n.id, t.get("name") or "", n.lon, n.lat))
+
+
+def bus_stops_from_osm(path: Path | str) -> gpd.GeoDataFrame:
+    """Return bus stop nodes (highway=bus_stop, or public_transport=platform with bus=yes).
+
+    Columns ``stop_id`` (``osm:node:<id>``), ``name``; EPSG:4326.
+    """
+    h = _Stops()
+    _apply(h, Path(path))
+    return gpd.GeoDataFrame(
+        {"stop_id": [f"osm:node:{r[0]}" for r in h.rows], "name": [r[1] for r in h.rows]},
+        geometry=gpd.points_from_xy([r[2] for r in h.rows], [r[3] for r in h.rows]),
+        crs=4326,
     )
 
 
