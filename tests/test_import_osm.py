@@ -68,7 +68,13 @@ def test_import_osm_writes_bundle(osm_file: Path, tmp_path: Path) -> None:
 
     folder = import_osm(osm_file, city="synthetic", layers_dir=tmp_path / "layers")
     manifest = read_manifest(folder / "bundle.yaml")
-    assert set(manifest.layers) == {"street_network", "green_space", "water"}
+    assert set(manifest.layers) == {
+        "street_network",
+        "green_space",
+        "water",
+        "land_use",
+        "bus_stops",
+    }
     assert len(gpd.read_parquet(folder / "osm_street_network.parquet")) == 4
     assert len(gpd.read_parquet(folder / "osm_green_space.parquet")) == 1
     assert manifest.layers["water"].licence == "ODbL"

@@ -219,7 +219,9 @@ def bus_stops_from_osm(path: Path | str) -> gpd.GeoDataFrame:
 
 
 def import_osm(path: Path | str, *, city: str, layers_dir: Path | None = None) -> Path:
-    """Build or refresh the street_network, green_space and water layers of bundle ``city``.
+    """Build or refresh the OSM-derived layers of bundle ``city``.
+
+    Layers: street_network, green_space, water, land_use, bus_stops.
 
     Writes ``osm_<role>.parquet`` files and updates ``bundle.yaml`` (created if absent); the
     input file is never modified.
@@ -260,6 +262,8 @@ def import_osm(path: Path | str, *, city: str, layers_dir: Path | None = None) -
         "street_network": street_network_from_osm(src),
         "green_space": green_space_from_osm(src),
         "water": water_from_osm(src),
+        "land_use": land_use_from_osm(src),
+        "bus_stops": bus_stops_from_osm(src),
     }
     digest = sha256_file(src)
     for role, gdf in layers.items():
