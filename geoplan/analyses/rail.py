@@ -1,0 +1,212 @@
+"""Urban rail length in service (02-NQ/TW: "about 100 km of urban railway by 2030").
+
+Lengths are measured on the line geometries in the bundle's metric CRS (never the
+``length_km`` attribute). Several rows of one ``line_id`` are merged first, so a segment drawn
+twice counts once.
+
+In service on a date
+--------------------
+A line counts on ``as_of`` (default: today) when its ``status`` is one of ``statuses``
+(default ``("operating",)``) and, if it has an ``opening_date``, that date is on or before
+``as_of``. Lines under construction or planned are excluded by default. An operating line with
+no opening date counts from today on and is listed in ``details["by_line"]``.
+
+>>> from geoplan.layers import load_bundle
+>>> r = rail_length(load_bundle("hanoi"))                               # doctest: +SKIP
+>>> r.city                                                              # doctest: +SKIP
+21.6...
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoplan.analyses._population import missing_result, resolve_as_of
+from geoplan.analyses.registry import indicator
+from geoplan.analyses.result import IndicatorResult
+
+if TYPE_CHECKING:
+    from geoplan.layers import Bundle
+
+__all__ = ["in_service", "rail_length"]
+
+logger = logging.getLogger(__name__)
+
+_UNIT = "km"
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """ISO date texts (or datetimes) as ``datetime.date``; ``None`` where empty/invalid."""
+    parsed = pd.to_datetime(values.astype("string").str.slice(0, 10), errors="coerce",
+                            format="%Y-%m-%d")
+    return pd.Series([d.date() if pd.notna(d) else None for d in parsed], index=values.index,
+                     dtype=object)
+
+
+def in_service(
+    frame: pd.DataFrame, *, as_of: _dt.date, statuses: Sequence[str] = ("operating",)
+) -> pd.Series:
+    """Which rows (lines or stations) are in service on ``as_of``.
+
+    A row is in service when its ``status`` is in ``statuses`` and its ``opening_date`` (when
+    given) is on or before ``as_of``. A row without opening date counts only when ``as_of`` is
+    today or later (its status describes the present, not the past).
+
+    Parameters
+    ----------
+    frame
+        Rows with ``status`` and (optionally) ``opening_date``.
+    as_of
+        Evaluation date.
+    statuses
+        Statuses that count.
+
+    Returns
+    -------
+    pandas.Series
+        Boolean, aligned to ``frame``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> f = pd.DataFrame({"status": ["operating", "planned"],
+    ...                   "opening_date": ["2021-11-06", None]})
+    >>> in_service(f, as_of=dt.date(2020, 1, 1)).tolist()
+    [False, False]
+    >>> in_service(f, as_of=dt.date(2022, 1, 1)).tolist()
+    [True, False]
+    """
+    wanted = {s.strip().lower() for s in statuses}
+    status = frame["status"].fillna("").astype(str).str.strip().str.lower()
+    ok = status.isin(wanted)
+    if "opening_date" in frame.columns:
+        opened = _dates(frame["opening_date"])
+        known = opened.notna()
+        early = pd.Series([d is not None and d <= as_of for d in opened], index=frame.index)
+        ok &= (known & early) | (~known & (as_of >= _dt.date.today()))
+    return ok
+
+
+@indicator("rail_length", unit=_UNIT, layers=("metro_lines",), scopes=("city",),
+           description="km of urban rail in service on the evaluation date")
+def rail_length(
+    bundle: Bundle,
+    *,
+    as_of: _dt.date | None = None,
+    statuses: Sequence[str] = ("operating",),
+    plan: str | None = None,
+) -> IndicatorResult:
+    """Km of urban rail in service on ``as_of`` (see the module docstring).
+
+    Parameters
+    ----------
+    bundle
+        Bundle with ``metro_lines``.
+    as_of
+        Evaluation date (default: today).
+    statuses
+        Line statuses that count (``"operating"``, ``"under_construction"``, ``"planned"``);
+        all three give the full build-out.
+    plan
+        Keep only lines whose ``plan`` equals this text (case-insensitive).
+
+    Returns
+    -------
+    IndicatorResult
+        ``city`` = km in service. ``details``: ``by_line`` (line_id, name, status, plan,
+        opening_date, target_year, km, in_service), ``by_year`` (year, km_opened,
+        km_in_service: cumulative from the opening dates of the lines that count, up to
+        ``as_of``), and ``planned_by_year`` (year, km_added, km_cumulative: km in service on
+        ``as_of`` plus lines not yet in service by ``target_year``) when target years exist.
+        No data when the bundle has no ``metro_lines``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from geoplan.layers import load_bundle
+    >>> rail_length(load_bundle("hanoi"), as_of=dt.date(2020, 1, 1)).city  # doctest: +SKIP
+    0.0
+    """
+    when = resolve_as_of(as_of)
+    params = {"as_of": when.isoformat(), "statuses": list(statuses), "plan": plan}
+    absent = missing_result(bundle, "rail_length", _UNIT, ("metro_lines",), params=params)
+    if absent is not None:
+        return absent
+    lines = bundle.metro_lines.to_crs(bundle.metric_crs)
+    if plan is not None and "plan" in lines.columns:
+        lines = lines[lines["plan"].fillna("").astype(str).str.lower() == plan.lower()]
+    if "line_id" not in lines.columns:
+        lines = lines.assign(line_id=lines.index.astype(str))
+    lines = lines.assign(line_id=lines["line_id"].astype(str))
+    rows = []
+    for line_id, group in lines.groupby("line_id", sort=True):
+        merged = shapely.union_all(group.geometry.to_numpy())
+        first = group.iloc[0]
+        opened = _dates(group["opening_date"]) if "opening_date" in group else None
+        opening = min((d for d in opened if d is not None), default=None) \
+            if opened is not None else None
+        target = pd.to_numeric(group.get("target_year", pd.Series(dtype=float)),
+                               errors="coerce").min()
+        rows.append({
+            "line_id": line_id,
+            "name": str(first.get("name", "") or ""),
+            "status": str(first.get("status", "") or ""),
+            "plan": str(first.get("plan", "") or ""),
+            "opening_date": opening.isoformat() if opening else None,
+            "target_year": int(target) if pd.notna(target) else None,
+            "km": float(shapely.length(merged)) / 1000.0,
+        })
+    by_line = pd.DataFrame(rows, columns=["line_id", "name", "status", "plan", "opening_date",
+                                          "target_year", "km"])
+    by_line["target_year"] = by_line["target_year"].astype("Int64")
+    by_line["in_service"] = in_service(by_line, as_of=when, statuses=statuses) \
+        if len(by_line) else pd.Series(dtype=bool)
+    total = float(by_line.loc[by_line["in_service"], "km"].sum()) if len(by_line) else 0.0
+    details = {"by_line": by_line, "by_year": _by_year(by_line, when, statuses)}
+    planned = _planned_by_year(by_line, total)
+    if planned is not None:
+        details["planned_by_year"] = planned
+    undated = by_line[by_line["in_service"] & by_line["opening_date"].isna()]
+    method = (
+        f"Sum of the metric-CRS lengths of metro_lines with status in {list(statuses)} "
+        f"opened on or before {when.isoformat()}"
+        + (f", plan {plan!r}" if plan else "")
+        + f"; {int(by_line['in_service'].sum())} of {len(by_line)} lines count."
+        + (f" Lines without opening date counted as in service today: "
+           f"{', '.join(undated['line_id'])}." if len(undated) else "")
+    )
+    return IndicatorResult("rail_length", _UNIT, city=total, details=details, method=method,
+                           params=params)
+
+
+def _by_year(by_line: pd.DataFrame, when: _dt.date, statuses: Sequence[str]) -> pd.DataFrame:
+    """Cumulative km in service per year from the opening dates, up to ``when``."""
+    wanted = {s.lower() for s in statuses}
+    dated = by_line[by_line["status"].str.lower().isin(wanted) & by_line["opening_date"].notna()]
+    years = pd.to_datetime(dated["opening_date"]).dt.year
+    dated = dated.assign(year=years)
+    dated = dated[dated["opening_date"] <= when.isoformat()]
+    if dated.empty:
+        return pd.DataFrame({"year": pd.Series(dtype=int), "km_opened": pd.Series(dtype=float),
+                             "km_in_service": pd.Series(dtype=float)})
+    span = np.arange(int(dated["year"].min()), when.year + 1)
+    opened = dated.groupby("year")["km"].sum().reindex(span, fill_value=0.0)
+    return pd.DataFrame({"year": span, "km_opened": opened.to_numpy(),
+                         "km_in_service": opened.cumsum().to_numpy()})
+
+
+def _planned_by_year(by_line: pd.DataFrame, in_service_km: float) -> pd.DataFrame | None:
+    """Km expected by target year: km in service plus lines not yet in service, cumulated."""
+    todo = by_line[~by_line["in_service"] & by_line["target_year"].notna()]
+    if todo.empty:
+        return None
+    added = todo.groupby(todo["target_year"].astype("int64"))["km"].sum().sort_index()
+    return pd.DataFrame({"year": added.index.to_numpy(), "km_added": added.to_numpy(),
+                         "km_cumulative": in_service_km + added.cumsum().to_numpy()})

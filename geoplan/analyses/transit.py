@@ -1,0 +1,324 @@
+"""Transit coverage (SDG 11.2.1): share and number of people within a distance of a stop.
+
+Two indicators share one computation:
+
+``transit_coverage`` (%)
+    Covered population ÷ population, per unit, for the inner city and city-wide.
+``transit_coverage_population`` (people)
+    Covered population itself.
+
+Options
+-------
+``mode``
+    ``"rail"``: urban-rail ``stations`` in service on ``as_of`` (status in ``statuses`` and
+    opening date on or before ``as_of``; see :func:`geoplan.analyses.rail.in_service`);
+    default distance 1,000 m, the UN-Habitat SDG 11.2.1 distance for high-capacity stops.
+    ``"bus"``: every ``bus_stops`` point; default 500 m, the SDG 11.2.1 distance for
+    low-capacity stops.
+``method``
+    ``"euclidean"``: straight-line discs (256-gon, area error < 0.01%) around every stop in
+    the bundle's metric CRS, dissolved. ``"network"``: walking catchments along the bundle's
+    ``street_network`` (:func:`geoplan.network.catchments_from_stations`: reached streets
+    buffered by 50 m, partial edges cut at the remaining distance).
+``population``
+    ``"census_uniform"`` or ``"raster"`` (see :mod:`geoplan.analyses._population`).
+
+Partial layers are never read as zero coverage: units outside a layer's coverage (bus stops
+extracted for some wards only: units without any stop in a ``coverage: partial`` layer; for
+``method="network"`` units less than 95% inside the street network's footprint) get NaN, are
+listed in ``details["unavailable"]``, and the city and inner values are computed over the
+units with data only (``method`` says so).
+
+>>> from geoplan.layers import load_bundle
+>>> r = transit_coverage(load_bundle("hanoi"), mode="rail")             # doctest: +SKIP
+>>> r.unit, round(r.city, 1)                                            # doctest: +SKIP
+('%', ...)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoplan.analyses._population import (
+    POPULATION_METHODS,
+    coverage_table,
+    layer_covered_units,
+    missing_result,
+    resolve_as_of,
+    scope_values,
+    unit_frame,
+)
+from geoplan.analyses.rail import in_service
+from geoplan.analyses.registry import indicator
+from geoplan.analyses.result import IndicatorResult
+from geoplan.errors import GeoplanError, RecipeError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from geoplan.layers import Bundle
+
+__all__ = ["MODES", "SDG_DISTANCES_M", "transit_coverage", "transit_coverage_population"]
+
+logger = logging.getLogger(__name__)
+
+#: Role holding the stops of each mode.
+MODES: dict[str, str] = {"rail": "stations", "bus": "bus_stops"}
+#: UN-Habitat SDG 11.2.1 walking distances (m): 1,000 m to high-capacity (rail), 500 m to
+#: low-capacity (bus) stops.
+SDG_DISTANCES_M: dict[str, float] = {"rail": 1000.0, "bus": 500.0}
+_METHODS = ("euclidean", "network")
+_QUAD_SEGS = 64  # 256-gon discs
+
+
+def _check_options(indicator_name: str, mode: str, method: str, population: str,
+                   distance_m: float | None) -> None:
+    problems = []
+    if mode not in MODES:
+        problems.append(f"mode={mode!r} (use one of {', '.join(MODES)})")
+    if method not in _METHODS:
+        problems.append(f"method={method!r} (use one of {', '.join(_METHODS)})")
+    if population not in POPULATION_METHODS:
+        problems.append(f"population={population!r} (use one of {', '.join(POPULATION_METHODS)})")
+    if distance_m is not None and not (float(distance_m) > 0):
+        problems.append(f"distance_m={distance_m!r} (use a positive number of metres)")
+    if problems:
+        message = f"{indicator_name}: bad option(s) {'; '.join(problems)}"
+        raise RecipeError(message)
+
+
+def discs(points: gpd.GeoDataFrame, distance_m: float) -> Any:
+    """Dissolved straight-line discs of ``distance_m`` around ``points`` (same CRS, metres)."""
+    geoms = points.geometry.to_numpy()
+    geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
+    if not len(geoms):
+        return shapely.Polygon()
+    return shapely.union_all(shapely.buffer(geoms, distance_m, quad_segs=_QUAD_SEGS))
+
+
+def summarise_coverage(
+    units: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    available: pd.Series,
+    reasons: pd.Series,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Blank the units without data and build the per-unit and "unavailable" tables.
+
+    Parameters
+    ----------
+    units
+        Output of :func:`~geoplan.analyses._population.unit_frame`.
+    table
+        Output of :func:`~geoplan.analyses._population.coverage_table`.
+    available
+        Boolean per unit: the unit has data.
+    reasons
+        Text per unit saying why it has no data (used where ``available`` is False).
+
+    Returns
+    -------
+    per_unit, unavailable
+        ``per_unit`` has ``name``, ``is_inner``, ``population``, ``covered_population``,
+        ``covered_share_pct``, ``has_data``; ``unavailable`` lists units without data and why.
+    """
+    table = table.copy()
+    table.loc[~available, ["covered_population", "covered_share_pct"]] = np.nan
+    table.insert(0, "name", units["name"].astype(str) if "name" in units else "")
+    table.insert(1, "is_inner", units["is_inner"].to_numpy())
+    table["has_data"] = available.to_numpy()
+    table["note"] = ""
+    table.loc[~available, "note"] = reasons[~available]
+    zero = available & (units["population"] <= 0)
+    table.loc[zero, "note"] = "population 0: share undefined"
+    missing = table.loc[~available, ["name", "note"]].rename(columns={"note": "reason"})
+    return table, missing
+
+
+def _compute(
+    bundle: Bundle,
+    *,
+    name: str,
+    unit: str,
+    as_of: _dt.date | None,
+    mode: str,
+    distance_m: float | None,
+    statuses: Sequence[str],
+    method: str,
+    population: str,
+) -> IndicatorResult:
+    _check_options(name, mode, method, population, distance_m)
+    when = resolve_as_of(as_of)
+    distance = float(distance_m) if distance_m is not None else SDG_DISTANCES_M[mode]
+    role = MODES[mode]
+    params: dict[str, Any] = {"as_of": when.isoformat(), "mode": mode, "distance_m": distance,
+                              "statuses": list(statuses), "method": method,
+                              "population": population}
+    needed = ["admin_units", role]
+    if method == "network":
+        needed.append("street_network")
+    if population == "raster":
+        needed.append("population_raster")
+    absent = missing_result(bundle, name, unit, tuple(needed), params=params)
+    if absent is not None:
+        return absent
+    crs = bundle.metric_crs
+    units = unit_frame(bundle, crs=crs)
+    stops = bundle.layer(role).to_crs(crs)
+    n_all = len(stops)
+    if mode == "rail" or "status" in stops.columns:
+        stops = stops[in_service(stops, as_of=when, statuses=statuses).to_numpy()]
+    available = layer_covered_units(bundle, role, units)
+    reasons = pd.Series("", index=units.index, dtype=object)
+    reasons[~available] = f"{role} layer has partial coverage and no stop in this unit"
+    if method == "euclidean":
+        covered = discs(stops, distance)
+        how = f"straight-line discs of {distance:g} m"
+    else:
+        try:
+            from geoplan.network import StreetGraph, catchments_from_stations, population_covered
+
+            graph = StreetGraph.from_bundle(bundle)
+            catchment = catchments_from_stations(graph, stops, distance_m=distance)
+            footprint = graph.footprint()
+            net = population_covered(units, shapely.Polygon(), crs=crs, footprint=footprint)
+        except GeoplanError as exc:
+            return IndicatorResult.missing(
+                name, unit, ("street_network",),
+                f"street_network cannot be routed on: {exc}", params=params)
+        covered = catchment.geometry.iloc[0] if len(catchment) else shapely.Polygon()
+        in_net = pd.Series(net["network_covered"].to_numpy(dtype=bool), index=units.index)
+        reasons[available & ~in_net] = "street_network does not cover this unit"
+        available &= in_net
+        how = f"walking catchments of {distance:g} m along street_network (50 m street band)"
+    raster = bundle.raster_path("population_raster") if population == "raster" else None
+    table = coverage_table(units, covered, crs=crs, population=population, raster=raster)
+    per_unit, unavailable = summarise_coverage(units, table, available, reasons)
+    pop = per_unit["population"]
+    cov = per_unit["covered_population"]
+    if unit == "%":
+        city, inner = scope_values(units, cov, pop, scale=100.0)
+        values = per_unit["covered_share_pct"]
+    else:
+        city = float(cov[available].sum()) if available.any() else None
+        inner_ok = available & units["is_inner"]
+        inner = float(cov[inner_ok].sum()) if inner_ok.any() else None
+        values = cov
+    n_ok = int(available.sum())
+    scope_note = "" if n_ok == len(units) else (
+        f" City and inner values cover only the {n_ok} of {len(units)} units with data "
+        f"({pop[available].sum():,.0f} of {pop.sum():,.0f} people); the others are NaN "
+        "(details['unavailable']), not zero.")
+    described = (
+        f"Population within {how} of {len(stops)} {role}"
+        + (f" in service on {when.isoformat()} (status in {list(statuses)}; {n_all} in layer)"
+           if mode == "rail" else "")
+        + f"; population spread {population.replace('_', ' ')} within each unit."
+        + scope_note
+    )
+    details = {"per_unit": per_unit, "unavailable": unavailable}
+    return IndicatorResult(name, unit, city=city, inner=inner,
+                           per_unit=values.rename(name).astype(float), details=details,
+                           method=described, params=params)
+
+
+@indicator("transit_coverage", unit="%", layers=("admin_units", "stations"),
+           scopes=("city", "inner", "unit"),
+           description="share of population within walking distance of a transit stop")
+def transit_coverage(
+    bundle: Bundle,
+    *,
+    as_of: _dt.date | None = None,
+    mode: str = "rail",
+    distance_m: float | None = None,
+    statuses: Sequence[str] = ("operating",),
+    method: str = "euclidean",
+    population: str = "census_uniform",
+) -> IndicatorResult:
+    """Share (%) of population within ``distance_m`` of a stop (SDG 11.2.1).
+
+    Parameters
+    ----------
+    bundle
+        Bundle with ``admin_units`` and ``stations`` (rail) or ``bus_stops`` (bus).
+    as_of
+        Evaluation date for rail stations in service (default today).
+    mode
+        ``"rail"`` or ``"bus"``.
+    distance_m
+        Distance in metres (default: 1,000 for rail, 500 for bus).
+    statuses
+        Station statuses that count (rail).
+    method
+        ``"euclidean"`` or ``"network"``.
+    population
+        ``"census_uniform"`` or ``"raster"``.
+
+    Returns
+    -------
+    IndicatorResult
+        ``city``, ``inner`` and ``per_unit`` in %; ``details["per_unit"]`` (population,
+        covered population, share, has_data, note) and ``details["unavailable"]``. No data
+        (naming the role) when a needed layer is missing.
+
+    Raises
+    ------
+    RecipeError
+        For an unknown mode, method or population method, or a non-positive distance.
+
+    Examples
+    --------
+    >>> from geoplan.layers import load_bundle
+    >>> transit_coverage(load_bundle("hanoi"), mode="bus").unit          # doctest: +SKIP
+    '%'
+    """
+    return _compute(bundle, name="transit_coverage", unit="%", as_of=as_of, mode=mode,
+                    distance_m=distance_m, statuses=statuses, method=method,
+                    population=population)
+
+
+@indicator("transit_coverage_population", unit="people", layers=("admin_units", "stations"),
+           scopes=("city", "inner", "unit"),
+           description="people within walking distance of a transit stop")
+def transit_coverage_population(
+    bundle: Bundle,
+    *,
+    as_of: _dt.date | None = None,
+    mode: str = "rail",
+    distance_m: float | None = None,
+    statuses: Sequence[str] = ("operating",),
+    method: str = "euclidean",
+    population: str = "census_uniform",
+) -> IndicatorResult:
+    """Number of people within ``distance_m`` of a stop (see :func:`transit_coverage`).
+
+    Parameters
+    ----------
+    bundle, as_of, mode, distance_m, statuses, method, population
+        As for :func:`transit_coverage`.
+
+    Returns
+    -------
+    IndicatorResult
+        People, city-wide, inner city and per unit.
+
+    Raises
+    ------
+    RecipeError
+        For bad options.
+
+    Examples
+    --------
+    >>> from geoplan.layers import load_bundle
+    >>> transit_coverage_population(load_bundle("hanoi")).unit           # doctest: +SKIP
+    'people'
+    """
+    return _compute(bundle, name="transit_coverage_population", unit="people", as_of=as_of,
+                    mode=mode, distance_m=distance_m, statuses=statuses, method=method,
+                    population=population)
