@@ -1,0 +1,416 @@
+"""Land-use ratios of the urban-classification standards, and road area from the street network.
+
+``urban_land_ratio`` (%)
+    Urban construction land ÷ natural land, where natural land is the total area of the
+    administrative units and urban construction land the dissolved ``land_use`` polygons of
+    the classes in :data:`URBAN_CONSTRUCTION_CLASSES`.
+``transport_land_ratio`` (%)
+    Transport land ÷ urban construction land. Transport land = ``land_use`` polygons of
+    :data:`TRANSPORT_CLASSES` plus, with ``road_estimate=True`` and a ``street_network``, the
+    estimated carriageway area of streets running inside urban construction land outside
+    those polygons (OpenStreetMap maps few road areas as ``landuse``). It needs ``land_use``
+    for the denominator (no data otherwise); with the road estimate the result is flagged
+    ``estimate`` and only units the street network covers have a value.
+``road_area`` (km²)
+    Estimated carriageway area per unit: street length inside the unit × the assumed width
+    of its ``highway`` class (:data:`ROAD_WIDTHS_M`); ``estimate`` is always True and units
+    the street network does not cover have no value (NaN).
+
+Land-use classes
+----------------
+``land_use`` values are matched case-insensitively. Two vocabularies are recognised: the
+OpenStreetMap ``landuse=*`` tag values written by ``geoplan import-osm`` and the codes of the
+Vietnamese land-use classification (Thông tư 08/2024/TT-BTNMT, e.g. ``ODT`` urban residential,
+``DGT`` transport). Urban construction land follows the spirit of QCVN 01:2021/BXD (land
+built for urban functions: housing, services, industry, public works, transport); farmland,
+forest, grass, water and cemeteries are not counted. Both lists are options.
+
+Road widths (assumptions, not a cited standard)
+-----------------------------------------------
+Carriageway only (no pavements), from typical lane counts × lane widths of 3.0–3.75 m:
+motorway 22.5 m (6 × 3.75), trunk 15 m (4 × 3.75), primary 14 m (4 × 3.5), secondary 10.5 m
+(3 × 3.5), tertiary 7 m (2 × 3.5), unclassified and residential 6 m (2 × 3.0), living
+street, service and pedestrian 4 m, track 3 m, footway/path/cycleway/steps 1.5 m, any other
+class 3 m; ``*_link`` ramps take their parent's width. Lengths are measured in the metric
+CRS; overlaps at crossings are counted twice (a small overestimate); a street on a unit
+border is shared half-half.
+
+>>> from geoplan.layers import load_bundle
+>>> road_area(load_bundle("hanoi")).estimate                           # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoplan.analyses._population import (
+    layer_covered_units,
+    missing_result,
+    resolve_as_of,
+    scope_values,
+    unit_frame,
+)
+from geoplan.analyses.registry import indicator
+from geoplan.analyses.result import IndicatorResult
+from geoplan.errors import GeoplanError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from pyproj import CRS
+
+    from geoplan.layers import Bundle
+
+__all__ = [
+    "ROAD_WIDTHS_M",
+    "TRANSPORT_CLASSES",
+    "URBAN_CONSTRUCTION_CLASSES",
+    "class_union",
+    "road_area",
+    "transport_land_ratio",
+    "urban_land_ratio",
+]
+
+logger = logging.getLogger(__name__)
+
+#: ``land_use`` values counted as transport land (OSM tags and Vietnamese codes).
+TRANSPORT_CLASSES: frozenset[str] = frozenset({
+    "railway", "transportation", "transport", "highway", "road", "parking", "dgt",
+})
+#: ``land_use`` values counted as urban construction land (transport classes included).
+URBAN_CONSTRUCTION_CLASSES: frozenset[str] = frozenset({
+    # OpenStreetMap landuse=*
+    "residential", "commercial", "retail", "industrial", "construction", "institutional",
+    "education", "religious", "military", "garages", "brownfield", "depot", "port", "civic",
+    "government", "healthcare", "recreation_ground", "landfill",
+    # Vietnamese land-use codes (TT 08/2024/TT-BTNMT)
+    "odt", "tmd", "skc", "skk", "skn", "tsc", "dgd", "dyt", "dvh", "dtt", "dkh", "dxh", "cqp",
+    "can", "dkv", "dch", "dnl", "dbv", "ton", "tin",
+}) | TRANSPORT_CLASSES
+
+#: Assumed carriageway width (m) per OSM ``highway`` class (see the module docstring).
+ROAD_WIDTHS_M: dict[str, float] = {
+    "motorway": 22.5, "trunk": 15.0, "primary": 14.0, "secondary": 10.5, "tertiary": 7.0,
+    "unclassified": 6.0, "residential": 6.0, "living_street": 4.0, "service": 4.0,
+    "pedestrian": 4.0, "track": 3.0, "footway": 1.5, "path": 1.5, "cycleway": 1.5,
+    "steps": 1.5,
+}
+_DEFAULT_WIDTH_M = 3.0
+
+
+def _lower(values: Sequence[str] | frozenset[str] | None, default: frozenset[str]) -> set[str]:
+    return {str(v).strip().lower() for v in (values if values is not None else default)}
+
+
+def class_union(bundle: Bundle, crs: CRS, classes: set[str]) -> Any:
+    """Dissolved ``land_use`` polygons whose class is in ``classes`` (lower case), in ``crs``."""
+    land = bundle.land_use.to_crs(crs)
+    kind = land["land_use"].fillna("").astype(str).str.strip().str.lower()
+    geoms = land.geometry.to_numpy()[kind.isin(classes).to_numpy()]
+    geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
+    return shapely.union_all(geoms) if len(geoms) else shapely.Polygon()
+
+
+def _area_in_units(units: gpd.GeoDataFrame, geom: Any) -> np.ndarray:
+    geoms = units.geometry.to_numpy()
+    out = np.zeros(len(geoms))
+    if shapely.is_empty(geom):
+        return out
+    shapely.prepare(geom)
+    hit = np.flatnonzero(shapely.intersects(geom, geoms))
+    out[hit] = shapely.area(shapely.intersection(geoms[hit], geom))
+    return out
+
+
+def _width(highway: Any, widths: Mapping[str, float]) -> float:
+    text = str(highway or "").strip().strip("[]").split(",")[0].strip().strip("'\"").lower()
+    text = text.removesuffix("_link")
+    return float(widths.get(text, widths.get("*", _DEFAULT_WIDTH_M)))
+
+
+def _street_lengths(units: gpd.GeoDataFrame, streets: gpd.GeoDataFrame,
+                    within: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (unit position, street position, metres of street in the unit [∩ within]).
+
+    A street lying on a border shared by two units is split equally between them (its
+    clipped pieces are scaled so that they add up to its length).
+    """
+    ugeoms = units.geometry.to_numpy()
+    lines = streets.geometry.to_numpy()
+    tree = shapely.STRtree(lines)
+    ui, si = tree.query(ugeoms, predicate="intersects")
+    if not len(ui):
+        return ui, si, np.zeros(0)
+    clipped = shapely.length(shapely.intersection(lines[si], ugeoms[ui]))
+    total = np.bincount(si, weights=clipped, minlength=len(lines))
+    length = shapely.length(lines)
+    share = np.where(total > length * (1 + 1e-9), length / np.where(total > 0, total, 1.0), 1.0)
+    if within is not None:
+        zone = shapely.intersection(ugeoms, within)
+        clipped = shapely.length(shapely.intersection(lines[si], zone[ui]))
+    return ui, si, clipped * share[si]
+
+
+def _network_units(bundle: Bundle, units: gpd.GeoDataFrame) -> pd.Series:
+    """Units at least 95% inside the street network's footprint (see geoplan.network)."""
+    from geoplan.network import StreetGraph, population_covered
+
+    graph = StreetGraph.from_bundle(bundle)
+    table = population_covered(units, shapely.Polygon(), crs=units.crs,
+                               footprint=graph.footprint())
+    return pd.Series(table["network_covered"].to_numpy(dtype=bool), index=units.index)
+
+
+def _road_area_m2(bundle: Bundle, units: gpd.GeoDataFrame, widths: Mapping[str, float],
+                  within: Any = None) -> tuple[np.ndarray, pd.DataFrame]:
+    streets = bundle.street_network.to_crs(units.crs)
+    width = np.array([_width(h, widths) for h in streets["highway"].to_numpy()]) \
+        if "highway" in streets.columns else np.full(len(streets), _DEFAULT_WIDTH_M)
+    ui, si, length = _street_lengths(units, streets, within)
+    area = np.bincount(ui, weights=length * width[si], minlength=len(units))
+    cls = streets["highway"].astype(str).to_numpy() if "highway" in streets.columns \
+        else np.full(len(streets), "")
+    by_class = pd.DataFrame({"highway": cls[si], "length_m": length,
+                             "width_m": width[si], "area_m2": length * width[si]})
+    by_class = by_class.groupby(["highway", "width_m"], as_index=False)[
+        ["length_m", "area_m2"]].sum().sort_values("area_m2", ascending=False)
+    return area, by_class.reset_index(drop=True)
+
+
+@indicator("urban_land_ratio", unit="%", layers=("admin_units", "land_use"),
+           scopes=("city", "inner", "unit"),
+           description="urban construction land ÷ natural land")
+def urban_land_ratio(
+    bundle: Bundle,
+    *,
+    as_of: _dt.date | None = None,
+    urban_classes: Sequence[str] | None = None,
+) -> IndicatorResult:
+    """Urban construction land as a share (%) of natural land (total unit area).
+
+    Parameters
+    ----------
+    bundle
+        Bundle with ``admin_units`` and ``land_use``.
+    as_of
+        Accepted for the common signature.
+    urban_classes
+        ``land_use`` values counted as urban construction land (default
+        :data:`URBAN_CONSTRUCTION_CLASSES`).
+
+    Returns
+    -------
+    IndicatorResult
+        % per unit, inner and city; ``details["per_unit"]`` with the areas. No data naming
+        ``land_use`` when it is missing.
+
+    Examples
+    --------
+    >>> from geoplan.layers import load_bundle
+    >>> urban_land_ratio(load_bundle("hanoi")).is_no_data               # doctest: +SKIP
+    True
+    """
+    name, unit = "urban_land_ratio", "%"
+    classes = _lower(urban_classes, URBAN_CONSTRUCTION_CLASSES)
+    params: dict[str, Any] = {"as_of": resolve_as_of(as_of).isoformat(),
+                              "urban_classes": sorted(classes)}
+    absent = missing_result(bundle, name, unit, ("admin_units", "land_use"), params=params)
+    if absent is not None:
+        return absent
+    crs = bundle.metric_crs
+    units = unit_frame(bundle, crs=crs)
+    urban = _area_in_units(units, class_union(bundle, crs, classes))
+    available = layer_covered_units(bundle, "land_use", units)
+    urban_m2 = pd.Series(np.where(available, urban, np.nan), index=units.index)
+    land = units["area_m2"]
+    values = (100.0 * urban_m2 / land).where(land > 0)
+    city, inner = scope_values(units, urban_m2, land, scale=100.0)
+    table = pd.DataFrame({"name": units["name"].astype(str), "is_inner": units["is_inner"],
+                          "natural_land_m2": land, "urban_construction_m2": urban_m2,
+                          "ratio_pct": values, "has_data": available}, index=units.index)
+    n_ok = int(available.sum())
+    method = (
+        "Σ area of dissolved land_use polygons of urban-construction classes ÷ Σ area of the "
+        "units (natural land), metric CRS."
+        + ("" if n_ok == len(units) else
+           f" land_use has partial coverage: {n_ok} of {len(units)} units; others NaN.")
+    )
+    return IndicatorResult(name, unit, city=city, inner=inner, per_unit=values.rename(name),
+                           details={"per_unit": table}, method=method, params=params)
+
+
+@indicator("transport_land_ratio", unit="%", layers=("admin_units", "land_use"),
+           scopes=("city", "inner", "unit"),
+           description="transport land ÷ urban construction land")
+def transport_land_ratio(
+    bundle: Bundle,
+    *,
+    as_of: _dt.date | None = None,
+    urban_classes: Sequence[str] | None = None,
+    transport_classes: Sequence[str] | None = None,
+    road_estimate: bool = True,
+    widths: Mapping[str, float] | None = None,
+) -> IndicatorResult:
+    """Transport land as a share (%) of urban construction land.
+
+    Parameters
+    ----------
+    bundle
+        Bundle with ``admin_units`` and ``land_use`` (and optionally ``street_network``).
+    as_of
+        Accepted for the common signature.
+    urban_classes, transport_classes
+        ``land_use`` values of each kind (defaults :data:`URBAN_CONSTRUCTION_CLASSES`,
+        :data:`TRANSPORT_CLASSES`); transport classes count as urban construction land too.
+    road_estimate
+        Add the estimated carriageway area of streets inside urban construction land and
+        outside transport polygons (needs ``street_network``; flags the result as estimate).
+    widths
+        Widths (m) per ``highway`` class overriding :data:`ROAD_WIDTHS_M` (key ``"*"`` for
+        the default).
+
+    Returns
+    -------
+    IndicatorResult
+        % per unit, inner and city; no data naming ``land_use`` when it is missing.
+
+    Examples
+    --------
+    >>> from geoplan.layers import load_bundle
+    >>> transport_land_ratio(load_bundle("hanoi")).no_data.missing      # doctest: +SKIP
+    ('land_use',)
+    """
+    name, unit = "transport_land_ratio", "%"
+    transport = _lower(transport_classes, TRANSPORT_CLASSES)
+    urban = _lower(urban_classes, URBAN_CONSTRUCTION_CLASSES) | transport
+    table_widths = {**ROAD_WIDTHS_M, **(widths or {})}
+    params: dict[str, Any] = {"as_of": resolve_as_of(as_of).isoformat(),
+                              "urban_classes": sorted(urban),
+                              "transport_classes": sorted(transport),
+                              "road_estimate": road_estimate, "widths": table_widths}
+    absent = missing_result(bundle, name, unit, ("admin_units", "land_use"), params=params)
+    if absent is not None:
+        return absent
+    crs = bundle.metric_crs
+    units = unit_frame(bundle, crs=crs)
+    u_geom = class_union(bundle, crs, urban)
+    t_geom = class_union(bundle, crs, transport)
+    urban_m2 = _area_in_units(units, u_geom)
+    transport_m2 = _area_in_units(units, t_geom)
+    available = layer_covered_units(bundle, "land_use", units)
+    road_m2 = np.zeros(len(units))
+    estimate = False
+    notes = ""
+    by_class = None
+    if road_estimate and bundle.has("street_network"):
+        try:
+            in_net = _network_units(bundle, units)
+        except GeoplanError as exc:
+            return IndicatorResult.missing(name, unit, ("street_network",),
+                                           f"street_network cannot be used: {exc}",
+                                           params=params)
+        streets_zone = shapely.difference(u_geom, t_geom) if not shapely.is_empty(t_geom) \
+            else u_geom
+        road_m2, by_class = _road_area_m2(bundle, units, table_widths, within=streets_zone)
+        available &= in_net
+        estimate = True
+        notes = (" Plus estimated carriageway area of street_network edges inside urban "
+                 "land outside transport polygons (length × assumed width per class); only "
+                 "units the street network covers.")
+    elif road_estimate:
+        notes = " No street_network: transport land from land_use polygons only."
+    transport_total = pd.Series(np.where(available, transport_m2 + road_m2, np.nan),
+                                index=units.index)
+    urban_total = pd.Series(np.where(available, urban_m2, np.nan), index=units.index)
+    values = (100.0 * transport_total / urban_total).where(urban_total > 0)
+    city, inner = scope_values(units, transport_total, urban_total, scale=100.0)
+    table = pd.DataFrame({"name": units["name"].astype(str), "is_inner": units["is_inner"],
+                          "urban_construction_m2": urban_total,
+                          "transport_polygons_m2": np.where(available, transport_m2, np.nan),
+                          "road_estimate_m2": np.where(available, road_m2, np.nan),
+                          "ratio_pct": values, "has_data": available}, index=units.index)
+    details = {"per_unit": table}
+    if by_class is not None:
+        details["roads_by_class"] = by_class
+    n_ok = int(available.sum())
+    method = (
+        "Σ transport land ÷ Σ urban construction land (dissolved land_use polygons by class, "
+        "metric CRS)." + notes
+        + ("" if n_ok == len(units) else
+           f" Values for {n_ok} of {len(units)} units; the others are NaN, not zero.")
+    )
+    return IndicatorResult(name, unit, city=city, inner=inner, per_unit=values.rename(name),
+                           details=details, method=method, params=params, estimate=estimate)
+
+
+@indicator("road_area", unit="km2", layers=("admin_units", "street_network"),
+           scopes=("city", "inner", "unit"),
+           description="estimated road (carriageway) area from the street network")
+def road_area(
+    bundle: Bundle,
+    *,
+    as_of: _dt.date | None = None,
+    widths: Mapping[str, float] | None = None,
+) -> IndicatorResult:
+    """Estimated carriageway area (km²) per unit from street lengths × widths per class.
+
+    Parameters
+    ----------
+    bundle
+        Bundle with ``admin_units`` and ``street_network``.
+    as_of
+        Accepted for the common signature.
+    widths
+        Widths (m) per ``highway`` class overriding :data:`ROAD_WIDTHS_M` (``"*"``: default).
+
+    Returns
+    -------
+    IndicatorResult
+        km² per unit (NaN where the network does not cover the unit), inner and city sums
+        over covered units; ``estimate`` True; ``details["by_class"]``.
+
+    Examples
+    --------
+    >>> from geoplan.layers import load_bundle
+    >>> road_area(load_bundle("hanoi")).unit                            # doctest: +SKIP
+    'km2'
+    """
+    name, unit = "road_area", "km2"
+    table_widths = {**ROAD_WIDTHS_M, **(widths or {})}
+    params: dict[str, Any] = {"as_of": resolve_as_of(as_of).isoformat(), "widths": table_widths}
+    absent = missing_result(bundle, name, unit, ("admin_units", "street_network"),
+                            params=params, estimate=True)
+    if absent is not None:
+        return absent
+    units = unit_frame(bundle)
+    try:
+        in_net = _network_units(bundle, units)
+    except GeoplanError as exc:
+        return IndicatorResult.missing(name, unit, ("street_network",),
+                                       f"street_network cannot be used: {exc}", params=params,
+                                       estimate=True)
+    area_m2, by_class = _road_area_m2(bundle, units, table_widths)
+    km2 = pd.Series(np.where(in_net, area_m2 / 1e6, np.nan), index=units.index)
+    city = float(km2[in_net].sum()) if in_net.any() else None
+    inner_ok = in_net & units["is_inner"]
+    inner = float(km2[inner_ok].sum()) if inner_ok.any() else None
+    table = pd.DataFrame({"name": units["name"].astype(str), "is_inner": units["is_inner"],
+                          "road_area_km2": km2, "unit_area_km2": units["area_m2"] / 1e6,
+                          "network_covered": in_net}, index=units.index)
+    n_ok = int(in_net.sum())
+    method = (
+        "Σ street length in the unit (metric CRS) × assumed carriageway width of its highway "
+        "class (geoplan.analyses.landuse.ROAD_WIDTHS_M; an estimate)."
+        + ("" if n_ok == len(units) else
+           f" Only the {n_ok} of {len(units)} units the street network covers have a value.")
+    )
+    return IndicatorResult(name, unit, city=city, inner=inner, per_unit=km2.rename(name),
+                           details={"per_unit": table, "by_class": by_class}, method=method,
+                           params=params, estimate=True)
