@@ -8,8 +8,9 @@ In service on a date
 --------------------
 A line counts on ``as_of`` (default: today) when its ``status`` is one of ``statuses``
 (default ``("operating",)``) and, if it has an ``opening_date``, that date is on or before
-``as_of``. Lines under construction or planned are excluded by default. An operating line with
-no opening date counts from today on and is listed in ``details["by_line"]``.
+``as_of``. Lines under construction or planned are excluded by default; asking for their
+status counts them whatever ``as_of`` (build-out scenarios). An operating line with no opening
+date counts from today on and is listed in ``details["by_line"]``.
 
 >>> from geoplan.layers import load_bundle
 >>> r = rail_length(load_bundle("hanoi"))                               # doctest: +SKIP
@@ -56,8 +57,10 @@ def in_service(
     """Which rows (lines or stations) are in service on ``as_of``.
 
     A row is in service when its ``status`` is in ``statuses`` and its ``opening_date`` (when
-    given) is on or before ``as_of``. A row without opening date counts only when ``as_of`` is
-    today or later (its status describes the present, not the past).
+    given) is on or before ``as_of``. An *operating* row without opening date counts only when
+    ``as_of`` is today or later (its status describes the present, not the past); rows of the
+    other statuses (``under_construction``, ``planned``) have no opening date yet and count
+    whenever their status is asked for (build-out scenarios).
 
     Parameters
     ----------
@@ -90,7 +93,8 @@ def in_service(
         opened = _dates(frame["opening_date"])
         known = opened.notna()
         early = pd.Series([d is not None and d <= as_of for d in opened], index=frame.index)
-        ok &= (known & early) | (~known & (as_of >= _dt.date.today()))
+        undated_ok = (status != "operating") | (as_of >= _dt.date.today())
+        ok &= (known & early) | (~known & undated_ok)
     return ok
 
 
