@@ -1,8 +1,11 @@
 """Urban rail length in service (02-NQ/TW: "about 100 km of urban railway by 2030").
 
 Lengths are measured on the line geometries in the bundle's metric CRS (never the
-``length_km`` attribute). Several rows of one ``line_id`` are merged first, so a segment drawn
-twice counts once.
+``length_km`` attribute). A line may have several rows, one per section (e.g. Line 3: elevated
+section operating, underground section under construction, planned extensions); each section
+(rows with the same ``line_id``, ``status``, ``opening_date``, ``target_year``, ``plan`` and
+``name``) is dissolved first, and the sections of one line that count are dissolved together,
+so a segment drawn twice counts once.
 
 In service on a date
 --------------------
@@ -23,7 +26,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -124,11 +127,12 @@ def rail_length(
     Returns
     -------
     IndicatorResult
-        ``city`` = km in service. ``details``: ``by_line`` (line_id, name, status, plan,
-        opening_date, target_year, km, in_service), ``by_year`` (year, km_opened,
-        km_in_service: cumulative from the opening dates of the lines that count, up to
-        ``as_of``), and ``planned_by_year`` (year, km_added, km_cumulative: km in service on
-        ``as_of`` plus lines not yet in service by ``target_year``) when target years exist.
+        ``city`` = km in service. ``details``: ``by_line`` (one row per line section:
+        line_id, name, status, plan, opening_date, target_year, km, in_service),
+        ``by_year`` (year, km_opened, km_in_service: cumulative from the opening dates of
+        the sections that count, up to ``as_of``), and ``planned_by_year`` (year, km_added,
+        km_cumulative: km in service on ``as_of`` plus sections not yet in service, by
+        ``target_year``) when target years exist.
         No data when the bundle has no ``metro_lines``.
 
     Examples
@@ -149,30 +153,33 @@ def rail_length(
     if "line_id" not in lines.columns:
         lines = lines.assign(line_id=lines.index.astype(str))
     lines = lines.assign(line_id=lines["line_id"].astype(str))
-    rows = []
-    for line_id, group in lines.groupby("line_id", sort=True):
+    for column in ("name", "status", "plan", "opening_date"):
+        text = lines[column].astype("string").fillna("") if column in lines.columns else ""
+        lines[column] = pd.Series(text, index=lines.index).str.slice(
+            0, 10 if column == "opening_date" else None)
+    years = pd.to_numeric(lines["target_year"], errors="coerce") \
+        if "target_year" in lines.columns else pd.Series(np.nan, index=lines.index)
+    lines["target_year"] = years.fillna(-1).astype("int64")
+    keys = ["line_id", "status", "opening_date", "target_year", "plan", "name"]
+    rows, geoms = [], []
+    for key, group in lines.groupby(keys, sort=True):
         merged = shapely.union_all(group.geometry.to_numpy())
-        first = group.iloc[0]
-        opened = _dates(group["opening_date"]) if "opening_date" in group else None
-        opening = min((d for d in opened if d is not None), default=None) \
-            if opened is not None else None
-        target = pd.to_numeric(group.get("target_year", pd.Series(dtype=float)),
-                               errors="coerce").min()
-        rows.append({
-            "line_id": line_id,
-            "name": str(first.get("name", "") or ""),
-            "status": str(first.get("status", "") or ""),
-            "plan": str(first.get("plan", "") or ""),
-            "opening_date": opening.isoformat() if opening else None,
-            "target_year": int(target) if pd.notna(target) else None,
-            "km": float(shapely.length(merged)) / 1000.0,
-        })
+        row = dict(zip(keys, key, strict=True))
+        rows.append({**row, "opening_date": row["opening_date"] or None,
+                     "target_year": row["target_year"] if row["target_year"] >= 0 else None,
+                     "km": float(shapely.length(merged)) / 1000.0})
+        geoms.append(merged)
     by_line = pd.DataFrame(rows, columns=["line_id", "name", "status", "plan", "opening_date",
                                           "target_year", "km"])
     by_line["target_year"] = by_line["target_year"].astype("Int64")
     by_line["in_service"] = in_service(by_line, as_of=when, statuses=statuses) \
         if len(by_line) else pd.Series(dtype=bool)
-    total = float(by_line.loc[by_line["in_service"], "km"].sum()) if len(by_line) else 0.0
+    # sections of one line in service together: overlaps between them count once
+    counted: dict[str, list[Any]] = {}
+    for i in np.flatnonzero(by_line["in_service"].to_numpy(dtype=bool)):
+        counted.setdefault(str(by_line.at[i, "line_id"]), []).append(geoms[i])
+    total = sum(float(shapely.length(shapely.union_all(parts))) for parts in counted.values())
+    total /= 1000.0
     details = {"by_line": by_line, "by_year": _by_year(by_line, when, statuses)}
     planned = _planned_by_year(by_line, total)
     if planned is not None:
@@ -182,8 +189,8 @@ def rail_length(
         f"Sum of the metric-CRS lengths of metro_lines with status in {list(statuses)} "
         f"opened on or before {when.isoformat()}"
         + (f", plan {plan!r}" if plan else "")
-        + f"; {int(by_line['in_service'].sum())} of {len(by_line)} lines count."
-        + (f" Lines without opening date counted as in service today: "
+        + f"; {int(by_line['in_service'].sum())} of {len(by_line)} line sections count."
+        + (f" Operating sections without opening date counted as in service today: "
            f"{', '.join(undated['line_id'])}." if len(undated) else "")
     )
     return IndicatorResult("rail_length", _UNIT, city=total, details=details, method=method,
