@@ -2,6 +2,4 @@
 
 from __future__ import annotations
 
-import geoplan.cli._map  # noqa: F401
-import geoplan.cli._osm  # noqa: F401
-from geoplan.cli import _run  # noqa: F401
+from geoplan.cli import _map, _osm, _run  # noqa: F401
