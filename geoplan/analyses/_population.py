@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +51,7 @@ from pyproj import CRS
 from geoplan.analyses.result import IndicatorResult
 from geoplan.crs import metric_crs
 from geoplan.errors import LayerValidationError
+from geoplan.raster import zonal_sums
 
 if TYPE_CHECKING:
     from geoplan.layers import Bundle
@@ -252,33 +252,13 @@ def coverage_table(
     return table
 
 
-def _raster_sums(raster: Path, geoms: np.ndarray, crs: CRS) -> np.ndarray:
-    """Raster sum over each polygon (exact pixel-coverage weights); 0 for empty polygons."""
-    from exactextract import exact_extract
-
-    out = np.zeros(len(geoms))
-    keep = np.flatnonzero(~shapely.is_empty(geoms) & (shapely.area(geoms) > 0))
-    if not len(keep):
-        return out
-    import rasterio
-
-    with rasterio.open(raster) as src:
-        rcrs = src.crs
-    frame = gpd.GeoDataFrame({"i": keep}, geometry=list(geoms[keep]), crs=crs).to_crs(rcrs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # exactextract on nodata-only windows
-        stats = exact_extract(str(raster), frame, "sum", output="pandas")
-    out[keep] = np.nan_to_num(stats["sum"].to_numpy(dtype=float), nan=0.0)
-    return out
-
-
 def _raster_spread(frame: gpd.GeoDataFrame, covered: Any, crs: CRS, raster: Path,
                    table: pd.DataFrame) -> None:
     geoms = frame.geometry.to_numpy()
     pieces = shapely.intersection(geoms, covered) if not shapely.is_empty(covered) \
         else np.array([shapely.Polygon()] * len(geoms), dtype=object)
-    whole = _raster_sums(raster, geoms, crs)
-    part = _raster_sums(raster, pieces, crs)
+    whole = zonal_sums(raster, geoms, crs)
+    part = zonal_sums(raster, pieces, crs)
     pop = table["population"].to_numpy(dtype=float)
     ok = whole > 0
     with np.errstate(invalid="ignore", divide="ignore"):
