@@ -11,11 +11,22 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geoplan.errors import OutputError
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "sha256_file"]
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = [
+    "atomic_path",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "sha256_file",
+    "write_gpkg_layer",
+]
 
 
 @contextlib.contextmanager
@@ -71,3 +82,39 @@ def sha256_file(path: Path | str, *, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _pinned_gdal_date(when: date) -> Iterator[None]:
+    """Pin the timestamps GDAL writes into GeoPackages (``gpkg_contents.last_change``)."""
+    import pyogrio
+
+    key = "OGR_CURRENT_DATE"
+    before = pyogrio.get_gdal_config_option(key)
+    pyogrio.set_gdal_config_options({key: f"{when.isoformat()}T00:00:00.000Z"})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({key: before})
+
+
+def write_gpkg_layer(data: gpd.GeoDataFrame, path: Path | str, *, layer: str, when: date) -> None:
+    """Write ``data`` as ``layer`` of the GeoPackage ``path`` with reproducible bytes.
+
+    GDAL stamps every GeoPackage with the time of writing; here the stamp is ``when`` (a date
+    that belongs to the data, such as the ``as_of`` date of a run), so writing the same data
+    twice gives the same file. The caller handles atomicity (write into a temporary path).
+
+    Parameters
+    ----------
+    data
+        Layer to write.
+    path
+        GeoPackage to create or add the layer to.
+    layer
+        Layer name.
+    when
+        Date recorded as the layer's last change.
+    """
+    with _pinned_gdal_date(when):
+        data.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")

@@ -30,7 +30,6 @@ timestamps are pinned to ``as_of`` through GDAL's ``OGR_CURRENT_DATE``); only th
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -59,7 +58,7 @@ from geoplan.analyses.recipe import Recipe, Target, load_recipe
 from geoplan.analyses.registry import get_indicator
 from geoplan.analyses.result import IndicatorResult
 from geoplan.errors import OutputError, RecipeError
-from geoplan.io import sha256_file
+from geoplan.io import sha256_file, write_gpkg_layer
 from geoplan.layers import Bundle, load_bundle
 from geoplan.provenance import dependency_versions, input_files, jsonable, run_checksum
 
@@ -446,23 +445,8 @@ def _finish_times(prov: dict[str, Any], clock: float) -> None:
 
 
 # -- writing --------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _gdal_date(as_of: date) -> Any:
-    """Pin the timestamps GDAL writes into GeoPackages (gpkg_contents.last_change)."""
-    import pyogrio
-
-    key = "OGR_CURRENT_DATE"
-    before = pyogrio.get_gdal_config_option(key)
-    pyogrio.set_gdal_config_options({key: f"{as_of.isoformat()}T00:00:00.000Z"})
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options({key: before})
-
-
 def _write_gpkg(units: gpd.GeoDataFrame, path: Path, as_of: date) -> None:
-    with _gdal_date(as_of):
-        units.to_file(path, layer="units", driver="GPKG", engine="pyogrio")
+    write_gpkg_layer(units, path, layer="units", when=as_of)
 
 
 def _write_map(result: RunResult, path: Path) -> bool:
