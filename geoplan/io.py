@@ -1,15 +1,19 @@
 """Atomic output: write to a temporary file beside the target, then rename.
 
 A reader never sees a half-written file, and an interrupted run leaves the previous output in
-place.
+place. A set of files is committed by renames inside :func:`hold_interrupts`, so that Ctrl-C
+cannot leave half of an old set and half of a new one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -24,9 +28,85 @@ __all__ = [
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
+    "hold_interrupts",
+    "output_error",
     "sha256_file",
     "write_gpkg_layer",
 ]
+
+logger = logging.getLogger(__name__)
+
+
+def output_error(target: Path | str, exc: OSError) -> OutputError:
+    """The :class:`~geoplan.errors.OutputError` for ``target`` that cannot be written.
+
+    The message says why (a regular file standing where a folder is needed, permissions,
+    disk full, ...) and how to fix it; build it, then raise it.
+
+    Parameters
+    ----------
+    target
+        The file or folder that could not be written.
+    exc
+        The error the operating system gave.
+
+    Returns
+    -------
+    OutputError
+
+    Examples
+    --------
+    >>> error = output_error("/etc/passwd/out", NotADirectoryError(20, "Not a directory"))
+    >>> str(error).split("; ")[0]
+    'cannot write /etc/passwd/out: /etc/passwd is a file, not a folder'
+    """
+    target = Path(target)
+    why = exc.strerror or str(exc)
+    for path in (target, *target.parents):
+        if path.exists():
+            if not path.is_dir() and path != target:
+                why = f"{path} is a file, not a folder"
+            break
+    message = f"cannot write {target}: {why}; choose a writable folder with --out"
+    return OutputError(message)
+
+
+@contextlib.contextmanager
+def hold_interrupts() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) until the block has finished, then raise ``KeyboardInterrupt``.
+
+    For short commits that must not stop half-way (renaming a set of finished files onto
+    their final names). Outside the main thread, where Python cannot set signal handlers,
+    the block runs unprotected.
+
+    Examples
+    --------
+    >>> with hold_interrupts():
+    ...     pass
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None:  # a handler installed outside Python: leave it alone
+        yield
+        return
+    held: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        held.append(signum)
+        logger.warning("interrupt received: finishing the commit of the outputs first")
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        if callable(previous):
+            previous(signal.SIGINT, None)
+        elif previous == signal.SIG_DFL:
+            raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
@@ -42,22 +122,26 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
         If the folder of ``target`` cannot be created or written.
     """
     target = Path(target)
+    if target.is_dir():
+        message = (f"cannot write {target}: it is a folder; give the path of a file inside it "
+                   f"(e.g. {target / 'index.html'})")
+        raise OutputError(message)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(
             prefix=f".{target.name}.", suffix=".tmp" + target.suffix, dir=target.parent
         )
     except OSError as exc:
-        message = (
-            f"cannot write {target}: {exc.strerror or exc}; choose a writable folder with --out"
-        )
-        raise OutputError(message) from None
+        raise output_error(target, exc) from None
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers such as GDAL want to create the file themselves
     try:
         yield tmp
-        tmp.replace(target)
+        try:
+            tmp.replace(target)
+        except OSError as exc:
+            raise output_error(target, exc) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

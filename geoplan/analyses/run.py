@@ -18,7 +18,9 @@ provenance as a dict) and, when ``out`` is given, writes into that folder:
 
 Outputs are written atomically as a set: everything is first written into a hidden staging
 folder inside ``out``, then each file is renamed onto its final name (``os.replace``). A
-failure or Ctrl-C before the renames leaves the previous outputs untouched. Two runs with the
+failure or Ctrl-C before the renames leaves the previous outputs untouched; a Ctrl-C during
+the renames is held until they are done (:func:`geoplan.io.hold_interrupts`), so the folder
+never mixes two runs. Two runs with the
 same inputs and ``as_of`` write byte-identical scorecards and GeoPackage (the GeoPackage
 timestamps are pinned to ``as_of`` through GDAL's ``OGR_CURRENT_DATE``); only the times in
 ``provenance.json`` differ.
@@ -58,7 +60,7 @@ from geoplan.analyses.recipe import Recipe, Target, load_recipe
 from geoplan.analyses.registry import get_indicator
 from geoplan.analyses.result import IndicatorResult
 from geoplan.errors import OutputError, RecipeError
-from geoplan.io import sha256_file, write_gpkg_layer
+from geoplan.io import hold_interrupts, output_error, sha256_file, write_gpkg_layer
 from geoplan.layers import Bundle, load_bundle
 from geoplan.provenance import dependency_versions, input_files, jsonable, run_checksum
 
@@ -488,9 +490,7 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str]) -> dict[str, P
         folder.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=".geoplan-run-", dir=folder))
     except OSError as exc:
-        message = (f"cannot write to {folder}: {exc.strerror or exc}; choose a writable folder "
-                   "with --out")
-        raise OutputError(message) from None
+        raise output_error(folder, exc) from None
     written: dict[str, Path] = {}
     try:
         try:
@@ -518,13 +518,20 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str]) -> dict[str, P
             message = (f"cannot write the outputs into {folder}: {exc.strerror or exc}; "
                        "previous outputs are unchanged")
             raise OutputError(message) from None
-        for name in produced:  # the commit: one rename per file, all already complete
-            (stage / name).replace(folder / name)
-            written[name] = folder / name
-        for name in OUTPUT_FILES:
-            if name not in written and (folder / name).exists():
-                logger.info("removing stale %s from an earlier run", name)
-                (folder / name).unlink()
+        in_the_way = [name for name in produced if (folder / name).is_dir()]
+        if in_the_way:
+            message = (f"cannot write {folder / in_the_way[0]}: a folder of that name is in the "
+                       "way; move it or choose another folder with --out")
+            raise OutputError(message)
+        # the commit: one rename per file, all already complete; Ctrl-C waits for the end
+        with hold_interrupts():
+            for name in produced:
+                (stage / name).replace(folder / name)
+                written[name] = folder / name
+            for name in OUTPUT_FILES:
+                if name not in written and (folder / name).is_file():
+                    logger.info("removing stale %s from an earlier run", name)
+                    (folder / name).unlink()
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     result.out = folder
