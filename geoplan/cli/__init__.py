@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 
 import typer
 
-from geoplan.cli._common import console, err_console
+from geoplan.cli._common import console, err_console, escape
 from geoplan.cli._layers import layers_app
 from geoplan.errors import GeoplanError
 
@@ -33,7 +34,10 @@ def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Print debug logging."),
 ) -> None:
     level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    # geoplan's own messages at ``level``; other libraries only from warnings up (or debug)
+    logging.basicConfig(level=min(level, logging.DEBUG if verbose else logging.WARNING),
+                        format="%(levelname)s %(name)s: %(message)s", force=True)
+    logging.getLogger("geoplan").setLevel(level)
     logging.captureWarnings(True)
     console.quiet = quiet
 
@@ -44,12 +48,37 @@ def _register() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return the exit code (0 ok, 2 invalid input, 130 interrupted)."""
+    """Run the CLI; return the exit code (0 ok, 2 invalid input, 130 interrupted).
+
+    The logging set up for the command (handlers, levels, warnings capture) is undone on
+    return, so that calling ``main`` from Python leaves the caller's logging as it was.
+    """
     _register()
+    root, ours = logging.getLogger(), logging.getLogger("geoplan")
+    handlers, levels, showwarning = list(root.handlers), (root.level, ours.level), \
+        warnings.showwarning
+    try:
+        return _main(argv)
+    finally:
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)
+            handler.close()
+        for handler in [h for h in handlers if h not in root.handlers]:
+            root.addHandler(handler)
+        root.setLevel(levels[0])
+        ours.setLevel(levels[1])
+        logging.captureWarnings(False)
+        warnings.showwarning = showwarning
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         app(args=argv, standalone_mode=False)
     except GeoplanError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        # the message carries data (paths, column names, titles): never read it as markup
+        # and never wrap it: paths and keys stay whole, ready to copy
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
+                          markup=True, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         err_console.print("interrupted: outputs already written are left as they were")
