@@ -18,7 +18,15 @@ from pyproj.database import query_utm_crs_info
 
 from geoplan.errors import CRSError
 
-__all__ = ["NORTHERN_VIETNAM_CRS", "WGS84", "metric_crs", "require_crs", "to_metric"]
+__all__ = [
+    "NORTHERN_VIETNAM_CRS",
+    "WGS84",
+    "is_metric",
+    "metric_crs",
+    "require_crs",
+    "require_metric",
+    "to_metric",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +69,70 @@ def require_crs(data: gpd.GeoDataFrame | gpd.GeoSeries, *, what: str = "layer") 
     return CRS.from_user_input(data.crs)
 
 
+def is_metric(crs: CRS) -> bool:
+    """True when lengths and areas can be measured in ``crs``: projected, axes in metres.
+
+    Web Mercator (EPSG:3857) and the other plain Mercator projections are projected in
+    metres but their scale grows as 1 / cos(latitude) (+7% in lengths, +15% in areas at
+    Hà Nội), so they do not count: data in them is measured in :func:`metric_crs`'s UTM zone.
+
+    Examples
+    --------
+    >>> is_metric(NORTHERN_VIETNAM_CRS), is_metric(WGS84), is_metric(CRS.from_epsg(3857))
+    (True, False, False)
+    """
+    if not crs.is_projected or not all(
+        (axis.unit_name or "").lower() in {"metre", "meter"} for axis in crs.axis_info
+    ):
+        return False
+    method = crs.coordinate_operation.method_name if crs.coordinate_operation else ""
+    return not ("mercator" in method.lower() and "transverse" not in method.lower())
+
+
+def require_metric(crs: CRS | str | int, *, what: str = "CRS") -> CRS:
+    """Return ``crs`` as a :class:`pyproj.CRS` if areas and distances can be measured in it.
+
+    Parameters
+    ----------
+    crs
+        Anything :meth:`pyproj.CRS.from_user_input` reads (``"EPSG:32648"``, ``32648``, ...).
+    what
+        How to name the CRS in the message (e.g. ``"bundle.yaml: metric_crs"``).
+
+    Returns
+    -------
+    pyproj.CRS
+
+    Raises
+    ------
+    CRSError
+        If pyproj does not know ``crs``, or if it is geographic (degrees) or projected in
+        another unit (feet): lengths and areas would come out in that unit.
+
+    Examples
+    --------
+    >>> require_metric("EPSG:32648").to_epsg()
+    32648
+    """
+    try:
+        parsed = CRS.from_user_input(crs)
+    except Exception:  # pyproj raises its own CRSError and TypeError for odd input
+        message = f"{what}: {crs!r} is not a CRS pyproj knows; give one such as EPSG:32648"
+        raise CRSError(message) from None
+    if not is_metric(parsed):
+        units = ", ".join(sorted({a.unit_name or "?" for a in parsed.axis_info})) or "no unit"
+        kind = ("geographic" if parsed.is_geographic else
+                "a Mercator projection, whose scale changes with latitude"
+                if "mercator" in parsed.name.lower() else "not in metres")
+        message = (
+            f"{what}: {parsed.to_string()} is {kind} (axes in {units}); areas and distances "
+            "need a projected CRS in metres such as UTM, e.g. EPSG:32648 (UTM 48N) in "
+            "northern Vietnam"
+        )
+        raise CRSError(message)
+    return parsed
+
+
 def metric_crs(data: gpd.GeoDataFrame | gpd.GeoSeries, *, what: str = "layer") -> CRS:
     """Return the projected metric CRS to measure ``data`` in.
 
@@ -92,9 +164,7 @@ def metric_crs(data: gpd.GeoDataFrame | gpd.GeoSeries, *, what: str = "layer") -
     32648
     """
     crs = require_crs(data, what=what)
-    if crs.is_projected and all(
-        (axis.unit_name or "").lower() in {"metre", "meter"} for axis in crs.axis_info
-    ):
+    if is_metric(crs):
         return crs
     if data.empty or data.geometry.is_empty.all():
         message = f"{what} is empty: there is no extent to choose a metric CRS from."
@@ -140,8 +210,9 @@ def to_metric(data: G, *, crs: CRS | None = None, what: str = "layer") -> G:
     Raises
     ------
     CRSError
-        If ``data`` has no CRS.
+        If ``data`` has no CRS, or ``crs`` is not a projected CRS in metres.
     """
-    target = crs if crs is not None else metric_crs(data, what=what)
+    target = require_metric(crs, what=f"metric CRS for {what}") if crs is not None \
+        else metric_crs(data, what=what)
     require_crs(data, what=what)
     return data.to_crs(target)
