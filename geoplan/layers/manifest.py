@@ -24,13 +24,16 @@ A layer entry either points at data (``file`` and, for GeoPackage, ``layer``) or
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pyproj import CRS
 
-from geoplan.errors import LayerValidationError
+from geoplan.crs import require_metric
+from geoplan.errors import CRSError, LayerValidationError
 from geoplan.layers.roles import DTYPES
 
 __all__ = [
@@ -75,6 +78,18 @@ class LayerEntry(BaseModel):
             raise ValueError(message)
         return value
 
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            CRS.from_user_input(value)
+        except Exception:  # pyproj raises its own CRSError for unknown codes
+            message = f"{value!r} is not a CRS pyproj knows; use e.g. EPSG:4326 or EPSG:32648"
+            raise ValueError(message) from None
+        return value
+
     @property
     def is_missing(self) -> bool:
         """True when the manifest says this role has no data."""
@@ -107,6 +122,16 @@ class Manifest(BaseModel):
     built_with: str = ""
     layers: dict[str, LayerEntry]
     statistics: dict[str, Statistic] = Field(default_factory=dict)
+
+    @field_validator("metric_crs")
+    @classmethod
+    def _measurable(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                require_metric(value, what=value)
+            except CRSError as exc:  # reported with its key by read_manifest
+                raise ValueError(str(exc).split(": ", 1)[1]) from None
+        return value
 
 
 def read_manifest(path: Path) -> Manifest:
@@ -143,11 +168,25 @@ def read_manifest(path: Path) -> Manifest:
     try:
         return Manifest.model_validate(raw)
     except ValidationError as exc:
-        problems = [
-            f"{path}: key {'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
-            for err in exc.errors()
-        ]
+        problems = [_schema_problem(path, err) for err in exc.errors()]
         raise LayerValidationError(problems, bundle=str(path.parent)) from None
+
+
+def _schema_problem(path: Path, err: Any) -> str:
+    """One schema error of a manifest as ``file: key a.b.c: what; fix``."""
+    loc = [str(p) for p in err["loc"]]
+    key = ".".join(loc)
+    if err["type"] == "extra_forbidden":
+        model: type[BaseModel] = Manifest if len(loc) == 1 else (
+            LayerEntry if loc[0] == "layers" else Statistic)
+        close = difflib.get_close_matches(loc[-1], list(model.model_fields), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return (f"{path}: key {key}: unknown key; {hint}known keys: "
+                f"{', '.join(model.model_fields)}")
+    if err["type"] == "missing":
+        return f"{path}: key {key}: required key missing; add it"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return f"{path}: key {key}: {message}"
 
 
 def write_manifest(manifest: Manifest, path: Path) -> None:
