@@ -434,7 +434,12 @@ class Bundle:
         for role, entry in self.manifest.layers.items():
             features: int | None = None
             crs = entry.crs or ""
-            if not entry.is_missing and role_spec(role).kind == "vector":
+            if not entry.is_missing and role_spec(role).kind == "raster":
+                try:
+                    features, crs = self._check_raster(role)
+                except LayerValidationError:  # summary is best effort; validate() reports it
+                    features = None
+            elif not entry.is_missing and role_spec(role).kind == "vector":
                 try:
                     info = pyogrio.read_info(self.file_path(role), layer=entry.layer) \
                         if not str(entry.file).endswith(".parquet") else None

@@ -194,10 +194,11 @@ def write_manifest(manifest: Manifest, path: Path) -> None:
     from geoplan.io import atomic_write_text
 
     data = manifest.model_dump(mode="json", exclude_defaults=False)
-    for entry in data["layers"].values():
-        for key in [k for k, v in entry.items() if v in (None, "", {}) and k != "missing"]:
+    for role, entry in list(data["layers"].items()):
+        if entry.get("missing") is not None:  # a missing role says only why
+            data["layers"][role] = {"missing": entry["missing"]}
+            continue
+        for key in [k for k, v in entry.items() if v in (None, "", {})]:
             del entry[key]
-        if entry.get("missing") is None:
-            entry.pop("missing", None)
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     atomic_write_text(path, text)
