@@ -287,7 +287,11 @@ def raster_sum_within(raster_path: Path, geometry: BaseGeometry) -> float:
 
 
 def build_population_raster(
-    source: Path, *, boundary: gpd.GeoDataFrame | None = None, workdir: Path
+    source: Path,
+    *,
+    boundary: gpd.GeoDataFrame | None = None,
+    workdir: Path,
+    census_total: int = 8_053_663,
 ) -> tuple[BuiltLayer, float]:
     """Cut the WorldPop 2020 1 km raster to the city and measure its total inside the city.
 
@@ -299,6 +303,9 @@ def build_population_raster(
         City outline; by default OSM relation 1903516 from ``source``.
     workdir
         Folder to write :data:`POPULATION_FILE` in.
+    census_total
+        The 2019 census population of the area, quoted beside the raster's sum (default
+        Hà Nội's).
 
     Returns
     -------
@@ -336,7 +343,7 @@ def build_population_raster(
             f"{window.row_off}–{window.row_off + window.height - 1}: {window.width} × "
             f"{window.height} px of 0.008333°), read with rasterio without resampling; float32 "
             f"people per pixel, nodata -99999 and EPSG:4326 kept, LZW. Sum of pixels whose "
-            f"centre lies in the city boundary: {total:,.0f} (2019 census: 8,053,663)."
+            f"centre lies in the boundary: {total:,.0f} (2019 census: {census_total:,})."
         ),
         attribution="WorldPop (www.worldpop.org), CC BY 4.0",
         coverage="full",

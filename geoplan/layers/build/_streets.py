@@ -53,20 +53,34 @@ def build_street_network(source: Path, *, boundary: object = None) -> list[Built
     edges = street_network_from_osm(files)
     edges["geometry"] = shapely.set_precision(edges.geometry.values, 1e-6)
     edges = edges[["u", "v", "osm_id", "highway", "name", "length_m", "geometry"]]
-    names = ", ".join(f"{p.parent.name}/{p.name}" for p in files)
+    names = "; ".join(f"shared/data/{p.parent.name}/{p.name}" for p in files)
+    counts = edges["highway"].value_counts()
+    top = ", ".join(f"{k} {v:,}" for k, v in counts.head(6).items())
     entry = LayerEntry(
         file="streets.parquet",
-        source=names,
-        licence="ODbL",
+        columns={"osm_id": "int", "name": "str"},
+        source=(
+            "OpenStreetMap street ways from osmnx Overpass caches committed in public "
+            "repositories, merged per repository into PBF (see shared/data/SOURCES.md §1, §4): "
+            + names
+        ),
+        licence="ODbL 1.0 (© OpenStreetMap contributors)",
         attribution="© OpenStreetMap contributors, ODbL",
+        date="Overpass snapshots 2023-11 to 2025-11",
         method=(
-            "pyosmium: highway ways except motorway/motorway_link, split at shared nodes and "
-            "way ends, deduplicated by way id (newest snapshot wins), length in EPSG:32648"
+            f"{len(files)} files read oldest snapshot first with pyosmium; highway ways except "
+            "motorway/motorway_link and ways closed to pedestrians; deduplicated by way id "
+            "(newest snapshot wins); split into edges at nodes shared by two ways and at way "
+            "ends (u, v = OSM node ids); length_m measured in EPSG:32648; coordinates rounded "
+            f"to 1e-6°. {len(edges):,} edges, {edges['length_m'].sum() / 1000:,.0f} km "
+            f"({top}, ...)."
         ),
         coverage="partial",
         coverage_note=(
-            "the 12 urban districts + Thanh Trì + Hà Đông (drive network); walk-detailed "
-            "only in the core"
+            "the 12 former urban districts plus Thanh Trì and Hà Đông (drive network: "
+            "residential and larger streets); alleys and footways only in the core (Ba Đình, "
+            "Hoàn Kiếm, Đống Đa, Hai Bà Trưng, Hoàng Mai, Thanh Xuân); no streets in the "
+            "outer communes"
         ),
     )
     logger.info("street_network: %d edges from %d files", len(edges), len(files))
