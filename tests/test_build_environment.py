@@ -214,7 +214,7 @@ def _bundle_has_population() -> bool:
 
 @pytest.mark.skipif(not _bundle_has_population(), reason="layers/hanoi has no raster yet")
 def test_bundle_population_raster(hanoi) -> None:  # type: ignore[no-untyped-def]
-    outline = hanoi.city_boundary().to_crs(4326).union_all()
+    outline = hanoi.city_boundary.to_crs(4326).union_all()
     total = raster_sum_within(hanoi.raster_path("population_raster"), outline)
     assert total == pytest.approx(8.24e6, rel=0.01)
 
@@ -224,5 +224,5 @@ def test_bundle_environment_roles(hanoi) -> None:  # type: ignore[no-untyped-def
     missing = hanoi.missing
     for role in ("water", "green_space", "land_use"):
         assert "geoplan import-osm" in missing[role]
-    assert hanoi.river_axis()["name"].tolist() == ["Sông Hồng (Red River)"]
+    assert hanoi.river_axis["name"].tolist() == ["Sông Hồng (Red River)"]
     assert hanoi.entry("river_axis").approximate

@@ -308,7 +308,7 @@ needs_bundle = pytest.mark.skipif(not _bundle_has_metro(),
 
 @needs_bundle
 def test_bundle_operating_rail_matches_official(hanoi) -> None:  # type: ignore[no-untyped-def]
-    lines = hanoi.metro_lines()
+    lines = hanoi.metro_lines
     operating = lines[lines["status"] == "operating"]
     assert operating["length_km"].sum() == pytest.approx(OFFICIAL_OPERATING_KM, rel=0.03)
     # the stored length agrees with the geometry measured in EPSG:32648
@@ -318,7 +318,7 @@ def test_bundle_operating_rail_matches_official(hanoi) -> None:  # type: ignore[
 
 @needs_bundle
 def test_bundle_operating_stations(hanoi) -> None:  # type: ignore[no-untyped-def]
-    stations = hanoi.stations()
+    stations = hanoi.stations
     op = stations[stations["status"] == "operating"]
     assert len(op) == 20
     assert (op["line_id"] == "2A").sum() == 12

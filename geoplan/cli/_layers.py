@@ -1,19 +1,23 @@
-"""``geoplan layers list|show|validate``."""
+"""``geoplan layers list|show|validate|build``."""
 
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from geoplan.cli._common import console, escape
 from geoplan.layers import list_bundles, load_bundle
+from geoplan.layers.roles import role_spec
 from geoplan.layers.validate import GeometryRepairWarning
 
 __all__ = ["layers_app"]
 
-layers_app = typer.Typer(help="List, show and validate layer bundles.", no_args_is_help=True)
+layers_app = typer.Typer(help="List, show, validate and build layer bundles.",
+                         no_args_is_help=True)
 
 
 @layers_app.command("list")
@@ -33,18 +37,32 @@ def list_command() -> None:
 def show_command(name: str = typer.Argument("hanoi", help="Bundle name or folder.")) -> None:
     """Show every layer of a bundle: features, CRS, source, licence, and what is missing."""
     bundle = load_bundle(name)
-    table = Table("role", "features", "CRS", "coverage", "source", "licence",
-                  title=f"{bundle.name}: {bundle.manifest.title}")
+    rows: list[tuple[str, ...]] = []
+    missing = []
     for row in bundle.summary():
         if row.missing is not None:
-            table.add_row(escape(row.role), "[yellow]missing[/]", "", "",
-                          escape(row.missing), "")
+            rows.append((row.role, "missing", "", "", "", ""))
+            missing.append(row)
             continue
-        table.add_row(escape(row.role), "?" if row.features is None else f"{row.features:,}",
-                      escape(row.crs), row.coverage, escape(row.source), escape(row.licence))
+        unit = " px" if role_spec(row.role).kind == "raster" else ""
+        features = "?" if row.features is None else f"{row.features:,}{unit}"
+        rows.append((row.role, features, row.crs, row.coverage, row.licence, row.source))
+    headers = ("role", "features", "CRS", "coverage", "licence", "source")
+    fixed = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers[:4])]
+    # the long licence and source texts share what the fixed columns leave of the terminal
+    room = max((console.width - sum(fixed) - 3 * len(headers) - 1) // 2, 6)
+    table = Table(title=f"{bundle.name}: {bundle.manifest.title}")
+    for header, width in zip(headers, [*fixed, room, room], strict=True):
+        table.add_column(header, no_wrap=True, overflow="ellipsis", max_width=width,
+                         min_width=min(width, len(header)))
+    for r in rows:
+        table.add_row(*(escape(cell) for cell in r))
     console.print(table)
+    for row in missing:
+        console.print(f"[yellow]{escape(row.role)}[/]: no data: {escape(row.missing or '')}")
     if bundle.manifest.attribution:
         console.print(escape(bundle.manifest.attribution))
+    console.print(f"full sources: {escape(str(bundle.path / 'SOURCES.md'))}")
 
 
 @layers_app.command("validate")
@@ -71,3 +89,21 @@ def validate_command(
         f"{bundle.name}: {present} layer(s) valid, {len(report.layers) - present} missing, "
         f"{report.repaired} geometr{'y' if report.repaired == 1 else 'ies'} repaired"
     )
+
+
+@layers_app.command("build")
+def build_command(
+    name: Annotated[str, typer.Argument(help="Bundle to build: hanoi, haiphong, hatinh or "
+                                             "tuyenquang.")],
+    source: Annotated[Path, typer.Option(
+        "--source", help="The shared/data folder with the raw sources (see its SOURCES.md).")],
+    layers_dir: Annotated[Path | None, typer.Option(
+        "--layers-dir", help="Folder holding bundles (default: the package's layers/).")] = None,
+) -> None:
+    """Rebuild a bundle from the raw public data, offline; then validate and show it."""
+    from geoplan.layers.build import build_bundle
+
+    with console.status(f"building {escape(name)} from {escape(str(source))}"):
+        folder = build_bundle(name, source=source, layers_dir=layers_dir)
+    console.print(f"built {escape(str(folder))}")
+    show_command(str(folder))
