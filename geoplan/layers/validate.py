@@ -18,16 +18,32 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
+from geoplan.crs import WGS84, metric_crs
 from geoplan.layers.manifest import LayerEntry
 from geoplan.layers.roles import role_spec
 
-__all__ = ["GeometryRepairWarning", "LayerCheck", "check_layer"]
+__all__ = [
+    "OVERLAP_TOLERANCE",
+    "GeometryRepairWarning",
+    "LayerCheck",
+    "check_layer",
+    "check_units_in_boundary",
+]
 
 logger = logging.getLogger(__name__)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+#: Share of a unit's area that may overlap another unit, or lie outside the city boundary,
+#: before it is a problem: digitised borders of neighbouring units never match exactly (the
+#: Hà Nội wards overlap by at most 0.22% of a unit and stick out of the city by at most
+#: 0.07%), while a larger share would count the people living there twice (or nowhere).
+OVERLAP_TOLERANCE = 0.01
+#: Degrees by which a layer may extend beyond its projected CRS's area of use (UTM zones are
+#: often used a little beyond their 6° band); further out, the coordinates are in another CRS.
+_AREA_OF_USE_MARGIN_DEG = 5.0
 
 
 class GeometryRepairWarning(UserWarning):
@@ -156,14 +172,12 @@ def check_layer(
                 "split or convert the features"
             )
 
-    if data.crs is not None and CRS.from_user_input(data.crs).is_geographic and len(present):
-        minx, miny, maxx, maxy = present.total_bounds
-        if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-            problems.append(
-                f"{label}: coordinates ({minx:.6g}, {miny:.6g}) – ({maxx:.6g}, {maxy:.6g}) are "
-                "outside longitude/latitude range although the CRS is geographic; the axes "
-                "may be swapped (lat/lon) or the CRS wrong"
-            )
+    extent = _extent_problem(present, CRS.from_user_input(data.crs), label) \
+        if data.crs is not None and len(present) else None
+    if extent:
+        problems.append(extent)
+    geometry_ok = data.crs is not None and not nulls and not extent and (
+        not spec.geometry_types or present.geom_type.isin(spec.geometry_types).all())
 
     required = {**spec.columns, **entry.columns}
     columns = [c for c in data.columns if c != data.geometry.name]
@@ -187,11 +201,18 @@ def check_layer(
                 "ids must be unique"
             )
 
-    if role == "admin_units" and "population" in data.columns:
+    if role == "admin_units" and "population" in data.columns \
+            and not _dtype_problem(data["population"], "int"):
         pop = pd.to_numeric(data["population"], errors="coerce")
-        negative = int((pop < 0).sum())
-        if negative:
-            problems.append(f"{label}: {negative} unit(s) with negative population")
+        ids = data[id_column].astype(str) if id_column and id_column in data.columns \
+            else pd.Series(data.index.astype(str), index=data.index)
+        for bad, what in ((pop < 0, "negative"), (pop.isna(), "no")):
+            if bad.any():
+                shown = ", ".join(ids[bad].head(5))
+                problems.append(
+                    f"{label}: {int(bad.sum())} unit(s) with {what} population ({shown}); "
+                    "fill column 'population' with the census count (0 if nobody lives there)"
+                )
 
     repaired = 0
     checked = data
@@ -222,7 +243,110 @@ def check_layer(
             )
             logger.warning(message)
             warnings.warn(message, GeometryRepairWarning, stacklevel=3)
+    if role == "admin_units" and geometry_ok and not (strict and n_invalid):
+        problems.extend(_overlap_problems(checked, label, id_column))
     return LayerCheck(checked, problems, repaired)
+
+
+def _extent_problem(present: gpd.GeoSeries, crs: CRS, label: str) -> str | None:
+    """Coordinates that cannot be in ``crs``: not finite, or far outside its area of use."""
+    minx, miny, maxx, maxy = present.total_bounds
+    where = f"coordinates ({minx:.6g}, {miny:.6g}) – ({maxx:.6g}, {maxy:.6g})"
+    if not np.all(np.isfinite([minx, miny, maxx, maxy])):
+        return f"{label}: coordinates that are not finite numbers (inf or NaN); fix the geometries"
+    if crs.is_geographic and (minx < -180 or maxx > 180 or miny < -90 or maxy > 90):
+        return (f"{label}: {where} are outside longitude/latitude range although the CRS is "
+                "geographic; the axes may be swapped (lat/lon) or the CRS wrong")
+    area = crs.area_of_use
+    if area is None or area.west > area.east:  # unknown, or across the antimeridian
+        return None
+    try:
+        west, south, east, north = Transformer.from_crs(crs, WGS84, always_xy=True) \
+            .transform_bounds(minx, miny, maxx, maxy)
+    except Exception:  # PROJ gives up on coordinates far outside the projection
+        west = south = east = north = float("nan")
+    m = _AREA_OF_USE_MARGIN_DEG
+    if (np.all(np.isfinite([west, south, east, north])) and west >= area.west - m
+            and east <= area.east + m and south >= area.south - m and north <= area.north + m):
+        return None
+    found = (f"{west:.1f}…{east:.1f}° E, {south:.1f}…{north:.1f}° N"
+             if np.all(np.isfinite([west, south, east, north])) else "no place on Earth")
+    return (f"{label}: {where} are not where {crs.to_string()} is used ("
+            f"{area.west:g}…{area.east:g}° E, {area.south:g}…{area.north:g}° N; the layer maps "
+            f"to {found}); the coordinates are in another CRS or have x and y swapped: "
+            "set the right CRS in the file")
+
+
+def _overlap_problems(units: gpd.GeoDataFrame, label: str, id_column: str | None) -> list[str]:
+    """Pairs of units overlapping by more than :data:`OVERLAP_TOLERANCE` of the smaller."""
+    geoms = units.to_crs(metric_crs(units, what=label)).geometry.to_numpy()
+    names = units[id_column].astype(str).to_numpy() if id_column and id_column in units \
+        else units.index.astype(str).to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    area = shapely.area(geoms)
+    shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = shared / np.minimum(area[left], area[right])
+    bad = np.flatnonzero(share > OVERLAP_TOLERANCE)
+    if not len(bad):
+        return []
+    worst = bad[np.argsort(-share[bad], kind="stable")][:5]
+    shown = ", ".join(f"{names[left[i]]}/{names[right[i]]} {100 * share[i]:.0f}%" for i in worst)
+    return [f"{label}: {len(bad)} pair(s) of units overlap by more than "
+            f"{100 * OVERLAP_TOLERANCE:g}% of the smaller unit ({shown}); people living there "
+            "would be counted twice: fix the boundaries so that units do not overlap"]
+
+
+def check_units_in_boundary(
+    units: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *, where: str = "admin_units",
+    id_column: str = "unit_id",
+) -> list[str]:
+    """Units lying (partly) outside the city boundary, as problems.
+
+    A unit with more than :data:`OVERLAP_TOLERANCE` of its area outside the dissolved
+    ``city_boundary`` is a problem: the two layers do not describe the same city (often one
+    of them has a wrong CRS).
+
+    Parameters
+    ----------
+    units, boundary
+        The checked ``admin_units`` and ``city_boundary`` layers (any CRS each).
+    where
+        How to name the units layer in messages.
+    id_column
+        Column naming the units in messages.
+
+    Returns
+    -------
+    list of str
+        Empty when every unit lies inside the boundary.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> units = gpd.GeoDataFrame({"unit_id": ["a", "b"]},  # synthetic
+    ...     geometry=[box(0, 0, 1, 1), box(5, 0, 6, 1)], crs=32648)
+    >>> city = gpd.GeoDataFrame(geometry=[box(0, 0, 2, 2)], crs=32648)
+    >>> check_units_in_boundary(units, city)  # doctest: +ELLIPSIS
+    ['admin_units: 1 unit(s) lie outside city_boundary by more than 1% of their area (b 100%)...']
+    """
+    crs = metric_crs(units, what=where)
+    geoms = units.to_crs(crs).geometry.to_numpy()
+    city = shapely.union_all(boundary.to_crs(crs).geometry.to_numpy())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        outside = shapely.area(shapely.difference(geoms, city)) / shapely.area(geoms)
+    bad = np.flatnonzero(outside > OVERLAP_TOLERANCE)
+    if not len(bad):
+        return []
+    names = units[id_column].astype(str).to_numpy() if id_column in units \
+        else units.index.astype(str).to_numpy()
+    worst = bad[np.argsort(-outside[bad], kind="stable")][:5]
+    shown = ", ".join(f"{names[i]} {100 * outside[i]:.0f}%" for i in worst)
+    return [f"{where}: {len(bad)} unit(s) lie outside city_boundary by more than "
+            f"{100 * OVERLAP_TOLERANCE:g}% of their area ({shown}); the two layers do not "
+            "describe the same city: check the CRS of both files or replace the wrong one"]
 
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
