@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 from dataclasses import dataclass, field
@@ -21,8 +22,8 @@ from pyproj import CRS
 from geoplan.crs import metric_crs
 from geoplan.errors import BundleNotFoundError, LayerNotAvailableError, LayerValidationError
 from geoplan.layers.manifest import MANIFEST_NAME, LayerEntry, Manifest, read_manifest
-from geoplan.layers.roles import role_spec
-from geoplan.layers.validate import check_layer
+from geoplan.layers.roles import ROLES, role_spec
+from geoplan.layers.validate import check_layer, check_units_in_boundary
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -238,7 +239,8 @@ class Bundle:
         entry = self.entry(role)
         where = self._where(role)
         if not path.is_file():
-            message = f"{where}: file {path} does not exist; rebuild the bundle or fix 'file'"
+            what = "is a folder, not a data file" if path.is_dir() else "does not exist"
+            message = f"{where}: file {path} {what}; rebuild the bundle or fix 'file'"
             raise LayerValidationError([message], bundle=self.name)
         try:
             if path.suffix.lower() == ".parquet":
@@ -253,6 +255,15 @@ class Bundle:
             return gpd.read_file(path, layer=entry.layer, engine="pyogrio")
         except LayerValidationError:
             raise
+        except UnicodeDecodeError as exc:
+            byte = exc.object[exc.start:exc.start + 1]
+            context = exc.object[max(0, exc.start - 12):exc.end + 12]
+            message = (
+                f"{where}: text in {path.name} is not UTF-8 (byte {byte!r} in {context!r}); "
+                "convert the file's text to UTF-8, e.g. ogr2ogr with the source encoding "
+                "(-oo ENCODING=CP1258 for a Windows-1258 shapefile)"
+            )
+            raise LayerValidationError([message], bundle=self.name) from None
         except Exception as exc:  # GDAL/Arrow raise many types for unreadable files
             message = (
                 f"{where}: cannot read {path.name} ({type(exc).__name__}: {exc}); "
@@ -277,10 +288,20 @@ class Bundle:
             check = check_layer(
                 self._read(role), role=role, entry=self.entry(role), where=self._where(role)
             )
-            if check.problems:
-                raise LayerValidationError(check.problems, bundle=self.name)
+            problems = check.problems or self._cross_problems(role, check.data)
+            if problems:
+                raise LayerValidationError(problems, bundle=self.name)
             self._cache[role] = check.data
         return self._cache[role].copy()
+
+    def _cross_problems(self, role: str, data: gpd.GeoDataFrame) -> list[str]:
+        """Problems between layers: admin units outside the city boundary."""
+        if role != "admin_units" or not self.has("city_boundary"):
+            return []
+        return check_units_in_boundary(
+            data, self.layer("city_boundary"), where=self._where(role),
+            id_column=self.entry(role).id_column or "unit_id",
+        )
 
     def raster_path(self, role: str = "population_raster") -> Path:
         """Path of a raster role's GeoTIFF (checked to exist)."""
@@ -390,6 +411,13 @@ class Bundle:
                 entry.coverage, entry.missing,
             )
             rows.append(row)
+            close = difflib.get_close_matches(
+                role, [r for r in ROLES if r not in self.manifest.layers], n=1)
+            if role not in ROLES and close:
+                problems.append(
+                    f"{self.path / MANIFEST_NAME}: role {role!r} is not a role geoplan knows; "
+                    f"did you mean {close[0]!r}? Rename it (indicators look for {close[0]!r})"
+                )
             if entry.is_missing:
                 continue
             try:
@@ -410,6 +438,11 @@ class Bundle:
                 row.crs = CRS.from_user_input(check.data.crs).to_string()
             if not check.problems:
                 self._cache[role] = check.data
+        if "admin_units" in self._cache and "city_boundary" in self._cache:
+            cross = self._cross_problems("admin_units", self._cache["admin_units"])
+            if cross:
+                problems.extend(cross)
+                del self._cache["admin_units"]
         if problems:
             raise LayerValidationError(problems, bundle=self.name)
         return ValidationReport(self.name, rows)
