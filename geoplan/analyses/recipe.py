@@ -105,7 +105,8 @@ def _check_date(value: str | None) -> str | None:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # numbers must be finite: .inf or .nan in a target would judge nothing honestly
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Text(_Model):
@@ -576,6 +577,37 @@ def _check_target(target: Target, path: PathKey, problems: _Problems) -> None:
             problems.add((*path, "options", name),
                          f"{where}.options.{name}: indicator {spec.name!r} has no option "
                          f"{name!r}.{hint} Options: {', '.join(accepted) or 'none'}")
+        elif name in accepted:
+            issue = _option_problem(spec.func, params[name], target.options[name])
+            if issue:
+                problems.add((*path, "options", name), f"{where}.options.{name}: {issue}")
+
+
+def _option_problem(func: Any, param: inspect.Parameter, value: Any) -> str | None:
+    """Why ``value`` does not fit the type hint of option ``param`` of ``func`` (or None).
+
+    Checked strictly (no text for numbers, no single text for a list of texts) and finite, so
+    that ``distance_m: abc``, ``distance_m: .inf`` or ``statuses: operating`` (read as the
+    letters o, p, e, ...) are reported here instead of failing, or lying, during a run.
+    """
+    from pydantic import TypeAdapter
+
+    hint = param.annotation
+    if hint is inspect.Parameter.empty:
+        return None
+    try:
+        kind = eval(hint, func.__globals__) if isinstance(hint, str) else hint
+        adapter: TypeAdapter[Any] = TypeAdapter(
+            kind, config=ConfigDict(strict=True, allow_inf_nan=False))
+    except Exception:  # a hint pydantic cannot check (or not resolvable at run time)
+        return None
+    try:
+        adapter.validate_python(value)
+    except ValidationError as exc:
+        reason = "; ".join(sorted({str(e["msg"]) for e in exc.errors()}))
+        wanted = hint if isinstance(hint, str) else getattr(hint, "__name__", str(hint))
+        return f"{value!r} does not fit the option's type {wanted} ({reason}); fix the value"
+    return None
 
 
 def _check(recipe: Recipe, problems: _Problems) -> None:
