@@ -41,7 +41,7 @@ from geoplan.analyses._population import (
 )
 from geoplan.analyses.registry import indicator
 from geoplan.analyses.result import IndicatorResult
-from geoplan.analyses.transit import summarise_coverage
+from geoplan.analyses.transit import MAX_DISTANCE_M, summarise_coverage
 from geoplan.errors import RecipeError
 
 if TYPE_CHECKING:
@@ -236,9 +236,10 @@ def open_space_access(
     True
     """
     name, unit = "open_space_access", "%"
-    if not float(distance_m) > 0 or population not in POPULATION_METHODS:
-        message = (f"{name}: distance_m must be > 0 (got {distance_m!r}) and population one of "
-                   f"{', '.join(POPULATION_METHODS)} (got {population!r})")
+    if not 0 < float(distance_m) <= MAX_DISTANCE_M or population not in POPULATION_METHODS:
+        message = (f"{name}: distance_m must be > 0 and at most {MAX_DISTANCE_M:,.0f} m (got "
+                   f"{distance_m!r}) and population one of {', '.join(POPULATION_METHODS)} "
+                   f"(got {population!r})")
         raise RecipeError(message)
     params: dict[str, Any] = {"as_of": resolve_as_of(as_of).isoformat(),
                               "distance_m": float(distance_m),

@@ -65,7 +65,13 @@ if TYPE_CHECKING:
 
     from geoplan.layers import Bundle
 
-__all__ = ["MODES", "SDG_DISTANCES_M", "transit_coverage", "transit_coverage_population"]
+__all__ = [
+    "MAX_DISTANCE_M",
+    "MODES",
+    "SDG_DISTANCES_M",
+    "transit_coverage",
+    "transit_coverage_population",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +80,9 @@ MODES: dict[str, str] = {"rail": "stations", "bus": "bus_stops"}
 #: UN-Habitat SDG 11.2.1 walking distances (m): 1,000 m to high-capacity (rail), 500 m to
 #: low-capacity (bus) stops.
 SDG_DISTANCES_M: dict[str, float] = {"rail": 1000.0, "bus": 500.0}
+#: Largest distance option accepted (m): beyond a city's size a "walking distance" is a typo
+#: (and GEOS cannot buffer by astronomical distances).
+MAX_DISTANCE_M = 100_000.0
 _METHODS = ("euclidean", "network")
 _QUAD_SEGS = 64  # 256-gon discs
 
@@ -87,8 +96,9 @@ def _check_options(indicator_name: str, mode: str, method: str, population: str,
         problems.append(f"method={method!r} (use one of {', '.join(_METHODS)})")
     if population not in POPULATION_METHODS:
         problems.append(f"population={population!r} (use one of {', '.join(POPULATION_METHODS)})")
-    if distance_m is not None and not (float(distance_m) > 0):
-        problems.append(f"distance_m={distance_m!r} (use a positive number of metres)")
+    if distance_m is not None and not (0 < float(distance_m) <= MAX_DISTANCE_M):
+        problems.append(f"distance_m={distance_m!r} (use a positive number of metres, at "
+                        f"most {MAX_DISTANCE_M:,.0f})")
     if problems:
         message = f"{indicator_name}: bad option(s) {'; '.join(problems)}"
         raise RecipeError(message)
@@ -177,15 +187,23 @@ def _compute(
     available = layer_covered_units(bundle, role, units)
     reasons = pd.Series("", index=units.index, dtype=object)
     reasons[~available] = f"{role} layer has partial coverage and no stop in this unit"
+    left_out: pd.DataFrame | None = None
+    far_note = ""
     if method == "euclidean":
         covered = discs(stops, distance)
         how = f"straight-line discs of {distance:g} m"
     else:
         try:
-            from geoplan.network import StreetGraph, catchments_from_stations, population_covered
+            from geoplan.network import (
+                StreetGraph,
+                catchments_from_stations,
+                population_covered,
+                snap_points,
+            )
 
             graph = StreetGraph.from_bundle(bundle)
-            catchment = catchments_from_stations(graph, stops, distance_m=distance)
+            snaps = snap_points(graph, stops)
+            catchment = catchments_from_stations(graph, stops, distance_m=distance, snaps=snaps)
             footprint = graph.footprint()
             net = population_covered(units, shapely.Polygon(), crs=crs, footprint=footprint)
         except GeoplanError as exc:
@@ -197,6 +215,16 @@ def _compute(
         reasons[available & ~in_net] = "street_network does not cover this unit"
         available &= in_net
         how = f"walking catchments of {distance:g} m along street_network (50 m street band)"
+        far = ~snaps["snapped"].to_numpy(dtype=bool)
+        if far.any():  # said in the result, not only in the log: coverage is lower for it
+            label = next((c for c in ("name", "station_id", "stop_id") if c in stops), None)
+            names = stops[label].astype(str) if label else stops.index.to_series().astype(str)
+            left_out = pd.DataFrame({"name": names[far].to_numpy(),
+                                     "nearest_street_m": snaps["distance_m"][far].to_numpy()},
+                                    index=stops.index[far])
+            far_note = (f" {int(far.sum())} of the {len(stops)} {role} lie farther than 250 m "
+                        f"from every street and are left out: "
+                        f"{', '.join(left_out['name'].head(5))} (details['left_out']).")
     raster = bundle.raster_path("population_raster") if population == "raster" else None
     table = coverage_table(units, covered, crs=crs, population=population, raster=raster)
     per_unit, unavailable = summarise_coverage(units, table, available, reasons)
@@ -220,9 +248,11 @@ def _compute(
         + (f" in service on {when.isoformat()} (status in {list(statuses)}; {n_all} in layer)"
            if mode == "rail" else "")
         + f"; population spread {population.replace('_', ' ')} within each unit."
-        + scope_note
+        + scope_note + far_note
     )
     details = {"per_unit": per_unit, "unavailable": unavailable}
+    if left_out is not None:
+        details["left_out"] = left_out
     return IndicatorResult(name, unit, city=city, inner=inner,
                            per_unit=values.rename(name).astype(float), details=details,
                            method=described, params=params)
@@ -264,7 +294,9 @@ def transit_coverage(
     -------
     IndicatorResult
         ``city``, ``inner`` and ``per_unit`` in %; ``details["per_unit"]`` (population,
-        covered population, share, has_data, note) and ``details["unavailable"]``. No data
+        covered population, share, has_data, note), ``details["unavailable"]`` and, with
+        ``method="network"``, ``details["left_out"]`` (stops too far from every street to
+        be reached, with that distance; the method says so too). No data
         (naming the role) when a needed layer is missing.
 
     Raises
