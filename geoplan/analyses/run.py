@@ -240,7 +240,7 @@ def run_recipe(
             progress(target.key)
         ikey = indicator_key(target.indicator, target.options)
         if ikey not in indicators:
-            indicators[ikey] = _compute(target, the_bundle, when)
+            indicators[ikey] = _compute(target, the_bundle, when, where=where)
         evaluations.append(evaluate_target(target, indicators[ikey], as_of=when))
     for stat in recipe.statistics:
         if progress is not None:
@@ -258,11 +258,15 @@ def run_recipe(
     return result
 
 
-def _compute(target: Target, bundle: Bundle, as_of: date) -> IndicatorResult:
+def _compute(target: Target, bundle: Bundle, as_of: date, *, where: str) -> IndicatorResult:
     spec = get_indicator(target.indicator)
     logger.info("computing %s on %s", indicator_key(target.indicator, target.options),
                 bundle.name)
-    result = spec.func(bundle, as_of=as_of, **dict(target.options))
+    try:
+        result = spec.func(bundle, as_of=as_of, **dict(target.options))
+    except RecipeError as exc:  # an option the indicator refused: say which target has it
+        message = f"{where}: target {target.key}: {exc}"
+        raise RecipeError(message) from None
     if not isinstance(result, IndicatorResult):  # a contract breach by an indicator
         message = f"indicator {spec.name!r} returned {type(result).__name__}, not IndicatorResult"
         raise TypeError(message)
