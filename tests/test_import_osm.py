@@ -63,21 +63,62 @@ def test_truncated_file_error(tmp_path: Path) -> None:
 def test_import_osm_writes_bundle(osm_file: Path, tmp_path: Path) -> None:
     import geopandas as gpd
 
+    from geoplan.layers import load_bundle
     from geoplan.layers.manifest import read_manifest
     from geoplan.layers.osm import import_osm
 
     folder = import_osm(osm_file, city="synthetic", layers_dir=tmp_path / "layers")
     manifest = read_manifest(folder / "bundle.yaml")
-    assert set(manifest.layers) == {
-        "street_network",
-        "green_space",
-        "water",
-        "land_use",
-        "bus_stops",
-    }
+    # the file has no land use and no bus stop: those roles are not written as empty layers
+    assert set(manifest.layers) == {"street_network", "green_space", "water"}
     assert len(gpd.read_parquet(folder / "osm_street_network.parquet")) == 4
     assert len(gpd.read_parquet(folder / "osm_green_space.parquet")) == 1
-    assert manifest.layers["water"].licence == "ODbL"
+    assert len(gpd.read_parquet(folder / "osm_water.parquet")) == 1
+    assert manifest.layers["water"].licence.startswith("ODbL")
+    assert "4 features" in manifest.layers["street_network"].method
+    assert manifest.attribution == "© OpenStreetMap contributors, ODbL"
+    load_bundle(folder).validate()
+
+
+def test_import_osm_only_some_roles_keeps_the_others(osm_file: Path, tmp_path: Path) -> None:
+    from geoplan.layers.manifest import read_manifest
+    from geoplan.layers.osm import import_osm
+
+    layers = tmp_path / "layers"
+    import_osm(osm_file, city="synthetic", layers_dir=layers, roles=["street_network"])
+    folder = import_osm(osm_file, city="synthetic", layers_dir=layers, roles=["green_space"])
+    assert set(read_manifest(folder / "bundle.yaml").layers) == {"street_network",
+                                                                  "green_space"}
+    with pytest.raises(SourceDataError, match=r"cannot import role.*metro_lines.*choose among"):
+        import_osm(osm_file, city="synthetic", layers_dir=layers, roles=["metro_lines"])
+
+
+def test_online_converters_match_the_offline_reader() -> None:
+    """``geoplan fetch`` turns osmnx results into layers with the same definitions as
+    ``import-osm``; checked offline on the real Văn Miếu extract through osmnx's XML readers
+    (what fetch gets from Overpass has the same shape)."""
+    import bz2
+    import tempfile
+    import warnings
+
+    import osmnx as ox
+
+    from geoplan.layers import osm
+
+    with tempfile.TemporaryDirectory() as tmp:
+        xml = Path(tmp) / "van_mieu.osm"
+        xml.write_bytes(bz2.decompress(_VAN_MIEU.read_bytes()))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # osmnx notes on the XML's bounds
+            green = ox.features_from_xml(xml, tags={k: sorted(v) for k, v in osm._GREEN.items()})
+            graph = ox.graph_from_xml(xml, retain_all=True)
+    online = osm._classify(green, osm._GREEN, "kind").kind.value_counts().to_dict()
+    assert online == green_space_from_osm(_VAN_MIEU).kind.value_counts().to_dict()
+    edges = osm._edges_from_graph(graph)
+    offline = street_network_from_osm(_VAN_MIEU)
+    # osmnx simplifies at other nodes (1,012 vs 1,058 edges) but the streets are the same
+    assert edges["length_m"].sum() == pytest.approx(offline["length_m"].sum(), rel=0.01)
+    assert set(edges["highway"]) == set(offline["highway"])
 
 
 _VAN_MIEU = Path(__file__).parent / "data" / "van_mieu_area_full_osm_2023.osm.bz2"

@@ -1,4 +1,4 @@
-"""``geoplan import-osm FILE --city NAME``: OSM-derived layers of a bundle, offline."""
+"""``geoplan import-osm FILE --city NAME`` (offline) and ``geoplan fetch PLACE --city NAME``."""
 
 from __future__ import annotations
 
@@ -9,18 +9,40 @@ import typer
 
 from geoplan.cli import app
 from geoplan.cli._common import console, escape
-from geoplan.layers.osm import import_osm
+from geoplan.layers.osm import OSM_ROLES, fetch_osm, import_osm
 
-__all__ = ["import_osm_command"]
+__all__ = ["fetch_command", "import_osm_command"]
+
+_ONLY_HELP = f"Comma-separated roles to fill (default all: {','.join(OSM_ROLES)})."
+
+
+def _roles(only: str | None) -> list[str] | None:
+    return None if only is None else [r.strip() for r in only.split(",") if r.strip()]
 
 
 @app.command("import-osm")
 def import_osm_command(
     file: Annotated[Path, typer.Argument(help="OSM file: .osm, .osm.gz, .osm.bz2, .osm.pbf.")],
     city: Annotated[str, typer.Option("--city", help="Bundle name to build or refresh.")],
+    only: Annotated[str | None, typer.Option("--only", help=_ONLY_HELP)] = None,
     layers_dir: Annotated[Path | None, typer.Option(
         "--layers-dir", help="Folder holding bundles (default: the package's layers/).")] = None,
 ) -> None:
-    """Build or refresh street_network, green_space and water of a bundle from an OSM file."""
-    folder = import_osm(file, city=city, layers_dir=layers_dir)
+    """Fill street network, green space, water, land use and bus stops from an OSM file."""
+    with console.status(f"reading {escape(str(file))}"):
+        folder = import_osm(file, city=city, layers_dir=layers_dir, roles=_roles(only))
+    console.print(f"updated bundle {escape(str(folder))}")
+
+
+@app.command("fetch")
+def fetch_command(
+    place: Annotated[str, typer.Argument(help="Place name, e.g. 'Phường Hoàn Kiếm, Hà Nội'.")],
+    city: Annotated[str, typer.Option("--city", help="Bundle name to build or refresh.")],
+    only: Annotated[str | None, typer.Option("--only", help=_ONLY_HELP)] = None,
+    layers_dir: Annotated[Path | None, typer.Option(
+        "--layers-dir", help="Folder holding bundles (default: the package's layers/).")] = None,
+) -> None:
+    """Download the same OSM layers as import-osm for a place (needs the network)."""
+    with console.status(f"downloading {escape(place)} from OpenStreetMap"):
+        folder = fetch_osm(place, city=city, layers_dir=layers_dir, roles=_roles(only))
     console.print(f"updated bundle {escape(str(folder))}")
