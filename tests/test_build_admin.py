@@ -179,7 +179,7 @@ def test_staging_folder_in_unwritable_place(tmp_path: Path) -> None:
 
 
 def test_build_spec_errors_name_the_fix(tmp_path: Path) -> None:
-    with pytest.raises(SourceDataError, match="no builder for bundle 'paris'.*import-osm"):
+    with pytest.raises(SourceDataError, match=r"no builder for bundle 'paris'.*import-osm"):
         build_spec("paris", tmp_path, workdir=tmp_path)
     with pytest.raises(SourceDataError, match="does not exist; pass --source"):
         build_spec("hanoi", tmp_path / "nowhere", workdir=tmp_path)
