@@ -332,23 +332,33 @@ def evaluate_statistic(stat: Statistic, *, as_of: date | None = None,
     stat
         The recipe statistic.
     as_of
-        Date of the evaluation; a value reported after it is ignored (not yet known then).
+        Date of the evaluation. The latest report known on that date is used
+        (:meth:`~geoplan.analyses.recipe.Statistic.reported_on`): a report dated after it is
+        ignored (not yet known then), and a partial date counts from the end of the period
+        it names (``2025`` from 31 December 2025).
     where
         How to name the recipe file in the "fill it in" note.
 
     Returns
     -------
     TargetEvaluation
+
+    Examples
+    --------
+    >>> s = Statistic.model_validate({"id": "x", "title": {"vi": "x", "en": "x"},
+    ...     "comparator": ">=", "value": 2, "unit": "count", "year": 2035,
+    ...     "source": {"document": "d", "date": "2026", "section": "1"},
+    ...     "reported": {"value": 1, "unit": "count", "date": "2026", "source": "r"}})
+    >>> evaluate_statistic(s, as_of=date(2026, 6, 30)).status
+    'no data'
+    >>> evaluate_statistic(s, as_of=date(2027, 1, 1)).status
+    'not met'
     """
-    reported = stat.reported
-    if reported is not None and as_of is not None and len(reported.date) >= 4 \
-            and reported.date != "n.d.":
-        parts = [int(p) for p in reported.date.split("-")]
-        rdate = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-        if rdate > as_of:
-            reported = None
+    reported = stat.reported_on(as_of)
     if reported is None:
-        note = f"not reported yet: fill 'reported: {{value, unit, date, source}}' in {where}"
+        later = " (only reports dated after the evaluation date)" if stat.reports else ""
+        note = (f"not reported yet{later}: fill 'reported: {{value, unit, date, source}}' "
+                f"in {where}")
         status = REPORTED if stat.comparator is None else NO_DATA
         return TargetEvaluation(stat, status, None, None, "reported statistic", note,
                                 as_of=as_of)

@@ -69,6 +69,7 @@ __all__ = [
     "Target",
     "Text",
     "default_recipes_dir",
+    "known_from",
     "list_recipes",
     "load_recipe",
     "parse_recipe",
@@ -84,6 +85,7 @@ SCOPES: tuple[str, ...] = ("city", "inner", "unit")
 Comparator = Literal[">=", ">", "<=", "<", "approx", "range"]
 Scope = Literal["city", "inner", "unit"]
 
+_Date = date  # models have a field named "date" that hides the type in their bodies
 _DATE_RE = re.compile(r"^(\d{4})(-\d{2}(-\d{2})?)?$")
 _UNDATED = "n.d."
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
@@ -234,6 +236,40 @@ class Target(Goal):
         return self.scope_
 
 
+def known_from(text: str) -> date | None:
+    """The first day a value dated ``text`` is known: the *end* of the period it names.
+
+    A statistic dated ``2025`` is the figure for 2025, published at the earliest on
+    31 December 2025; ``2025-06`` is known from 30 June 2025; a full date is itself.
+    ``n.d.`` (undated) gives ``None``.
+
+    Parameters
+    ----------
+    text
+        ``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY`` or ``n.d.``.
+
+    Returns
+    -------
+    datetime.date or None
+
+    Examples
+    --------
+    >>> known_from("2025"), known_from("2024-02"), known_from("2024-03-05")
+    (datetime.date(2025, 12, 31), datetime.date(2024, 2, 29), datetime.date(2024, 3, 5))
+    """
+    import calendar
+
+    text = str(text).strip()
+    if text == _UNDATED or not _DATE_RE.match(text):
+        return None
+    parts = [int(p) for p in text.split("-")]
+    if len(parts) == 3:
+        return date(parts[0], parts[1], parts[2])
+    if len(parts) == 2:
+        return date(parts[0], parts[1], calendar.monthrange(parts[0], parts[1])[1])
+    return date(parts[0], 12, 31)
+
+
 class Reported(_Model):
     """A value reported by a user for a statistic, with its own citation."""
 
@@ -247,16 +283,55 @@ class Reported(_Model):
     def _date(cls, value: Any) -> str | None:
         return _check_date(None if value is None else str(value))
 
+    @property
+    def known_from(self) -> _Date | None:
+        """First day the value is known (end of the period its date names; see
+        :func:`known_from`); ``None`` when undated."""
+        return known_from(self.date)
+
 
 class Statistic(Goal):
-    """A non-spatial target; its value is reported by hand (``reported``)."""
+    """A non-spatial target; its value is reported by hand (``reported``).
 
-    reported: Reported | None = None
+    ``reported`` is one report or a list of dated reports (a series, for monitoring); a run
+    as of a date uses the latest report known on that date (:meth:`reported_on`).
+    """
+
+    reported: Reported | list[Reported] | None = None
 
     @field_validator("reported", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
-        return None if value in ({}, "", None) else value
+        return None if value in ({}, [], "", None) else value
+
+    @property
+    def reports(self) -> list[Reported]:
+        """Every report, oldest first (undated ones first, in file order)."""
+        if self.reported is None:
+            return []
+        items = self.reported if isinstance(self.reported, list) else [self.reported]
+        return sorted(items, key=lambda r: (r.known_from or date.min))
+
+    def reported_on(self, as_of: date | None) -> Reported | None:
+        """The latest report known on ``as_of`` (any date when ``as_of`` is ``None``).
+
+        A report dated after ``as_of`` (by :func:`known_from`: ``2025`` counts from
+        31 December 2025) is not used; an undated report (``n.d.``) is used at any date.
+
+        Examples
+        --------
+        >>> s = Statistic.model_validate({"id": "x", "title": {"vi": "x", "en": "x"},
+        ...     "unit": "%", "source": {"document": "d", "date": "2026", "section": "1"},
+        ...     "reported": [{"value": 1, "unit": "%", "date": "2024", "source": "a"},
+        ...                  {"value": 2, "unit": "%", "date": "2025-06-30", "source": "b"}]})
+        >>> s.reported_on(date(2025, 7, 1)).value, s.reported_on(date(2025, 6, 1)).value
+        (2.0, 1.0)
+        >>> s.reported_on(date(2024, 12, 30)) is None
+        True
+        """
+        known = [r for r in self.reports
+                 if as_of is None or r.known_from is None or r.known_from <= as_of]
+        return known[-1] if known else None
 
 
 class Recipe(_Model):
@@ -267,10 +342,39 @@ class Recipe(_Model):
     bundle: str = Field(min_length=1)
     document: Document
     description: str = ""
+    baseline: str | None = None
     targets: list[Target] = Field(default_factory=list)
     statistics: list[Statistic] = Field(default_factory=list)
 
     _path: Path | None = PrivateAttr(default=None)
+
+    @field_validator("baseline", mode="before")
+    @classmethod
+    def _baseline(cls, value: Any) -> str | None:
+        if value is None:
+            return None
+        text = _check_date(str(value))
+        if text is None or len(text) != 10:
+            message = f"baseline {value!r} must be a full date YYYY-MM-DD (e.g. 2026-03-17)"
+            raise ValueError(message)
+        return text
+
+    @property
+    def baseline_date(self) -> date | None:
+        """Date the monitoring paths start from: ``baseline``, else the document's date
+        (a partial date counts from its first day), else ``None``.
+
+        Examples
+        --------
+        >>> load_recipe("analyses/hanoi-02-nq-tw.yaml").baseline_date  # doctest: +SKIP
+        datetime.date(2026, 3, 17)
+        """
+        text = self.baseline or self.document.date
+        if text is None or text == _UNDATED:
+            return None
+        parts = [int(p) for p in text.split("-")]
+        return date(parts[0], parts[1] if len(parts) > 1 else 1,
+                    parts[2] if len(parts) > 2 else 1)
 
     @property
     def path(self) -> Path | None:
@@ -623,12 +727,8 @@ def _check(recipe: Recipe, problems: _Problems) -> None:
             _check_goal(goal, path, problems, doc_year)
             if isinstance(goal, Target):
                 _check_target(goal, path, problems)
-            if isinstance(goal, Statistic) and goal.reported is not None \
-                    and goal.reported.unit != goal.unit:
-                problems.add((*path, "reported", "unit"),
-                             f"{_dotted(path)}.reported.unit: {goal.reported.unit!r} differs "
-                             f"from the statistic's unit {goal.unit!r}; convert the reported "
-                             "value")
+            if isinstance(goal, Statistic):
+                _check_reports(goal, path, problems)
             if goal.key in seen:
                 problems.add(path,
                              f"{_dotted(path)}: key {goal.key!r} repeats "
@@ -636,6 +736,25 @@ def _check(recipe: Recipe, problems: _Problems) -> None:
             seen.setdefault(goal.key, path)
     if not recipe.goals:
         problems.add(("targets",), "the recipe has no targets and no statistics; add some")
+
+
+def _check_reports(stat: Statistic, path: PathKey, problems: _Problems) -> None:
+    if stat.reported is None:
+        return
+    series = isinstance(stat.reported, list)
+    items = stat.reported if isinstance(stat.reported, list) else [stat.reported]
+    seen: dict[str, int] = {}
+    for i, report in enumerate(items):
+        where: PathKey = (*path, "reported", i) if series else (*path, "reported")
+        if report.unit != stat.unit:
+            problems.add((*where, "unit"),
+                         f"{_dotted(where)}.unit: {report.unit!r} differs from the "
+                         f"statistic's unit {stat.unit!r}; convert the reported value")
+        if series and report.date in seen:
+            problems.add((*where, "date"),
+                         f"{_dotted(where)}.date: {report.date} repeats "
+                         f"reported[{seen[report.date]}]; keep one report per date")
+        seen.setdefault(report.date, i)
 
 
 def iter_goals(recipe: Recipe) -> Iterator[tuple[str, int, Goal]]:
