@@ -9,6 +9,7 @@ __all__ = [
     "CATCHMENT_STYLES",
     "LINE_PALETTE",
     "LINE_STATUS_STYLES",
+    "PROGRESS_COLOURS",
     "STATION_STATUS_STYLES",
     "STATUS_COLOURS",
     "VALUE_RAMP",
@@ -23,6 +24,16 @@ STATUS_COLOURS: dict[str, str] = {
     "not met": "#d73027",
     "no data": "#bdbdbd",
     "reported": "#9ecae1",
+}
+
+#: Fill colour per progress status of a monitored target (geoplan.monitor): achieved green,
+#: on track light green, behind red, no data grey, monitoring (no number) light blue.
+PROGRESS_COLOURS: dict[str, str] = {
+    "achieved": "#1a9850",
+    "on track": "#a6d96a",
+    "behind": "#d73027",
+    "no data": "#bdbdbd",
+    "monitoring": "#9ecae1",
 }
 
 #: Sequential ramp (light → dark) for value classes when a target is not judged per unit.

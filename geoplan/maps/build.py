@@ -576,7 +576,107 @@ class _Builder:
         return style
 
     # -- run layers ------------------------------------------------------------------------
-    def add_choropleths(self, result: _RunLike) -> int:
+    def add_progress(self, progress: pd.DataFrame, *, show_first: bool = True) -> int:
+        """One base layer per monitored target: units coloured by progress status.
+
+        ``progress`` has the columns of :func:`geoplan.monitor.progress_frame`: one row per
+        target (``unit_id`` empty) and, for targets of scope ``unit``, one row per unit.
+        Targets judged per unit colour each unit by its own status; city-wide targets colour
+        every unit with the city's status, inner-city targets the inner-city units. Returns
+        how many layers were added.
+        """
+        if self.units_display is None or self.units_data is None or progress.empty:
+            return 0
+        order = self.units_display["unit_id"].astype(str).tolist()
+        inner = (self.units_display["is_inner"].fillna(False).astype(bool).tolist()
+                 if "is_inner" in self.units_display.columns else [False] * len(order))
+        added = 0
+        for key, rows in progress.groupby("key", sort=False):
+            own = rows[rows["unit_id"].astype(str) == ""]
+            if own.empty:
+                continue
+            target = own.iloc[0]
+            per_unit = rows[rows["unit_id"].astype(str) != ""].set_index("unit_id")
+            self._progress_layer(str(key), target, per_unit, order, inner,
+                                 show=show_first and added == 0)
+            added += 1
+        return added
+
+    def _progress_layer(
+        self, key: str, target: pd.Series, per_unit: pd.DataFrame, order: list[str],
+        inner: list[bool], *, show: bool,
+    ) -> None:
+        statuses = list(_style.PROGRESS_COLOURS)
+        base_style = {"color": "#555", "weight": 0.8, "fillOpacity": 0.8, "pane": "gp-units"}
+        styles = [{**base_style, "fillColor": _style.PROGRESS_COLOURS[st]} for st in statuses]
+        styles.append({**base_style, "fillColor": "#ffffff", "fillOpacity": 0.2})  # outside
+        outside = len(styles) - 1
+        scope = _text(target.get("scope")) or "city"
+        unit = _text(target.get("unit"))
+        title = _text(target.get("title")) or key
+        per_unit.index = per_unit.index.astype(str)
+        s: list[int] = []
+        rows: list[list[Any]] = []
+        shown: list[str] = []
+        for i, (_, unit_row) in enumerate(self.units_display.iterrows()):  # type: ignore[union-attr]
+            uid = order[i]
+            if scope == "unit":
+                row = per_unit.loc[uid] if uid in per_unit.index else None
+            elif scope == "inner" and not inner[i]:
+                row = None
+            else:
+                row = target
+            if row is None and scope != "unit":
+                s.append(outside)
+                rows.append([self.unit_title(unit_row),
+                             [[self._t("progress"), self._t("outside_scope")]]])
+                shown.append("")
+                continue
+            status = _text(row.get("status")) if row is not None else "no data"
+            status = status if status in statuses else "no data"
+            s.append(statuses.index(status))
+            shown.append(status)
+            fields = [[self._t("progress"), self._t(status)]]
+            if row is not None:
+                for field_key, column in (("value", "value"), ("path_value", "path_value"),
+                                          ("baseline", "baseline_value")):
+                    value: Any = row.get(column)
+                    if _text(value):
+                        text = f"{format_number(float(value), self.lang, digits=2)} {unit}"
+                        if field_key == "value" and _text(row.get("value_date")):
+                            text += f" ({_text(row.get('value_date'))})"
+                        if field_key == "baseline" and _text(row.get("baseline_date")):
+                            text += f" ({_text(row.get('baseline_date'))})"
+                        fields.append([self._t(field_key), text.strip()])
+            fields.append([self._t("target"), _text(target.get("target"))
+                           + (f" ({_text(target.get('year'))})" if _text(target.get("year"))
+                              else "")])
+            fields.append([self._t("indicator"), title])
+            if _text(target.get("source")):
+                fields.append([self._t("source"), _text(target.get("source"))])
+            rows.append([self.unit_title(unit_row), [f for f in fields if f[1]]])
+        counts = pd.Series(shown).value_counts()
+        items = [f"{_swatch(_style.PROGRESS_COLOURS[st])}{_esc(self._t(st))} "
+                 f"({int(counts.get(st, 0))})" for st in statuses if counts.get(st, 0)]
+        if counts.get("", 0):
+            items.append(f'{_swatch("#ffffff")}{_esc(self._t("outside_scope"))} '
+                         f'({int(counts.get("", 0))})')
+        city_status = _text(target.get("status")) or "no data"
+        notes = [_esc(self._t({"unit": "progress_per_unit", "inner": "progress_inner"}
+                              .get(scope, "progress_city"))),
+                 f'{_esc(self._t("target"))}: {_esc(_text(target.get("target")))}'
+                 + (f' ({_esc(_text(target.get("year")))})' if _text(target.get("year")) else ""),
+                 f'{_esc(self._t("progress"))}: {_esc(self._t(city_status))}',
+                 _esc(self._t("progress_path"))]
+        spec = {"cls": "gp-unit gp-progress", "kind": "polygon", "interactive": True,
+                "popup": True, "tipN": 2, "styles": styles, "s": s, "rows": rows,
+                "attribution": _esc(self._attribution("admin_units"))}
+        assert self.units_data is not None
+        name = f"{self._t('progress')}: {title}"
+        layer = self._layer(self.units_data, spec, name, base=True, show=show)
+        self.legend.append(_LegendSection(_esc(name), items, notes, base=layer, hidden=not show))
+
+    def add_choropleths(self, result: _RunLike, *, show_first: bool = True) -> int:
         """One base layer per target with per-unit values; returns how many were added."""
         units = result.units
         if units is None or self.units_data is None or self.units_display is None:
@@ -596,7 +696,8 @@ class _Builder:
             title = titles.get(key) or _text(target.get("title")) or key
             status = by_id.get(f"{slug}_status")
             gap = by_id.get(f"{slug}_gap")
-            self._choropleth(title, target, values, status, gap, show=added == 0)
+            self._choropleth(title, target, values, status, gap,
+                             show=show_first and added == 0)
             added += 1
         return added
 
@@ -871,13 +972,17 @@ def map_bundle(
     return builder.finish(title=title, subtitle=label("map_title_bundle", builder.lang))
 
 
-def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none") -> folium.Map:
+def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none",
+            progress: pd.DataFrame | None = None) -> folium.Map:
     """Draw a run: the bundle's layers, one choropleth per per-unit target, a scorecard.
 
     Each target with values per administrative unit becomes a base layer (one shown at a
     time): when the target is judged per unit, units are coloured by status (met / partly /
     not met / no data); otherwise by value class, with the city-wide target in the legend.
     Tooltips and popups give the unit's name, value, target, status, gap, year and source.
+    With ``progress`` (from :func:`geoplan.monitor.progress_frame`), one *progress* base
+    layer per monitored target comes first and is shown first: units coloured by on-track
+    status (achieved / on track / behind / no data).
 
     Parameters
     ----------
@@ -888,6 +993,8 @@ def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none") -> foliu
         ``"vi"`` (default) or ``"en"``.
     tiles
         ``"none"`` (default), ``"osm"`` or ``"carto"``.
+    progress
+        Progress rows of monitored targets (``geoplan monitor`` draws them), or ``None``.
 
     Returns
     -------
@@ -905,7 +1012,8 @@ def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none") -> foliu
     """
     builder = _Builder(result.bundle, lang=lang, tiles=tiles)
     builder.add_units_base(show=True)
-    n = builder.add_choropleths(result)
+    n = builder.add_progress(progress) if progress is not None else 0
+    n += builder.add_choropleths(result, show_first=n == 0)
     if n and builder.units_section is not None and builder.units_section.base is not None:
         # the first choropleth is shown at first; the plain units stay in the layer control
         builder.units_section.base.show = False

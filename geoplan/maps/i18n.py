@@ -72,6 +72,11 @@ LABELS: dict[str, dict[str, str]] = {
     "partly": {"vi": "đạt một phần", "en": "partly"},
     "no data": {"vi": "không có dữ liệu", "en": "no data"},
     "reported": {"vi": "theo dõi", "en": "reported"},
+    # progress statuses of monitored targets (geoplan.monitor)
+    "achieved": {"vi": "đã đạt", "en": "achieved"},
+    "on track": {"vi": "đúng tiến độ", "en": "on track"},
+    "behind": {"vi": "chậm tiến độ", "en": "behind"},
+    "monitoring": {"vi": "theo dõi", "en": "monitoring"},
     # fields
     "name": {"vi": "Tên", "en": "Name"},
     "unit_id": {"vi": "Mã đơn vị", "en": "Unit code"},
@@ -99,6 +104,23 @@ LABELS: dict[str, dict[str, str]] = {
     "source": {"vi": "Nguồn", "en": "Source"},
     "method": {"vi": "Phương pháp", "en": "Method"},
     "units_met": {"vi": "Số đơn vị đạt", "en": "Units meeting the target"},
+    "progress": {"vi": "Tiến độ", "en": "Progress"},
+    "path_value": {"vi": "Theo lộ trình", "en": "On the path"},
+    "baseline": {"vi": "Mốc cơ sở", "en": "Baseline"},
+    "progress_per_unit": {"vi": "Tiến độ theo đơn vị", "en": "Progress per unit"},
+    "progress_city": {
+        "vi": "Chỉ tiêu toàn thành phố: mọi đơn vị mang tiến độ của thành phố.",
+        "en": "City-wide target: every unit shows the city's progress.",
+    },
+    "progress_inner": {
+        "vi": "Chỉ tiêu nội thành: các đơn vị nội thành mang tiến độ của nội thành.",
+        "en": "Inner-city target: inner-city units show the inner city's progress.",
+    },
+    "outside_scope": {"vi": "Ngoài phạm vi chỉ tiêu", "en": "Outside the target's scope"},
+    "progress_path": {
+        "vi": "Lộ trình: đường thẳng từ mốc cơ sở đến mục tiêu vào cuối năm mục tiêu.",
+        "en": "Path: straight line from the baseline to the target at the end of its year.",
+    },
     # panels
     "map_title_bundle": {"vi": "Các lớp dữ liệu", "en": "Data layers"},
     "map_title_run": {"vi": "Đánh giá chỉ tiêu quy hoạch", "en": "Planning targets assessed"},
