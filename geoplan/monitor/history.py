@@ -1,0 +1,313 @@
+"""The monitoring history: dated snapshots of runs, append-only, in one Parquet file.
+
+A *snapshot* is what one run (:func:`geoplan.analyses.run.run_recipe`) measured on its
+``as_of`` date: one row per target (``unit_id`` empty: the value the target is judged on,
+city-wide or inner city) and, when the indicator has values per administrative unit, one row
+per target per unit. Every row carries the run's provenance checksum (``run_checksum`` of
+``provenance.json``) and the time it was recorded.
+
+Where it lives
+--------------
+``<out>/history.parquet`` beside a run's outputs (``maps/<recipe id>/history.parquet`` by
+default), so ``geoplan run`` and ``geoplan monitor`` on one recipe share it.
+
+Append-only and atomic
+----------------------
+Rows are never changed or removed. Appending reads the file, adds the new rows at the end and
+writes the whole file to a temporary file that is renamed onto the old one
+(:func:`geoplan.io.atomic_path`), under an exclusive lock (``.history.parquet.lock``) so that
+two processes cannot lose each other's rows. A crash leaves the previous file intact.
+
+Two snapshots on one date
+-------------------------
+The same run again (same recipe, date and ``run_checksum``: same inputs, parameters and
+outputs) adds nothing: its rows are already there. A run on the same date with a different
+checksum (the bundle was rebuilt, a statistic was reported, the language changed) is
+*appended*, never replacing the earlier one; readers use the most recently recorded snapshot
+of each date (:func:`latest_snapshots`) and can still see every earlier one.
+
+>>> rows = snapshot_rows(run_recipe("analyses/hanoi-02-nq-tw.yaml"))   # doctest: +SKIP
+>>> record_snapshot(rows, "maps/hanoi-02-nq-tw/history.parquet")       # doctest: +SKIP
+1212
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from geoplan.errors import GeoplanError
+from geoplan.io import atomic_path, output_error
+
+if TYPE_CHECKING:
+    from geoplan.analyses.run import RunResult
+
+__all__ = [
+    "HISTORY_COLUMNS",
+    "HISTORY_NAME",
+    "HistoryError",
+    "latest_snapshots",
+    "read_history",
+    "record_snapshot",
+    "snapshot_rows",
+]
+
+logger = logging.getLogger(__name__)
+
+#: File name of the history beside a run's outputs.
+HISTORY_NAME = "history.parquet"
+#: Columns of the history, in order. ``unit_id`` is ``""`` on a target's own row.
+HISTORY_COLUMNS: tuple[str, ...] = (
+    "recipe_id", "bundle", "as_of", "key", "target_id", "kind", "scope", "unit_id", "value",
+    "unit", "status", "note", "run_checksum", "geoplan_version", "recorded_at",
+)
+_TEXT = [c for c in HISTORY_COLUMNS if c != "value"]
+
+
+class HistoryError(GeoplanError, ValueError):
+    """A history file that is not a geoplan history (unreadable, or other columns)."""
+
+
+def _empty() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in HISTORY_COLUMNS})
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
+def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame[list(HISTORY_COLUMNS)].copy()
+    for column in _TEXT:
+        out[column] = out[column].astype(object).where(out[column].notna(), "").astype(str)
+    out["value"] = pd.to_numeric(out["value"], errors="coerce").astype(float)
+    return out.reset_index(drop=True)
+
+
+def _value(x: Any) -> float:
+    if x is None:
+        return math.nan
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def snapshot_rows(result: RunResult, *, recorded_at: datetime | None = None) -> pd.DataFrame:
+    """The history rows of one run: one per target, plus one per target per unit.
+
+    Parameters
+    ----------
+    result
+        A run's result (``recipe``, ``bundle``, ``as_of``, ``evaluations``, ``provenance``).
+    recorded_at
+        Time of recording (default: now, UTC).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`HISTORY_COLUMNS`, targets and statistics in recipe order; NaN values
+        where there is no data (the target row's ``note`` says why).
+
+    Examples
+    --------
+    >>> rows = snapshot_rows(run_recipe("analyses/hanoi-02-nq-tw.yaml"))  # doctest: +SKIP
+    >>> rows.loc[rows["key"] == "hn.rail_km@2030", "value"].item()       # doctest: +SKIP
+    21.55...
+    """
+    from geoplan import __version__
+
+    when = (recorded_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+    common = {
+        "recipe_id": result.recipe.id, "bundle": result.bundle.name,
+        "as_of": result.as_of.isoformat(),
+        "run_checksum": str(result.provenance.get("run_checksum") or ""),
+        "geoplan_version": __version__, "recorded_at": when,
+    }
+    rows: list[dict[str, Any]] = []
+    for ev in result.evaluations:
+        goal = ev.goal
+        base = {**common, "key": goal.key, "target_id": goal.id, "kind": ev.kind,
+                "scope": goal.scope, "unit": goal.unit}
+        rows.append({**base, "unit_id": "", "value": _value(ev.value), "status": ev.status,
+                     "note": ev.note})
+        if ev.per_unit is None:
+            continue
+        table = ev.per_unit
+        statuses = table["status"] if "status" in table.columns else None
+        for i, (unit_id, value) in enumerate(table["value"].items()):
+            status = "" if statuses is None else str(statuses.iloc[i])
+            rows.append({**base, "unit_id": str(unit_id), "value": _value(value),
+                         "status": status, "note": ""})
+    if not rows:
+        return _empty()
+    return _normalise(pd.DataFrame(rows))
+
+
+def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None) -> pd.DataFrame:
+    """Read a history file (an empty history when the file does not exist).
+
+    Parameters
+    ----------
+    path
+        The ``history.parquet`` file.
+    recipe_id
+        Keep only the rows of this recipe.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`HISTORY_COLUMNS`, in the order the rows were recorded.
+
+    Raises
+    ------
+    HistoryError
+        If the file is not Parquet or lacks history columns (the message names the file,
+        what is wrong and the fix).
+
+    Examples
+    --------
+    >>> read_history("maps/hanoi-02-nq-tw/history.parquet").columns[0]  # doctest: +SKIP
+    'recipe_id'
+    """
+    target = Path(path)
+    if not target.exists():
+        return _empty()
+    try:
+        frame = pd.read_parquet(target, engine="pyarrow")
+    except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
+        message = (f"{target}: cannot read the monitoring history ({exc}); it must be the "
+                   f"Parquet file geoplan writes. Move it aside (geoplan never rewrites a "
+                   f"history it cannot read) and run again to start a new one")
+        raise HistoryError(message) from None
+    lacking = [c for c in HISTORY_COLUMNS if c not in frame.columns]
+    if lacking:
+        message = (f"{target}: not a geoplan monitoring history: column(s) "
+                   f"{', '.join(lacking)} missing. Move the file aside and run again to "
+                   "start a new history")
+        raise HistoryError(message)
+    frame = _normalise(frame)
+    if recipe_id is not None:
+        frame = frame[frame["recipe_id"] == recipe_id].reset_index(drop=True)
+    return frame
+
+
+@contextlib.contextmanager
+def _locked(target: Path) -> Iterator[None]:
+    """Exclusive lock beside ``target`` (POSIX ``flock``; no lock where it is unavailable)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: single-writer use is assumed
+        yield
+        return
+    lock = target.with_name(f".{target.name}.lock")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = lock.open("a")
+    except OSError as exc:
+        raise output_error(target, exc) from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def record_snapshot(snapshot: RunResult | pd.DataFrame,
+                    path: str | os.PathLike[str]) -> int:
+    """Append a run's snapshot to the history at ``path`` (see the module docstring).
+
+    Parameters
+    ----------
+    snapshot
+        A run's result, or rows from :func:`snapshot_rows`.
+    path
+        The ``history.parquet`` file (created with its folder when absent).
+
+    Returns
+    -------
+    int
+        Rows appended: ``0`` when the same snapshot (recipe, date and run checksum) is
+        already recorded.
+
+    Raises
+    ------
+    HistoryError
+        If an existing file is not a geoplan history (it is left untouched).
+    OutputError
+        If the file cannot be written (the previous history is left as it was).
+
+    Examples
+    --------
+    >>> record_snapshot(run_recipe("analyses/hanoi-02-nq-tw.yaml"), "/tmp/h.parquet")
+    ... # doctest: +SKIP
+    1212
+    """
+    rows = snapshot if isinstance(snapshot, pd.DataFrame) else snapshot_rows(snapshot)
+    rows = _normalise(rows)
+    if rows.empty:
+        return 0
+    target = Path(path)
+    with _locked(target):
+        old = read_history(target)
+        ident = ["recipe_id", "as_of", "run_checksum"]
+        seen = set(map(tuple, old[ident].drop_duplicates().to_numpy().tolist()))
+        fresh = ~pd.Series([tuple(r) in seen for r in rows[ident].to_numpy().tolist()],
+                           index=rows.index)
+        rows = rows[fresh.to_numpy()]
+        if rows.empty:
+            logger.info("snapshot already in %s: nothing appended", target)
+            return 0
+        both = pd.concat([old, rows], ignore_index=True) if len(old) else rows
+        with atomic_path(target) as tmp:
+            try:
+                both.to_parquet(tmp, engine="pyarrow", index=False)
+            except OSError as exc:
+                raise output_error(target, exc) from None
+    logger.info("appended %d row(s) to %s", len(rows), target)
+    return len(rows)
+
+
+def latest_snapshots(history: pd.DataFrame) -> pd.DataFrame:
+    """The most recently recorded snapshot of each recipe and date.
+
+    When one date has several snapshots (different ``run_checksum``), the one recorded last
+    is kept (on equal times, the one appended last).
+
+    Parameters
+    ----------
+    history
+        Rows from :func:`read_history`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of the kept snapshots, sorted by recipe, date, then recording order.
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"recipe_id": ["r"] * 3, "as_of": ["2025-12-31"] * 3,
+    ...     "run_checksum": ["a", "b", "b"], "recorded_at": ["t1", "t2", "t2"],
+    ...     "value": [1.0, 2.0, 3.0]})
+    >>> latest_snapshots(h)["value"].tolist()
+    [2.0, 3.0]
+    """
+    if history.empty:
+        return history.copy()
+    frame = history.reset_index(drop=True).assign(_order=range(len(history)))
+    runs = (frame.groupby(["recipe_id", "as_of", "run_checksum"], sort=False)
+            .agg(recorded_at=("recorded_at", "max"), _order=("_order", "max")).reset_index())
+    runs = runs.sort_values(["recorded_at", "_order"])
+    keep = runs.groupby(["recipe_id", "as_of"], sort=False).tail(1)
+    chosen = set(map(tuple, keep[["recipe_id", "as_of", "run_checksum"]].to_numpy().tolist()))
+    mask = [tuple(r) in chosen
+            for r in frame[["recipe_id", "as_of", "run_checksum"]].to_numpy().tolist()]
+    out = frame[mask].sort_values(["recipe_id", "as_of", "_order"])
+    return out.drop(columns="_order").reset_index(drop=True)

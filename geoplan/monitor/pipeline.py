@@ -1,0 +1,391 @@
+"""``monitor_recipe``: fill the history at each period end, compute trajectories, report.
+
+How a monitoring run works
+--------------------------
+1. **Dates.** The recipe is evaluated on the baseline date, on the last day of every month,
+   quarter or year (``period``) between ``start`` and ``end``, on the review date (31 December
+   of ``review``) when it falls in that span, and on ``end`` itself (default: today). Dates
+   after today are never evaluated (what is true then is not known yet); ``end`` is clipped
+   to today.
+2. **Fill.** Each date is one :func:`geoplan.analyses.run.run_recipe` call with ``as_of`` set
+   to it, on one loaded bundle and without outputs (no map per date): indicators use what was
+   true then (lines and stations by opening date, statistics by report date). Its snapshot is
+   appended to ``<out>/history.parquet`` (:func:`geoplan.monitor.history.record_snapshot`:
+   the same run twice adds nothing).
+3. **Trajectories.** The history (including snapshots stored earlier by ``geoplan run``) gives
+   each target's values by date; :mod:`geoplan.monitor.progress` gives its status on ``end``.
+4. **Report.** ``<out>/monitor/report.md`` and ``report.html`` (``review-<year>.md``/``.html``
+   with ``review``), one PNG chart per target with values in ``<out>/monitor/charts/``, and
+   ``<out>/monitor/progress.html``: the run map of ``end`` with a *progress* layer per judged
+   target, units coloured by on-track status.
+
+>>> result = monitor_recipe("analyses/hanoi-02-nq-tw.yaml", period="year",
+...                         start=date(2021, 1, 1))  # doctest: +SKIP
+>>> result.trajectories[0].progress.status  # doctest: +SKIP
+'behind'
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from geoplan.analyses.recipe import Recipe, load_recipe
+from geoplan.analyses.run import LANGS, TILES, RunResult, run_recipe
+from geoplan.errors import RecipeError
+from geoplan.io import hold_interrupts, output_error
+from geoplan.layers import Bundle, load_bundle
+from geoplan.monitor.charts import chart_png
+from geoplan.monitor.history import HISTORY_NAME, read_history, record_snapshot
+from geoplan.monitor.progress import PERIODS, MonitorError, period_ends
+from geoplan.monitor.report import chart_name, report_html, report_markdown
+from geoplan.monitor.trajectory import (
+    Trajectory,
+    build_trajectories,
+    progress_frame,
+    review_table,
+)
+
+__all__ = ["MONITOR_DIR", "MonitorResult", "monitor_dates", "monitor_recipe",
+           "write_report"]
+
+logger = logging.getLogger(__name__)
+
+#: Sub-folder of the output folder that holds the reports, charts and progress map.
+MONITOR_DIR = "monitor"
+
+
+@dataclass
+class MonitorResult:
+    """What a monitoring run computed and wrote.
+
+    Attributes
+    ----------
+    recipe, bundle
+        What was monitored, on what.
+    period, start, end
+        Reporting period and span (``end`` is the monitoring date of the statuses).
+    baseline
+        Start of the target paths (``None`` when the recipe's document is undated and no
+        baseline was given: each path then starts at the target's first value).
+    dates
+        Dates evaluated by this run.
+    snapshot_dates
+        Every date of the history used (this run's and earlier ones up to ``end``).
+    history_path, history
+        The history file and its rows for this recipe (all snapshots).
+    appended
+        Rows this run appended to the history.
+    trajectories
+        One per target and statistic, in recipe order.
+    review_year, review_date, review
+        The review (``review_table``) when asked for.
+    charts
+        PNG bytes by target key (targets with values).
+    last
+        The run on ``end`` (the progress map draws it), or ``None`` when nothing was run.
+    outputs
+        File name → path written.
+    seconds
+        Wall time of the evaluations and of the whole run.
+    """
+
+    recipe: Recipe
+    bundle: Bundle
+    period: str
+    start: date
+    end: date
+    baseline: date | None
+    dates: list[date]
+    snapshot_dates: list[date]
+    history_path: Path
+    history: pd.DataFrame
+    appended: int
+    trajectories: list[Trajectory]
+    lang: str = "vi"
+    review_year: int | None = None
+    review_date: date | None = None
+    review: pd.DataFrame | None = None
+    charts: dict[str, bytes] = field(default_factory=dict)
+    last: RunResult | None = None
+    outputs: dict[str, Path] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    geoplan_version: str = ""
+
+    def summary(self) -> pd.DataFrame:
+        """One row per target: key, value, value date, path value, status, units."""
+        rows = []
+        for t in self.trajectories:
+            p = t.progress
+            rows.append({"key": t.key, "value": p.value, "value_date": p.value_date,
+                         "baseline_value": p.baseline_value, "path_value": p.path_value,
+                         "status": p.status,
+                         "units": ", ".join(f"{k}: {v}" for k, v in t.units_count().items())})
+        return pd.DataFrame(rows)
+
+
+def monitor_dates(*, start: date, end: date, period: str, baseline: date | None = None,
+                  review_date: date | None = None) -> list[date]:
+    """The dates a monitoring run evaluates (see the module docstring), sorted.
+
+    Parameters
+    ----------
+    start, end
+        The span (inclusive); ``end`` is always evaluated.
+    period
+        ``"month"``, ``"quarter"`` or ``"year"``.
+    baseline
+        Evaluated too when on or before ``end`` (the paths start there).
+    review_date
+        Evaluated too when it lies between ``start`` and ``end``.
+
+    Returns
+    -------
+    list of datetime.date
+
+    Raises
+    ------
+    MonitorError
+        For an unknown period or ``start`` after ``end``.
+
+    Examples
+    --------
+    >>> monitor_dates(start=date(2024, 1, 1), end=date(2025, 11, 25), period="year",
+    ...               baseline=date(2024, 3, 17))
+    [datetime.date(2024, 3, 17), datetime.date(2024, 12, 31), datetime.date(2025, 11, 25)]
+    """
+    if start > end:
+        message = (f"--from {start.isoformat()} is after --to {end.isoformat()}; give a start "
+                   "on or before the end")
+        raise MonitorError(message)
+    dates = set(period_ends(start, end, period)) | {end}
+    if baseline is not None and baseline <= end:
+        dates.add(baseline)
+    if review_date is not None and start <= review_date <= end:
+        dates.add(review_date)
+    return sorted(dates)
+
+
+def monitor_recipe(
+    recipe: Recipe | str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    period: str = "year",
+    start: date | None = None,
+    end: date | None = None,
+    baseline: date | None = None,
+    review: int | None = None,
+    lang: str = "vi",
+    tiles: str = "none",
+    bundle: Bundle | str | os.PathLike[str] | None = None,
+    write: bool = True,
+    progress: Callable[[date, int], None] | None = None,
+) -> MonitorResult:
+    """Evaluate ``recipe`` at each period end, store the snapshots, report the trajectories.
+
+    Parameters
+    ----------
+    recipe
+        A :class:`Recipe` or a recipe file.
+    out
+        Output folder holding ``history.parquet`` and ``monitor/`` (default
+        ``maps/<recipe id>``, as ``geoplan run``).
+    period
+        ``"month"``, ``"quarter"`` or ``"year"``.
+    start
+        First day of the span (default: the baseline, else ``end``).
+    end
+        Monitoring date (default and latest: today).
+    baseline
+        Start of the target paths (default: the recipe's ``baseline``, else its document's
+        date).
+    review
+        A review year (e.g. 2028 mid-term, 2030 end of period): the report summarises the
+        change since the baseline on 31 December of that year (or on ``end`` if earlier).
+    lang
+        ``"vi"`` or ``"en"``.
+    tiles
+        Tiles of the progress map (``"none"``: offline).
+    bundle
+        Use this bundle instead of the recipe's.
+    write
+        Write the reports, charts and map (the history is always written).
+    progress
+        Called with each date and the number of dates before the date is evaluated (the
+        CLI's progress bar).
+
+    Returns
+    -------
+    MonitorResult
+
+    Raises
+    ------
+    MonitorError
+        For an unknown period, ``start`` after ``end``, or an implausible review year.
+    RecipeError
+        For an invalid recipe, language or tiles.
+    HistoryError
+        If ``history.parquet`` exists but is not a geoplan history.
+    OutputError
+        If the outputs cannot be written.
+
+    Examples
+    --------
+    >>> r = monitor_recipe("analyses/hanoi-02-nq-tw.yaml", start=date(2021, 1, 1))
+    ... # doctest: +SKIP
+    >>> [round(v, 1) for v in r.trajectories[0].values.tolist()]  # doctest: +SKIP
+    [13.1, 13.1, 13.1, 21.6, 21.6, 21.6, 21.6]
+    """
+    from geoplan import __version__
+
+    clock = time.perf_counter()
+    if period not in PERIODS:
+        message = f"unknown period {period!r}; use one of {', '.join(PERIODS)} (--period)"
+        raise MonitorError(message)
+    if lang not in LANGS:
+        message = f"unknown language {lang!r}; use one of {', '.join(LANGS)} (--lang)"
+        raise RecipeError(message)
+    if tiles not in TILES:
+        message = f"unknown tiles {tiles!r}; use one of {', '.join(TILES)} (--tiles)"
+        raise RecipeError(message)
+    if not isinstance(recipe, Recipe):
+        recipe = load_recipe(recipe)
+    the_bundle = bundle if isinstance(bundle, Bundle) else \
+        load_bundle(bundle if bundle is not None else recipe.bundle)
+    today = date.today()
+    last_day = end if end is not None else today
+    if last_day > today:
+        logger.warning("--to %s is after today: monitoring stops at %s (later values are "
+                       "not known yet)", last_day, today)
+        last_day = today
+    base = baseline if baseline is not None else recipe.baseline_date
+    first_day = start if start is not None else (base if base is not None and base <= last_day
+                                                 else last_day)
+    review_date = None
+    if review is not None:
+        if not 1900 <= review <= 2200:
+            message = f"--review {review} is not a plausible year; give e.g. 2028"
+            raise MonitorError(message)
+        review_date = min(date(review, 12, 31), last_day)
+    dates = monitor_dates(start=first_day, end=last_day, period=period, baseline=base,
+                          review_date=review_date)
+    folder = Path(out) if out is not None else Path("maps") / recipe.id
+    history_path = folder / HISTORY_NAME
+    read_history(history_path)  # refuse a broken history before computing anything
+
+    appended = 0
+    last: RunResult | None = None
+    for when in dates:
+        if progress is not None:
+            progress(when, len(dates))
+        result = run_recipe(recipe, as_of=when, lang=lang, tiles=tiles, bundle=the_bundle)
+        appended += record_snapshot(result, history_path)
+        if when == last_day:
+            last = result
+    evaluated = time.perf_counter() - clock
+
+    history = read_history(history_path, recipe_id=recipe.id)
+    trajectories = build_trajectories(recipe, history, at=last_day, baseline=base)
+    seen = sorted({date.fromisoformat(d) for d in history["as_of"]})
+    monitor = MonitorResult(
+        recipe, the_bundle, period, first_day, last_day, base, dates,
+        [d for d in seen if d <= last_day], history_path, history, appended, trajectories,
+        lang=lang, review_year=review, review_date=review_date, last=last,
+        geoplan_version=__version__,
+    )
+    if review_date is not None:
+        at_review = build_trajectories(recipe, history, at=review_date, baseline=base)
+        monitor.review = review_table(at_review, at=review_date, lang=lang)
+    window = min(first_day, base) if base is not None else first_day
+    for t in trajectories:
+        png = chart_png(t, lang=lang, at=last_day, start=window)
+        if png is not None:
+            monitor.charts[t.key] = png
+    if write:
+        write_report(monitor, folder / MONITOR_DIR, tiles=tiles)
+    monitor.seconds = {"evaluate": round(evaluated, 3),
+                       "total": round(time.perf_counter() - clock, 3)}
+    return monitor
+
+
+def write_report(result: MonitorResult, folder: str | os.PathLike[str], *,
+                 tiles: str = "none") -> dict[str, Path]:
+    """Write the charts, the Markdown and HTML reports and the progress map into ``folder``.
+
+    Written as a set, like a run's outputs: every file is first written into a hidden
+    staging folder, then renamed onto its final name with Ctrl-C held, so an interrupted or
+    failed write leaves the previous report as it was.
+
+    Parameters
+    ----------
+    result
+        A monitoring result.
+    folder
+        Usually ``<out>/monitor``.
+    tiles
+        Tiles of the progress map.
+
+    Returns
+    -------
+    dict
+        File name (relative to ``folder``, e.g. ``charts/hn_rail_km_2030.png``) → path.
+
+    Raises
+    ------
+    OutputError
+        If a file cannot be written.
+
+    Examples
+    --------
+    >>> sorted(write_report(result, "maps/hanoi-02-nq-tw/monitor"))[0]  # doctest: +SKIP
+    'charts/hn_rail_km_2030.png'
+    """
+    target = Path(folder)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".geoplan-monitor-", dir=target))
+    except OSError as exc:
+        raise output_error(target, exc) from None
+    written: dict[str, Path] = {}
+    try:
+        produced: list[str] = []
+        try:
+            (stage / "charts").mkdir()
+            for key, png in result.charts.items():
+                name = chart_name(key)
+                (stage / name).write_bytes(png)
+                produced.append(name)
+            stem = "report" if result.review_year is None else f"review-{result.review_year}"
+            (stage / f"{stem}.md").write_text(report_markdown(result), encoding="utf-8")
+            (stage / f"{stem}.html").write_text(report_html(result), encoding="utf-8")
+            produced += [f"{stem}.md", f"{stem}.html"]
+            if result.last is not None:
+                from geoplan.maps import map_run, save_map
+
+                frame = progress_frame(result.trajectories, lang=result.lang)
+                fmap = map_run(result.last, lang=result.lang, tiles=tiles, progress=frame)
+                save_map(fmap, stage / "progress.html")
+                produced.append("progress.html")
+        except OSError as exc:
+            raise output_error(target, exc) from None
+        try:
+            (target / "charts").mkdir(exist_ok=True)
+            with hold_interrupts():
+                for name in produced:
+                    (stage / name).replace(target / name)
+                    written[name] = target / name
+        except OSError as exc:
+            raise output_error(target / "charts", exc) from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    result.outputs = written
+    return written

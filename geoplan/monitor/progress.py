@@ -1,0 +1,390 @@
+"""Trajectories against the target path: on track, behind, achieved, no data.
+
+Definitions
+-----------
+Baseline
+    The date the plan's path starts from: the recipe's ``baseline`` (``YYYY-MM-DD``), else the
+    date of the document it encodes (``geoplan monitor --baseline`` overrides both). The
+    *baseline value* is the latest value on or before that date; when there is none (no
+    snapshot that early, or no data then) the first later value is used and its date becomes
+    the baseline (the note says so).
+Target path
+    The straight line from (baseline date, baseline value) to (31 December of the target
+    year, reference value). The reference is the target's ``value`` for ``>=``, ``>``,
+    ``<=``, ``<`` and ``approx``; for a ``range`` the bound the baseline lies beyond (``min``
+    from below, ``max`` from above) and ``max`` for an ``open_max`` range (the full target).
+Direction
+    The sign of ``reference - baseline value``; when they are equal, the comparator's
+    (``>=``/``>``: up, ``<=``/``<``: down).
+Status at a date (the latest value on or before it, at the value's own date ``d``)
+    ``achieved``: the value meets the target (:func:`geoplan.analyses.evaluate.judge` says
+    ``met``); ``on track``: not yet, but the value is at least the path's value at ``d`` in
+    the direction of travel (``direction × (value − path(d)) ≥ 0``, within 1e-9 relative)
+    and the target year is not over; ``behind``: otherwise (also once 31 December of the
+    target year has passed without the target met); ``no data``: no value on or before the
+    date, or the date is before the baseline (no path yet); ``monitoring``: the target has no
+    comparator (the text sets no number), so values are shown and not judged.
+Per unit (targets of scope ``unit``)
+    Each unit gets its own status from its own series and baseline; the target is
+    ``achieved`` when every unit with data is, ``on track`` when every unit with data is
+    achieved or on track, ``behind`` when any is behind, ``no data`` when no unit has data.
+
+>>> import datetime as dt
+>>> from geoplan.analyses.recipe import Statistic
+>>> goal = Statistic.model_validate({"id": "x", "title": {"vi": "x", "en": "x"},
+...     "comparator": ">=", "value": 100, "unit": "km", "year": 2030,
+...     "source": {"document": "d", "date": "2026", "section": "1"}})
+>>> s = pd.Series([20.0, 55.0], index=[dt.date(2026, 1, 1), dt.date(2028, 1, 1)])
+>>> progress_status(goal, s, baseline=dt.date(2026, 1, 1)).status
+'on track'
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from geoplan.analyses.evaluate import MET, judge
+from geoplan.errors import GeoplanError
+
+if TYPE_CHECKING:
+    from geoplan.analyses.recipe import Goal
+
+__all__ = [
+    "ACHIEVED",
+    "BEHIND",
+    "MONITORING",
+    "NO_DATA",
+    "ON_TRACK",
+    "PERIODS",
+    "PROGRESS_STATUSES",
+    "MonitorError",
+    "Progress",
+    "TargetPath",
+    "as_series",
+    "period_ends",
+    "progress_status",
+    "reference_value",
+    "summarise_units",
+    "target_date",
+]
+
+logger = logging.getLogger(__name__)
+
+ACHIEVED = "achieved"
+ON_TRACK = "on track"
+BEHIND = "behind"
+NO_DATA = "no data"
+MONITORING = "monitoring"
+#: Every progress status, in display order.
+PROGRESS_STATUSES: tuple[str, ...] = (ACHIEVED, ON_TRACK, BEHIND, NO_DATA, MONITORING)
+#: Reporting periods of ``geoplan monitor --period``.
+PERIODS: tuple[str, ...] = ("month", "quarter", "year")
+
+_REL = 1e-9
+
+
+class MonitorError(GeoplanError, ValueError):
+    """Invalid monitoring parameters (period, dates, review year)."""
+
+
+@dataclass(frozen=True)
+class TargetPath:
+    """The straight path from the baseline to the target value at the end of the target year.
+
+    Attributes
+    ----------
+    start, start_value
+        Baseline date and value.
+    end, end_value
+        31 December of the target year and the reference value.
+    """
+
+    start: date
+    start_value: float
+    end: date
+    end_value: float
+
+    def value_at(self, when: date) -> float:
+        """Value of the path on ``when`` (flat before the start and after the end).
+
+        Examples
+        --------
+        >>> p = TargetPath(date(2026, 1, 1), 0.0, date(2026, 12, 31), 364.0)
+        >>> p.value_at(date(2026, 7, 1)), p.value_at(date(2030, 1, 1))
+        (181.0, 364.0)
+        """
+        span = (self.end - self.start).days
+        if span <= 0:
+            return self.end_value
+        share = min(1.0, max(0.0, (when - self.start).days / span))
+        return self.start_value + (self.end_value - self.start_value) * share
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a target stands against its path on one date.
+
+    Attributes
+    ----------
+    status
+        One of :data:`PROGRESS_STATUSES`.
+    value, value_date
+        The latest value on or before the date asked, and its date.
+    baseline_date, baseline_value
+        Start of the path.
+    path_value
+        The path's value on ``value_date``.
+    reference, target_date
+        End of the path: the reference value and 31 December of the target year.
+    note
+        Why there is no status, or how the baseline was chosen.
+    """
+
+    status: str
+    value: float | None = None
+    value_date: date | None = None
+    baseline_date: date | None = None
+    baseline_value: float | None = None
+    path_value: float | None = None
+    reference: float | None = None
+    target_date: date | None = None
+    note: str = ""
+
+    @property
+    def path(self) -> TargetPath | None:
+        """The target path, when there is one."""
+        if None in (self.baseline_date, self.baseline_value, self.reference, self.target_date):
+            return None
+        return TargetPath(self.baseline_date, self.baseline_value,  # type: ignore[arg-type]
+                          self.target_date, self.reference)  # type: ignore[arg-type]
+
+    @property
+    def change(self) -> float | None:
+        """Value minus baseline value (``None`` without both)."""
+        if self.value is None or self.baseline_value is None:
+            return None
+        return self.value - self.baseline_value
+
+    @property
+    def share_done(self) -> float | None:
+        """Share (%) of the way from the baseline value to the reference covered."""
+        if self.change is None or self.reference is None or self.baseline_value is None:
+            return None
+        span = self.reference - self.baseline_value
+        if span == 0:
+            return None
+        return 100.0 * self.change / span
+
+
+def target_date(goal: Goal) -> date | None:
+    """31 December of the goal's target year (``None`` without a year).
+
+    Examples
+    --------
+    >>> from geoplan.analyses.recipe import Statistic
+    >>> g = Statistic.model_validate({"id": "x", "title": {"vi": "x", "en": "x"},
+    ...     "unit": "%", "year": 2030, "source": {"document": "d", "date": "2026",
+    ...     "section": "1"}})
+    >>> target_date(g)
+    datetime.date(2030, 12, 31)
+    """
+    return None if goal.year is None else date(goal.year, 12, 31)
+
+
+def reference_value(goal: Goal, start_value: float) -> float | None:
+    """The value the path aims at from ``start_value`` (see the module docstring).
+
+    Examples
+    --------
+    >>> from geoplan.analyses.recipe import Statistic
+    >>> g = Statistic.model_validate({"id": "x", "title": {"vi": "x", "en": "x"},
+    ...     "comparator": "range", "min": 60, "max": 70, "unit": "%", "year": 2030,
+    ...     "source": {"document": "d", "date": "2026", "section": "1"}})
+    >>> reference_value(g, 49.2), reference_value(g, 77.5)
+    (60.0, 70.0)
+    """
+    comp = goal.comparator
+    if comp is None:
+        return None
+    if comp == "range":
+        lo, hi = float(goal.min), float(goal.max)  # type: ignore[arg-type]
+        if goal.open_max:
+            return hi
+        return hi if start_value > hi else lo
+    return float(goal.value)  # type: ignore[arg-type]
+
+
+def _direction(goal: Goal, start_value: float, reference: float) -> int:
+    if reference > start_value:
+        return 1
+    if reference < start_value:
+        return -1
+    return {">=": 1, ">": 1, "<=": -1, "<": -1}.get(str(goal.comparator), 0)
+
+
+def as_series(values: pd.Series | dict[date, float]) -> pd.Series:
+    """Values by date as a float Series indexed by ``datetime.date``, sorted, NaN dropped.
+
+    Examples
+    --------
+    >>> as_series({date(2025, 12, 31): 2.0, date(2024, 12, 31): float("nan")}).to_dict()
+    {datetime.date(2025, 12, 31): 2.0}
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=float)
+    if series.empty:
+        return pd.Series(dtype=float)
+    index = [d if isinstance(d, date) else pd.Timestamp(d).date() for d in series.index]
+    out = pd.Series(pd.to_numeric(series, errors="coerce").to_numpy(dtype=float), index=index)
+    out = out[~out.index.duplicated(keep="last")].dropna()
+    return out.sort_index()
+
+
+def progress_status(
+    goal: Goal,
+    values: pd.Series | dict[date, float],
+    *,
+    baseline: date | None,
+    at: date | None = None,
+) -> Progress:
+    """Status of ``goal`` on ``at`` from its values over time (see the module docstring).
+
+    Parameters
+    ----------
+    goal
+        A recipe target or statistic (comparator, value/min/max, tolerance, year).
+    values
+        Values by date (``datetime.date`` index); NaN for dates without data.
+    baseline
+        Start of the path; ``None`` uses the first value's date.
+    at
+        Date of the status (default: the last date in ``values``).
+
+    Returns
+    -------
+    Progress
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from geoplan.analyses.recipe import Statistic
+    >>> goal = Statistic.model_validate({"id": "x", "title": {"vi": "x", "en": "x"},
+    ...     "comparator": "<=", "value": 10, "unit": "%", "year": 2030,
+    ...     "source": {"document": "d", "date": "2026", "section": "1"}})
+    >>> s = {dt.date(2026, 1, 1): 30.0, dt.date(2028, 1, 1): 25.0}
+    >>> p = progress_status(goal, s, baseline=dt.date(2026, 1, 1))
+    >>> p.status, round(p.path_value, 2)
+    ('behind', 22.0)
+    """
+    series = as_series(values)
+    when = at if at is not None else (series.index[-1] if len(series) else None)
+    status_if_missing = MONITORING if goal.comparator is None else NO_DATA
+    end = target_date(goal)
+    if when is None:
+        return Progress(status_if_missing, target_date=end, note="no value recorded")
+    known = series[[d <= when for d in series.index]]
+    if known.empty:
+        return Progress(status_if_missing, target_date=end,
+                        note=f"no value on or before {when}")
+    value, value_date = float(known.iloc[-1]), known.index[-1]
+    start = baseline if baseline is not None else known.index[0]
+    note = ""
+    if when < start:
+        return Progress(status_if_missing, value, value_date, start, target_date=end,
+                        note=f"before the baseline ({start}): no path yet")
+    before = known[[d <= start for d in known.index]]
+    if len(before):
+        start_value = float(before.iloc[-1])
+    else:
+        start, start_value = known.index[0], float(known.iloc[0])
+        note = f"no value on the baseline date; the path starts from the first value ({start})"
+    if goal.comparator is None:  # shown, with its change since the baseline, not judged
+        return Progress(MONITORING, value, value_date, start, start_value, note=note)
+    reference = reference_value(goal, start_value)
+    if judge(goal, value).status == MET:
+        path_value = None if reference is None or end is None else \
+            TargetPath(start, start_value, end, reference).value_at(value_date)
+        return Progress(ACHIEVED, value, value_date, start, start_value, path_value,
+                        reference, end, note)
+    if reference is None or end is None:
+        return Progress(BEHIND, value, value_date, start, start_value, None, reference, end,
+                        "; ".join(filter(None, [note, "no target year: no path"])))
+    path = TargetPath(start, start_value, end, reference)
+    path_value = path.value_at(value_date)
+    if when > end:
+        return Progress(BEHIND, value, value_date, start, start_value, path_value, reference,
+                        end, "; ".join(filter(None, [note, f"target year {goal.year} is over"])))
+    direction = _direction(goal, start_value, reference)
+    slack = _REL * max(1.0, abs(path_value))
+    on_track = direction != 0 and direction * (value - path_value) >= -slack
+    return Progress(ON_TRACK if on_track else BEHIND, value, value_date, start, start_value,
+                    path_value, reference, end, note)
+
+
+def summarise_units(statuses: Iterable[str]) -> str:
+    """One status from the statuses of the units (see the module docstring).
+
+    Examples
+    --------
+    >>> summarise_units(["achieved", "on track", "no data"])
+    'on track'
+    >>> summarise_units(["achieved", "behind"])
+    'behind'
+    """
+    known = [s for s in statuses if s not in (NO_DATA, MONITORING)]
+    if not known:
+        return NO_DATA
+    if all(s == ACHIEVED for s in known):
+        return ACHIEVED
+    if all(s in (ACHIEVED, ON_TRACK) for s in known):
+        return ON_TRACK
+    return BEHIND
+
+
+def period_ends(start: date, end: date, period: str) -> list[date]:
+    """Last days of the months, quarters or years that end between ``start`` and ``end``.
+
+    Parameters
+    ----------
+    start, end
+        The interval (inclusive).
+    period
+        ``"month"``, ``"quarter"`` or ``"year"``.
+
+    Returns
+    -------
+    list of datetime.date
+
+    Raises
+    ------
+    MonitorError
+        For an unknown period.
+
+    Examples
+    --------
+    >>> period_ends(date(2025, 2, 10), date(2025, 9, 30), "quarter")
+    [datetime.date(2025, 3, 31), datetime.date(2025, 6, 30), datetime.date(2025, 9, 30)]
+    """
+    if period not in PERIODS:
+        message = f"unknown period {period!r}; use one of {', '.join(PERIODS)} (--period)"
+        raise MonitorError(message)
+    step = {"month": 1, "quarter": 3, "year": 12}[period]
+    out: list[date] = []
+    year, month = start.year, start.month
+    month = ((month - 1) // step + 1) * step  # the first period end at or after start
+    while True:
+        if month > 12:
+            year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        if last > end:
+            return out
+        if last >= start:
+            out.append(last)
+        month += step
+
