@@ -1,11 +1,51 @@
-"""Shared console objects of the CLI."""
+"""Shared console objects and option parsers of the CLI."""
 
 from __future__ import annotations
 
+from datetime import date
+
+import typer
 from rich.console import Console
 from rich.markup import escape
 
-__all__ = ["console", "err_console", "escape"]
+__all__ = ["console", "err_console", "escape", "format_value", "parse_date"]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+
+def parse_date(text: str | None, *, option: str) -> date | None:
+    """``YYYY-MM-DD`` text of option ``option`` as a date (``None`` stays ``None``).
+
+    Raises
+    ------
+    typer.BadParameter
+        Naming the option and the expected form (the CLI exits with code 2).
+
+    Examples
+    --------
+    >>> parse_date("2027-06-30", option="--as-of")
+    datetime.date(2027, 6, 30)
+    """
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        message = f"{text!r} is not a date; give it as YYYY-MM-DD (e.g. 2027-06-30)"
+        raise typer.BadParameter(message, param_hint=option) from None
+
+
+def format_value(x: object, unit: str) -> str:
+    """A value with its unit for the console (``–`` for no value).
+
+    Examples
+    --------
+    >>> format_value(21.55, "km"), format_value(49.2, "%"), format_value(None, "km")
+    ('21.55 km', '49.20%', '–')
+    """
+    if x is None or (isinstance(x, float) and x != x):
+        return "–"
+    v = float(x)  # type: ignore[arg-type]
+    text = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.1f}" if abs(v) >= 100 else f"{v:.2f}"
+    return f"{text}%" if unit == "%" else f"{text} {unit}"

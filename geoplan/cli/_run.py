@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -14,30 +13,13 @@ from geoplan.analyses.evaluate import STATUS_LABELS
 from geoplan.analyses.recipe import load_recipe
 from geoplan.analyses.run import LANGS, TILES, RunResult, run_recipe
 from geoplan.cli import app
-from geoplan.cli._common import console, escape
+from geoplan.cli._common import console, escape, format_value, parse_date
+from geoplan.monitor.history import HISTORY_NAME, record_snapshot
 
 __all__ = ["run_command"]
 
 _COLOURS = {"met": "green", "partly": "yellow", "not met": "red", "no data": "dim",
             "reported": "cyan"}
-
-
-def _parse_date(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        message = f"{text!r} is not a date; give it as YYYY-MM-DD (e.g. 2027-06-30)"
-        raise typer.BadParameter(message, param_hint="--as-of") from None
-
-
-def _value(x: object, unit: str) -> str:
-    if x is None or (isinstance(x, float) and x != x):
-        return "–"
-    v = float(x)  # type: ignore[arg-type]
-    text = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.1f}" if abs(v) >= 100 else f"{v:.2f}"
-    return f"{text}%" if unit == "%" else f"{text} {unit}"
 
 
 def _print(result: RunResult) -> None:
@@ -54,7 +36,7 @@ def _print(result: RunResult) -> None:
         gap = row["gap"]
         table.add_row(
             escape(f"{row['key']}\n{row['title']}"),
-            escape(_value(row["value"], str(row["unit"]))),
+            escape(format_value(row["value"], str(row["unit"]))),
             escape(str(row["target"])),
             f"[{_COLOURS.get(status, 'white')}]{escape(label)}[/]",
             "–" if gap != gap else f"{float(gap):,.2f}",
@@ -79,9 +61,17 @@ def run_command(
         "--as-of", help="Evaluate as of this date, YYYY-MM-DD (default today).")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language of titles: vi or en.")] = "vi",
     tiles: Annotated[str, typer.Option("--tiles", help="Map tiles: none, osm or carto.")] = "none",
+    snapshot: Annotated[bool, typer.Option(
+        "--snapshot/--no-snapshot",
+        help="Store the results as a dated snapshot in <out>/history.parquet "
+             "(read by geoplan monitor).")] = True,
 ) -> None:
-    """Compute a recipe's targets on its bundle; write scorecard, GeoPackage, map, provenance."""
-    when = _parse_date(as_of)
+    """Compute a recipe's targets on its bundle; write scorecard, GeoPackage, map, provenance.
+
+    With --snapshot (the default) the results are also appended, dated --as-of, to the
+    monitoring history beside the outputs; the same run twice adds nothing.
+    """
+    when = parse_date(as_of, option="--as-of")
     if lang not in LANGS:
         raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
     if tiles not in TILES:
@@ -100,3 +90,12 @@ def run_command(
         result = run_recipe(parsed, as_of=when, out=folder, lang=lang, tiles=tiles,
                             progress=step)
     _print(result)
+    if snapshot:
+        history = folder / HISTORY_NAME
+        added = record_snapshot(result, history)
+        if added:
+            console.print(f"snapshot of {result.as_of.isoformat()}: {added} row(s) added to "
+                          f"{escape(str(history))}")
+        else:
+            console.print(f"snapshot of {result.as_of.isoformat()} already in "
+                          f"{escape(str(history))}")

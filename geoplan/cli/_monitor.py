@@ -1,0 +1,113 @@
+"""``geoplan monitor RECIPE``: trajectories against the target path, reports, progress map."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from geoplan.analyses.recipe import load_recipe
+from geoplan.analyses.run import LANGS, TILES
+from geoplan.cli import app
+from geoplan.cli._common import console, escape, format_value, parse_date
+from geoplan.maps.i18n import label
+from geoplan.monitor import PERIODS, MonitorResult, monitor_recipe
+
+__all__ = ["monitor_command"]
+
+_COLOURS = {"achieved": "green", "on track": "green3", "behind": "red", "no data": "dim",
+            "monitoring": "cyan"}
+
+
+def _print(result: MonitorResult) -> None:
+    lang = result.lang
+    title = (f"{result.recipe.title.get(lang)} — {result.bundle.name}: "
+             f"{result.start.isoformat()} → {result.end.isoformat()} ({result.period}), "
+             f"baseline {result.baseline.isoformat() if result.baseline else '–'}")
+    table = Table("target", "baseline", "latest", "on the path", "target value", "progress",
+                  title=escape(title), show_lines=False)
+    for t in result.trajectories:
+        p = t.progress
+        unit = t.goal.unit
+        latest = format_value(p.value, unit)
+        if p.value_date is not None:
+            latest += f" ({p.value_date.isoformat()})"
+        status = label(p.status, lang)
+        counts = t.units_count()
+        if counts:
+            status += " (" + ", ".join(f"{label(k, lang)} {v}" for k, v in counts.items()) + ")"
+        year = f" ({t.goal.year})" if t.goal.year is not None else ""
+        table.add_row(escape(t.key), escape(format_value(p.baseline_value, unit)),
+                      escape(latest), escape(format_value(p.path_value, unit)),
+                      escape(t.goal.describe() + year),
+                      f"[{_COLOURS.get(p.status, 'white')}]{escape(status)}[/]")
+    console.print(table)
+    seconds = result.seconds.get("evaluate", 0.0)
+    console.print(f"evaluated {len(result.dates)} date(s) in {seconds:.1f} s; "
+                  f"{result.appended} row(s) added to {escape(str(result.history_path))}")
+    if result.outputs:
+        folder = next(iter(result.outputs.values())).parent
+        if folder.name == "charts":
+            folder = folder.parent
+        names = sorted(n for n in result.outputs if not n.startswith("charts/"))
+        charts = sum(n.startswith("charts/") for n in result.outputs)
+        console.print(f"wrote {escape(', '.join(names))} and {charts} chart(s) to "
+                      f"{escape(str(folder))}")
+
+
+@app.command("monitor")
+def monitor_command(
+    recipe: Annotated[Path, typer.Argument(help="Recipe file, e.g. analyses/hanoi-02-nq-tw.yaml.")],
+    period: Annotated[str, typer.Option(
+        "--period", help="Evaluate at the end of every month, quarter or year.")] = "year",
+    start: Annotated[str | None, typer.Option(
+        "--from", help="First day, YYYY-MM-DD (default: the baseline).")] = None,
+    end: Annotated[str | None, typer.Option(
+        "--to", help="Monitoring date, YYYY-MM-DD (default and latest: today).")] = None,
+    review: Annotated[int | None, typer.Option(
+        "--review", help="Review year (e.g. 2028): change since the baseline for every "
+                         "target, written to review-<year>.md/.html.")] = None,
+    baseline: Annotated[str | None, typer.Option(
+        "--baseline", help="Start of the target paths, YYYY-MM-DD (default: the recipe's "
+                           "baseline, else its document's date).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Folder of the history and of monitor/ (default maps/<recipe id>/).")
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Report language: vi or en.")] = "vi",
+    tiles: Annotated[str, typer.Option(
+        "--tiles", help="Progress map tiles: none, osm or carto.")] = "none",
+) -> None:
+    """Evaluate a recipe at each period end, store the snapshots, report progress.
+
+    For every target: its values over time, the straight path from the baseline to the
+    target value at the end of the target year, and a status (achieved, on track, behind,
+    no data). Writes <out>/monitor/report.md and report.html (one chart per target) and
+    progress.html (the map with a progress layer); the snapshots go to <out>/history.parquet.
+    """
+    if period not in PERIODS:
+        raise typer.BadParameter(f"use one of {', '.join(PERIODS)}", param_hint="--period")
+    if lang not in LANGS:
+        raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
+    if tiles not in TILES:
+        raise typer.BadParameter(f"use one of {', '.join(TILES)}", param_hint="--tiles")
+    first = parse_date(start, option="--from")
+    last = parse_date(end, option="--to")
+    base = parse_date(baseline, option="--baseline")
+    parsed = load_recipe(recipe)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True, disable=console.quiet) as bar:
+        task = bar.add_task("dates", total=None)
+
+        def step(when: date, total: int) -> None:
+            bar.update(task, total=total, description=f"as of {when.isoformat()}")
+            bar.advance(task)
+
+        result = monitor_recipe(parsed, out=out, period=period, start=first, end=last,
+                                baseline=base, review=review, lang=lang, tiles=tiles,
+                                progress=step)
+    _print(result)
+
