@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from geoplan.layers import Bundle, load_bundle
 from tests import synthetic
+from tests._browser import launch
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -28,3 +31,10 @@ def synthetic_bundle(synthetic_bundle_path: Path) -> Bundle:
 def hanoi() -> Bundle:
     """The embedded real Hà Nội bundle."""
     return load_bundle("hanoi")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium (Debian's, via Playwright), one per test module; see tests/_browser.py."""
+    with launch() as chromium:
+        yield chromium

@@ -9,8 +9,6 @@ Skipped with the reason when Chromium or Playwright is absent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,61 +16,19 @@ import pytest
 
 from geoplan.layers import list_bundles, load_bundle
 from geoplan.maps import map_bundle, map_run, save_map
+from tests._browser import BROWSER_MARKS, Opened, open_page, screenshot
 from tests.test_maps import XSS_UNIT, run_result, xss_bundle_path  # noqa: F401 (fixtures)
 from tests.test_recipes import tiny_indicators  # noqa: F401 (fixture)
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+pytestmark = BROWSER_MARKS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="Debian's chromium is not installed (/usr/bin/chromium); "
-                              "`make chromium` installs it"),
-]
-
-
-@dataclass
-class Opened:
-    """A page with everything it tried to fetch and logged."""
-
-    page: Any
-    blocked: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="playwright is not installed (pip install playwright)")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+#: A map is ready when Leaflet has loaded and drawn its first path.
+MAP_READY = "window.L !== undefined && document.querySelector('path') !== null"
 
 
 def open_map(browser: Any, path: Path, *, width: int = 1400, height: int = 900) -> Opened:
     """Open ``path`` offline; wait until Leaflet has drawn the map."""
-    page = browser.new_page(viewport={"width": width, "height": height})
-    opened = Opened(page)
-
-    def route(r: Any) -> None:
-        if r.request.url.startswith("file://"):
-            r.continue_()
-        else:
-            opened.blocked.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: opened.errors.append(str(e)))
-    page.on("dialog", lambda d: (opened.errors.append(f"dialog: {d.message}"), d.dismiss()))
-    page.goto(path.resolve().as_uri())
-    page.wait_for_function("window.L !== undefined && document.querySelector('path') !== null")
-    return opened
+    return open_page(browser, path, ready=MAP_READY, width=width, height=height)
 
 
 def map_variable(page: Any) -> str:
@@ -97,14 +53,6 @@ def unit_point(units: Any, unit_id: str) -> tuple[float, float]:
     row = units[units["unit_id"].astype(str) == unit_id].to_crs(4326)
     p = row.geometry.iloc[0].representative_point()
     return p.y, p.x
-
-
-def screenshot(page: Any, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / name
-    page.wait_for_timeout(400)  # let Leaflet's popup fade-in finish (picture only)
-    page.screenshot(path=str(path))
-    return path
 
 
 def test_synthetic_bundle_map_renders_offline(browser: Any, synthetic_bundle: Any,
