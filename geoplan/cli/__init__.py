@@ -71,9 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         warnings.showwarning = showwarning
 
 
+_INTERRUPTED = "interrupted: outputs already written are left as they were"
+
+
 def _main(argv: list[str] | None) -> int:
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
     except GeoplanError as exc:
         # the message carries data (paths, column names, titles): never read it as markup
         # and never wrap it: paths and keys stay whole, ready to copy
@@ -81,7 +84,7 @@ def _main(argv: list[str] | None) -> int:
                           markup=True, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
-        err_console.print("interrupted: outputs already written are left as they were")
+        err_console.print(_INTERRUPTED)
         return 130
     except SystemExit as exc:  # typer's own exits (e.g. --help)
         return int(exc.code or 0)
@@ -100,8 +103,15 @@ def _main(argv: list[str] | None) -> int:
             exc.show()  # type: ignore[attr-defined]
             return 2
         if isinstance(exc, aborts):
+            err_console.print(_INTERRUPTED)
             return 130
         raise
+    # typer >= 0.29 turns Ctrl-C (KeyboardInterrupt) into Exit(130) and, outside standalone
+    # mode, returns that code instead of raising: it must not be mistaken for success
+    if isinstance(code, int) and not isinstance(code, bool) and code:
+        if code == 130:
+            err_console.print(_INTERRUPTED)
+        return code
     return 0
 
 
