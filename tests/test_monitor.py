@@ -20,9 +20,11 @@ import pytest
 from geoplan.analyses.evaluate import evaluate_statistic
 from geoplan.analyses.recipe import Statistic, known_from, parse_recipe
 from geoplan.analyses.run import run_recipe
+from geoplan.analyses.urbanisation import urbanisation_rate
 from geoplan.cli import main
 from geoplan.errors import GeoplanError, OutputError, RecipeError
 from geoplan.io import sha256_file
+from geoplan.layers import load_bundle
 from geoplan.monitor import (
     ACHIEVED,
     BEHIND,
@@ -43,6 +45,7 @@ from geoplan.monitor import (
     snapshot_rows,
     summarise_units,
 )
+from tests import synthetic
 
 D = date
 
@@ -243,6 +246,24 @@ def test_statistic_series_errors_name_the_line(tmp_path: Path) -> None:
     assert "m.yaml:" in message
     with pytest.raises(RecipeError, match="baseline '2021' must be a full date"):
         parse_recipe(MONITOR_RECIPE.replace("baseline: 2021-01-01", "baseline: '2021'"))
+
+
+def test_bundle_statistics_are_not_used_before_their_date(tmp_path: Path) -> None:
+    folder = synthetic.write_bundle(tmp_path / "stats",
+                                    missing={"admin_units": "SYNTHETIC statistics only"})
+    with (folder / "bundle.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("statistics:\n"
+                 "  urban_population_2019: {value: 600, unit: people, date: '2019-04-01', "
+                 "source: SYNTHETIC}\n"
+                 "  population_2019: {value: 1000, unit: people, date: '2019', "
+                 "source: SYNTHETIC}\n")
+    bundle = load_bundle(folder)
+    assert urbanisation_rate(bundle, as_of=D(2020, 1, 1)).city == pytest.approx(60.0)
+    # the population total dated "2019" is known from 2019-12-31 only
+    early = urbanisation_rate(bundle, as_of=D(2019, 6, 30))
+    assert early.no_data is not None
+    assert early.no_data.missing == ("statistics.population_2019",)
+    assert "not known on 2019-06-30" in early.no_data.reason
 
 
 # -- the history ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan.analyses._population import resolve_as_of, scope_values, unit_frame
+from geoplan.analyses.recipe import known_from
 from geoplan.analyses.registry import indicator
 from geoplan.analyses.result import IndicatorResult
 from geoplan.errors import RecipeError
@@ -56,7 +57,9 @@ def urbanisation_rate(
         Bundle with ``admin_units`` (columns ``population``, ``urban_population``) or the
         manifest statistics ``urban_population_2019`` and ``population_2019``.
     as_of
-        Accepted for the common signature; the census date is fixed (2019).
+        Evaluation date. The census on ``admin_units`` is used at any date (a layer without
+        per-feature dates); manifest statistics dated after ``as_of`` (a partial date counts
+        from the end of its period) are not known yet: no data.
     source
         ``"auto"`` (units when present, else statistics), ``"admin_units"`` or
         ``"statistics"``.
@@ -82,12 +85,21 @@ def urbanisation_rate(
     if source not in _SOURCES:
         message = f"urbanisation_rate: source={source!r} is not one of {', '.join(_SOURCES)}"
         raise RecipeError(message)
-    params = {"as_of": resolve_as_of(as_of).isoformat(), "source": source}
+    when = resolve_as_of(as_of)
+    params = {"as_of": when.isoformat(), "source": source}
     stats = bundle.manifest.statistics
     if bundle.has("admin_units") and source in {"auto", "admin_units"}:
         return _from_units(bundle, params)
     if STAT_URBAN in stats and STAT_POPULATION in stats and source in {"auto", "statistics"}:
         urban, total = stats[STAT_URBAN], stats[STAT_POPULATION]
+        late = [name for name, stat in ((STAT_URBAN, urban), (STAT_POPULATION, total))
+                if (known := known_from(stat.date)) is not None and known > when]
+        if late:
+            dates = ", ".join(f"{name} ({stats[name].date})" for name in late)
+            return IndicatorResult.missing(
+                "urbanisation_rate", _UNIT, tuple(f"statistics.{name}" for name in late),
+                f"statistic(s) {dates} not known on {when.isoformat()} (the evaluation date); "
+                "evaluate on or after their date", params=params)
         if total.value <= 0:
             return IndicatorResult.missing(
                 "urbanisation_rate", _UNIT, (STAT_POPULATION,),
