@@ -6,7 +6,12 @@ A recipe names a bundle, the document it encodes and two lists:
     Quantified (or monitored) *spatial* targets, each computed by a registered indicator.
 ``statistics``
     Non-spatial targets (GRDP, housing floor area, ...) whose value a user reports by hand in
-    ``reported: {value, unit, date, source}``; empty until somebody fills it.
+    ``reported: {value, unit, date, source}`` (or a list of them, a dated series); empty
+    until somebody fills it. A run as of a date uses the latest report known then
+    (:meth:`Statistic.reported_on`, :func:`known_from`).
+
+An optional top-level ``baseline: YYYY-MM-DD`` sets where monitoring paths start
+(:attr:`Recipe.baseline_date`; default: the document's date).
 
 Example (one target)::
 
