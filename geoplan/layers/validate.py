@@ -180,7 +180,9 @@ def check_layer(
         not spec.geometry_types or present.geom_type.isin(spec.geometry_types).all())
 
     required = {**spec.columns, **entry.columns}
-    columns = [c for c in data.columns if c != data.geometry.name]
+    # a missing column is suggested among the columns no rule asks for (never 'unit_id' for
+    # a missing 'unit_type': renaming that one would break another rule)
+    columns = [c for c in data.columns if c != data.geometry.name and c not in required]
     for column, dtype in required.items():
         if column not in data.columns:
             close = difflib.get_close_matches(column, columns, n=1)
