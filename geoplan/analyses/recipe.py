@@ -460,7 +460,7 @@ def _pydantic_message(err: Any, path: PathKey) -> str:
         return f"{where}: unknown key; remove it or check its spelling"
     if kind == "literal_error":
         return f"{where}: {err['msg']}"
-    return f"{where}: {err['msg']}"
+    return f"{where}: {err['msg']}; fix the value"
 
 
 def _strip_pydantic_loc(loc: tuple[Any, ...]) -> PathKey:
