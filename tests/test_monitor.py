@@ -582,6 +582,13 @@ def test_cli_run_snapshot_and_monitor(monitor_recipe_path: Path, tmp_path: Path,
     assert (out / "monitor" / "report.html").is_file()
     dates = set(read_history(out / HISTORY_NAME)["as_of"])
     assert dates == {"2021-01-01", "2023-12-31", "2024-12-31", "2025-03-31", "2025-06-30"}
+    # a mid-term review on dates already in the history: a review file beside the report
+    assert main(["--quiet", "monitor", str(monitor_recipe_path), "--out", str(out),
+                 "--from", "2024-12-31", "--to", "2025-06-30", "--review", "2024"]) == 0
+    review = (out / "monitor" / "review-2024.md").read_text(encoding="utf-8")
+    assert review.startswith("# Theo dõi thử nghiệm — Đánh giá kết quả đến năm 2024")
+    assert "Thay đổi so với mốc cơ sở, tính đến ngày 2024-12-31." in review
+    assert set(read_history(out / HISTORY_NAME)["as_of"]) == dates
 
 
 def test_cli_monitor_bad_input_exits_2(monitor_recipe_path: Path, tmp_path: Path,
@@ -590,6 +597,7 @@ def test_cli_monitor_bad_input_exits_2(monitor_recipe_path: Path, tmp_path: Path
     assert main([*base, "--period", "week"]) == 2
     assert main([*base, "--from", "2025-13-01"]) == 2
     assert main([*base, "--from", "2025-06-30", "--to", "2025-01-01"]) == 2
+    assert main([*base, "--review", "20280"]) == 2
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / HISTORY_NAME).write_text("not parquet", encoding="utf-8")
     assert main([*base, "--to", "2025-01-01"]) == 2
@@ -597,5 +605,6 @@ def test_cli_monitor_bad_input_exits_2(monitor_recipe_path: Path, tmp_path: Path
     assert "use one of month, quarter, year" in err
     assert "'2025-13-01' is not a date; give it as YYYY-MM-DD" in err
     assert "--from 2025-06-30 is after --to 2025-01-01" in err
+    assert "--review 20280 is not a plausible year; give e.g. 2028" in err
     assert "cannot read the monitoring history" in err
     assert "Traceback" not in err
