@@ -160,19 +160,35 @@ def test_outputs_written_with_provenance(recipe_path: Path, synthetic_bundle_pat
     assert len(layer) == 4
 
 
+#: Keys of provenance.json that may differ between two runs on the same inputs: the times.
+TIMES = ("started", "finished", "duration_s")
+
+
+def _assert_same_outputs(first: Path, second: Path) -> None:
+    """Two output folders hold byte-identical files, provenance.json apart from its times
+    and the folder (``out``)."""
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir())
+    assert {"scorecard.csv", "scorecard.md", "results.gpkg", "index.html",
+            "provenance.json"} <= set(names)
+    for name in names:
+        if name != "provenance.json":
+            assert sha256_file(first / name) == sha256_file(second / name), name
+    prov = [json.loads((d / "provenance.json").read_text(encoding="utf-8")) for d in (first,
+                                                                                     second)]
+    for folder, record in zip((first, second), prov, strict=True):
+        assert record["outputs"] == {n: sha256_file(folder / n) for n in record["outputs"]}
+        for key in (*TIMES, "out"):
+            record.pop(key)
+    assert prov[0] == prov[1]  # provenance differs only in its times (and the folder)
+
+
 def test_two_runs_are_byte_identical(recipe_path: Path, synthetic_bundle_path: Path,
                                      tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     one = _run(recipe_path, synthetic_bundle_path, first)
     two = _run(recipe_path, synthetic_bundle_path, second)
-    for name in ("scorecard.csv", "scorecard.md", "results.gpkg", "index.html"):
-        assert sha256_file(first / name) == sha256_file(second / name), name
-    prov = [json.loads((d / "provenance.json").read_text(encoding="utf-8")) for d in (first,
-                                                                                     second)]
-    for record in prov:
-        for key in ("started", "finished", "duration_s", "out"):
-            record.pop(key)
-    assert prov[0] == prov[1]  # provenance differs only in its times (and the folder)
+    _assert_same_outputs(first, second)
     assert one.provenance["run_checksum"] == two.provenance["run_checksum"]
 
 
@@ -254,6 +270,28 @@ def test_hanoi_rail_target_not_met_with_gap() -> None:
     assert row["status"] == "not met"
     assert row["gap"] == pytest.approx(78.5, abs=1.5)
     assert row["source"].startswith("02-NQ/TW (2026-03-17), III.1")
+
+
+@needs_hanoi
+@pytest.mark.slow
+def test_hanoi_two_runs_identical_apart_from_times(tmp_path: Path) -> None:
+    recipe = ROOT / "analyses" / "hanoi-02-nq-tw.yaml"
+    first, second = tmp_path / "first", tmp_path / "second"
+    one = run_recipe(recipe, as_of=date(2026, 11, 24), out=first)
+    two = run_recipe(recipe, as_of=date(2026, 11, 24), out=second)
+    _assert_same_outputs(first, second)
+    assert one.provenance["run_checksum"] == two.provenance["run_checksum"]
+    # the provenance names every input of the real bundle with its SHA-256
+    prov = json.loads((first / "provenance.json").read_text(encoding="utf-8"))
+    bundle = ROOT / "layers" / "hanoi"
+    inputs = {row["path"]: row for row in prov["inputs"] if row["kind"] == "bundle"}
+    assert "bundle.yaml" in inputs
+    for name, row in inputs.items():
+        assert row["sha256"] == sha256_file(bundle / name), name
+    assert {row["kind"] for row in prov["inputs"]} == {"recipe", "bundle"}
+    assert prov["geoplan_version"] and prov["dependencies"]["geopandas"]
+    assert prov["parameters"]["as_of"] == "2026-11-24"
+    assert prov["duration_s"] > 0
 
 
 @needs_hanoi
