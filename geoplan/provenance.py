@@ -4,6 +4,8 @@ Every ``geoplan run`` writes ``provenance.json``: geoplan and dependency version
 file (recipe, bundle manifest and data files) with its SHA-256, the parameters, the outputs'
 SHA-256 and the timing. :func:`run_checksum` hashes everything except times and absolute
 paths, so two runs on the same inputs share it (monitoring stores it with each snapshot).
+Other outputs (``geoplan map``) get the same kind of record from :func:`output_record`, written
+beside them by :func:`write_record`.
 
 >>> "pandas" in dependency_versions()
 True
@@ -14,16 +16,27 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from datetime import date
+import platform
+import sys
+import time
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from geoplan.io import sha256_file
+from geoplan.io import atomic_write_text, sha256_file
 
 if TYPE_CHECKING:
     from geoplan.layers import Bundle
 
-__all__ = ["DEPENDENCIES", "dependency_versions", "input_files", "jsonable", "run_checksum"]
+__all__ = [
+    "DEPENDENCIES",
+    "dependency_versions",
+    "input_files",
+    "jsonable",
+    "output_record",
+    "run_checksum",
+    "write_record",
+]
 
 #: Distributions whose versions every provenance record lists.
 DEPENDENCIES: tuple[str, ...] = (
@@ -127,3 +140,61 @@ def run_checksum(prov: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+
+
+def output_record(
+    bundle: Bundle,
+    outputs: list[Path],
+    *,
+    command: str,
+    parameters: dict[str, Any],
+    started: datetime,
+    clock: float,
+) -> dict[str, Any]:
+    """The provenance record of outputs made from a bundle alone (e.g. ``geoplan map``).
+
+    Parameters
+    ----------
+    bundle
+        The bundle the outputs show.
+    outputs
+        Files written (already complete).
+    command
+        What made them (``"map"``).
+    parameters
+        Options used (language, tiles, ...).
+    started
+        When the work started (UTC).
+    clock
+        :func:`time.perf_counter` at the start, for the duration.
+
+    Returns
+    -------
+    dict
+        ``geoplan_version``, ``python``, ``platform``, ``dependencies``, ``command``,
+        ``bundle``, ``inputs`` (every bundle file with its SHA-256), ``parameters``,
+        ``outputs`` (name → SHA-256), ``started``, ``finished``, ``duration_s``.
+    """
+    from geoplan import __version__
+
+    return {
+        "geoplan_version": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "dependencies": dependency_versions(),
+        "command": command,
+        "bundle": {"name": bundle.name, "path": str(bundle.path)},
+        "inputs": input_files(None, bundle),
+        "parameters": jsonable(parameters),
+        "outputs": {path.name: sha256_file(path) for path in outputs},
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - clock, 3),
+    }
+
+
+def write_record(record: dict[str, Any], path: Path | str) -> Path:
+    """Write a provenance ``record`` as UTF-8 JSON to ``path``, atomically; return the path."""
+    text = json.dumps(jsonable(record), indent=2, ensure_ascii=False) + "\n"
+    atomic_write_text(path, text)
+    return Path(path)

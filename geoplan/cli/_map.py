@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +13,7 @@ from geoplan.cli import app
 from geoplan.cli._common import console, escape
 from geoplan.layers import load_bundle
 from geoplan.maps import LANGS, TILES, map_bundle, save_map
+from geoplan.provenance import output_record, write_record
 
 __all__ = ["map_command"]
 
@@ -24,13 +27,21 @@ def map_command(
     tiles: Annotated[str, typer.Option(
         "--tiles", help="Basemap: none (offline), osm or carto (need the network).")] = "none",
 ) -> None:
-    """Draw a bundle's layers (units, river, metro, stations, catchments) as an HTML map."""
+    """Draw a bundle's layers (units, river, metro, stations, catchments) as an HTML map.
+
+    Beside it, <name>.provenance.json records versions, the bundle files with their SHA-256,
+    the options, the map's SHA-256 and the timing.
+    """
     if lang not in LANGS:
         raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
     if tiles not in TILES:
         raise typer.BadParameter(f"use one of {', '.join(TILES)}", param_hint="--tiles")
+    started, clock = datetime.now(UTC), time.perf_counter()
     the_bundle = load_bundle(bundle)
     target = out if out is not None else Path("maps") / the_bundle.name / "layers.html"
     written = save_map(map_bundle(the_bundle, lang=lang, tiles=tiles), target)
+    record = output_record(the_bundle, [written], command="map", started=started, clock=clock,
+                           parameters={"lang": lang, "tiles": tiles})
+    prov = write_record(record, written.with_name(f"{written.stem}.provenance.json"))
     size_kb = written.stat().st_size / 1000
-    console.print(f"wrote {escape(str(written))} ({size_kb:,.0f} kB)")
+    console.print(f"wrote {escape(str(written))} ({size_kb:,.0f} kB) and {escape(prov.name)}")
