@@ -806,3 +806,19 @@ def test_inputs_are_opened_read_only_and_not_modified(tmp_path: Path) -> None:
     for name, mode, flags in ours:
         assert not (isinstance(mode, str) and set(mode) & set("wax+")), (name, mode)
         assert not flags & writes, (name, flags)
+
+
+def test_map_output_has_provenance(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _bundle(tmp_path, roles=TRANSIT)
+    target = tmp_path / "maps" / "layers.html"
+    assert main(["map", str(folder), "--out", str(target), "--lang", "en"]) == 0
+    assert "layers.provenance.json" in capsys.readouterr().out
+    prov = json.loads((target.parent / "layers.provenance.json").read_text(encoding="utf-8"))
+    assert prov["command"] == "map"
+    assert prov["outputs"] == {"layers.html": sha256_file(target)}
+    assert prov["parameters"] == {"lang": "en", "tiles": "none"}
+    inputs = {row["path"]: row["sha256"] for row in prov["inputs"]}
+    assert inputs == {"bundle.yaml": sha256_file(folder / "bundle.yaml"),
+                      "synthetic.gpkg": sha256_file(folder / "synthetic.gpkg")}
+    assert prov["geoplan_version"] and "shapely" in prov["dependencies"]
+    assert prov["duration_s"] >= 0 and prov["finished"] >= prov["started"]
