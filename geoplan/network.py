@@ -62,6 +62,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_DISTANCES",
+    "MAIN_COMPONENT_SHARE",
     "CoverageScenarios",
     "Reach",
     "StreetGraph",
@@ -82,6 +83,8 @@ _EPS = 1e-6  # metres: weight of the virtual ties of reachable()
 
 _PARALLEL_FROM = 2000  # pieces from which the dissolve runs on two threads
 _NAMED = 40  # far points named in one warning
+#: Share of a graph's nodes a connected component needs to count as main network for snapping.
+MAIN_COMPONENT_SHARE = 0.01
 
 _GRAPH_CACHE: dict[tuple[str, int, int], StreetGraph] = {}
 
@@ -133,6 +136,7 @@ class StreetGraph:
     lines_crs: CRS | None = None
     edge_reversed: np.ndarray | None = None
     _tree: cKDTree | None = field(default=None, repr=False)
+    _main: tuple[np.ndarray, cKDTree] | None = field(default=None, repr=False)
     _footprint: Any = field(default=None, repr=False)
     _metric: np.ndarray | None = field(default=None, repr=False)
 
@@ -354,6 +358,24 @@ class StreetGraph:
             self._tree = cKDTree(self.node_xy)
         return self._tree
 
+    def main_nodes(self) -> tuple[np.ndarray, cKDTree]:
+        """Indices of the nodes of the main network and their KD-tree (built on first use).
+
+        The main network is every connected component holding at least
+        :data:`MAIN_COMPONENT_SHARE` of the nodes (so the largest always belongs to it).
+        Smaller fragments, such as the footway islands that a patchwork of extracts leaves
+        around station plazas, are not where a walk to a station starts.
+        """
+        if self._main is None:
+            from scipy.sparse.csgraph import connected_components
+
+            _, labels = connected_components(self.matrix, directed=False)
+            sizes = np.bincount(labels)
+            big = (sizes >= MAIN_COMPONENT_SHARE * self.n_nodes) | (sizes == sizes.max())
+            nodes = np.flatnonzero(big[labels])
+            self._main = (nodes, cKDTree(self.node_xy[nodes]))
+        return self._main
+
     def footprint(self, *, cell_m: float = 250.0, close_m: float = 750.0) -> Any:
         """The area the network covers, as one (Multi)Polygon in :attr:`crs`.
 
@@ -410,6 +432,7 @@ def snap_points(
     *,
     tolerance_m: float = 250.0,
     name_column: str | None = None,
+    main_only: bool = True,
 ) -> pd.DataFrame:
     """Attach points (stations, stops) to their nearest street node.
 
@@ -422,6 +445,10 @@ def snap_points(
     tolerance_m
         Points farther than this from every node are not snapped: a warning names them
         and their ``node`` is ``-1``.
+    main_only
+        Snap to the nearest node of the main network (:meth:`StreetGraph.main_nodes`:
+        connected components with at least 1% of the nodes), not to a small disconnected
+        fragment that happens to lie closer (default). ``False`` snaps to any node.
     name_column
         Column naming the points in the warning (default ``name``, ``station_id`` or
         ``stop_id``, whichever exists, else the index).
@@ -455,7 +482,12 @@ def snap_points(
     distance = np.full(len(geoms), np.nan)
     node = np.full(len(geoms), -1, dtype=np.int64)
     if (~empty).any():
-        d, i = graph.tree.query(xy[~empty])
+        if main_only:
+            main, tree = graph.main_nodes()
+            d, i = tree.query(xy[~empty])
+            i = main[i]
+        else:
+            d, i = graph.tree.query(xy[~empty])
         distance[~empty] = d
         node[~empty] = i
     snapped = ~empty & (distance <= tolerance_m)
@@ -772,21 +804,25 @@ def _cut(graph: StreetGraph, pieces: _Pieces) -> np.ndarray:
     return out
 
 
-def _dissolve(polygons: np.ndarray, lines: np.ndarray) -> Any:
-    """Union of many buffered pieces, on two threads for large inputs.
+def _bands(lines: np.ndarray, buffer_m: float) -> Any:
+    """Union of the ``buffer_m`` bands (round ends) around many lines, on two threads.
 
     Buffering pieces one by one and dissolving them (GEOS cascaded union) is an order of
     magnitude faster than buffering one MultiLineString of them; GEOS releases the GIL, so
-    the western and eastern halves are dissolved in parallel and then joined.
+    the western and eastern halves are buffered and dissolved in parallel and then joined.
     """
-    if len(polygons) == 0:
+    if len(lines) == 0:
         return shapely.Polygon()
-    if len(polygons) < _PARALLEL_FROM or (os.cpu_count() or 1) < 2:
-        return shapely.union_all(polygons)
+
+    def band(part: np.ndarray) -> Any:
+        return shapely.union_all(shapely.buffer(part, buffer_m))
+
+    if len(lines) < _PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        return band(lines)
     x = shapely.get_coordinates(shapely.get_point(lines, 0))[:, 0]
     west = x < np.median(x)
     with ThreadPoolExecutor(2) as pool:
-        a, b = pool.map(shapely.union_all, [polygons[west], polygons[~west]])
+        a, b = pool.map(band, [lines[west], lines[~west]])
     return shapely.union(a, b)
 
 
@@ -874,7 +910,7 @@ def catchments_from_stations(
     lines = _cut(graph, pieces)
     lengths = pieces.end - pieces.start
     if not per_station:
-        geom = _dissolve(shapely.buffer(lines, buffer_m), lines)
+        geom = _bands(lines, buffer_m)
         return gpd.GeoDataFrame(
             {"distance_m": [float(distance_m)], "stations": [int(snaps["snapped"].sum())],
              "street_length_m": [float(lengths.sum())], "area_m2": [float(geom.area)]},

@@ -154,6 +154,26 @@ def test_snapping_distance_and_far_station_warning(
     assert "Near corner" not in caplog.text
 
 
+def test_snapping_skips_small_disconnected_fragments() -> None:
+    # SYNTHETIC: the 5 x 5 grid plus a 40 m footway fragment (2 nodes) lying 30 m from a
+    # station that is 120 m from the grid corner (0, 0); the fragment holds 2 of 27 nodes
+    # (7%), so with a 10% threshold it is not main network.
+    edges = synthetic.layers()["street_network"].to_crs(32648)
+    islet = gpd.GeoDataFrame(
+        {"u": [900], "v": [901], "length_m": [40.0], "highway": ["footway"]},
+        geometry=[LineString([(X0 - 100, Y0 - 90), (X0 - 60, Y0 - 90)])], crs=32648)
+    graph = StreetGraph.from_edges(pd.concat([edges, islet], ignore_index=True))
+    station = _points((-80, -60))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("geoplan.network.MAIN_COMPONENT_SHARE", 0.1)
+        main = snap_points(graph, station)
+    loose = snap_points(graph, station, main_only=False)
+    assert graph.node_ids[loose["node"].iloc[0]] in (900, 901)
+    assert loose["distance_m"].iloc[0] == pytest.approx(math.hypot(20, 30))
+    assert graph.node_ids[main["node"].iloc[0]] == 0  # grid node (0, 0) has id 0
+    assert main["distance_m"].iloc[0] == pytest.approx(math.hypot(80, 60))
+
+
 def test_snapping_distance_counts_against_the_walk(grid: StreetGraph) -> None:
     station = _points((100, 0))
     overall = catchments_from_stations(grid, station, distance_m=750, buffer_m=50)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Protocol
 
 import geopandas as gpd
 import osmium
@@ -40,6 +41,7 @@ __all__ = [
     "fetch_osm",
     "green_space_from_osm",
     "import_osm",
+    "is_walkable",
     "land_use_from_osm",
     "street_network_from_osm",
     "water_from_osm",
@@ -84,17 +86,37 @@ def _apply(handler: osmium.SimpleHandler, path: Path) -> None:
         raise SourceDataError(message) from None
 
 
+class _Tags(Protocol):
+    def get(self, key: str, default: None = None, /) -> str | None: ...
+
+
+def is_walkable(tags: _Tags) -> bool:
+    """True for the OSM ways geoplan walks along (the walk filter of the module notes).
+
+    Parameters
+    ----------
+    tags
+        The way's tags (a dict or pyosmium's tag list).
+
+    Examples
+    --------
+    >>> is_walkable({"highway": "footway"}), is_walkable({"highway": "motorway"})
+    (True, False)
+    """
+    hw = tags.get("highway")
+    return (hw is not None and hw not in _WALK_EXCLUDED and tags.get("foot") != "no"
+            and tags.get("area") != "yes")
+
+
 class _Ways(osmium.SimpleHandler):
     def __init__(self) -> None:
         super().__init__()
         self.ways: dict[int, tuple[str, str, list[tuple[int, float, float]]]] = {}
 
     def way(self, w: osmium.osm.Way) -> None:
-        hw = w.tags.get("highway")
-        if hw is None or hw in _WALK_EXCLUDED or w.tags.get("foot") == "no":
+        if not is_walkable(w.tags):
             return
-        if w.tags.get("area") == "yes":
-            return
+        hw = w.tags.get("highway") or ""
         nodes = [(n.ref, n.lon, n.lat) for n in w.nodes if n.location.valid()]
         if len(nodes) >= 2:
             self.ways[w.id] = (hw, w.tags.get("name") or "", nodes)

@@ -18,7 +18,7 @@ from geoplan.layers.build._common import BuiltLayer
 from geoplan.layers.manifest import LayerEntry
 from geoplan.layers.osm import street_network_from_osm
 
-__all__ = ["build_street_network"]
+__all__ = ["build_street_network", "street_files"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,24 +30,37 @@ def _year(path: Path) -> int:
     return int(found[-1]) if found else 0
 
 
-def build_street_network(source: Path, *, boundary: object = None) -> list[BuiltLayer]:
+def street_files(source: Path) -> list[Path]:
+    """The street-network PBFs under ``source``, oldest snapshot first (the order of merging).
+
+    Parameters
+    ----------
+    source
+        The shared data folder.
+
+    Returns
+    -------
+    list of pathlib.Path
+    """
+    return sorted(
+        {p for g in _PBF_GLOBS for p in Path(source).rglob(g)}, key=lambda p: (_year(p), p.name)
+    )
+
+
+def build_street_network(source: Path) -> list[BuiltLayer]:
     """Build the ``street_network`` role from the street PBFs under ``source``.
 
     Parameters
     ----------
     source
         The shared data folder (``../shared/data``).
-    boundary
-        Unused for now (kept for the orchestrator's call signature).
 
     Returns
     -------
     list[BuiltLayer]
         One layer, file ``streets.parquet``; or a missing entry if no PBF is found.
     """
-    files = sorted(
-        {p for g in _PBF_GLOBS for p in Path(source).rglob(g)}, key=lambda p: (_year(p), p.name)
-    )
+    files = street_files(source)
     if not files:
         return [BuiltLayer("street_network", LayerEntry(missing="no street-network PBF in source"))]
     edges = street_network_from_osm(files)
