@@ -149,6 +149,21 @@ def test_province_statistics_bundles(name: str) -> None:
     bundle.validate()
 
 
+def test_haiphong_keeps_the_pre_merger_city_for_its_plan() -> None:
+    """The 06-NQ/TW programme of Hải Phòng predates the 2025 merger with Hải Dương: its
+    urbanisation target is judged on the former city (GSO 2019: 924,741 urban of 2,028,514)."""
+    from geoplan.analyses.urbanisation import urbanisation_rate
+
+    bundle = load_bundle("haiphong")
+    stats = bundle.manifest.statistics
+    assert stats["population_2019_pre2025"].value == 2_028_514
+    assert stats["urban_population_2019_pre2025"].value == 924_741
+    merged = urbanisation_rate(bundle)
+    former = urbanisation_rate(bundle, territory="pre2025")
+    assert former.city == pytest.approx(100 * 924_741 / 2_028_514)
+    assert merged.city == pytest.approx(100 * (924_741 + 477_448) / PROVINCE_CENSUS["haiphong"])
+
+
 def test_cli_show_lists_layers_and_missing(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["layers", "show", "hanoi"]) == 0
     out = capsys.readouterr().out

@@ -346,6 +346,24 @@ def test_urbanisation_rate_from_statistics(tmp_path: Path) -> None:
     assert "urban_population_2019" in r.method
 
 
+def test_urbanisation_rate_of_a_former_territory(tmp_path: Path, bundle: Bundle) -> None:
+    b = _bundle(tmp_path)  # SYNTHETIC units (77.5% urban) and statistics of a former territory
+    with (b.path / "bundle.yaml").open("a", encoding="utf-8") as fh:
+        fh.write(STATS + "  urban_population_2019_pre2025: {value: 300, unit: people, "
+                 "date: '2019-04-01', source: SYNTHETIC}\n"
+                 "  population_2019_pre2025: {value: 400, unit: people, date: '2019-04-01', "
+                 "source: SYNTHETIC}\n")
+    b = load_bundle(b.path)
+    assert urbanisation_rate(b).city == pytest.approx(77.5)  # units win by default
+    assert urbanisation_rate(b, territory="pre2025").city == pytest.approx(75.0)  # 300 / 400
+    missing = urbanisation_rate(b, territory="pre2000")
+    assert missing.no_data is not None
+    assert missing.no_data.missing == ("statistics.urban_population_2019_pre2000",
+                                       "statistics.population_2019_pre2000")
+    with pytest.raises(RecipeError, match="territory= reads manifest statistics"):
+        urbanisation_rate(b, source="admin_units", territory="pre2025")
+
+
 # -- land use ---------------------------------------------------------------------------------
 def test_urban_land_ratio_hand_computed(tmp_path: Path) -> None:
     b = _bundle(tmp_path, replace={"land_use": _land_use()})

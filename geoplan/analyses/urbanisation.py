@@ -48,6 +48,7 @@ def urbanisation_rate(
     *,
     as_of: _dt.date | None = None,
     source: str = "auto",
+    territory: str = "",
 ) -> IndicatorResult:
     """Urban population as a share (%) of population.
 
@@ -63,6 +64,11 @@ def urbanisation_rate(
     source
         ``"auto"`` (units when present, else statistics), ``"admin_units"`` or
         ``"statistics"``.
+    territory
+        Use the statistics of another territory than the bundle's current one:
+        ``urban_population_2019_<territory>`` and ``population_2019_<territory>`` (e.g.
+        ``"pre2025"`` for Hải Phòng before its 2025 merger with Hải Dương, which a plan written
+        before the merger targets). Implies ``source="statistics"``.
 
     Returns
     -------
@@ -86,13 +92,19 @@ def urbanisation_rate(
         message = f"urbanisation_rate: source={source!r} is not one of {', '.join(_SOURCES)}"
         raise RecipeError(message)
     when = resolve_as_of(as_of)
-    params = {"as_of": when.isoformat(), "source": source}
+    params = {"as_of": when.isoformat(), "source": source, "territory": territory}
     stats = bundle.manifest.statistics
-    if bundle.has("admin_units") and source in {"auto", "admin_units"}:
+    key_urban, key_total = ((f"{STAT_URBAN}_{territory}", f"{STAT_POPULATION}_{territory}")
+                            if territory else (STAT_URBAN, STAT_POPULATION))
+    if territory and source == "admin_units":
+        message = ("urbanisation_rate: territory= reads manifest statistics; it cannot be "
+                   "combined with source='admin_units'")
+        raise RecipeError(message)
+    if bundle.has("admin_units") and source in {"auto", "admin_units"} and not territory:
         return _from_units(bundle, params)
-    if STAT_URBAN in stats and STAT_POPULATION in stats and source in {"auto", "statistics"}:
-        urban, total = stats[STAT_URBAN], stats[STAT_POPULATION]
-        late = [name for name, stat in ((STAT_URBAN, urban), (STAT_POPULATION, total))
+    if key_urban in stats and key_total in stats and source in {"auto", "statistics"}:
+        urban, total = stats[key_urban], stats[key_total]
+        late = [name for name, stat in ((key_urban, urban), (key_total, total))
                 if (known := known_from(stat.date)) is not None and known > when]
         if late:
             dates = ", ".join(f"{name} ({stats[name].date})" for name in late)
@@ -102,14 +114,14 @@ def urbanisation_rate(
                 "evaluate on or after their date", params=params)
         if total.value <= 0:
             return IndicatorResult.missing(
-                "urbanisation_rate", _UNIT, (STAT_POPULATION,),
-                f"statistic {STAT_POPULATION} is {total.value:g}; it must be positive",
+                "urbanisation_rate", _UNIT, (key_total,),
+                f"statistic {key_total} is {total.value:g}; it must be positive",
                 params=params)
         value = 100.0 * urban.value / total.value
-        method = (f"Manifest statistics: {STAT_URBAN} ({urban.value:,.0f}; {urban.source}, "
-                  f"{urban.date}) ÷ {STAT_POPULATION} ({total.value:,.0f}; {total.source}, "
+        method = (f"Manifest statistics: {key_urban} ({urban.value:,.0f}; {urban.source}, "
+                  f"{urban.date}) ÷ {key_total} ({total.value:,.0f}; {total.source}, "
                   f"{total.date}); city value only (no admin_units).")
-        table = pd.DataFrame({"statistic": [STAT_URBAN, STAT_POPULATION],
+        table = pd.DataFrame({"statistic": [key_urban, key_total],
                               "value": [urban.value, total.value],
                               "date": [urban.date, total.date],
                               "source": [urban.source, total.source]})
@@ -117,11 +129,11 @@ def urbanisation_rate(
                                details={"statistics": table}, params=params)
     missing: list[str] = []
     reasons: list[str] = []
-    if source != "statistics":
+    if source != "statistics" and not territory:
         missing.append("admin_units")
         reasons.append(f"admin_units: {bundle.why_missing('admin_units') or 'not in the bundle'}")
     if source != "admin_units":
-        absent = [s for s in (STAT_URBAN, STAT_POPULATION) if s not in stats]
+        absent = [s for s in (key_urban, key_total) if s not in stats]
         missing += [f"statistics.{s}" for s in absent]
         if absent:
             reasons.append(f"manifest statistics lack {', '.join(absent)}")

@@ -250,6 +250,28 @@ def build_province(name: str, source: Path, *, workdir: Path) -> BundleSpec:
              "population_raster": raster}
     layers = [built.get(role) or BuiltLayer(role, LayerEntry(missing=_missing_reason(role)))
               for role in ROLES]
+    statistics = {
+        "population_2019": Statistic(value=float(totals["population"]), unit="people",
+                                     date="2019-04-01", source=census_source),
+        "urban_population_2019": Statistic(value=float(totals["urban_population"]),
+                                           unit="people", date="2019-04-01",
+                                           source=census_source),
+    }
+    if len(province.former) > 1:  # plans written before the merger target the former province
+        own = census_totals(source, province.census_keys[:1])
+        note = (f"territory of {province.former[0]} before the 2025 merger with "
+                f"{' and '.join(province.former[1:])}")
+        pre_source = (f"2019 Population and Housing Census (GSO): sum of the {own['wards']} wards "
+                      f"of {province.former[0]} in hgscarlette/vn-demographic "
+                      "`VN_Population_ward.csv`")
+        statistics |= {
+            "population_2019_pre2025": Statistic(
+                value=float(own["population"]), unit="people", date="2019-04-01",
+                source=pre_source, note=note),
+            "urban_population_2019_pre2025": Statistic(
+                value=float(own["urban_population"]), unit="people", date="2019-04-01",
+                source=pre_source, note=note),
+        }
     former = " and ".join(province.former)
     return BundleSpec(
         name=name,
@@ -261,13 +283,7 @@ def build_province(name: str, source: Path, *, workdir: Path) -> BundleSpec:
         attribution=entry.attribution,
         data_date=date(2026, 3, 5) if province.outline == "osm-poly" else date(2024, 10, 1),
         layers=layers,
-        statistics={
-            "population_2019": Statistic(value=float(totals["population"]), unit="people",
-                                         date="2019-04-01", source=census_source),
-            "urban_population_2019": Statistic(value=float(totals["urban_population"]),
-                                               unit="people", date="2019-04-01",
-                                               source=census_source),
-        },
+        statistics=statistics,
         notes=["Statistics bundle: the 2019 census totals of the former provinces that make "
                "up the 2025 province, its outline and the WorldPop 2020 grid. Indicators that "
                "need units, transit, land use or green space report no data."],
