@@ -33,7 +33,6 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from rich.errors import MarkupError
 from shapely.geometry import Point, Polygon
 
 from geoplan.analyses import run as run_module
@@ -694,9 +693,6 @@ def test_layers_in_degrees_or_web_mercator_are_measured_in_utm(tmp_path: Path,
         assert b.city == pytest.approx(a.city, rel=1e-6), func.__name__
 
 
-@pytest.mark.xfail(strict=True, raises=MarkupError,
-                   reason="geoplan/cli/_layers.py (owned by the bundle builder) puts the bundle "
-                          "title into a rich Table title without escape()")
 def test_markup_in_bundle_title_is_printed_as_text(tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     folder = _bundle(tmp_path)

@@ -51,7 +51,7 @@ def show_command(name: str = typer.Argument("hanoi", help="Bundle name or folder
     fixed = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers[:4])]
     # the long licence and source texts share what the fixed columns leave of the terminal
     room = max((console.width - sum(fixed) - 3 * len(headers) - 1) // 2, 6)
-    table = Table(title=f"{bundle.name}: {bundle.manifest.title}")
+    table = Table(title=escape(f"{bundle.name}: {bundle.manifest.title}"))
     for header, width in zip(headers, [*fixed, room, room], strict=True):
         table.add_column(header, no_wrap=True, overflow="ellipsis", max_width=width,
                          min_width=min(width, len(header)))
@@ -75,7 +75,8 @@ def validate_command(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GeometryRepairWarning)  # counted in the table instead
         report = bundle.validate(strict=strict)
-    table = Table("role", "features", "CRS", "repaired", "status", title=f"{bundle.name}: valid")
+    table = Table("role", "features", "CRS", "repaired", "status",
+                  title=escape(f"{bundle.name}: valid"))
     for row in report.layers:
         if row.missing is not None:
             reason = f"[yellow]no data[/]: {escape(row.missing)}"
@@ -86,7 +87,7 @@ def validate_command(
     console.print(table)
     present = sum(r.missing is None for r in report.layers)
     console.print(
-        f"{bundle.name}: {present} layer(s) valid, {len(report.layers) - present} missing, "
+        f"{escape(bundle.name)}: {present} layer(s) valid, {len(report.layers) - present} missing, "
         f"{report.repaired} geometr{'y' if report.repaired == 1 else 'ies'} repaired"
     )
 
