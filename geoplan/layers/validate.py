@@ -337,8 +337,12 @@ def check_units_in_boundary(
     crs = metric_crs(units, what=where)
     geoms = units.to_crs(crs).geometry.to_numpy()
     city = shapely.union_all(boundary.to_crs(crs).geometry.to_numpy())
+    shapely.prepare(city)
+    outside = np.zeros(len(geoms))
+    edge = ~shapely.contains_properly(city, geoms)  # only units near the edge are measured
     with np.errstate(invalid="ignore", divide="ignore"):
-        outside = shapely.area(shapely.difference(geoms, city)) / shapely.area(geoms)
+        outside[edge] = (shapely.area(shapely.difference(geoms[edge], city))
+                         / shapely.area(geoms[edge]))
     bad = np.flatnonzero(outside > OVERLAP_TOLERANCE)
     if not len(bad):
         return []
