@@ -19,7 +19,8 @@ Choices (documented because they change the numbers):
   not snapped (a warning names it) and covers nothing.
 * **Catchment = buffered reached streets.** Every point of a street whose walking distance to
   the nearest station is at most ``distance_m`` is reached; the reached pieces are buffered by
-  ``buffer_m`` (50 m by default: the plots along a street) with round ends and dissolved.
+  ``buffer_m`` (50 m by default: the plots along a street) with round ends (drawn with
+  :data:`BAND_QUAD_SEGS` segments per quarter circle) and dissolved.
 * **Per-station catchments partition the overall one**: each street point belongs to the
   station nearest to it along the network (ties by the Dijkstra order), so station
   catchments do not double-count people.
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
     from geoplan.layers import Bundle
 
 __all__ = [
+    "BAND_QUAD_SEGS",
     "DEFAULT_DISTANCES",
     "MAIN_COMPONENT_SHARE",
     "CoverageScenarios",
@@ -83,6 +85,10 @@ _EPS = 1e-6  # metres: weight of the virtual ties of reachable()
 
 _PARALLEL_FROM = 2000  # pieces from which the dissolve runs on two threads
 _NAMED = 40  # far points named in one warning
+#: Segments per quarter circle of the round ends of catchment bands: at most
+#: ``buffer_m * (1 - cos(pi / 16))`` inside the true circle (0.96 m for 50 m bands, below the
+#: positional accuracy of OSM streets), and the dissolve is 20% faster than with GEOS's 8.
+BAND_QUAD_SEGS = 4
 #: Share of a graph's nodes a connected component needs to count as main network for snapping.
 MAIN_COMPONENT_SHARE = 0.01
 
@@ -815,7 +821,7 @@ def _bands(lines: np.ndarray, buffer_m: float) -> Any:
         return shapely.Polygon()
 
     def band(part: np.ndarray) -> Any:
-        return shapely.union_all(shapely.buffer(part, buffer_m))
+        return shapely.union_all(shapely.buffer(part, buffer_m, quad_segs=BAND_QUAD_SEGS))
 
     if len(lines) < _PARALLEL_FROM or (os.cpu_count() or 1) < 2:
         return band(lines)
@@ -920,7 +926,7 @@ def catchments_from_stations(
     by = np.full(k, None, dtype=object)
     if len(lines):
         present, dense = np.unique(pieces.owner, return_inverse=True)
-        polys = shapely.buffer(lines, buffer_m)
+        polys = shapely.buffer(lines, buffer_m, quad_segs=BAND_QUAD_SEGS)
         order = np.argsort(dense, kind="stable")
         groups = np.split(polys[order], np.flatnonzero(np.diff(dense[order])) + 1)
         by[present] = [shapely.union_all(group) for group in groups]

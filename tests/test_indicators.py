@@ -35,6 +35,7 @@ from geoplan.analyses.transit import transit_coverage, transit_coverage_populati
 from geoplan.analyses.urbanisation import urbanisation_rate
 from geoplan.errors import RecipeError
 from geoplan.layers import Bundle, load_bundle
+from geoplan.network import BAND_QUAD_SEGS
 from tests import synthetic
 from tests.synthetic import CRS, X0, Y0
 
@@ -203,8 +204,11 @@ def test_transit_coverage_network_hand_computed(bundle: Bundle) -> None:
     r = transit_coverage(bundle, as_of=AFTER, method="network")
     assert r.per_unit["A"] == pytest.approx(27.5, rel=1e-9)
     assert r.per_unit["B"] == pytest.approx(27.5, rel=1e-9)
-    # only the round 50 m end caps at (0,1000) and (1000,1000) reach into C
-    assert r.per_unit["C"] == pytest.approx(100 * 2 * math.pi * 50**2 / 4 / 1e6, rel=1e-2)
+    # only the round 50 m end caps at (0,1000) and (1000,1000) reach into C: two quarters of
+    # the 16-gon geoplan draws for a 50 m circle (BAND_QUAD_SEGS = 4), 8 × 50² × sin(π/8) each
+    quarter = 8 * 50**2 * math.sin(math.pi / 8) / 4
+    assert BAND_QUAD_SEGS == 4
+    assert r.per_unit["C"] == pytest.approx(100 * 2 * quarter / 1e6, rel=1e-6)
     euclid = transit_coverage(bundle, as_of=AFTER)
     assert (r.per_unit[["A", "B"]] < euclid.per_unit[["A", "B"]]).all()
 

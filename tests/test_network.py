@@ -20,6 +20,7 @@ from shapely.geometry import LineString, Point, box
 from geoplan.errors import GeoplanError, NetworkError
 from geoplan.layers import Bundle, load_bundle
 from geoplan.network import (
+    BAND_QUAD_SEGS,
     StreetGraph,
     catchments_from_stations,
     coverage_scenarios,
@@ -181,11 +182,13 @@ def test_snapping_distance_counts_against_the_walk(grid: StreetGraph) -> None:
 
 
 # -- catchment polygons ----------------------------------------------------------------------
-def _hand_area_corner_750() -> float:
-    """Corner source, 750 m, 50 m bands (see the test)."""
+def _hand_area_corner_750(*, polygonal: bool = True) -> float:
+    """Corner source, 750 m, 50 m bands (see the test); with ``polygonal`` the round ends are
+    the inscribed polygons geoplan draws (4 x BAND_QUAD_SEGS sides per circle)."""
     r = 50.0
-    return (750 * 2 * r) * 2 - r * r + (200 * 2 * r) * 2 + math.pi * r * r * (
-        0.5 + 0.5 + 0.25 + 0.5 + 0.5)
+    n = 4 * BAND_QUAD_SEGS
+    disc = n / 2 * r * r * math.sin(2 * math.pi / n) if polygonal else math.pi * r * r
+    return (750 * 2 * r) * 2 - r * r + (200 * 2 * r) * 2 + disc * (0.5 + 0.5 + 0.25 + 0.5 + 0.5)
 
 
 def test_catchment_area_with_partial_edges_hand_computed(grid: StreetGraph) -> None:
@@ -196,23 +199,23 @@ def test_catchment_area_with_partial_edges_hand_computed(grid: StreetGraph) -> N
     #   two stubs adding 200 × 100 each beyond the axis bands: 2 × 20,000
     #   half discs at the four free ends and a quarter disc behind the corner:
     #   (4 × ½ + ¼) × π × 50²
-    # = 187,500 + 5,625 π ≈ 205,171.5 m²
+    # = 187,500 + 5,625 π ≈ 205,171.5 m² with true circles
+    assert _hand_area_corner_750(polygonal=False) == pytest.approx(187_500 + 5_625 * math.pi)
+    # geoplan draws the circles as 16-gons (BAND_QUAD_SEGS = 4): each disc is
+    # 8 × 50² × sin(π/8) = 7,653.7 m² instead of 7,854.0, so 2.25 discs lose 450.7 m²
     expected = _hand_area_corner_750()
-    assert expected == pytest.approx(187_500 + 5_625 * math.pi)
+    assert expected == pytest.approx(205_171.46 - 2.25 * (7_853.98 - 7_653.67), rel=1e-6)
     overall = catchments_from_stations(grid, _points((0, 0)), distance_m=750, buffer_m=50)
-    # shapely draws circles with 32-gons: 2.25 discs lose 2.25 × 50.2 m² ≈ 113 m²
-    assert overall["area_m2"].iloc[0] == pytest.approx(expected, rel=1e-3)
-    assert overall["area_m2"].iloc[0] < expected
+    assert overall["area_m2"].iloc[0] == pytest.approx(expected, rel=1e-6)
     # the same figure from an independent construction of the reached segments
-    # (the polygonised round joints differ by a few m² from ours, which buffers edge by edge)
     segments = [
         LineString([(X0, Y0), (X0 + 750, Y0)]), LineString([(X0, Y0), (X0, Y0 + 750)]),
         LineString([(X0 + 500, Y0), (X0 + 500, Y0 + 250)]),
         LineString([(X0, Y0 + 500), (X0 + 250, Y0 + 500)]),
     ]
-    independent = shapely.union_all([s.buffer(50) for s in segments])
-    assert overall["area_m2"].iloc[0] == pytest.approx(independent.area, rel=1e-3)
-    assert overall.geometry.iloc[0].symmetric_difference(independent).area < 200.0
+    independent = shapely.union_all([s.buffer(50, quad_segs=BAND_QUAD_SEGS) for s in segments])
+    assert overall["area_m2"].iloc[0] == pytest.approx(independent.area, rel=1e-6)
+    assert overall.geometry.iloc[0].symmetric_difference(independent).area < 1.0
     assert overall["street_length_m"].iloc[0] == pytest.approx(2000.0)
 
 
@@ -239,7 +242,7 @@ def test_far_station_covers_nothing(grid: StreetGraph, caplog: pytest.LogCapture
     assert "Nowhere" in caplog.text
     assert not each.loc[1, "snapped"]
     assert each.geometry.iloc[1].is_empty and each.loc[1, "area_m2"] == 0.0
-    assert each.loc[0, "area_m2"] == pytest.approx(_hand_area_corner_750(), rel=1e-3)
+    assert each.loc[0, "area_m2"] == pytest.approx(_hand_area_corner_750(), rel=1e-6)
 
 
 # -- population ------------------------------------------------------------------------------
