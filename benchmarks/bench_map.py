@@ -82,7 +82,7 @@ def simplification(units: Any) -> None:
           "resolving overlaps) / to the cleaned coverage (simplification alone)")
     print(f"{'method':<34}{'vertices':>10}{'GeoJSON':>11}{'max shift':>17}"
           f"{'coverage':>10}{'overlap m²':>12}")
-    for tol in (0.0, 5.0, 10.0, UNIT_TOLERANCE_M, 25.0, 40.0):
+    for tol in sorted({0.0, 5.0, 10.0, UNIT_TOLERANCE_M, 25.0, 40.0}):
         shown = display_coverage(units, tolerance_m=tol)
         back = shown.to_crs(metric.crs).geometry.values
         size = len(script_json(feature_collection(shown.geometry)))
