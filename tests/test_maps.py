@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import LineString, Polygon
@@ -470,3 +471,17 @@ def test_unroutable_network_only_drops_the_walking_catchment(tmp_path: Path,
     assert "gp-catchment-network" not in classes
     assert "gp-catchment-operating" in classes and "gp-unit" in classes
     assert "no walking catchment on the map" in caplog.text
+
+
+def test_value_classes_give_a_shared_lowest_value_its_own_class() -> None:
+    from geoplan.maps.build import _breaks, _class_of
+
+    # SYNTHETIC values: 6 of 10 units at 0, the others spread
+    values = pd.Series([0, 0, 0, 0, 0, 0, 10.0, 20.0, 30.0, 40.0])
+    breaks = _breaks(values)
+    assert breaks == [0.0, 0.0, 17.5, 25.0, 32.5, 40.0]
+    assert [_class_of(v, breaks) for v in values] == [0] * 6 + [1, 2, 3, 4]
+    # without a dominant value: plain quintiles of the values
+    spread = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    assert _breaks(spread) == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    assert _breaks(pd.Series([float("nan")])) == [0.0, 0.0]

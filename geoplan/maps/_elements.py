@@ -68,7 +68,6 @@ var geoplan = (function () {
     var options = {
       className: spec.cls,
       interactive: spec.interactive,
-      attribution: spec.attribution || null,
       gpId: spec.id,
       pane: spec.styles[0].pane || "overlayPane",
       style: function (f) { return styleOf(spec, f); },

@@ -44,7 +44,7 @@ from geoplan.maps._elements import (
     SharedData,
 )
 from geoplan.maps._geo import display_coverage, display_layer, feature_collection
-from geoplan.maps.i18n import check_lang, format_number, label
+from geoplan.maps.i18n import check_lang, format_number, format_quantity, label
 
 __all__ = [
     "OSM_ATTRIBUTION",
@@ -223,15 +223,17 @@ class _Builder:
         return text
 
     def _collect_attributions(self) -> list[str]:
-        texts: list[str] = []
-        if self.bundle.manifest.attribution.strip():
-            texts.append(self.bundle.manifest.attribution.strip())
-        for role in self.bundle.roles:
-            text = self._attribution(role)
-            if text:
-                texts.append(text)
-        unique = list(OrderedDict.fromkeys(texts))
-        return [_esc(t) for t in unique]
+        """Every credit once: the manifest's and the layers' texts split at ``;``, a credit
+        that differs only by a trailing note in brackets counted as the same."""
+        texts = [self.bundle.manifest.attribution.strip(),
+                 *(self._attribution(role) for role in self.bundle.roles)]
+        credits: OrderedDict[str, str] = OrderedDict()
+        for text in texts:
+            for part in (p.strip() for p in text.split(";")):
+                key = re.sub(r"\s*\([^()]*\)$", "", part).casefold()
+                if part and key not in credits:
+                    credits[key] = part
+        return [_esc(t) for t in credits.values()]
 
     # -- layers ----------------------------------------------------------------------------
     def _context_item(self, item: str) -> None:
@@ -282,7 +284,6 @@ class _Builder:
             "styles": [{"color": "#555", "weight": 1, "fillColor": "#ffffff",
                         "fillOpacity": 0.35, "pane": "gp-units"}],
             "rows": self.unit_rows(),
-            "attribution": _esc(self._attribution("admin_units")),
         }
         layer = self._layer(self.units_data, spec, self._t("admin_units"), base=True, show=show)
         self.units_section = _LegendSection(
@@ -314,7 +315,6 @@ class _Builder:
             "popup": False, "tipN": None,
             "styles": [{**style, "pane": pane}],
             "rows": rows if interactive else None,
-            "attribution": _esc(self._attribution(role)),
         }
         data = SharedData(feature_collection(layer.geometry))
         self.map.add_child(data)
@@ -407,8 +407,7 @@ class _Builder:
         shown = display_layer(area[[area.geometry.name]], tolerance_m=10, what=key)
         style = {**_style.CATCHMENT_STYLES[key], "pane": "gp-areas"}
         spec = {"cls": "gp-catchment-network", "kind": "shape", "interactive": False,
-                "popup": False, "styles": [style], "rows": None,
-                "attribution": _esc(self._attribution("street_network"))}
+                "popup": False, "styles": [style], "rows": None}
         data = SharedData(feature_collection(shown.geometry))
         self.map.add_child(data)
         self._layer(data, spec, self._t(key), show=show)
@@ -472,8 +471,7 @@ class _Builder:
                 s.append(index[(lid, st)])
                 rows.append(self._line_row(row))
             spec = {"cls": "gp-metro-line", "kind": "line", "interactive": True,
-                    "popup": True, "tipN": 3, "styles": styles, "s": s, "rows": rows,
-                    "attribution": _esc(self._attribution("metro_lines"))}
+                    "popup": True, "tipN": 3, "styles": styles, "s": s, "rows": rows}
             data = SharedData(feature_collection(part.geometry))
             self.map.add_child(data)
             self._layer(data, spec, name)
@@ -552,8 +550,7 @@ class _Builder:
                 title = _text(row.get("name")) or _text(row.get("station_id"))
                 rows.append([title, [f for f in fields if f[1]]])
             spec = {"cls": "gp-station", "kind": "point", "interactive": True, "popup": True,
-                    "tipN": 2, "styles": styles, "s": s, "rows": rows,
-                    "attribution": _esc(self._attribution("stations"))}
+                    "tipN": 2, "styles": styles, "s": s, "rows": rows}
             data = SharedData(feature_collection(part.geometry))
             self.map.add_child(data)
             self._layer(data, spec, self._t(key))
@@ -642,7 +639,7 @@ class _Builder:
                                           ("baseline", "baseline_value")):
                     value: Any = row.get(column)
                     if _text(value):
-                        text = f"{format_number(float(value), self.lang, digits=2)} {unit}"
+                        text = format_quantity(float(value), unit, self.lang)
                         if field_key == "value" and _text(row.get("value_date")):
                             text += f" ({_text(row.get('value_date'))})"
                         if field_key == "baseline" and _text(row.get("baseline_date")):
@@ -669,8 +666,7 @@ class _Builder:
                  f'{_esc(self._t("progress"))}: {_esc(self._t(city_status))}',
                  _esc(self._t("progress_path"))]
         spec = {"cls": "gp-unit gp-progress", "kind": "polygon", "interactive": True,
-                "popup": True, "tipN": 2, "styles": styles, "s": s, "rows": rows,
-                "attribution": _esc(self._attribution("admin_units"))}
+                "popup": True, "tipN": 2, "styles": styles, "s": s, "rows": rows}
         assert self.units_data is not None
         name = f"{self._t('progress')}: {title}"
         layer = self._layer(self.units_data, spec, name, base=True, show=show)
@@ -733,8 +729,8 @@ class _Builder:
             for i in range(len(breaks) - 1):
                 low = format_number(breaks[i], self.lang)
                 high = format_number(breaks[i + 1], self.lang)
-                items.append(f"{_swatch(_style.VALUE_RAMP[i])}{_esc(low)}–{_esc(high)} "
-                             f"{_esc(unit)}")
+                span = low if breaks[i] == breaks[i + 1] else f"{low}–{high}"
+                items.append(f"{_swatch(_style.VALUE_RAMP[i])}{_esc(span)} {_esc(unit)}")
             if any(math.isnan(v) for v in values):
                 items.append(f'{_swatch(_style.STATUS_COLOURS["no data"])}'
                              f'{_esc(self._t("no data"))}')
@@ -750,14 +746,13 @@ class _Builder:
         assert self.units_display is not None
         for i, (_, unit_row) in enumerate(self.units_display.iterrows()):
             value = float(values.iloc[i])
-            fields = [[self._t("value"), f"{format_number(value, self.lang)} {unit}".strip()
-                       if not math.isnan(value) else self._t("no data")]]
+            fields = [[self._t("value"), format_quantity(value, unit, self.lang, digits=1)]]
             if status is not None:
                 fields.append([self._t("status"), self._t(_text(status.iloc[i]) or "no data")])
             fields.append([self._t("target"), _text(target.get("target"))])
             if gap is not None and not math.isnan(float(gap.iloc[i])):
                 fields.append([self._t("gap"),
-                               f"{format_number(float(gap.iloc[i]), self.lang)} {unit}".strip()])
+                               format_quantity(float(gap.iloc[i]), unit, self.lang, digits=1)])
             if _text(target.get("year")):
                 fields.append([self._t("year"), _text(target.get("year"))])
             fields.append([self._t("indicator"), title])
@@ -766,7 +761,7 @@ class _Builder:
             rows.append([self.unit_title(unit_row), [f for f in fields if f[1]]])
         spec = {"cls": "gp-unit", "kind": "polygon", "interactive": True, "popup": True,
                 "tipN": 2 if status is not None else 1, "styles": styles, "s": s,
-                "rows": rows, "attribution": _esc(self._attribution("admin_units"))}
+                "rows": rows}
         assert self.units_data is not None
         layer = self._layer(self.units_data, spec, title, base=True, show=show)
         self.legend.append(_LegendSection(_esc(title), items, notes, base=layer,
@@ -848,10 +843,21 @@ def _titles(result: Any, lang: str) -> dict[str, str]:
 
 
 def _breaks(values: pd.Series) -> list[float]:
-    """Up to five quantile classes of the finite values (unique, ascending edges)."""
+    """Class edges of the finite values: up to five quantile classes (unique, ascending).
+
+    When at least a fifth of the units share the lowest value (typically 0: no station
+    nearby), that value is a class of its own (edges ``[low, low, ...]``) and the others are
+    split into quantile classes, so a map where most units have nothing still shows how the
+    rest differ.
+    """
     finite = values[np.isfinite(values)]
     if finite.empty:
         return [0.0, 0.0]
+    low = float(finite.min())
+    rest = finite[finite > low]
+    if len(rest) and (finite == low).mean() >= 0.2:
+        quantiles = np.quantile(rest, np.linspace(0, 1, len(_style.VALUE_RAMP)))[1:]
+        return [low, low, *(float(e) for e in np.unique(quantiles))]
     edges = np.unique(np.quantile(finite, np.linspace(0, 1, len(_style.VALUE_RAMP) + 1)))
     if len(edges) == 1:
         return [float(edges[0]), float(edges[0])]
@@ -904,8 +910,8 @@ def _scorecard_html(result: _RunLike, lang: str) -> str:
         colour = _style.STATUS_COLOURS.get(status, _style.STATUS_COLOURS["no data"])
         value: Any = row.get("value")
         unit = _text(row.get("unit"))
-        shown = (f"{format_number(float(value), lang, digits=2)} {unit}".strip()
-                 if _text(value) else label("no data", lang))
+        shown = (format_quantity(float(value), unit, lang) if _text(value)
+                 else label("no data", lang))
         gap: Any = row.get("gap")
         gap_text = f"{format_number(float(gap), lang, digits=2)}" if _text(gap) else ""
         title = titles.get(key) or _text(row.get("title")) or key

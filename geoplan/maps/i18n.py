@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from geoplan.errors import GeoplanError
 
-__all__ = ["LABELS", "LANGS", "UnknownLanguageError", "check_lang", "format_number", "label"]
+__all__ = [
+    "LABELS",
+    "LANGS",
+    "UnknownLanguageError",
+    "check_lang",
+    "format_number",
+    "format_quantity",
+    "label",
+]
 
 #: Languages a map can be drawn in (the first is the default).
 LANGS: tuple[str, ...] = ("vi", "en")
@@ -229,3 +237,46 @@ def format_number(value: float | None, lang: str, *, digits: int = 1) -> str:
     if lang == "vi":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return text
+
+
+#: Units of counted things: shown without decimals.
+_COUNTED = {"people", "count", "units", "stations"}
+#: Unit words that are translated (symbols such as km, %, m² stay as they are).
+_UNIT_WORDS: dict[str, dict[str, str]] = {
+    "people": {"vi": "người", "en": "people"},
+    "count": {"vi": "", "en": ""},
+    "m2/person": {"vi": "m²/người", "en": "m²/person"},
+    "people/km2": {"vi": "người/km²", "en": "people/km²"},
+}
+
+
+def format_quantity(value: float | None, unit: str, lang: str, *, digits: int = 2) -> str:
+    """A value with its unit for a map: counts whole, unit words in the map's language.
+
+    Parameters
+    ----------
+    value
+        Number to format (``None``/NaN gives the "no data" label, without unit).
+    unit
+        Unit of measure as the indicator gives it (``km``, ``%``, ``people``, ...).
+    lang
+        ``"vi"`` or ``"en"``.
+    digits
+        Decimals kept for non-integral values of measured (not counted) quantities.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_quantity(837978.78, "people", "vi")
+    '837.979 người'
+    >>> format_quantity(21.55, "km", "en")
+    '21.55 km'
+    """
+    if value is None or value != value:  # NaN
+        return label("no data", lang)
+    number = round(float(value)) if unit in _COUNTED else float(value)
+    word = _UNIT_WORDS.get(unit, {}).get(lang, unit)
+    return f"{format_number(number, lang, digits=digits)} {word}".strip()
