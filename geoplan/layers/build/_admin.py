@@ -40,7 +40,7 @@ import shapely
 
 from geoplan.crs import NORTHERN_VIETNAM_CRS, WGS84
 from geoplan.errors import SourceDataError
-from geoplan.layers.build._common import BuiltLayer
+from geoplan.layers.build._common import BuiltLayer, read_source, source_path
 from geoplan.layers.build._transit import OSM_ATTRIBUTION
 from geoplan.layers.manifest import LayerEntry
 from geoplan.raster import zonal_sums
@@ -53,6 +53,7 @@ __all__ = [
     "build_admin_units",
     "build_city_boundary",
     "largest_remainder",
+    "read_census",
 ]
 
 logger = logging.getLogger(__name__)
@@ -84,18 +85,6 @@ def _key(text: object) -> str:
     from vietnamadminunits.parser.utils import key_normalize
 
     return str(key_normalize(str(text)))
-
-
-def _read(source: Path, rel: str) -> gpd.GeoDataFrame:
-    path = source / rel
-    if not path.is_file():
-        message = (
-            f"source file {path} not found; pass --source pointing at shared/data "
-            f"(it must hold {rel}, see SOURCES.md)"
-        )
-        raise SourceDataError(message)
-    data = gpd.read_file(path)
-    return data.set_crs(WGS84) if data.crs is None else data
 
 
 def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
@@ -150,20 +139,34 @@ class Apportionment:
     basis: str
 
 
-def _census(source: Path) -> pd.DataFrame:
-    path = source / _CENSUS
-    if not path.is_file():
-        message = f"census table {path} not found; pass --source pointing at shared/data"
-        raise SourceDataError(message)
+def read_census(source: Path) -> pd.DataFrame:
+    """The 2019 census by ward (GSO) for all Vietnam, with ``province_key``.
+
+    ``urban`` and ``rural`` are whole numbers (empty = 0); ``province_key`` is the province
+    name as a ``vietnamadminunits`` key (``"hanoi"``, ``"haiduong"``).
+
+    Raises
+    ------
+    SourceDataError
+        If the table is missing or lacks a column geoplan needs.
+    """
+    path = source_path(source, _CENSUS)
     table = pd.read_csv(path, dtype={"ward_id": str})
     needed = {"ward_id", "city", "district", "ward", "dist_title", "ward_title", "total",
               "urban", "rural"}
     if not needed <= set(table.columns):
         message = f"{path}: missing column(s) {', '.join(sorted(needed - set(table.columns)))}"
         raise SourceDataError(message)
-    hanoi = table[table["city"].map(_key) == "hanoi"].copy()
-    hanoi["urban"] = hanoi["urban"].fillna(0).astype(np.int64)
-    hanoi["rural"] = hanoi["rural"].fillna(0).astype(np.int64)
+    table["urban"] = table["urban"].fillna(0).astype(np.int64)
+    table["rural"] = table["rural"].fillna(0).astype(np.int64)
+    table["province_key"] = table["city"].map(_key)
+    return table
+
+
+def _census(source: Path) -> pd.DataFrame:
+    table = read_census(source)
+    path = source / _CENSUS
+    hanoi = table[table["province_key"] == "hanoi"].copy()
     total = int(hanoi["total"].sum())
     if len(hanoi) != 584 or total != CENSUS_TOTAL_2019:
         message = (f"{path}: Hà Nội has {len(hanoi)} rows and {total:,} people; expected 584 "
@@ -346,7 +349,7 @@ def apportion(
 
 def _osm_units(source: Path) -> gpd.GeoDataFrame:
     path = source / _WARDS
-    wards = _read(source, _WARDS).to_crs(WGS84)
+    wards = read_source(source, _WARDS).to_crs(WGS84)
     wards = wards[wards.geom_type.isin(["Polygon", "MultiPolygon"])].copy()
     if len(wards) != 126 or "name" not in wards.columns:
         message = f"{path}: {len(wards)} polygons; expected the 126 units of 2025 with 'name'"
@@ -398,16 +401,13 @@ def build_admin_units(source: Path) -> tuple[BuiltLayer, dict[str, Any]]:
     whole, divided = _conversion()
     legacy_keys, via = _resolve_legacy(census, legacy)
 
-    gadm = _read(source, _GADM_L3)
+    gadm = read_source(source, _GADM_L3)
     if "GID_3" not in gadm.columns:
         message = f"{source / _GADM_L3}: missing column 'GID_3'"
         raise SourceDataError(message)
     old_geoms = gadm.set_index("GID_3").geometry.to_crs(NORTHERN_VIETNAM_CRS)
     new_metric = wards.geometry.to_crs(NORTHERN_VIETNAM_CRS)
-    raster = source / _WORLDPOP
-    if not raster.is_file():
-        message = f"raster {raster} not found; pass --source pointing at shared/data"
-        raise SourceDataError(message)
+    raster = source_path(source, _WORLDPOP)
     pieces = apportion(census, legacy_keys, via, whole=whole, divided=divided,
                        old_geoms=old_geoms, new_geoms=new_metric, raster=raster)
 
@@ -572,7 +572,7 @@ def build_city_boundary(source: Path) -> BuiltLayer:
     SourceDataError
         If the file is missing or holds no polygon.
     """
-    raw = _read(source, _BOUNDARY).to_crs(WGS84)
+    raw = read_source(source, _BOUNDARY).to_crs(WGS84)
     polygons = raw[raw.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polygons.empty:
         message = f"{source / _BOUNDARY}: no polygon (expected OSM relation 1903516)"

@@ -7,9 +7,42 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from geoplan.crs import WGS84
+from geoplan.errors import SourceDataError
 from geoplan.layers.manifest import LayerEntry
 
-__all__ = ["BuiltLayer"]
+__all__ = ["BuiltLayer", "read_source", "source_path"]
+
+
+def source_path(source: Path, rel: str) -> Path:
+    """Path of the raw source file ``rel`` under ``source`` (the ``shared/data`` folder).
+
+    Raises
+    ------
+    SourceDataError
+        If the file is absent; the message names it and the fix.
+    """
+    path = Path(source) / rel
+    if not path.is_file():
+        message = (f"source file {path} not found; pass --source pointing at shared/data "
+                   f"(it must hold {rel}, see its SOURCES.md)")
+        raise SourceDataError(message)
+    return path
+
+
+def read_source(source: Path, rel: str) -> gpd.GeoDataFrame:
+    """Read the vector source file ``rel`` under ``source``.
+
+    A file without CRS is read as longitude/latitude: every vector source of ``shared/data``
+    is GeoJSON, which is WGS84 by definition (RFC 7946).
+
+    Raises
+    ------
+    SourceDataError
+        If the file is absent.
+    """
+    data = gpd.read_file(source_path(source, rel))
+    return data.set_crs(WGS84) if data.crs is None else data
 
 
 @dataclass

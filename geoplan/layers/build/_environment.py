@@ -32,7 +32,7 @@ from shapely.geometry.base import BaseGeometry
 from geoplan.crs import NORTHERN_VIETNAM_CRS, WGS84, to_metric
 from geoplan.errors import SourceDataError
 from geoplan.io import atomic_path
-from geoplan.layers.build._common import BuiltLayer
+from geoplan.layers.build._common import BuiltLayer, read_source, source_path
 from geoplan.layers.manifest import LayerEntry
 
 __all__ = [
@@ -76,22 +76,10 @@ _IMPORT_HINT = (
 )
 
 
-def _read(source: Path, rel: str) -> gpd.GeoDataFrame:
-    path = source / rel
-    if not path.is_file():
-        message = (
-            f"source file {path} not found; pass --source pointing at shared/data "
-            f"(it must hold {rel}, see SOURCES.md)"
-        )
-        raise SourceDataError(message)
-    data = gpd.read_file(path)
-    return data.set_crs(WGS84) if data.crs is None else data
-
-
 def _outline(source: Path, boundary: gpd.GeoDataFrame | None) -> BaseGeometry:
     """The city outline in lon/lat: ``boundary`` if given, else OSM relation 1903516."""
     if boundary is None or boundary.empty:
-        boundary = _read(source, _BOUNDARY)
+        boundary = read_source(source, _BOUNDARY)
         boundary = boundary[boundary.geom_type.isin(["Polygon", "MultiPolygon"])]
         if boundary.empty:
             message = f"{source / _BOUNDARY}: no polygon (expected OSM relation 1903516)"
@@ -132,7 +120,7 @@ def build_rivers(
         If the river file or a segment is missing.
     """
     path = source / _RIVERS
-    rivers = _read(source, _RIVERS).to_crs(WGS84)
+    rivers = read_source(source, _RIVERS).to_crs(WGS84)
     clip = _outline(source, boundary)
     clip_text = "clipped to the city boundary (OSM relation 1903516)"
     if clip.is_empty:  # pragma: no cover - _outline never returns empty
@@ -317,10 +305,7 @@ def build_population_raster(
     SourceDataError
         If the raster is missing or does not cover the city.
     """
-    src_path = source / _WORLDPOP
-    if not src_path.is_file():
-        message = f"raster {src_path} not found; pass --source pointing at shared/data"
-        raise SourceDataError(message)
+    src_path = source_path(source, _WORLDPOP)
     outline = _outline(source, boundary)
     out_path = Path(workdir) / POPULATION_FILE
     window = clip_raster_window(src_path, tuple(outline.bounds), out_path, pad=1)
@@ -393,7 +378,7 @@ def build_environment(
     lake_note = ""
     lake_path = source / _LAKE
     if lake_path.is_file():
-        lake = to_metric(_read(source, _LAKE), crs=NORTHERN_VIETNAM_CRS)
+        lake = to_metric(read_source(source, _LAKE), crs=NORTHERN_VIETNAM_CRS)
         lake_note = f" ({lake.area.sum() / 1e4:.1f} ha, OSM relation 198437)"
     water = _missing(
         "water",

@@ -17,15 +17,14 @@ from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
-import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
 from geoplan.crs import NORTHERN_VIETNAM_CRS, WGS84
 from geoplan.errors import SourceDataError
+from geoplan.layers.build._admin import read_census
 from geoplan.layers.build._bundle import BundleSpec
-from geoplan.layers.build._common import BuiltLayer
+from geoplan.layers.build._common import BuiltLayer, source_path
 from geoplan.layers.build._environment import build_population_raster
 from geoplan.layers.build._transit import OSM_ATTRIBUTION
 from geoplan.layers.manifest import LayerEntry, Statistic
@@ -136,33 +135,23 @@ def census_totals(source: Path, keys: tuple[str, ...]) -> dict[str, int]:
     SourceDataError
         If the census table is missing or lacks a province.
     """
-    from vietnamadminunits.parser.utils import key_normalize
-
-    path = source / _CENSUS
-    if not path.is_file():
-        message = f"census table {path} not found; pass --source pointing at shared/data"
-        raise SourceDataError(message)
-    table = pd.read_csv(path, usecols=["city", "total", "urban", "rural"])
-    table["key"] = table["city"].map(lambda s: key_normalize(str(s)))
-    rows = table[table["key"].isin(keys)]
-    absent = sorted(set(keys) - set(rows["key"]))
+    table = read_census(source)
+    rows = table[table["province_key"].isin(keys)]
+    absent = sorted(set(keys) - set(rows["province_key"]))
     if absent:
-        message = f"{path}: no census rows for {', '.join(absent)}"
+        message = f"{source / _CENSUS}: no census rows for {', '.join(absent)}"
         raise SourceDataError(message)
     return {
         "population": int(rows["total"].sum()),
-        "urban_population": int(np.nansum(rows["urban"].to_numpy(dtype=float))),
-        "rural_population": int(np.nansum(rows["rural"].to_numpy(dtype=float))),
+        "urban_population": int(rows["urban"].sum()),
+        "rural_population": int(rows["rural"].sum()),
         "wards": len(rows),
     }
 
 
 def _geoboundaries(source: Path, rel: str) -> gpd.GeoDataFrame:
-    path = source / rel
-    if not path.is_file():
-        message = f"{path} not found; pass --source pointing at shared/data"
-        raise SourceDataError(message)
-    return gpd.read_file(path, encoding="utf-8").to_crs(WGS84)
+    # geoBoundaries shapefiles come without .cpg: their text is UTF-8
+    return gpd.read_file(source_path(source, rel), encoding="utf-8").to_crs(WGS84)
 
 
 def _outline(source: Path, province: Province) -> tuple[gpd.GeoDataFrame, LayerEntry]:

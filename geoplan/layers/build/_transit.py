@@ -36,7 +36,7 @@ from shapely.ops import linemerge, nearest_points, substring
 
 from geoplan.crs import NORTHERN_VIETNAM_CRS, WGS84, to_metric
 from geoplan.errors import SourceDataError
-from geoplan.layers.build._common import BuiltLayer
+from geoplan.layers.build._common import BuiltLayer, read_source
 from geoplan.layers.manifest import LayerEntry
 
 __all__ = [
@@ -388,20 +388,6 @@ def dedupe_stations(
 # --------------------------------------------------------------------------------------------
 
 
-def _read(source: Path, rel: str) -> gpd.GeoDataFrame:
-    path = source / rel
-    if not path.is_file():
-        message = (
-            f"source file {path} not found; pass --source pointing at shared/data "
-            f"(it must hold {rel}, see SOURCES.md)"
-        )
-        raise SourceDataError(message)
-    data = gpd.read_file(path)
-    if data.crs is None:
-        data = data.set_crs(WGS84)
-    return data
-
-
 def _length_km(geom: BaseGeometry) -> float:
     return round(float(geom.length) / 1000.0, 3)
 
@@ -418,7 +404,7 @@ def _to_wgs84(rows: list[dict[str, object]], geoms: list[BaseGeometry]) -> gpd.G
 
 def _operating(source: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, dict[str, float]]:
     """Lines 2A and 3 from OSM: rows per (line, status), stations per (line, status, name)."""
-    raw = to_metric(_read(source, _EXISTING), crs=NORTHERN_VIETNAM_CRS)
+    raw = to_metric(read_source(source, _EXISTING), crs=NORTHERN_VIETNAM_CRS)
     lines = raw[raw.geom_type.isin(["LineString", "MultiLineString"])]
     names = lines["name"].fillna("")
     route = lines[~names.str.contains("Depot", case=False)]
@@ -530,7 +516,7 @@ def _operating(source: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, dict[s
 
 
 def _planned_519(source: Path) -> gpd.GeoDataFrame:
-    raw = to_metric(_read(source, _QD519), crs=NORTHERN_VIETNAM_CRS)
+    raw = to_metric(read_source(source, _QD519), crs=NORTHERN_VIETNAM_CRS)
     for column in ("tuyen", "doantuyen", "huongtuyen"):
         if column not in raw.columns:
             message = f"{source / _QD519}: missing column {column!r}"
@@ -564,7 +550,7 @@ def _planned_519(source: Path) -> gpd.GeoDataFrame:
 
 
 def _planned_master(source: Path) -> gpd.GeoDataFrame:
-    raw = to_metric(_read(source, _MASTER), crs=NORTHERN_VIETNAM_CRS)
+    raw = to_metric(read_source(source, _MASTER), crs=NORTHERN_VIETNAM_CRS)
     rows: list[dict[str, object]] = []
     geoms: list[BaseGeometry] = []
 
@@ -590,7 +576,7 @@ def _planned_master(source: Path) -> gpd.GeoDataFrame:
 
 
 def _planned_stations(source: Path, corridors: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    raw = _read(source, _MASTER_STATIONS)
+    raw = read_source(source, _MASTER_STATIONS)
     pts = to_metric(raw, crs=NORTHERN_VIETNAM_CRS)
     pts = pts[pts.geom_type == "Point"].copy()
     metric = corridors.to_crs(NORTHERN_VIETNAM_CRS)
@@ -789,7 +775,7 @@ def build_bus_stops(
         If the source file is missing or lacks the ``id`` column, or ``admin_units`` lacks
         ``unit_id``.
     """
-    raw = _read(source, _BUS)
+    raw = read_source(source, _BUS)
     if "id" not in raw.columns:
         message = f"{source / _BUS}: missing column 'id' (the OSM node id)"
         raise SourceDataError(message)
