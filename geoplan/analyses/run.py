@@ -70,6 +70,7 @@ __all__ = [
     "SCORECARD_COLUMNS",
     "TILES",
     "RunResult",
+    "check_display_options",
     "indicator_key",
     "run_recipe",
     "slugify",
@@ -167,6 +168,22 @@ def _canon(value: Any) -> str:
 
 
 # -- running --------------------------------------------------------------------------------
+def check_display_options(lang: str, tiles: str) -> None:
+    """Check the language and basemap of a run's outputs.
+
+    Raises
+    ------
+    RecipeError
+        If ``lang`` is not in :data:`LANGS` or ``tiles`` not in :data:`TILES`.
+    """
+    if lang not in LANGS:
+        message = f"unknown language {lang!r}; use one of {', '.join(LANGS)} (--lang)"
+        raise RecipeError(message)
+    if tiles not in TILES:
+        message = f"unknown tiles {tiles!r}; use one of {', '.join(TILES)} (--tiles)"
+        raise RecipeError(message)
+
+
 def run_recipe(
     recipe: Recipe | str | os.PathLike[str],
     *,
@@ -218,12 +235,7 @@ def run_recipe(
     """
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    if lang not in LANGS:
-        message = f"unknown language {lang!r}; use one of {', '.join(LANGS)}"
-        raise RecipeError(message)
-    if tiles not in TILES:
-        message = f"unknown tiles {tiles!r}; use one of {', '.join(TILES)}"
-        raise RecipeError(message)
+    check_display_options(lang, tiles)
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe)
     if isinstance(bundle, Bundle):

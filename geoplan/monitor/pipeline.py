@@ -40,8 +40,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoplan.analyses.recipe import Recipe, load_recipe
-from geoplan.analyses.run import LANGS, TILES, RunResult, run_recipe
-from geoplan.errors import RecipeError
+from geoplan.analyses.run import RunResult, check_display_options, run_recipe
 from geoplan.io import hold_interrupts, output_error
 from geoplan.layers import Bundle, load_bundle
 from geoplan.monitor.charts import chart_png
@@ -251,12 +250,7 @@ def monitor_recipe(
     if period not in PERIODS:
         message = f"unknown period {period!r}; use one of {', '.join(PERIODS)} (--period)"
         raise MonitorError(message)
-    if lang not in LANGS:
-        message = f"unknown language {lang!r}; use one of {', '.join(LANGS)} (--lang)"
-        raise RecipeError(message)
-    if tiles not in TILES:
-        message = f"unknown tiles {tiles!r}; use one of {', '.join(TILES)} (--tiles)"
-        raise RecipeError(message)
+    check_display_options(lang, tiles)
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe)
     the_bundle = bundle if isinstance(bundle, Bundle) else \
