@@ -33,7 +33,7 @@ def _root(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only print errors."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Print debug logging."),
 ) -> None:
-    level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO
+    level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING
     # geoplan's own messages at ``level``; other libraries only from warnings up (or debug)
     logging.basicConfig(level=min(level, logging.DEBUG if verbose else logging.WARNING),
                         format="%(levelname)s %(name)s: %(message)s", force=True)
