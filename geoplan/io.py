@@ -11,10 +11,11 @@ import contextlib
 import hashlib
 import logging
 import os
+import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,9 +29,11 @@ __all__ = [
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
+    "commit_staged",
     "hold_interrupts",
     "output_error",
     "sha256_file",
+    "staging_dir",
     "write_gpkg_layer",
 ]
 
@@ -157,6 +160,65 @@ def atomic_write_bytes(target: Path | str, data: bytes) -> None:
 def atomic_write_text(target: Path | str, text: str) -> None:
     """Write UTF-8 ``text`` to ``target`` atomically (``\\n`` line endings)."""
     atomic_write_bytes(target, text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def staging_dir(folder: Path | str, *, prefix: str) -> Iterator[Path]:
+    """A hidden staging folder inside ``folder`` (created if needed), removed on exit.
+
+    Write a set of outputs there, then move them in with :func:`commit_staged`; whatever
+    fails before the commit leaves ``folder`` as it was.
+
+    Raises
+    ------
+    OutputError
+        If ``folder`` cannot be created or written.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
+    except OSError as exc:
+        raise output_error(folder, exc) from None
+    try:
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def commit_staged(stage: Path, folder: Path, names: list[str], *,
+                  stale: Iterable[str] = ()) -> dict[str, Path]:
+    """Rename each complete file ``stage/name`` onto ``folder/name``, Ctrl-C held meanwhile.
+
+    Sub-folders named in ``names`` (``charts/a.png``) are created first. Files of ``stale``
+    that this commit does not replace (outputs of an earlier run that this one does not
+    write) are removed under the same hold, so the folder never mixes two runs.
+
+    Returns
+    -------
+    dict
+        Name → final path of every file moved in.
+
+    Raises
+    ------
+    OutputError
+        If a sub-folder cannot be created.
+    """
+    written: dict[str, Path] = {}
+    for parent in sorted({(folder / name).parent for name in names}):
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise output_error(parent, exc) from None
+    with hold_interrupts():
+        for name in names:
+            (stage / name).replace(folder / name)
+            written[name] = folder / name
+        for name in stale:
+            if name not in written and (folder / name).is_file():
+                logger.info("removing stale %s from an earlier run", name)
+                (folder / name).unlink()
+    return written
 
 
 def sha256_file(path: Path | str, *, chunk: int = 1 << 20) -> str:

@@ -37,9 +37,7 @@ import logging
 import os
 import platform
 import re
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,7 +58,12 @@ from geoplan.analyses.recipe import Recipe, Target, load_recipe
 from geoplan.analyses.registry import get_indicator
 from geoplan.analyses.result import IndicatorResult
 from geoplan.errors import OutputError, RecipeError
-from geoplan.io import hold_interrupts, output_error, sha256_file, write_gpkg_layer
+from geoplan.io import (
+    commit_staged,
+    sha256_file,
+    staging_dir,
+    write_gpkg_layer,
+)
 from geoplan.layers import Bundle, load_bundle
 from geoplan.provenance import dependency_versions, input_files, jsonable, run_checksum
 
@@ -502,13 +505,7 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str]) -> dict[str, P
         If the folder cannot be created or written; previous outputs stay as they were.
     """
     folder = Path(out)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".geoplan-run-", dir=folder))
-    except OSError as exc:
-        raise output_error(folder, exc) from None
-    written: dict[str, Path] = {}
-    try:
+    with staging_dir(folder, prefix=".geoplan-run-") as stage:
         try:
             frame = result.scorecard
             (stage / "scorecard.csv").write_text(
@@ -540,16 +537,7 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str]) -> dict[str, P
                        "way; move it or choose another folder with --out")
             raise OutputError(message)
         # the commit: one rename per file, all already complete; Ctrl-C waits for the end
-        with hold_interrupts():
-            for name in produced:
-                (stage / name).replace(folder / name)
-                written[name] = folder / name
-            for name in OUTPUT_FILES:
-                if name not in written and (folder / name).is_file():
-                    logger.info("removing stale %s from an earlier run", name)
-                    (folder / name).unlink()
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        written = commit_staged(stage, folder, produced, stale=OUTPUT_FILES)
     result.out = folder
     result.outputs = written
     return written

@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +39,7 @@ import pandas as pd
 
 from geoplan.analyses.recipe import Recipe, load_recipe
 from geoplan.analyses.run import RunResult, check_display_options, run_recipe
-from geoplan.io import hold_interrupts, output_error
+from geoplan.io import commit_staged, output_error, staging_dir
 from geoplan.layers import Bundle, load_bundle
 from geoplan.monitor.charts import chart_png
 from geoplan.monitor.history import HISTORY_NAME, read_history, record_snapshot
@@ -344,13 +342,7 @@ def write_report(result: MonitorResult, folder: str | os.PathLike[str], *,
     'charts/hn_rail_km_2030.png'
     """
     target = Path(folder)
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".geoplan-monitor-", dir=target))
-    except OSError as exc:
-        raise output_error(target, exc) from None
-    written: dict[str, Path] = {}
-    try:
+    with staging_dir(target, prefix=".geoplan-monitor-") as stage:
         produced: list[str] = []
         try:
             (stage / "charts").mkdir()
@@ -371,15 +363,6 @@ def write_report(result: MonitorResult, folder: str | os.PathLike[str], *,
                 produced.append("progress.html")
         except OSError as exc:
             raise output_error(target, exc) from None
-        try:
-            (target / "charts").mkdir(exist_ok=True)
-            with hold_interrupts():
-                for name in produced:
-                    (stage / name).replace(target / name)
-                    written[name] = target / name
-        except OSError as exc:
-            raise output_error(target / "charts", exc) from None
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        written = commit_staged(stage, target, produced)
     result.outputs = written
     return written
