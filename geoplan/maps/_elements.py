@@ -6,14 +6,27 @@ JavaScript. Folium's own ``GeoJsonTooltip``/``GeoJsonPopup`` insert property val
 ``innerHTML`` unescaped, which is why geoplan does not use them. Data reaches the page as JSON
 inside ``<script>`` written by :func:`geoplan.maps._geo.script_json` (``<``, ``>``, ``&``
 escaped). HTML panels (title, legend, scorecard) and layer names (which Leaflet's layer
-control inserts with ``innerHTML``) are escaped once, in Python, with :func:`html.escape`.
+control inserts with ``innerHTML``) are escaped once, in Python, with :func:`escape_html`.
+
+No data-derived text is ever a template source. branca renders a ``MacroElement`` by compiling
+the *output* of its macros as a new Jinja template (``Element(script(...))``), so any text that
+reached a macro's output (a unit name in a layer's JSON, a layer name in the layer control, a
+title in a panel) was evaluated a second time: ``{{ 7*7 }}`` became ``49``, ``{% x`` a
+``TemplateSyntaxError``, and a ``{{ ...__import__('os')... }}`` name ran code. geoplan renders
+every element through :class:`SafeMacro`: a macro's output is wrapped in :class:`Verbatim`, an
+element that emits its text as it is and never compiles it, and the figure (:class:`SafeFigure`)
+emits any element that carries an instance template (``Element(text)``) as that text, never
+rendering it. Class-level templates (written in this module, literals) are the only templates
+rendered; data reaches them only as substituted values (escaped HTML or script-safe JSON).
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
+import folium
 from branca.element import Element, Figure, MacroElement
 from folium.map import Layer
 from folium.template import Template
@@ -28,9 +41,16 @@ __all__ = [
     "Attribution",
     "Follow",
     "GeoLayer",
+    "LayerControl",
     "Panel",
     "Panes",
+    "SafeFigure",
+    "SafeMacro",
     "SharedData",
+    "TileLayer",
+    "Verbatim",
+    "escape_html",
+    "render_element",
 ]
 
 #: The map's own behaviour: GeoJSON layers whose tooltips/popups are built with textContent,
@@ -148,7 +168,151 @@ path.leaflet-interactive:focus { outline: none; }
 """
 
 
-class Assets(MacroElement):
+def escape_html(value: object) -> str:
+    """``value`` as HTML text: ``&``, ``<``, ``>``, ``"`` and ``'`` escaped, ``None`` as ``''``.
+
+    A NUL character, which an HTML parser drops (or turns into U+FFFD), is written as U+FFFD
+    so the page shows the same thing in every browser. The result is meant to be placed in
+    HTML as it is (never used as a template).
+
+    Examples
+    --------
+    >>> escape_html("<b>{{ 7*7 }}</b>")
+    '&lt;b&gt;{{ 7*7 }}&lt;/b&gt;'
+    """
+    text = "" if value is None else str(value)
+    return html.escape(text, quote=True).replace("\x00", "\ufffd")
+
+
+class Verbatim(Element):
+    """Text placed in the page exactly as given: never compiled or rendered as a template.
+
+    Parameters
+    ----------
+    text
+        Finished HTML, script or style (data in it already escaped).
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "GeoplanVerbatim"
+        self.text = str(text)
+
+    def render(self, **kwargs: Any) -> str:
+        """Return the text as it is."""
+        return self.text
+
+
+def _emit(element: Element, kwargs: dict[str, Any]) -> str:
+    """Render a child of the figure's header/html/script without compiling its text.
+
+    An element built as ``Element(text)`` (an instance template: branca's way of holding a
+    piece of finished text) is emitted as ``text``; other elements render their class
+    template, whose data is substituted, not compiled.
+    """
+    if isinstance(element, Verbatim):
+        return element.text
+    if type(element) is Element and element._template_str is not None:
+        return element._template_str
+    return str(element.render(**kwargs))
+
+
+class _Slot(Element):
+    """The figure's header, html or script: its children one after the other, verbatim."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "GeoplanSlot"
+
+    def render(self, **kwargs: Any) -> str:
+        """Join the children's text (see :func:`_emit`)."""
+        return "\n".join(_emit(child, kwargs) for child in self._children.values())
+
+
+def render_element(element: Element, **kwargs: Any) -> None:
+    """Render one element of a map so that no text it produces is compiled as a template.
+
+    :class:`SafeMacro` elements render themselves; a plain ``MacroElement`` (folium's
+    internal helpers such as ``ElementAddToElement`` or ``FitBounds``, created by folium at
+    render time) is rendered the same way as a :class:`SafeMacro`. Any other macro element
+    overrides ``render`` with branca's compiling path and is refused.
+
+    Raises
+    ------
+    TypeError
+        For a macro element that is not a :class:`SafeMacro` and renders itself (a geoplan
+        bug: wrap the folium class in a :class:`SafeMacro` subclass, as :class:`LayerControl`).
+    """
+    if isinstance(element, SafeMacro):
+        element.render(**kwargs)
+    elif isinstance(element, MacroElement):
+        if type(element).render is not MacroElement.render:
+            message = (f"{type(element).__module__}.{type(element).__qualname__} renders its "
+                       "macros through branca, which compiles their output as a template; "
+                       "subclass it with geoplan.maps._elements.SafeMacro")
+            raise TypeError(message)
+        SafeMacro.render(element, **kwargs)  # type: ignore[arg-type]
+    elif isinstance(element, Verbatim) or type(element) is Element:
+        return  # finished text: nothing to render before the page
+    else:
+        element.render(**kwargs)
+
+
+class SafeMacro(MacroElement):
+    """A ``MacroElement`` whose macros' output is placed in the page verbatim.
+
+    branca's ``MacroElement.render`` wraps each macro's output in ``Element(output)``, which
+    compiles the output as a Jinja template: data text in it would be evaluated. This class
+    wraps it in :class:`Verbatim` instead. Every element of a geoplan map derives from it
+    (folium classes through a subclass listing it after the folium class, so that the folium
+    class's own ``render`` runs first and then this one).
+    """
+
+    def render(self, **kwargs: Any) -> str:
+        """Add the macros' output (header, html, script) to the figure, verbatim."""
+        figure = self.get_root()
+        if not isinstance(figure, Figure):  # pragma: no cover - folium always has one
+            message = "geoplan map elements need the map to be in a folium Figure"
+            raise TypeError(message)
+        module = self._template.module.__dict__
+        for part, slot in (("header", figure.header), ("html", figure.html),
+                           ("script", figure.script)):
+            macro = module.get(part)
+            if macro is not None:
+                slot.add_child(Verbatim(str(macro(self, kwargs))), name=self.get_name())
+        for child in list(self._children.values()):
+            render_element(child, **kwargs)
+        return ""
+
+
+class SafeFigure(Figure):
+    """The page of a geoplan map: its parts take children verbatim (see :class:`SafeMacro`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "GeoplanFigure"
+        meta = '<meta http-equiv="content-type" content="text/html; charset=UTF-8" />'
+        self.header, self.html, self.script = _Slot(), _Slot(), _Slot()
+        for slot in (self.header, self.html, self.script):
+            slot._parent = self
+        self.header.add_child(Verbatim(meta), name="meta_http")
+
+    def render(self, **kwargs: Any) -> str:
+        """Render the elements (:func:`render_element`), then the page."""
+        for child in list(self._children.values()):
+            render_element(child, **kwargs)
+        return str(self._template.render(this=self, kwargs=kwargs))
+
+
+class LayerControl(folium.LayerControl, SafeMacro):
+    """folium's layer control rendered through :class:`SafeMacro` (layer names are data)."""
+
+
+class TileLayer(folium.TileLayer, SafeMacro):
+    """folium's tile layer rendered through :class:`SafeMacro`."""
+
+
+class Assets(SafeMacro):
     """Inlines Leaflet (JS and CSS) and geoplan's own script and styles into the page head."""
 
     def __init__(self) -> None:
@@ -161,14 +325,14 @@ class Assets(MacroElement):
         if not isinstance(figure, Figure):  # pragma: no cover - folium always has one
             message = "geoplan map assets need the map to be in a folium Figure"
             raise TypeError(message)
-        figure.header.add_child(Element(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
-        figure.header.add_child(Element(f"<script>{leaflet_js()}</script>"), name="leaflet_js")
-        figure.header.add_child(Element(f"<style>{GEOPLAN_CSS}</style>"), name="geoplan_css")
-        figure.header.add_child(Element(f"<script>{GEOPLAN_JS}</script>"), name="geoplan_js")
-        return str(super().render(**kwargs) or "")
+        figure.header.add_child(Verbatim(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
+        figure.header.add_child(Verbatim(f"<script>{leaflet_js()}</script>"), name="leaflet_js")
+        figure.header.add_child(Verbatim(f"<style>{GEOPLAN_CSS}</style>"), name="geoplan_css")
+        figure.header.add_child(Verbatim(f"<script>{GEOPLAN_JS}</script>"), name="geoplan_js")
+        return super().render(**kwargs)
 
 
-class SharedData(MacroElement):
+class SharedData(SafeMacro):
     """A GeoJSON FeatureCollection written once and drawn by several layers."""
 
     _template = Template(
@@ -185,7 +349,7 @@ class SharedData(MacroElement):
         self.payload = script_json(data)
 
 
-class GeoLayer(Layer):
+class GeoLayer(Layer, SafeMacro):
     """A GeoJSON layer drawn by the page's ``geoplan.layer`` function.
 
     Parameters
@@ -230,7 +394,7 @@ class GeoLayer(Layer):
         return script_json({"id": self.get_name(), **self.spec})
 
 
-class Panel(MacroElement):
+class Panel(SafeMacro):
     """A block of (already escaped) HTML placed over the map (or a function giving it,
     called when the page is rendered, after element ids are final)."""
 
@@ -247,11 +411,11 @@ class Panel(MacroElement):
             message = "geoplan map panels need the map to be in a folium Figure"
             raise TypeError(message)
         text = self.html_text() if callable(self.html_text) else self.html_text
-        figure.html.add_child(Element(text), name=f"geoplan_panel_{self.key}")
-        return str(super().render(**kwargs) or "")
+        figure.html.add_child(Verbatim(text), name=f"geoplan_panel_{self.key}")
+        return super().render(**kwargs)
 
 
-class Follow(MacroElement):
+class Follow(SafeMacro):
     """Makes the legend show the section of the chosen base layer."""
 
     _template = Template(
@@ -267,7 +431,7 @@ class Follow(MacroElement):
         self._name = "GeoplanFollow"
 
 
-class Panes(MacroElement):
+class Panes(SafeMacro):
     """Map panes that keep a fixed drawing order (units < areas < lines < points)."""
 
     _template = Template(
@@ -286,7 +450,7 @@ class Panes(MacroElement):
         self.panes = dict(panes)
 
 
-class Attribution(MacroElement):
+class Attribution(SafeMacro):
     """Adds (already escaped) attribution text to the map's attribution control."""
 
     _template = Template(

@@ -12,7 +12,6 @@ PosixPath('maps/hanoi-layers.html')
 
 from __future__ import annotations
 
-import html
 import itertools
 import logging
 import math
@@ -39,9 +38,14 @@ from geoplan.maps._elements import (
     Attribution,
     Follow,
     GeoLayer,
+    LayerControl,
     Panel,
     Panes,
+    SafeFigure,
+    SafeMacro,
     SharedData,
+    TileLayer,
+    escape_html,
 )
 from geoplan.maps._geo import display_coverage, display_layer, feature_collection
 from geoplan.maps.i18n import check_lang, format_number, format_quantity, label
@@ -87,15 +91,20 @@ class _RunLike(Protocol):
     units: gpd.GeoDataFrame | None
 
 
-class _Map(folium.Map):
-    """A folium map that links no CDN asset (geoplan inlines what it needs)."""
+class _Map(folium.Map, SafeMacro):
+    """A folium map that links no CDN asset (geoplan inlines what it needs), on a
+    :class:`~geoplan.maps._elements.SafeFigure`, rendered through
+    :class:`~geoplan.maps._elements.SafeMacro` (no text of it is compiled as a template)."""
 
     default_js: list[tuple[str, str]] = []  # noqa: RUF012 - folium's class attribute
     default_css: list[tuple[str, str]] = []  # noqa: RUF012
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        SafeFigure().add_child(self)
 
-def _esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+
+_esc = escape_html
 
 
 def _text(value: object) -> str:
@@ -209,8 +218,8 @@ class _Builder:
             return
         url, attr = _TILE_SOURCES[self.tiles]
         name = self._t("tiles_osm" if self.tiles == "osm" else "tiles_carto")
-        folium.TileLayer(url, attr=attr, name=_esc(name), overlay=True, control=True,
-                         show=True, max_zoom=19).add_to(self.map)
+        TileLayer(url, attr=attr, name=_esc(name), overlay=True, control=True,
+                  show=True, max_zoom=19).add_to(self.map)
 
     # -- attribution -----------------------------------------------------------------------
     def _attribution(self, role: str) -> str:
@@ -773,7 +782,7 @@ class _Builder:
             self.map.add_child(layer)
         for layer in self.overlays:
             self.map.add_child(layer)
-        folium.LayerControl(collapsed=False, position="topright").add_to(self.map)
+        LayerControl(collapsed=False, position="topright").add_to(self.map)
         if self.base_layers:
             self.map.add_child(Follow())
         attributions = self._collect_attributions()

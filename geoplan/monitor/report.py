@@ -20,6 +20,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from geoplan.analyses.evaluate import STATUS_LABELS
+from geoplan.maps._elements import escape_html
 from geoplan.maps._style import PROGRESS_COLOURS
 from geoplan.maps.i18n import check_lang, format_number
 from geoplan.maps.i18n import label as map_label
@@ -93,8 +94,7 @@ def _t(key: str, lang: str, **fmt: Any) -> str:
     return text.format(**fmt) if fmt else text
 
 
-def _esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+_esc = escape_html
 
 
 def _md(value: object) -> str:
