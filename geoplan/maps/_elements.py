@@ -212,8 +212,9 @@ def _emit(element: Element, kwargs: dict[str, Any]) -> str:
     """
     if isinstance(element, Verbatim):
         return element.text
-    if type(element) is Element and element._template_str is not None:
-        return element._template_str
+    text = getattr(element, "_template_str", None)  # branca keeps Element(text)'s text here
+    if type(element) is Element and isinstance(text, str):
+        return text
     return str(element.render(**kwargs))
 
 
