@@ -48,6 +48,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geoplan._safetext import markdown_code as _code
+from geoplan._safetext import markdown_text as _md
+from geoplan._safetext import neutralise_formulas
 from geoplan.analyses.evaluate import (
     STATUS_LABELS,
     TargetEvaluation,
@@ -371,14 +374,6 @@ def _fmt(x: Any) -> str:
     return f"{x:.2f}"
 
 
-def _md_cell(text: Any) -> str:
-    """Text safe in a Markdown table cell: pipes and HTML escaped, one line."""
-    import html
-
-    text = html.escape(str(text), quote=False)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
-
-
 _MD_HEAD = {
     "vi": ("Chỉ tiêu", "Giá trị", "Mục tiêu", "Trạng thái", "Khoảng cách", "Năm", "Nguồn",
            "Văn bản", "Bộ dữ liệu", "Ngày đánh giá", "Ghi chú"),
@@ -394,11 +389,11 @@ def _markdown(result: RunResult) -> str:
     recipe = result.recipe
     doc = recipe.document
     lines = [
-        f"# {_md_cell(recipe.title.get(lang))}",
+        f"# {_md(recipe.title.get(lang))}",
         "",
-        f"- {head[7]}: {_md_cell(doc.number or '')} — {_md_cell(doc.title.get(lang))}"
-        f" ({_md_cell(doc.issuer)}, {_md_cell(doc.date or 'n.d.')})",
-        f"- {head[8]}: {_md_cell(result.bundle.name)}",
+        f"- {head[7]}: {_md(doc.number or '')} — {_md(doc.title.get(lang))}"
+        f" ({_md(doc.issuer)}, {_md(doc.date or 'n.d.')})",
+        f"- {head[8]}: {_md(result.bundle.name)}",
         f"- {head[9]}: {result.as_of.isoformat()}",
         "",
         f"| {head[0]} | {head[1]} | {head[2]} | {head[3]} | {head[4]} | {head[5]} | {head[6]} |",
@@ -415,12 +410,12 @@ def _markdown(result: RunResult) -> str:
             status += f" ({row['units_met']}/{row['units_evaluated']})"
         year = "" if pd.isna(row["year"]) else str(row["year"])
         lines.append(
-            f"| `{_md_cell(row['key'])}` {_md_cell(row['title'])} | {value} "
-            f"| {_md_cell(row['target'])} | {_md_cell(status)} | {_fmt(row['gap'])} | {year} "
-            f"| {_md_cell(row['source'])} |"
+            f"| {_code(row['key'])} {_md(row['title'])} | {value} "
+            f"| {_md(row['target'])} | {_md(status)} | {_fmt(row['gap'])} | {year} "
+            f"| {_md(row['source'])} |"
         )
         if row["note"]:
-            notes.append(f"- `{_md_cell(row['key'])}`: {_md_cell(row['note'])}")
+            notes.append(f"- {_code(row['key'])}: {_md(row['note'])}")
     if notes:
         lines += ["", f"## {head[10]}", "", *notes]
     return "\n".join(lines) + "\n"
@@ -509,7 +504,8 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str]) -> dict[str, P
         try:
             frame = result.scorecard
             (stage / "scorecard.csv").write_text(
-                frame.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
+                neutralise_formulas(frame).to_csv(index=False, lineterminator="\n"),
+                encoding="utf-8")
             (stage / "scorecard.md").write_text(_markdown(result), encoding="utf-8")
             produced = ["scorecard.csv", "scorecard.md"]
             if result.units is not None:

@@ -6,13 +6,15 @@ exit with code 2; Ctrl-C exits with 130 and leaves earlier outputs intact.
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
 import warnings
 
 import typer
 
-from geoplan.cli._common import console, err_console, escape
+from geoplan._safetext import terminal_text
+from geoplan.cli._common import TerminalFormatter, console, err_console, escape
 from geoplan.cli._layers import layers_app
 from geoplan.errors import GeoplanError
 
@@ -36,7 +38,9 @@ def _root(
     level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING
     # geoplan's own messages at ``level``; other libraries only from warnings up (or debug)
     logging.basicConfig(level=min(level, logging.DEBUG if verbose else logging.WARNING),
-                        format="%(levelname)s %(name)s: %(message)s", force=True)
+                        force=True)
+    for handler in logging.getLogger().handlers:  # data text in messages reaches a terminal
+        handler.setFormatter(TerminalFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.getLogger("geoplan").setLevel(level)
     logging.captureWarnings(True)
     console.quiet = quiet
@@ -100,7 +104,9 @@ def _main(argv: list[str] | None) -> int:
         else:
             usage = (*usage, VendoredClickException)
         if isinstance(exc, usage):
-            exc.show()  # type: ignore[attr-defined]
+            shown = io.StringIO()  # the message quotes arguments: no raw control characters
+            exc.show(file=shown)  # type: ignore[attr-defined]
+            sys.stderr.write(terminal_text(shown.getvalue()))
             return 2
         if isinstance(exc, aborts):
             err_console.print(_INTERRUPTED)

@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 
-__all__ = ["console", "err_console", "escape", "format_value", "parse_date"]
+from geoplan._safetext import terminal_text
+
+__all__ = ["TerminalFormatter", "console", "err_console", "escape", "format_value",
+           "parse_date"]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+
+def escape(text: object) -> str:
+    r"""Data text for a rich console: markup escaped, control characters made visible.
+
+    Every text the commands print that comes from a file (names, titles, paths, messages)
+    passes here, so ``[/]`` prints as text and an ESC sequence in a title cannot rewrite the
+    terminal.
+
+    Examples
+    --------
+    >>> print(escape("[bold]Phường\x1b[2J"))
+    \[bold]Phường\x1b[2J
+    """
+    return _markup_escape(terminal_text(text))
+
+
+class TerminalFormatter(logging.Formatter):
+    """A log formatter whose lines cannot control the terminal (see :func:`escape`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record formatted as usual, with control characters made visible."""
+        return terminal_text(super().format(record))
 
 
 def parse_date(text: str | None, *, option: str) -> date | None:

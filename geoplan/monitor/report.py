@@ -14,11 +14,12 @@ True
 from __future__ import annotations
 
 import base64
-import html
 import logging
 import math
 from typing import TYPE_CHECKING, Any
 
+from geoplan._safetext import markdown_code as _code
+from geoplan._safetext import markdown_text as _md
 from geoplan.analyses.evaluate import STATUS_LABELS
 from geoplan.maps._elements import escape_html
 from geoplan.maps._style import PROGRESS_COLOURS
@@ -95,12 +96,6 @@ def _t(key: str, lang: str, **fmt: Any) -> str:
 
 
 _esc = escape_html
-
-
-def _md(value: object) -> str:
-    """Text safe in a Markdown table cell: HTML and pipes escaped, one line."""
-    text = html.escape("" if value is None else str(value), quote=False)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
 
 
 def _number(x: float | None, lang: str, unit: str = "") -> str:
@@ -237,7 +232,7 @@ def report_markdown(result: MonitorResult) -> str:
                   f"{_t('path_value', lang)} | {_t('status', lang)} |",
                   "|---|---:|---:|---:|---:|---:|---|"]
         for r in _review_rows(result):
-            lines.append(f"| `{_md(r[0])}` {_md(r[1])} | {_md(r[2])} | {_md(r[3])} | "
+            lines.append(f"| {_code(r[0])} {_md(r[1])} | {_md(r[2])} | {_md(r[3])} | "
                          f"{_md(r[4])} | {_md(r[5])} | {_md(r[6])} | "
                          f"{_md(_status(r[7], lang))} |")
         lines.append("")
@@ -248,13 +243,13 @@ def report_markdown(result: MonitorResult) -> str:
               "|---|---:|---:|---:|---|---:|---|"]
     for r in _summary_rows(result):
         status = _status(r[7], lang) + (f" ({r[8]})" if r[8] else "")
-        lines.append(f"| `{_md(r[0])}` {_md(r[1])} | {_md(r[2])} | {_md(r[3])} | {_md(r[4])} "
+        lines.append(f"| {_code(r[0])} {_md(r[1])} | {_md(r[2])} | {_md(r[3])} | {_md(r[4])} "
                      f"| {_md(r[5])} | {_md(r[6])} | {_md(status)} |")
     lines += ["", f"## {_md(_t('targets', lang))}", ""]
     for t in result.trajectories:
         if t.values.dropna().empty:
             continue
-        lines += [f"### `{_md(t.key)}` {_md(t.goal.title.get(lang))}", "",
+        lines += [f"### {_code(t.key)} {_md(t.goal.title.get(lang))}", "",
                   f"- {_md(_t('goal', lang))}: {_md(t.goal.describe())}"
                   + (f" ({t.goal.year})" if t.goal.year is not None else ""),
                   f"- {_md(_t('status', lang))}: {_md(_status(t.status, lang))}",
@@ -273,7 +268,7 @@ def report_markdown(result: MonitorResult) -> str:
     empty = [t for t in result.trajectories if t.values.dropna().empty]
     if empty:
         lines += [f"### {_md(_t('no_values', lang))}", ""]
-        lines += [f"- `{_md(t.key)}` {_md(t.goal.title.get(lang))}"
+        lines += [f"- {_code(t.key)} {_md(t.goal.title.get(lang))}"
                   + (f": {_md(t.note)}" if t.note else "") for t in empty]
         lines.append("")
     lines.append(_md(_t("generated", lang, version=result.geoplan_version,

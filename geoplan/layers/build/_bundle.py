@@ -20,6 +20,8 @@ from pathlib import Path
 
 from pyproj import CRS
 
+from geoplan._safetext import markdown_code as _code
+from geoplan._safetext import markdown_text as _md
 from geoplan.errors import OutputError
 from geoplan.io import atomic_write_text, write_gpkg_layer
 from geoplan.layers.build._common import BuiltLayer
@@ -163,11 +165,6 @@ def write_bundle(spec: BundleSpec, folder: Path, *, built_with: str) -> Manifest
     return manifest
 
 
-def _md(text: str) -> str:
-    """Text for a Markdown table cell or paragraph (pipes escaped, one line)."""
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
 def _describe(role: str) -> str:
     return ROLES[role].description if role in ROLES else ""
 
@@ -187,9 +184,10 @@ def render_sources(manifest: Manifest, notes: list[str] | None = None) -> str:
     str
         Markdown text.
     """
-    lines = [f"# Sources of the {manifest.title or manifest.name} bundle (`{manifest.name}`)", ""]
+    lines = [f"# Sources of the {_md(manifest.title or manifest.name)} bundle "
+             f"({_code(manifest.name)})", ""]
     lines += [
-        f"Built by `{manifest.built_with}` from the raw public data described in "
+        f"Built by {_code(manifest.built_with)} from the raw public data described in "
         "`shared/data/SOURCES.md`; this file is generated from `bundle.yaml`.",
         "",
     ]
@@ -201,8 +199,9 @@ def render_sources(manifest: Manifest, notes: list[str] | None = None) -> str:
     missing = {r: e for r, e in manifest.layers.items() if e.is_missing}
     lines += ["## Layers", ""]
     for role, entry in present.items():
-        where = f"`{entry.file}`" + (f", layer `{entry.layer}`" if entry.layer else "")
-        lines += [f"### {role}: {_md(_describe(role))}", "", f"- **file**: {where} ({entry.crs})"]
+        where = _code(entry.file) + (f", layer {_code(entry.layer)}" if entry.layer else "")
+        lines += [f"### {role}: {_md(_describe(role))}", "",
+                  f"- **file**: {where} ({_md(entry.crs)})"]
         for label, value in (("source", entry.source), ("licence", entry.licence),
                              ("attribution", entry.attribution), ("date", entry.date),
                              ("method", entry.method)):
@@ -224,7 +223,7 @@ def render_sources(manifest: Manifest, notes: list[str] | None = None) -> str:
                   "|---|---|---|---|---|"]
         for key, stat in manifest.statistics.items():
             value = f"{stat.value:,.0f}" if stat.value == int(stat.value) else f"{stat.value:,}"
-            lines.append(f"| {key} | {value} | {_md(stat.unit)} | {_md(stat.date)} | "
+            lines.append(f"| {_md(key)} | {value} | {_md(stat.unit)} | {_md(stat.date)} | "
                          f"{_md(stat.source)}{' (' + _md(stat.note) + ')' if stat.note else ''} |")
         lines.append("")
     return "\n".join(lines)
