@@ -31,7 +31,7 @@ import shapely
 
 from geoplan.crs import to_metric
 from geoplan.errors import GeoplanError
-from geoplan.io import atomic_write_text
+from geoplan.io import atomic_write_text, protect_inputs
 from geoplan.layers import Bundle, load_bundle
 from geoplan.maps import _style
 from geoplan.maps._elements import (
@@ -792,6 +792,7 @@ class _Builder:
         root: Any = self.map.get_root()
         root.title = _esc(title)  # branca writes it unescaped
         self.map.geoplan_lang = self.lang  # type: ignore[attr-defined]
+        self.map.geoplan_bundle = self.bundle  # type: ignore[attr-defined]  # for save_map
         _stable_ids(self.map)
         return self.map
 
@@ -1053,7 +1054,10 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     Raises
     ------
     OutputError
-        If the file cannot be written; a previous file at ``path`` is left as it was.
+        If the file cannot be written; a previous file at ``path`` is left as it was. Also
+        when ``path`` is a file of the bundle the map shows (or a link to one), lies in that
+        bundle's folder, or is a device, FIFO, socket, folder or symbolic link
+        (:func:`geoplan.io.check_output`).
 
     Examples
     --------
@@ -1065,6 +1069,13 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     lang = getattr(m, "geoplan_lang", None)
     if lang is not None:
         text = text.replace("<html>", f'<html lang="{lang}">', 1)
-    atomic_write_text(target, text)
+    shown = getattr(m, "geoplan_bundle", None)
+    if isinstance(shown, Bundle):  # the map never replaces the bundle it shows
+        from geoplan.provenance import input_paths
+
+        with protect_inputs(input_paths(None, shown), folders=[shown.path]):
+            atomic_write_text(target, text)
+    else:
+        atomic_write_text(target, text)
     logger.debug("map written to %s (%.1f kB)", target, len(text.encode("utf-8")) / 1000)
     return target
