@@ -114,8 +114,8 @@ def _resolved(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def protect_inputs(files: Iterable[Path | str] = (), *,
-                   folders: Iterable[Path | str] = ()) -> Iterator[None]:
+def protect_inputs(files: Iterable[str | os.PathLike[str]] = (), *,
+                   folders: Iterable[str | os.PathLike[str]] = ()) -> Iterator[None]:
     """Within the block, no output may replace ``files`` or go into ``folders``.
 
     Every writer of this module checks its target with :func:`check_output`, which refuses
@@ -176,7 +176,8 @@ def _within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def check_output(target: Path | str, *, folder: bool = False, hint: str = _HINT) -> Path:
+def check_output(target: str | os.PathLike[str], *, folder: bool = False,
+                 hint: str = _HINT) -> Path:
     """Check that ``target`` may be written (see the module notes); return it as a ``Path``.
 
     Refused: a target holding NUL; an existing symbolic link (geoplan follows or replaces
