@@ -146,7 +146,7 @@ def protect_inputs(files: Iterable[str | os.PathLike[str]] = (), *,
     'id: x'
     """
     added: list[_Input] = []
-    for many, is_folder in ((files, False), (folders, True)):
+    for many, is_folder in ((folders, True), (files, False)):  # folders first: clearer
         for item in many:
             path = Path(item)
             try:

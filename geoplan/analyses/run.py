@@ -614,6 +614,8 @@ def _write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
             message = (f"cannot write {folder / in_the_way[0]}: a folder of that name is in the "
                        "way; move it or choose another folder with --out")
             raise OutputError(message)
+        for name in produced:  # an input, device, FIFO or link is named as such first
+            check_output(folder / name)
         previous = _previous_outputs(folder)
         _not_ours(folder, produced, previous)
         # the commit: one rename per file, all already complete; Ctrl-C waits for the end

@@ -14,7 +14,8 @@ from geoplan.analyses.recipe import load_recipe
 from geoplan.analyses.run import LANGS, TILES, RunResult, run_recipe
 from geoplan.cli import app
 from geoplan.cli._common import console, escape, format_value, parse_date
-from geoplan.monitor.history import HISTORY_NAME, record_snapshot
+from geoplan.io import check_output
+from geoplan.monitor.history import HISTORY_NAME, lock_path, record_snapshot
 
 __all__ = ["run_command"]
 
@@ -78,6 +79,9 @@ def run_command(
         raise typer.BadParameter(f"use one of {', '.join(TILES)}", param_hint="--tiles")
     parsed = load_recipe(recipe)
     folder = out if out is not None else Path("maps") / parsed.id
+    if snapshot:  # a history or lock that may not be written stops the run before it starts
+        for path in (folder / HISTORY_NAME, lock_path(folder / HISTORY_NAME)):
+            check_output(path)
     total = len(parsed.targets) + len(parsed.statistics)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=console.quiet) as bar:

@@ -58,6 +58,7 @@ __all__ = [
     "HISTORY_NAME",
     "HistoryError",
     "latest_snapshots",
+    "lock_path",
     "read_history",
     "record_snapshot",
     "snapshot_rows",
@@ -202,6 +203,18 @@ def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None) 
     return frame
 
 
+def lock_path(history: str | os.PathLike[str]) -> Path:
+    """The lock file of the history ``history`` (``.history.parquet.lock`` beside it).
+
+    Examples
+    --------
+    >>> lock_path("maps/x/history.parquet").as_posix()
+    'maps/x/.history.parquet.lock'
+    """
+    target = Path(history)
+    return target.with_name(f".{target.name}.lock")
+
+
 def record_snapshot(snapshot: RunResult | pd.DataFrame,
                     path: str | os.PathLike[str]) -> int:
     """Append a run's snapshot to the history at ``path`` (see the module docstring).
@@ -241,7 +254,7 @@ def record_snapshot(snapshot: RunResult | pd.DataFrame,
     if not isinstance(snapshot, pd.DataFrame):
         guard = protect_inputs(input_paths(snapshot.recipe.path, snapshot.bundle),
                                folders=[snapshot.bundle.path])
-    with guard, exclusive_lock(target.with_name(f".{target.name}.lock")):
+    with guard, exclusive_lock(lock_path(target)):
         old = read_history(target)
         ident = ["recipe_id", "as_of", "run_checksum"]
         seen = set(map(tuple, old[ident].drop_duplicates().to_numpy().tolist()))

@@ -42,7 +42,7 @@ from geoplan.analyses.run import RunResult, check_display_options, protected_inp
 from geoplan.io import check_output, commit_staged, output_error, staging_dir
 from geoplan.layers import Bundle, load_bundle
 from geoplan.monitor.charts import chart_png
-from geoplan.monitor.history import HISTORY_NAME, read_history, record_snapshot
+from geoplan.monitor.history import HISTORY_NAME, lock_path, read_history, record_snapshot
 from geoplan.monitor.progress import PERIODS, MonitorError, period_ends
 from geoplan.monitor.report import chart_name, report_html, report_markdown
 from geoplan.monitor.trajectory import (
@@ -274,7 +274,7 @@ def monitor_recipe(
     history_path = folder / HISTORY_NAME
     with protected_inputs(recipe, the_bundle):  # refuse forbidden outputs before computing
         for path, is_folder in ((folder, True), (history_path, False),
-                                (folder / MONITOR_DIR, True)):
+                                (lock_path(history_path), False), (folder / MONITOR_DIR, True)):
             check_output(path, folder=is_folder)
     read_history(history_path)  # refuse a broken history before computing anything
 
