@@ -251,7 +251,8 @@ def check_output(target: str | os.PathLike[str], *, folder: bool = False,
     for item in _PROTECTED.get():
         if item.folder:
             if _within(where, item.path) or (folder and _within(item.path, where)):
-                relation = "is inside" if _within(where, item.path) else "contains"
+                relation = ("is" if where == item.path else
+                            "is inside" if _within(where, item.path) else "contains")
                 message = (f"cannot write {target}: it {relation} the input folder "
                            f"{item.path} of this command; geoplan never writes into its "
                            f"inputs: {hint} outside it")

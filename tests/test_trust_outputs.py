@@ -260,7 +260,7 @@ CASES: list[Case] = [
          _run(lambda t, r, b: _char_device(t / "null"))),
     Case("run_out_fifo", r"cannot write into .*/pipe: it is a FIFO \(named pipe\), not a folder",
          _run(lambda t, r, b: _fifo(t / "pipe"))),
-    Case("run_out_is_bundle_folder", r"cannot write .*/bundle: it is inside the input folder "
+    Case("run_out_is_bundle_folder", r"cannot write .*/bundle: it is the input folder "
          r".*/bundle of this command; geoplan never writes into its inputs: choose another "
          r"path with --out outside it",
          _run(lambda t, r, b: b)),
@@ -324,7 +324,7 @@ CASES: list[Case] = [
          r"character", _map(lambda t, b: t / "m\0ap.html"),
          cli=r"Invalid value for '--out': .*embedded null byte"),
     # geoplan monitor --out (and the history of run/monitor)
-    Case("monitor_out_is_bundle_folder", r"cannot write .*/bundle: it is inside the input "
+    Case("monitor_out_is_bundle_folder", r"cannot write .*/bundle: it is the input "
          r"folder .*/bundle", _monitor(lambda t, b: b)),
     Case("monitor_folder_is_a_link", r"cannot write .*/out/monitor: it is a symbolic link to "
          r".*/bundle", _monitor(lambda t, b: _link(t / "out" / "monitor", b).parent)),
