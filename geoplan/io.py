@@ -87,7 +87,8 @@ def output_error(target: Path | str, exc: OSError) -> OutputError:
     for path in (target, *target.parents):
         if path.exists():
             if not path.is_dir() and path != target:
-                why = f"{path} is a file, not a folder"
+                kind = "a file" if path.is_file() else _kind(path.stat().st_mode)
+                why = f"{path} is {kind}, not a folder"
             break
     message = f"cannot write {target}: {why}; choose a writable folder with --out"
     return OutputError(message)
@@ -273,12 +274,22 @@ _NAME = re.compile(r"[^\W_][\w.-]*")
 _RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?", re.IGNORECASE)
 
 
-def check_name(name: str, *, option: str = "--city") -> str:
+def check_name(name: str, *, option: str = "--city",
+               inside: str = "the layers folder") -> str:
     """Check that ``name`` can become one folder inside its parent; return it.
 
     A name starts with a letter or digit and holds only letters, digits, ``_``, ``-`` and
     ``.`` (no separator, no ``..``, no NUL or control character, at most 100 characters)
     and is not a name Windows reserves (``CON``, ``NUL``, ``COM1``...).
+
+    Parameters
+    ----------
+    name
+        The name.
+    option
+        Where the name comes from, for the message (``--city``, ``recipe.yaml: key id``).
+    inside
+        The folder the name becomes a folder of, for the message.
 
     Raises
     ------
@@ -306,7 +317,7 @@ def check_name(name: str, *, option: str = "--city") -> str:
                    "letters, digits, '_', '-' and '.')")
     if problem:
         message = (f"{option} {name!r} {problem}; give a plain folder name such as 'hanoi' "
-                   f"(the folder is created inside the layers folder)")
+                   f"(the folder is created inside {inside})")
         raise OutputError(message)
     return name
 

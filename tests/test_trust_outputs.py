@@ -133,6 +133,25 @@ def _monitor(out: Callable[[Path, Path], Path]) -> Callable[[Path], Hostile]:
     return build
 
 
+def _default_out_bundle(tmp: Path) -> Hostile:
+    """SYNTHETIC: a bundle whose name would put the default map outside maps/."""
+    bundle = synthetic.write_bundle(tmp / "bundle", name="../../escaped",
+                                    roles=("admin_units", "city_boundary"))
+    return Hostile(["map", str(bundle)], lambda: check_name(
+        load_bundle(bundle).name, option="bundle.yaml: key name"))
+
+
+def _fetch(city: str) -> Callable[[Path], Hostile]:
+    def build(tmp: Path) -> Hostile:
+        from geoplan.layers.osm import fetch_osm
+
+        layers = tmp / "layers"
+        return Hostile(["fetch", "Phường Hoàn Kiếm", "--city", city, "--layers-dir",
+                        str(layers)],
+                       lambda: fetch_osm("Phường Hoàn Kiếm", city=city, layers_dir=layers))
+    return build
+
+
 def _osm_file(tmp: Path) -> Path:
     path = tmp / "extract.osm"
     path.write_text(_OSM, encoding="utf-8")
@@ -258,6 +277,9 @@ CASES: list[Case] = [
     Case("run_out_char_device", r"cannot write into .*/null: it is a character device, not a "
          r"folder; choose another path with --out",
          _run(lambda t, r, b: _char_device(t / "null"))),
+    Case("run_out_below_char_device", r"cannot write .*/null/out: .*/null is a character "
+         r"device, not a folder; choose a writable folder with --out",
+         _run(lambda t, r, b: _char_device(t / "null") / "out")),
     Case("run_out_fifo", r"cannot write into .*/pipe: it is a FIFO \(named pipe\), not a folder",
          _run(lambda t, r, b: _fifo(t / "pipe"))),
     Case("run_out_is_bundle_folder", r"cannot write .*/bundle: it is the input folder "
@@ -293,7 +315,12 @@ CASES: list[Case] = [
          r"already there and the folder holds no provenance\.json of an earlier geoplan run; "
          r"geoplan never replaces files it did not write",
          _run(lambda t, r, b: _user_file(t / "out" / "scorecard.csv").parent)),
+    Case("run_out_through_link_into_bundle", r"cannot write .*/link/sub: it is inside the "
+         r"input folder .*/bundle of this command",
+         _run(lambda t, r, b: _link(t / "link", b) / "sub")),
     # geoplan map --out
+    Case("bundle_name_escapes_maps", r"bundle\.yaml: key name '\.\./\.\./escaped' holds a path "
+         r"separator", _default_out_bundle),
     Case("map_out_char_device", r"cannot write .*/null: it is a character device, not a "
          r"regular file; geoplan writes only regular files and never replaces a device, FIFO "
          r"or socket: choose another path with --out",
@@ -347,6 +374,8 @@ CASES: list[Case] = [
     Case("city_nul", r"--city 'a\\x00b' is not a plain name", _import("a\0b")),
     Case("city_reserved", r"--city 'NUL' is a name Windows reserves for devices", _import("NUL")),
     Case("city_empty", r"--city '' is empty", _import("")),
+    Case("fetch_city_dot_dot", r"--city '\.\./escaped' holds a path separator",
+         _fetch("../escaped")),
     Case("city_folder_is_a_link", r"cannot write .*/layers/synth: it is a symbolic link to "
          r".*/elsewhere; .*choose another --city \(or --layers-dir\)",
          _import("synth", _linked_bundle_folder)),
@@ -381,7 +410,9 @@ def _flat(text: str) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_forbidden_output_is_refused_and_nothing_changes(
-        case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # default output folders (maps/...) would land here
     hostile = case.build(tmp_path)
     before = _tree(tmp_path)
     capsys.readouterr()

@@ -11,7 +11,7 @@ import typer
 
 from geoplan.cli import app
 from geoplan.cli._common import console, escape
-from geoplan.io import check_output, protect_inputs
+from geoplan.io import check_name, check_output, protect_inputs
 from geoplan.layers import load_bundle
 from geoplan.maps import LANGS, TILES, map_bundle, save_map
 from geoplan.provenance import input_paths, output_record, write_record
@@ -40,7 +40,9 @@ def map_command(
         raise typer.BadParameter(f"use one of {', '.join(TILES)}", param_hint="--tiles")
     started, clock = datetime.now(UTC), time.perf_counter()
     the_bundle = load_bundle(bundle)
-    target = out if out is not None else Path("maps") / the_bundle.name / "layers.html"
+    target = out if out is not None else Path("maps") / check_name(
+        the_bundle.name, option=f"{the_bundle.path / 'bundle.yaml'}: key name",
+        inside="maps/ (or pass --out)") / "layers.html"
     prov_path = target.with_name(f"{target.stem}.provenance.json")
     with protect_inputs(input_paths(None, the_bundle), folders=[the_bundle.path]):
         for path in (target, prov_path):  # refuse before drawing, not after

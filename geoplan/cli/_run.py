@@ -14,7 +14,7 @@ from geoplan.analyses.recipe import load_recipe
 from geoplan.analyses.run import LANGS, TILES, RunResult, run_recipe
 from geoplan.cli import app
 from geoplan.cli._common import console, escape, format_value, parse_date
-from geoplan.io import check_output
+from geoplan.io import check_name, check_output
 from geoplan.monitor.history import HISTORY_NAME, lock_path, record_snapshot
 
 __all__ = ["run_command"]
@@ -78,7 +78,8 @@ def run_command(
     if tiles not in TILES:
         raise typer.BadParameter(f"use one of {', '.join(TILES)}", param_hint="--tiles")
     parsed = load_recipe(recipe)
-    folder = out if out is not None else Path("maps") / parsed.id
+    folder = out if out is not None else Path("maps") / check_name(
+        parsed.id, option=f"{parsed.path or 'recipe'}: key id", inside="maps/ (or pass --out)")
     if snapshot:  # a history or lock that may not be written stops the run before it starts
         for path in (folder / HISTORY_NAME, lock_path(folder / HISTORY_NAME)):
             check_output(path)

@@ -39,7 +39,7 @@ import pandas as pd
 
 from geoplan.analyses.recipe import Recipe, load_recipe
 from geoplan.analyses.run import RunResult, check_display_options, protected_inputs, run_recipe
-from geoplan.io import check_output, commit_staged, output_error, staging_dir
+from geoplan.io import check_name, check_output, commit_staged, output_error, staging_dir
 from geoplan.layers import Bundle, load_bundle
 from geoplan.monitor.charts import chart_png
 from geoplan.monitor.history import HISTORY_NAME, lock_path, read_history, record_snapshot
@@ -270,7 +270,8 @@ def monitor_recipe(
         review_date = min(date(review, 12, 31), last_day)
     dates = monitor_dates(start=first_day, end=last_day, period=period, baseline=base,
                           review_date=review_date)
-    folder = Path(out) if out is not None else Path("maps") / recipe.id
+    folder = Path(out) if out is not None else Path("maps") / check_name(
+        recipe.id, option=f"{recipe.path or 'recipe'}: key id", inside="maps/ (or pass --out)")
     history_path = folder / HISTORY_NAME
     with protected_inputs(recipe, the_bundle):  # refuse forbidden outputs before computing
         for path, is_folder in ((folder, True), (history_path, False),
