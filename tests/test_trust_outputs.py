@@ -511,6 +511,26 @@ def test_outputs_may_not_replace_protected_inputs_through_any_writer(tmp_path: P
     assert sorted(p.name for p in (tmp_path / "in").iterdir()) == ["data.gpkg"]
 
 
+def test_api_writers_know_their_inputs(tmp_path: Path) -> None:
+    """A run's map, a monitoring report and a snapshot refuse the run's recipe and bundle."""
+    from geoplan.maps import map_run
+    from geoplan.monitor.pipeline import write_report
+
+    recipe, bundle = _recipe_and_bundle(tmp_path)
+    result = run_recipe(recipe, as_of=AS_OF)
+    before = _tree(tmp_path)
+    with pytest.raises(OutputError, match=r"hostile\.yaml: the command reads it as an input"):
+        save_map(map_run(result), recipe)
+    with pytest.raises(OutputError, match=r"bundle/history\.parquet: it is inside the input "
+                                          r"folder"):
+        record_snapshot(result, bundle / "history.parquet")
+    monitored = monitor_recipe(recipe, out=tmp_path / "out", end=AS_OF, write=False)
+    with pytest.raises(OutputError, match=r"bundle/monitor: it is inside the input folder"):
+        write_report(monitored, bundle / "monitor")
+    after = _tree(tmp_path)
+    assert {k: v for k, v in after.items() if not k.startswith("out")} == before
+
+
 @pytest.mark.parametrize("name", ["hanoi", "hà-nội", "tuyen_quang", "city.v2", "HN2025"])
 def test_plain_names_pass(name: str) -> None:
     assert check_name(name) == name
@@ -565,7 +585,8 @@ def test_import_osm_help_documents_the_rule(capsys: pytest.CaptureFixture[str]) 
 
 # -- docs ------------------------------------------------------------------------------------
 SEPARATE_CASES = (
-    "devices_stay_devices", "run_never_removes_files_it_did_not_write",
+    "api_writers_know_their_inputs", "devices_stay_devices",
+    "run_never_removes_files_it_did_not_write",
     "stale_outputs_removed_only_with_the_recorded_bytes", "import_osm_replace_with_backup",
     "import_osm_fills_missing_roles",
 )

@@ -70,7 +70,9 @@ def run_command(
     """Compute a recipe's targets on its bundle; write scorecard, GeoPackage, map, provenance.
 
     With --snapshot (the default) the results are also appended, dated --as-of, to the
-    monitoring history beside the outputs; the same run twice adds nothing.
+    monitoring history beside the outputs; the same run twice adds nothing. --out is a folder
+    of its own: not the bundle folder or inside it, not a folder holding the recipe or the
+    bundle; files there that no earlier run recorded are never replaced or removed.
     """
     when = parse_date(as_of, option="--as-of")
     if lang not in LANGS:

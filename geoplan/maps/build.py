@@ -1032,8 +1032,11 @@ def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none",
     subtitle = label("map_title_run", builder.lang)
     if as_of is not None:
         subtitle += f" · {label('as_of', builder.lang)}: {as_of}"
-    return builder.finish(title=_title_of(result, builder.lang), subtitle=subtitle,
+    fmap = builder.finish(title=_title_of(result, builder.lang), subtitle=subtitle,
                           scorecard_html=_scorecard_html(result, builder.lang))
+    recipe_path = getattr(getattr(result, "recipe", None), "path", None)
+    fmap.geoplan_recipe = recipe_path  # type: ignore[attr-defined]  # for save_map
+    return fmap
 
 
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
@@ -1073,7 +1076,8 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     if isinstance(shown, Bundle):  # the map never replaces the bundle it shows
         from geoplan.provenance import input_paths
 
-        with protect_inputs(input_paths(None, shown), folders=[shown.path]):
+        recipe = getattr(m, "geoplan_recipe", None)
+        with protect_inputs(input_paths(recipe, shown), folders=[shown.path]):
             atomic_write_text(target, text)
     else:
         atomic_write_text(target, text)

@@ -249,12 +249,12 @@ def record_snapshot(snapshot: RunResult | pd.DataFrame,
     rows = _normalise(rows)
     if rows.empty:
         return 0
-    target = check_output(path)
+    target = Path(path)
     guard: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if not isinstance(snapshot, pd.DataFrame):
         guard = protect_inputs(input_paths(snapshot.recipe.path, snapshot.bundle),
                                folders=[snapshot.bundle.path])
-    with guard, exclusive_lock(lock_path(target)):
+    with guard, exclusive_lock(lock_path(check_output(target))):
         old = read_history(target)
         ident = ["recipe_id", "as_of", "run_checksum"]
         seen = set(map(tuple, old[ident].drop_duplicates().to_numpy().tolist()))
