@@ -296,6 +296,26 @@ def _held(folder: Path, entry: LayerEntry) -> str:
     return where if count is None else f"{where}, {count:,} features"
 
 
+def _check_replacements(layers: dict[str, gpd.GeoDataFrame], *, city: str,
+                        source: str) -> None:
+    """Validate the layers that will replace held data; raise with every problem, if any."""
+    import warnings
+
+    from geoplan.errors import LayerValidationError
+    from geoplan.layers.validate import GeometryRepairWarning, check_layer
+
+    problems: list[str] = []
+    for role, gdf in layers.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GeometryRepairWarning)
+            checked = check_layer(gdf, role=role, where=f"{city}/{role} (from {source})")
+        problems += checked.problems
+    if problems:
+        problems.append("nothing was replaced: fix the extract or leave these roles out "
+                        "with --only")
+        raise LayerValidationError(problems, bundle=city)
+
+
 def _write_osm_layers(
     layers: dict[str, gpd.GeoDataFrame],
     *,
@@ -311,8 +331,9 @@ def _write_osm_layers(
 
     A layer with no feature leaves the role as it was (the extract simply has none; an empty
     layer would read as "there is nothing here"). A role that already holds data is replaced
-    only when it is listed in ``replace``; otherwise nothing is written and the error lists
-    every such role. A replaced ``osm_<role>.parquet`` is kept beside as
+    only when it is listed in ``replace``, and only by a layer that passes
+    :func:`geoplan.layers.validate.check_layer`; otherwise nothing is written and the error
+    lists every such role (or problem). A replaced ``osm_<role>.parquet`` is kept beside as
     ``osm_<role>.replaced-<UTC time>.parquet`` and the new entry's ``method`` records what it
     replaced. Everything (layers, backups, manifest) is staged and renamed in as one set.
     """
@@ -353,6 +374,7 @@ def _write_osm_layers(
                        f"replace it, pass --replace {','.join(refused)} (a replaced "
                        "osm_<role>.parquet is kept as a backup)")
             raise OutputError(message)
+        _check_replacements({role: fresh[role] for role in held}, city=city, source=source)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         with staging_dir(folder, prefix=".geoplan-osm-") as stage:
             names: list[str] = []
