@@ -3,19 +3,34 @@
 A reader never sees a half-written file, and an interrupted run leaves the previous output in
 place. A set of files is committed by renames inside :func:`hold_interrupts`, so that Ctrl-C
 cannot leave half of an old set and half of a new one.
+
+Trusted targets
+---------------
+Every writer of geoplan goes through :func:`check_output` (called by :func:`atomic_path`,
+:func:`staging_dir`, :func:`commit_staged` and :func:`exclusive_lock`), which enforces one
+rule: an output never replaces an input of the same command (the files registered with
+:func:`protect_inputs`, compared by resolved path and by device and inode, so hard links
+count), never goes into an input folder (a bundle folder of a run or a map), never lands on
+something that is not a regular file (character or block device, FIFO, socket, folder) and
+never follows or replaces a symbolic link it did not create. Names that become folders
+(``--city``) pass :func:`check_name`: no separator, ``..``, NUL or reserved name.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import logging
 import os
+import re
 import shutil
 import signal
+import stat
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,9 +44,13 @@ __all__ = [
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
+    "check_name",
+    "check_output",
     "commit_staged",
+    "exclusive_lock",
     "hold_interrupts",
     "output_error",
+    "protect_inputs",
     "sha256_file",
     "staging_dir",
     "write_gpkg_layer",
@@ -68,10 +87,280 @@ def output_error(target: Path | str, exc: OSError) -> OutputError:
     for path in (target, *target.parents):
         if path.exists():
             if not path.is_dir() and path != target:
-                why = f"{path} is a file, not a folder"
+                kind = "a file" if path.is_file() else _kind(path.stat().st_mode)
+                why = f"{path} is {kind}, not a folder"
             break
     message = f"cannot write {target}: {why}; choose a writable folder with --out"
     return OutputError(message)
+
+
+_HINT = "choose another path with --out"
+
+
+@dataclass(frozen=True)
+class _Input:
+    """One protected input: its resolved path, its (device, inode) and whether it is a folder."""
+
+    path: Path
+    ident: tuple[int, int] | None
+    folder: bool
+
+
+_PROTECTED: contextvars.ContextVar[tuple[_Input, ...]] = contextvars.ContextVar(
+    "geoplan_protected_inputs", default=())
+
+
+def _resolved(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+@contextlib.contextmanager
+def protect_inputs(files: Iterable[str | os.PathLike[str]] = (), *,
+                   folders: Iterable[str | os.PathLike[str]] = ()) -> Iterator[None]:
+    """Within the block, no output may replace ``files`` or go into ``folders``.
+
+    Every writer of this module checks its target with :func:`check_output`, which refuses
+    those paths. Files are compared by resolved path and by device and inode (a hard link or
+    a symbolic link to an input is the input); folders (a bundle folder) may neither receive
+    an output nor be inside an output folder. Blocks nest: the inputs add up.
+
+    Parameters
+    ----------
+    files
+        Input files of the command (recipe, manifest, data files, source files).
+    folders
+        Input folders: nothing is written inside them.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     recipe = Path(tmp, "plan.yaml")
+    ...     _ = recipe.write_text("id: x")
+    ...     with protect_inputs([recipe]):
+    ...         try:
+    ...             atomic_write_text(recipe, "replaced")
+    ...         except OutputError as exc:
+    ...             print("refused:", "reads it as an input" in str(exc))
+    ...     recipe.read_text()
+    refused: True
+    'id: x'
+    """
+    added: list[_Input] = []
+    for many, is_folder in ((folders, True), (files, False)):  # folders first: clearer
+        for item in many:
+            path = Path(item)
+            try:
+                info = path.stat()
+            except (OSError, ValueError):
+                ident = None
+            else:
+                ident = (info.st_dev, info.st_ino)
+            added.append(_Input(_resolved(path), ident, is_folder))
+    token = _PROTECTED.set((*_PROTECTED.get(), *added))
+    try:
+        yield
+    finally:
+        _PROTECTED.reset(token)
+
+
+_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISDIR, "a folder"), (stat.S_ISREG, "a regular file"))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_output(target: str | os.PathLike[str], *, folder: bool = False,
+                 hint: str = _HINT) -> Path:
+    """Check that ``target`` may be written (see the module notes); return it as a ``Path``.
+
+    Refused: a target holding NUL; an existing symbolic link (geoplan follows or replaces
+    no link it did not create); an existing target that is not a regular file (for a folder
+    target: not a folder), such as a device, FIFO or socket; a target that is an input of
+    the command (:func:`protect_inputs`, also through a hard or symbolic link) or lies in an
+    input folder; for a folder target, one that is, or contains, the folder of an input.
+
+    Parameters
+    ----------
+    target
+        The file (or, with ``folder``, the folder) about to be written.
+    folder
+        ``target`` is an output folder rather than a file.
+    hint
+        The fix to suggest (which option to change).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    OutputError
+        Naming the target, what stands there (or which input it is) and the fix.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_output("/dev/null")
+    ... except OutputError as exc:
+    ...     print(str(exc).split(";")[0])
+    cannot write /dev/null: it is a character device, not a regular file
+    >>> check_output("/tmp/geoplan-example/scorecard.csv")
+    PosixPath('/tmp/geoplan-example/scorecard.csv')
+    """
+    target = Path(target)
+    if "\0" in os.fspath(target):
+        message = f"cannot write {os.fspath(target)!r}: the path holds a NUL character; {hint}"
+        raise OutputError(message)
+    try:
+        info: os.stat_result | None = os.lstat(target)
+    except (OSError, ValueError):
+        info = None
+    if info is not None:
+        mode = info.st_mode
+        if stat.S_ISLNK(mode):
+            try:
+                to = f" to {target.readlink()}"
+            except OSError:
+                to = ""
+            message = (f"cannot write {target}: it is a symbolic link{to}; geoplan does not "
+                       f"write through or replace a link it did not create: remove the link "
+                       f"or {hint}")
+            raise OutputError(message)
+        if folder and not stat.S_ISDIR(mode):
+            message = (f"cannot write into {target}: it is {_kind(mode)}, not a folder; "
+                       f"{hint}")
+            raise OutputError(message)
+        if not folder and stat.S_ISDIR(mode):
+            message = (f"cannot write {target}: it is a folder; give the path of a file inside "
+                       f"it (e.g. {target / 'index.html'})")
+            raise OutputError(message)
+        if not folder and not stat.S_ISREG(mode):
+            message = (f"cannot write {target}: it is {_kind(mode)}, not a regular file; "
+                       f"geoplan writes only regular files and never replaces a device, FIFO "
+                       f"or socket: {hint}")
+            raise OutputError(message)
+    where = _resolved(target)
+    ident = None if info is None else (info.st_dev, info.st_ino)
+    for item in _PROTECTED.get():
+        if item.folder:
+            if _within(where, item.path) or (folder and _within(item.path, where)):
+                relation = ("is" if where == item.path else
+                            "is inside" if _within(where, item.path) else "contains")
+                message = (f"cannot write {target}: it {relation} the input folder "
+                           f"{item.path} of this command; geoplan never writes into its "
+                           f"inputs: {hint} outside it")
+                raise OutputError(message)
+        elif where == item.path or (ident is not None and ident == item.ident):
+            link = "" if where == item.path else f" (a link to {item.path})"
+            message = (f"cannot write {target}{link}: the command reads it as an input; "
+                       f"geoplan never replaces its inputs: {hint}")
+            raise OutputError(message)
+        elif folder and _within(item.path.parent, where):
+            message = (f"cannot write into {target}: it holds {item.path}, an input of this "
+                       f"command; give the outputs a folder of their own: {hint}")
+            raise OutputError(message)
+    return target
+
+
+_NAME = re.compile(r"[^\W_][\w.-]*")
+_RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?", re.IGNORECASE)
+
+
+def check_name(name: str, *, option: str = "--city",
+               inside: str = "the layers folder") -> str:
+    """Check that ``name`` can become one folder inside its parent; return it.
+
+    A name starts with a letter or digit and holds only letters, digits, ``_``, ``-`` and
+    ``.`` (no separator, no ``..``, no NUL or control character, at most 100 characters)
+    and is not a name Windows reserves (``CON``, ``NUL``, ``COM1``...).
+
+    Parameters
+    ----------
+    name
+        The name.
+    option
+        Where the name comes from, for the message (``--city``, ``recipe.yaml: key id``).
+    inside
+        The folder the name becomes a folder of, for the message.
+
+    Raises
+    ------
+    OutputError
+        Naming the option, the name and the fix.
+
+    Examples
+    --------
+    >>> check_name("hanoi")
+    'hanoi'
+    """
+    problem = ""
+    if not isinstance(name, str) or not name:
+        problem = "is empty"
+    elif len(name) > 100:
+        problem = "is longer than 100 characters"
+    elif "/" in name or "\\" in name or os.sep in name or (os.altsep or "/") in name:
+        problem = "holds a path separator (it would write outside the folder it names)"
+    elif ".." in name:
+        problem = "holds '..' (it would write outside the folder it names)"
+    elif _RESERVED.fullmatch(name):
+        problem = "is a name Windows reserves for devices"
+    elif not _NAME.fullmatch(name) or name.endswith("."):
+        problem = ("is not a plain name (it must start with a letter or digit and hold only "
+                   "letters, digits, '_', '-' and '.')")
+    if problem:
+        message = (f"{option} {name!r} {problem}; give a plain folder name such as 'hanoi' "
+                   f"(the folder is created inside {inside})")
+        raise OutputError(message)
+    return name
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path | str, *, hint: str = _HINT) -> Iterator[None]:
+    """Hold an exclusive lock on the lock file ``path`` (POSIX ``flock``) during the block.
+
+    The lock file is opened without following a symbolic link (``O_NOFOLLOW``) and must be
+    a regular file (:func:`check_output`), so a planted link or FIFO is refused, not
+    followed. Where ``fcntl`` is unavailable (Windows) the block runs unlocked.
+
+    Raises
+    ------
+    OutputError
+        If the lock file cannot be created or is not a regular file of its own.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: single-writer use is assumed
+        yield
+        return
+    lock = check_output(path, hint=hint)
+    flags = (os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, flags, 0o644)
+    except OSError as exc:
+        check_output(lock, hint=hint)  # a link or FIFO planted meanwhile: say so
+        raise output_error(lock, exc) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            message = (f"cannot lock {lock}: it is {_kind(os.fstat(fd).st_mode)}, not a "
+                       f"regular file; remove it")
+            raise OutputError(message)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -117,18 +406,16 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
 
     On any exception (including ``KeyboardInterrupt``) the temporary file is removed and
-    ``target`` is left as it was.
+    ``target`` is left as it was. ``target`` passes :func:`check_output` first (and again
+    just before the rename).
 
     Raises
     ------
     OutputError
-        If the folder of ``target`` cannot be created or written.
+        If the folder of ``target`` cannot be created or written, or ``target`` may not be
+        written (an input, a device, FIFO, socket, folder or symbolic link).
     """
-    target = Path(target)
-    if target.is_dir():
-        message = (f"cannot write {target}: it is a folder; give the path of a file inside it "
-                   f"(e.g. {target / 'index.html'})")
-        raise OutputError(message)
+    target = check_output(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(
@@ -141,6 +428,7 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     tmp.unlink()  # writers such as GDAL want to create the file themselves
     try:
         yield tmp
+        check_output(target)  # nothing planted at the target meanwhile
         try:
             tmp.replace(target)
         except OSError as exc:
@@ -169,12 +457,15 @@ def staging_dir(folder: Path | str, *, prefix: str) -> Iterator[Path]:
     Write a set of outputs there, then move them in with :func:`commit_staged`; whatever
     fails before the commit leaves ``folder`` as it was.
 
+    ``folder`` passes :func:`check_output` (as a folder) first; the staging folder gets a
+    fresh random name (``mkdtemp``, created exclusively), so nothing planted is reused.
+
     Raises
     ------
     OutputError
-        If ``folder`` cannot be created or written.
+        If ``folder`` cannot be created or written, or may not be written into.
     """
-    folder = Path(folder)
+    folder = check_output(folder, folder=True)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
@@ -187,12 +478,14 @@ def staging_dir(folder: Path | str, *, prefix: str) -> Iterator[Path]:
 
 
 def commit_staged(stage: Path, folder: Path, names: list[str], *,
-                  stale: Iterable[str] = ()) -> dict[str, Path]:
+                  stale: Mapping[str, str] | None = None) -> dict[str, Path]:
     """Rename each complete file ``stage/name`` onto ``folder/name``, Ctrl-C held meanwhile.
 
-    Sub-folders named in ``names`` (``charts/a.png``) are created first. Files of ``stale``
-    that this commit does not replace (outputs of an earlier run that this one does not
-    write) are removed under the same hold, so the folder never mixes two runs.
+    Sub-folders named in ``names`` (``charts/a.png``) are created first; every final path
+    passes :func:`check_output` before the first rename. ``stale`` maps the outputs an
+    earlier run recorded writing to their SHA-256: those this commit does not replace are
+    removed under the same hold, so the folder never mixes two runs, but only while they
+    still hold the recorded bytes. A file geoplan did not write is never removed.
 
     Returns
     -------
@@ -202,22 +495,33 @@ def commit_staged(stage: Path, folder: Path, names: list[str], *,
     Raises
     ------
     OutputError
-        If a sub-folder cannot be created.
+        If a sub-folder cannot be created or a final path may not be written.
     """
     written: dict[str, Path] = {}
     for parent in sorted({(folder / name).parent for name in names}):
+        check_output(parent, folder=True)
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise output_error(parent, exc) from None
+    for name in names:
+        check_output(folder / name)
+    doomed = []
+    for name, digest in (stale or {}).items():
+        path = folder / name
+        if name in names or not path.is_file() or path.is_symlink():
+            continue
+        if sha256_file(path) == digest:
+            doomed.append(path)
+        else:
+            logger.info("keeping %s: it changed since geoplan wrote it", path)
     with hold_interrupts():
         for name in names:
             (stage / name).replace(folder / name)
             written[name] = folder / name
-        for name in stale:
-            if name not in written and (folder / name).is_file():
-                logger.info("removing stale %s from an earlier run", name)
-                (folder / name).unlink()
+        for path in doomed:
+            logger.info("removing stale %s from an earlier run", path.name)
+            path.unlink()
     return written
 
 

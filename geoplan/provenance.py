@@ -32,6 +32,7 @@ __all__ = [
     "DEPENDENCIES",
     "dependency_versions",
     "input_files",
+    "input_paths",
     "jsonable",
     "output_record",
     "run_checksum",
@@ -70,6 +71,42 @@ def dependency_versions() -> dict[str, str]:
     return out
 
 
+def _bundle_files(bundle: Bundle) -> dict[str, list[str]]:
+    """File name (relative to the bundle folder) → roles, for the manifest and every data file."""
+    files: dict[str, list[str]] = {"bundle.yaml": ["manifest"]}
+    for role, entry in bundle.manifest.layers.items():
+        if not entry.is_missing and entry.file:
+            files.setdefault(entry.file, []).append(role)
+    return files
+
+
+def input_paths(recipe_path: Path | str | None, bundle: Bundle) -> list[Path]:
+    """The input files of a run or map: the recipe (if any), the manifest, every data file.
+
+    The set :func:`geoplan.io.protect_inputs` guards while outputs are written (the files
+    :func:`input_files` lists, without reading them).
+
+    Parameters
+    ----------
+    recipe_path
+        The recipe file (skipped when ``None``).
+    bundle
+        The bundle.
+
+    Returns
+    -------
+    list of pathlib.Path
+
+    Examples
+    --------
+    >>> from geoplan.layers import load_bundle
+    >>> [p.name for p in input_paths(None, load_bundle("hatinh"))][0]  # doctest: +SKIP
+    'bundle.yaml'
+    """
+    paths = [Path(recipe_path)] if recipe_path is not None else []
+    return paths + [bundle.path / name for name in sorted(_bundle_files(bundle))]
+
+
 def input_files(recipe_path: Path | None, bundle: Bundle) -> list[dict[str, Any]]:
     """Every input of a run with its size and SHA-256.
 
@@ -91,11 +128,7 @@ def input_files(recipe_path: Path | None, bundle: Bundle) -> list[dict[str, Any]
         path = Path(recipe_path)
         rows.append({"kind": "recipe", "path": path.as_posix(), "bytes": path.stat().st_size,
                      "sha256": sha256_file(path)})
-    files: dict[str, list[str]] = {"bundle.yaml": ["manifest"]}
-    for role, entry in bundle.manifest.layers.items():
-        if not entry.is_missing and entry.file:
-            files.setdefault(entry.file, []).append(role)
-    for name, roles in sorted(files.items()):
+    for name, roles in sorted(_bundle_files(bundle).items()):
         path = bundle.path / name
         row: dict[str, Any] = {"kind": "bundle", "bundle": bundle.name, "path": name,
                                "roles": roles}

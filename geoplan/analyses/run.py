@@ -20,7 +20,13 @@ Outputs are written atomically as a set: everything is first written into a hidd
 folder inside ``out``, then each file is renamed onto its final name (``os.replace``). A
 failure or Ctrl-C before the renames leaves the previous outputs untouched; a Ctrl-C during
 the renames is held until they are done (:func:`geoplan.io.hold_interrupts`), so the folder
-never mixes two runs. Two runs with the
+never mixes two runs. ``out`` must be a folder of its own (:func:`geoplan.io.check_output`):
+not the bundle folder or inside it, not a folder holding or containing the recipe or a
+bundle file (``analyses/``, the working folder above them, ``/``), and no output may replace
+an input, a device, FIFO, socket or symbolic link. A file of an output's name that no earlier
+run recorded in ``provenance.json`` is never replaced, and outputs of an earlier run that
+this one does not write are removed only while they hold the bytes recorded for them. Two
+runs with the
 same inputs and ``as_of`` write byte-identical scorecards and GeoPackage (the GeoPackage
 timestamps are pinned to ``as_of`` through GDAL's ``OGR_CURRENT_DATE``); only the times in
 ``provenance.json`` differ.
@@ -32,6 +38,7 @@ timestamps are pinned to ``as_of`` through GDAL's ``OGR_CURRENT_DATE``); only th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -62,13 +69,21 @@ from geoplan.analyses.registry import get_indicator
 from geoplan.analyses.result import IndicatorResult
 from geoplan.errors import OutputError, RecipeError
 from geoplan.io import (
+    check_output,
     commit_staged,
+    protect_inputs,
     sha256_file,
     staging_dir,
     write_gpkg_layer,
 )
 from geoplan.layers import Bundle, load_bundle
-from geoplan.provenance import dependency_versions, input_files, jsonable, run_checksum
+from geoplan.provenance import (
+    dependency_versions,
+    input_files,
+    input_paths,
+    jsonable,
+    run_checksum,
+)
 
 __all__ = [
     "LANGS",
@@ -78,6 +93,7 @@ __all__ = [
     "RunResult",
     "check_display_options",
     "indicator_key",
+    "protected_inputs",
     "run_recipe",
     "slugify",
     "write_outputs",
@@ -250,6 +266,9 @@ def run_recipe(
         the_bundle = load_bundle(bundle if bundle is not None else recipe.bundle)
     when = as_of if as_of is not None else date.today()
     where = str(recipe.path) if recipe.path else f"recipe {recipe.id!r}"
+    if out is not None:  # refuse a forbidden output folder before computing anything
+        with protected_inputs(recipe, the_bundle):
+            check_output(out, folder=True)
 
     indicators: dict[str, IndicatorResult] = {}
     evaluations: list[TargetEvaluation] = []
@@ -461,6 +480,60 @@ def _finish_times(prov: dict[str, Any], clock: float) -> None:
 
 
 # -- writing --------------------------------------------------------------------------------
+def protected_inputs(recipe: Recipe, bundle: Bundle) -> contextlib.AbstractContextManager[None]:
+    """:func:`geoplan.io.protect_inputs` for a run: the recipe, the bundle's files and folder.
+
+    Parameters
+    ----------
+    recipe
+        The run's recipe (its file, when it has one).
+    bundle
+        The run's bundle.
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        Within it, no writer of :mod:`geoplan.io` replaces those files or writes into the
+        bundle folder.
+    """
+    return protect_inputs(input_paths(recipe.path, bundle), folders=[bundle.path])
+
+
+def _previous_outputs(folder: Path) -> dict[str, str] | None:
+    """Output name → SHA-256 that the earlier run in ``folder`` recorded in provenance.json.
+
+    ``None`` when there is no such record (no provenance.json, or one geoplan did not write).
+    """
+    path = folder / "provenance.json"
+    try:
+        if not path.is_file() or path.is_symlink():
+            return None
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    outputs = record.get("outputs") if isinstance(record, dict) else None
+    if not isinstance(outputs, dict) or "geoplan_version" not in record:
+        return None
+    return {str(k): str(v) for k, v in outputs.items() if str(k) in OUTPUT_FILES}
+
+
+def _not_ours(folder: Path, produced: list[str], previous: dict[str, str] | None) -> None:
+    """Refuse to replace a file of an output's name that no earlier run recorded writing."""
+    known = {*(previous or {}), *(["provenance.json"] if previous is not None else [])}
+    foreign = [name for name in produced
+               if (folder / name).is_file() and not (folder / name).is_symlink()
+               and name not in known]
+    if foreign:
+        record = ("no earlier geoplan run recorded writing it in provenance.json"
+                  if previous is not None else
+                  "the folder holds no provenance.json of an earlier geoplan run")
+        also = f" (also {', '.join(foreign[1:])})" if len(foreign) > 1 else ""
+        message = (f"cannot write {folder / foreign[0]}{also}: a file of that name is already "
+                   f"there and {record}; geoplan never replaces files it did not write: move "
+                   "it or choose another folder with --out")
+        raise OutputError(message)
+
+
 def _write_gpkg(units: gpd.GeoDataFrame, path: Path, as_of: date) -> None:
     write_gpkg_layer(units, path, layer="units", when=as_of)
 
@@ -500,6 +573,11 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str]) -> dict[str, P
         If the folder cannot be created or written; previous outputs stay as they were.
     """
     folder = Path(out)
+    with protected_inputs(result.recipe, result.bundle):
+        return _write_outputs(result, folder)
+
+
+def _write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
     with staging_dir(folder, prefix=".geoplan-run-") as stage:
         try:
             frame = result.scorecard
@@ -532,8 +610,12 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str]) -> dict[str, P
             message = (f"cannot write {folder / in_the_way[0]}: a folder of that name is in the "
                        "way; move it or choose another folder with --out")
             raise OutputError(message)
+        for name in produced:  # an input, device, FIFO or link is named as such first
+            check_output(folder / name)
+        previous = _previous_outputs(folder)
+        _not_ours(folder, produced, previous)
         # the commit: one rename per file, all already complete; Ctrl-C waits for the end
-        written = commit_staged(stage, folder, produced, stale=OUTPUT_FILES)
+        written = commit_staged(stage, folder, produced, stale=previous)
     result.out = folder
     result.outputs = written
     return written

@@ -11,9 +11,10 @@ import typer
 
 from geoplan.cli import app
 from geoplan.cli._common import console, escape
+from geoplan.io import check_name, check_output, protect_inputs
 from geoplan.layers import load_bundle
 from geoplan.maps import LANGS, TILES, map_bundle, save_map
-from geoplan.provenance import output_record, write_record
+from geoplan.provenance import input_paths, output_record, write_record
 
 __all__ = ["map_command"]
 
@@ -30,7 +31,8 @@ def map_command(
     """Draw a bundle's layers (units, river, metro, stations, catchments) as an HTML map.
 
     Beside it, <name>.provenance.json records versions, the bundle files with their SHA-256,
-    the options, the map's SHA-256 and the timing.
+    the options, the map's SHA-256 and the timing. --out must not be a file of the bundle,
+    lie in the bundle folder, or be a device, FIFO, socket, folder or symbolic link.
     """
     if lang not in LANGS:
         raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
@@ -38,10 +40,16 @@ def map_command(
         raise typer.BadParameter(f"use one of {', '.join(TILES)}", param_hint="--tiles")
     started, clock = datetime.now(UTC), time.perf_counter()
     the_bundle = load_bundle(bundle)
-    target = out if out is not None else Path("maps") / the_bundle.name / "layers.html"
-    written = save_map(map_bundle(the_bundle, lang=lang, tiles=tiles), target)
-    record = output_record(the_bundle, [written], command="map", started=started, clock=clock,
-                           parameters={"lang": lang, "tiles": tiles})
-    prov = write_record(record, written.with_name(f"{written.stem}.provenance.json"))
+    target = out if out is not None else Path("maps") / check_name(
+        the_bundle.name, option=f"{the_bundle.path / 'bundle.yaml'}: key name",
+        inside="maps/ (or pass --out)") / "layers.html"
+    prov_path = target.with_name(f"{target.stem}.provenance.json")
+    with protect_inputs(input_paths(None, the_bundle), folders=[the_bundle.path]):
+        for path in (target, prov_path):  # refuse before drawing, not after
+            check_output(path)
+        written = save_map(map_bundle(the_bundle, lang=lang, tiles=tiles), target)
+        record = output_record(the_bundle, [written], command="map", started=started,
+                               clock=clock, parameters={"lang": lang, "tiles": tiles})
+        prov = write_record(record, prov_path)
     size_kb = written.stat().st_size / 1000
     console.print(f"wrote {escape(str(written))} ({size_kb:,.0f} kB) and {escape(prov.name)}")

@@ -14,6 +14,9 @@ from geoplan.layers.osm import OSM_ROLES, fetch_osm, import_osm
 __all__ = ["fetch_command", "import_osm_command"]
 
 _ONLY_HELP = f"Comma-separated roles to fill (default all: {','.join(OSM_ROLES)})."
+_REPLACE_HELP = ("Comma-separated roles that already hold data and may be replaced (default "
+                 "none: a role with data stops the import, nothing written). A replaced "
+                 "osm_<role>.parquet is kept as osm_<role>.replaced-<time>.parquet.")
 
 
 def _roles(only: str | None) -> list[str] | None:
@@ -27,10 +30,17 @@ def import_osm_command(
     only: Annotated[str | None, typer.Option("--only", help=_ONLY_HELP)] = None,
     layers_dir: Annotated[Path | None, typer.Option(
         "--layers-dir", help="Folder holding bundles (default: the package's layers/).")] = None,
+    replace: Annotated[str | None, typer.Option("--replace", help=_REPLACE_HELP)] = None,
 ) -> None:
-    """Fill street network, green space, water, land use and bus stops from an OSM file."""
+    """Fill street network, green space, water, land use and bus stops from an OSM file.
+
+    A role that already holds data is never replaced silently: without --replace ROLES the
+    command stops and writes nothing (use --only to leave such roles out, or a new --city).
+    --city is a plain folder name inside the layers folder (no '/', '..' or absolute path).
+    """
     with console.status(f"reading {escape(str(file))}"):
-        folder = import_osm(file, city=city, layers_dir=layers_dir, roles=_roles(only))
+        folder = import_osm(file, city=city, layers_dir=layers_dir, roles=_roles(only),
+                            replace=_roles(replace))
     console.print(f"updated bundle {escape(str(folder))}")
 
 
@@ -41,8 +51,13 @@ def fetch_command(
     only: Annotated[str | None, typer.Option("--only", help=_ONLY_HELP)] = None,
     layers_dir: Annotated[Path | None, typer.Option(
         "--layers-dir", help="Folder holding bundles (default: the package's layers/).")] = None,
+    replace: Annotated[str | None, typer.Option("--replace", help=_REPLACE_HELP)] = None,
 ) -> None:
-    """Download the same OSM layers as import-osm for a place (needs the network)."""
+    """Download the same OSM layers as import-osm for a place (needs the network).
+
+    As with import-osm, a role that already holds data is replaced only with --replace ROLES.
+    """
     with console.status(f"downloading {escape(place)} from OpenStreetMap"):
-        folder = fetch_osm(place, city=city, layers_dir=layers_dir, roles=_roles(only))
+        folder = fetch_osm(place, city=city, layers_dir=layers_dir, roles=_roles(only),
+                           replace=_roles(replace))
     console.print(f"updated bundle {escape(str(folder))}")

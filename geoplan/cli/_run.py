@@ -14,7 +14,8 @@ from geoplan.analyses.recipe import load_recipe
 from geoplan.analyses.run import LANGS, TILES, RunResult, run_recipe
 from geoplan.cli import app
 from geoplan.cli._common import console, escape, format_value, parse_date
-from geoplan.monitor.history import HISTORY_NAME, record_snapshot
+from geoplan.io import check_name, check_output
+from geoplan.monitor.history import HISTORY_NAME, lock_path, record_snapshot
 
 __all__ = ["run_command"]
 
@@ -69,7 +70,9 @@ def run_command(
     """Compute a recipe's targets on its bundle; write scorecard, GeoPackage, map, provenance.
 
     With --snapshot (the default) the results are also appended, dated --as-of, to the
-    monitoring history beside the outputs; the same run twice adds nothing.
+    monitoring history beside the outputs; the same run twice adds nothing. --out is a folder
+    of its own: not the bundle folder or inside it, not a folder holding the recipe or the
+    bundle; files there that no earlier run recorded are never replaced or removed.
     """
     when = parse_date(as_of, option="--as-of")
     if lang not in LANGS:
@@ -77,7 +80,11 @@ def run_command(
     if tiles not in TILES:
         raise typer.BadParameter(f"use one of {', '.join(TILES)}", param_hint="--tiles")
     parsed = load_recipe(recipe)
-    folder = out if out is not None else Path("maps") / parsed.id
+    folder = out if out is not None else Path("maps") / check_name(
+        parsed.id, option=f"{parsed.path or 'recipe'}: key id", inside="maps/ (or pass --out)")
+    if snapshot:  # a history or lock that may not be written stops the run before it starts
+        for path in (folder / HISTORY_NAME, lock_path(folder / HISTORY_NAME)):
+            check_output(path)
     total = len(parsed.targets) + len(parsed.statistics)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=console.quiet) as bar:

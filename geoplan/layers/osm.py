@@ -22,6 +22,7 @@ Water: natural=water, waterway=riverbank, landuse=reservoir|basin.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
@@ -33,7 +34,8 @@ import shapely
 from shapely.geometry import LineString
 
 from geoplan.crs import to_metric
-from geoplan.errors import SourceDataError
+from geoplan.errors import OutputError, SourceDataError
+from geoplan.layers.manifest import LayerEntry
 
 __all__ = [
     "OSM_ROLES",
@@ -263,6 +265,57 @@ def _check_roles(roles: Iterable[str] | None) -> list[str]:
     return chosen
 
 
+def _check_replace(replace: Iterable[str] | None) -> set[str]:
+    chosen = set(replace or ())
+    unknown = sorted(chosen - set(OSM_ROLES))
+    if unknown:
+        message = (f"--replace: role(s) {', '.join(unknown)} cannot come from OSM; choose "
+                   f"among {', '.join(OSM_ROLES)}")
+        raise SourceDataError(message)
+    return chosen
+
+
+def _feature_count(path: Path, layer: str | None) -> int | None:
+    """Features of an existing layer file (``None`` when it cannot be told cheaply)."""
+    try:
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return int(pq.read_metadata(path).num_rows)
+        import pyogrio
+
+        return int(pyogrio.read_info(path, layer=layer)["features"])
+    except Exception:  # an unreadable old layer is still data the bundle holds
+        return None
+
+
+def _held(folder: Path, entry: LayerEntry) -> str:
+    """How the manifest ``entry`` holds its data, e.g. ``hanoi.gpkg:bus_stops, 3,135 features``."""
+    where = f"{entry.file}:{entry.layer}" if entry.layer else str(entry.file)
+    count = _feature_count(folder / str(entry.file), entry.layer)
+    return where if count is None else f"{where}, {count:,} features"
+
+
+def _check_replacements(layers: dict[str, gpd.GeoDataFrame], *, city: str,
+                        source: str) -> None:
+    """Validate the layers that will replace held data; raise with every problem, if any."""
+    import warnings
+
+    from geoplan.errors import LayerValidationError
+    from geoplan.layers.validate import GeometryRepairWarning, check_layer
+
+    problems: list[str] = []
+    for role, gdf in layers.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GeometryRepairWarning)
+            checked = check_layer(gdf, role=role, where=f"{city}/{role} (from {source})")
+        problems += checked.problems
+    if problems:
+        problems.append("nothing was replaced: fix the extract or leave these roles out "
+                        "with --only")
+        raise LayerValidationError(problems, bundle=city)
+
+
 def _write_osm_layers(
     layers: dict[str, gpd.GeoDataFrame],
     *,
@@ -271,47 +324,91 @@ def _write_osm_layers(
     source: str,
     method: str,
     date: str,
+    replace: Iterable[str] | None = None,
+    inputs: Iterable[Path] = (),
 ) -> Path:
     """Write OSM layers into bundle ``city`` (``osm_<role>.parquet``) and update its manifest.
 
     A layer with no feature leaves the role as it was (the extract simply has none; an empty
-    layer would read as "there is nothing here").
+    layer would read as "there is nothing here"). A role that already holds data is replaced
+    only when it is listed in ``replace``, and only by a layer that passes
+    :func:`geoplan.layers.validate.check_layer`; otherwise nothing is written and the error
+    lists every such role (or problem). A replaced ``osm_<role>.parquet`` is kept beside as
+    ``osm_<role>.replaced-<UTC time>.parquet`` and the new entry's ``method`` records what it
+    replaced. Everything (layers, backups, manifest) is staged and renamed in as one set.
     """
-    from geoplan.io import atomic_path
-    from geoplan.layers.bundle import default_layers_dir
-    from geoplan.layers.manifest import (
-        MANIFEST_NAME,
-        LayerEntry,
-        Manifest,
-        read_manifest,
-        write_manifest,
-    )
+    from datetime import UTC, datetime
 
-    folder = Path(layers_dir if layers_dir is not None else default_layers_dir()) / city
+    from geoplan.io import check_name, check_output, commit_staged, protect_inputs, staging_dir
+    from geoplan.layers.bundle import default_layers_dir
+    from geoplan.layers.manifest import MANIFEST_NAME, Manifest, read_manifest, write_manifest
+
+    hint = "choose another --city (or --layers-dir)"
+    allowed = _check_replace(replace)
+    root = Path(layers_dir if layers_dir is not None else default_layers_dir())
+    folder = root / check_name(city, option="--city")
     manifest_path = folder / MANIFEST_NAME
-    manifest = (read_manifest(manifest_path) if manifest_path.exists()
-                else Manifest(name=city, title=city, layers={}))
-    for role, gdf in layers.items():
-        if gdf.empty:
-            logger.warning("%s: no %s features in %s; role left as it was", city, role, source)
-            continue
-        name = f"osm_{role}.parquet"
-        with atomic_path(folder / name) as tmp:
-            gdf.to_parquet(tmp, index=False, compression="zstd")
-        manifest.layers[role] = LayerEntry(
-            file=name,
-            crs="EPSG:4326",
-            source=source,
-            licence=_OSM_LICENCE,
-            attribution=_OSM_ATTRIBUTION,
-            date=date,
-            method=f"{method}; {len(gdf):,} features",
-            coverage="partial",
-            coverage_note="the extent of the OSM data imported; nothing is known outside it",
-        )
-    if not manifest.attribution:
-        manifest.attribution = _OSM_ATTRIBUTION
-    write_manifest(manifest, manifest_path)
+    with protect_inputs(inputs):
+        check_output(folder, folder=True, hint=hint)
+        check_output(manifest_path, hint=hint)
+        if manifest_path.exists():
+            manifest = read_manifest(manifest_path)
+        else:
+            manifest = Manifest(name=city, title=city, layers={})
+        fresh = {role: gdf for role, gdf in layers.items() if not gdf.empty}
+        for role in layers:
+            if role not in fresh:
+                logger.warning("%s: no %s features in %s; role left as it was", city, role,
+                               source)
+        held = {role: manifest.layers[role] for role in fresh
+                if role in manifest.layers and not manifest.layers[role].is_missing}
+        refused = [role for role in held if role not in allowed]
+        if refused:
+            what = "; ".join(f"{role} holds {_held(folder, held[role])} (the import has "
+                             f"{len(fresh[role]):,})" for role in refused)
+            keep = [role for role in fresh if role not in refused]
+            only = f" (e.g. --only {','.join(keep)})" if keep else ""
+            message = (f"{manifest_path}: the import would replace data the bundle already "
+                       f"holds: {what}. Nothing was written. To keep it, leave those roles "
+                       f"out{only} or import into a new bundle (--city {city}-osm); to "
+                       f"replace it, pass --replace {','.join(refused)} (a replaced "
+                       "osm_<role>.parquet is kept as a backup)")
+            raise OutputError(message)
+        _check_replacements({role: fresh[role] for role in held}, city=city, source=source)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        with staging_dir(folder, prefix=".geoplan-osm-") as stage:
+            names: list[str] = []
+            for role, gdf in fresh.items():
+                name = f"osm_{role}.parquet"
+                note = ""
+                if role in held:
+                    old = held[role]
+                    note = f"; replaced {_held(folder, old)}"
+                    if old.file == name and (folder / name).is_file():
+                        backup = f"osm_{role}.replaced-{stamp}.parquet"
+                        shutil.copy2(folder / name, stage / backup)
+                        names.append(backup)
+                        note += f", kept as {backup}"
+                    logger.warning("%s: %s%s", city, role, note.removeprefix("; "))
+                gdf.to_parquet(stage / name, index=False, compression="zstd")
+                names.append(name)
+                manifest.layers[role] = LayerEntry(
+                    file=name,
+                    crs="EPSG:4326",
+                    source=source,
+                    licence=_OSM_LICENCE,
+                    attribution=_OSM_ATTRIBUTION,
+                    date=date,
+                    method=f"{method}; {len(gdf):,} features{note}",
+                    coverage="partial",
+                    coverage_note=("the extent of the OSM data imported; nothing is known "
+                                   "outside it"),
+                )
+            if not manifest.attribution:
+                manifest.attribution = _OSM_ATTRIBUTION
+            write_manifest(manifest, stage / MANIFEST_NAME)
+            names.append(MANIFEST_NAME)
+            commit_staged(stage, folder, names)
     return folder
 
 
@@ -321,12 +418,17 @@ def import_osm(
     city: str,
     layers_dir: Path | None = None,
     roles: Iterable[str] | None = None,
+    replace: Iterable[str] | None = None,
 ) -> Path:
     """Build or refresh the OSM-derived layers of bundle ``city`` from an OSM file, offline.
 
     Each role is written to ``osm_<role>.parquet`` in the bundle folder and ``bundle.yaml`` is
     updated (created if absent); roles the file holds no feature of are left as they were.
-    The input file is never modified.
+    The input file is never modified. A role that already holds data (the bundle's city-wide
+    bus stops, say) is never replaced silently by a smaller extract: the import stops,
+    writing nothing, unless the role is listed in ``replace``; then the replaced
+    ``osm_<role>.parquet`` is kept as ``osm_<role>.replaced-<time>.parquet`` and the new
+    entry's ``method`` says what it replaced.
 
     Parameters
     ----------
@@ -340,6 +442,8 @@ def import_osm(
         Roles to import, among :data:`OSM_ROLES` (default all). Import only ``green_space``,
         ``water`` and ``land_use`` from a small extract to keep a bundle's city-wide street
         network.
+    replace
+        Roles that already hold data and may be replaced (default none).
 
     Returns
     -------
@@ -350,6 +454,10 @@ def import_osm(
     ------
     SourceDataError
         If the file is missing, truncated or not OSM, or a role cannot come from OSM.
+    OutputError
+        If ``city`` is not a plain folder name (separators, ``..``, absolute), the bundle
+        folder or one of its files is a link, device or FIFO, or a role already holds data
+        and is not in ``replace`` (nothing is written).
 
     Examples
     --------
@@ -357,9 +465,11 @@ def import_osm(
     ...            layers_dir=Path("/tmp/layers"))  # doctest: +SKIP
     PosixPath('/tmp/layers/vanmieu')
     """
-    from geoplan.io import sha256_file
+    from geoplan.io import check_name, sha256_file
 
     chosen = _check_roles(roles)
+    _check_replace(replace)
+    check_name(city, option="--city")  # before reading a large file
     src = Path(path)
     if not src.is_file():
         message = f"OSM file {src} does not exist; give the path of an .osm or .osm.pbf file"
@@ -376,7 +486,7 @@ def import_osm(
         layers, city=city, layers_dir=layers_dir,
         source=f"OSM file {src.name} (sha256 {sha256_file(src)})",
         method="geoplan import-osm (pyosmium; definitions in geoplan.layers.osm)",
-        date="as of the OSM file",
+        date="as of the OSM file", replace=replace, inputs=[src],
     )
 
 
@@ -447,6 +557,7 @@ def fetch_osm(
     city: str,
     layers_dir: Path | None = None,
     roles: Iterable[str] | None = None,
+    replace: Iterable[str] | None = None,
 ) -> Path:
     """Download the OSM-derived layers of ``place`` with osmnx and write them into ``city``.
 
@@ -465,6 +576,8 @@ def fetch_osm(
         Folder holding bundles; default the repository's ``layers/``.
     roles
         Roles to fetch, among :data:`OSM_ROLES` (default all).
+    replace
+        Roles that already hold data and may be replaced (as in :func:`import_osm`).
 
     Returns
     -------
@@ -475,10 +588,16 @@ def fetch_osm(
     ------
     SourceDataError
         If the place is unknown or the download fails (the message says which).
+    OutputError
+        As for :func:`import_osm` (checked before downloading when the name is bad).
     """
     import osmnx as ox
 
+    from geoplan.io import check_name
+
     chosen = _check_roles(roles)
+    _check_replace(replace)
+    check_name(city, option="--city")
     tags: dict[str, dict[str, bool | str | list[str]]] = {
         "green_space": {k: sorted(v) for k, v in _GREEN.items()},
         "water": {k: sorted(v) for k, v in _WATER.items()},
@@ -520,5 +639,5 @@ def fetch_osm(
         layers, city=city, layers_dir=layers_dir,
         source=f"OpenStreetMap via Overpass for {place!r} (osmnx {ox.__version__})",
         method="geoplan fetch (osmnx; definitions in geoplan.layers.osm)",
-        date=datetime.now(UTC).date().isoformat(),
+        date=datetime.now(UTC).date().isoformat(), replace=replace,
     )

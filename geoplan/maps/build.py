@@ -30,7 +30,7 @@ import shapely
 
 from geoplan.crs import to_metric
 from geoplan.errors import GeoplanError
-from geoplan.io import atomic_write_text
+from geoplan.io import atomic_write_text, protect_inputs
 from geoplan.layers import Bundle, load_bundle
 from geoplan.maps import _style
 from geoplan.maps._elements import (
@@ -801,6 +801,7 @@ class _Builder:
         root: Any = self.map.get_root()
         root.title = _esc(title)  # branca writes it unescaped
         self.map.geoplan_lang = self.lang  # type: ignore[attr-defined]
+        self.map.geoplan_bundle = self.bundle  # type: ignore[attr-defined]  # for save_map
         _stable_ids(self.map)
         return self.map
 
@@ -1040,8 +1041,11 @@ def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none",
     subtitle = label("map_title_run", builder.lang)
     if as_of is not None:
         subtitle += f" · {label('as_of', builder.lang)}: {as_of}"
-    return builder.finish(title=_title_of(result, builder.lang), subtitle=subtitle,
+    fmap = builder.finish(title=_title_of(result, builder.lang), subtitle=subtitle,
                           scorecard_html=_scorecard_html(result, builder.lang))
+    recipe_path = getattr(getattr(result, "recipe", None), "path", None)
+    fmap.geoplan_recipe = recipe_path  # type: ignore[attr-defined]  # for save_map
+    return fmap
 
 
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
@@ -1062,7 +1066,10 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     Raises
     ------
     OutputError
-        If the file cannot be written; a previous file at ``path`` is left as it was.
+        If the file cannot be written; a previous file at ``path`` is left as it was. Also
+        when ``path`` is a file of the bundle the map shows (or a link to one), lies in that
+        bundle's folder, or is a device, FIFO, socket, folder or symbolic link
+        (:func:`geoplan.io.check_output`).
 
     Examples
     --------
@@ -1074,6 +1081,14 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     lang = getattr(m, "geoplan_lang", None)
     if lang is not None:
         text = text.replace("<html>", f'<html lang="{lang}">', 1)
-    atomic_write_text(target, text)
+    shown = getattr(m, "geoplan_bundle", None)
+    if isinstance(shown, Bundle):  # the map never replaces the bundle it shows
+        from geoplan.provenance import input_paths
+
+        recipe = getattr(m, "geoplan_recipe", None)
+        with protect_inputs(input_paths(recipe, shown), folders=[shown.path]):
+            atomic_write_text(target, text)
+    else:
+        atomic_write_text(target, text)
     logger.debug("map written to %s (%.1f kB)", target, len(text.encode("utf-8")) / 1000)
     return target

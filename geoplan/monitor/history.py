@@ -15,8 +15,11 @@ Append-only and atomic
 ----------------------
 Rows are never changed or removed. Appending reads the file, adds the new rows at the end and
 writes the whole file to a temporary file that is renamed onto the old one
-(:func:`geoplan.io.atomic_path`), under an exclusive lock (``.history.parquet.lock``) so that
-two processes cannot lose each other's rows. A crash leaves the previous file intact.
+(:func:`geoplan.io.atomic_path`), under an exclusive lock (``.history.parquet.lock``,
+:func:`geoplan.io.exclusive_lock`: never a planted link or FIFO) so that two processes
+cannot lose each other's rows. A crash leaves the previous file intact. Neither the history
+nor its lock may be a symbolic link, device or FIFO, nor one of the run's inputs
+(:func:`geoplan.io.check_output`).
 
 Two snapshots on one date
 -------------------------
@@ -37,7 +40,6 @@ import contextlib
 import logging
 import math
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,7 +47,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from geoplan.errors import GeoplanError
-from geoplan.io import atomic_path, output_error
+from geoplan.io import atomic_path, check_output, exclusive_lock, output_error, protect_inputs
+from geoplan.provenance import input_paths
 
 if TYPE_CHECKING:
     from geoplan.analyses.run import RunResult
@@ -55,6 +58,7 @@ __all__ = [
     "HISTORY_NAME",
     "HistoryError",
     "latest_snapshots",
+    "lock_path",
     "read_history",
     "record_snapshot",
     "snapshot_rows",
@@ -177,8 +181,9 @@ def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None) 
     'recipe_id'
     """
     target = Path(path)
-    if not target.exists():
+    if not target.exists() and not target.is_symlink():
         return _empty()
+    check_output(target)  # a FIFO would hang the reader; a link or device is refused
     try:
         frame = pd.read_parquet(target, engine="pyarrow")
     except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
@@ -198,26 +203,16 @@ def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None) 
     return frame
 
 
-@contextlib.contextmanager
-def _locked(target: Path) -> Iterator[None]:
-    """Exclusive lock beside ``target`` (POSIX ``flock``; no lock where it is unavailable)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: single-writer use is assumed
-        yield
-        return
-    lock = target.with_name(f".{target.name}.lock")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle = lock.open("a")
-    except OSError as exc:
-        raise output_error(target, exc) from None
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def lock_path(history: str | os.PathLike[str]) -> Path:
+    """The lock file of the history ``history`` (``.history.parquet.lock`` beside it).
+
+    Examples
+    --------
+    >>> lock_path("maps/x/history.parquet").as_posix()
+    'maps/x/.history.parquet.lock'
+    """
+    target = Path(history)
+    return target.with_name(f".{target.name}.lock")
 
 
 def record_snapshot(snapshot: RunResult | pd.DataFrame,
@@ -255,7 +250,11 @@ def record_snapshot(snapshot: RunResult | pd.DataFrame,
     if rows.empty:
         return 0
     target = Path(path)
-    with _locked(target):
+    guard: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    if not isinstance(snapshot, pd.DataFrame):
+        guard = protect_inputs(input_paths(snapshot.recipe.path, snapshot.bundle),
+                               folders=[snapshot.bundle.path])
+    with guard, exclusive_lock(lock_path(check_output(target))):
         old = read_history(target)
         ident = ["recipe_id", "as_of", "run_checksum"]
         seen = set(map(tuple, old[ident].drop_duplicates().to_numpy().tolist()))

@@ -38,11 +38,11 @@ from pathlib import Path
 import pandas as pd
 
 from geoplan.analyses.recipe import Recipe, load_recipe
-from geoplan.analyses.run import RunResult, check_display_options, run_recipe
-from geoplan.io import commit_staged, output_error, staging_dir
+from geoplan.analyses.run import RunResult, check_display_options, protected_inputs, run_recipe
+from geoplan.io import check_name, check_output, commit_staged, output_error, staging_dir
 from geoplan.layers import Bundle, load_bundle
 from geoplan.monitor.charts import chart_png
-from geoplan.monitor.history import HISTORY_NAME, read_history, record_snapshot
+from geoplan.monitor.history import HISTORY_NAME, lock_path, read_history, record_snapshot
 from geoplan.monitor.progress import PERIODS, MonitorError, period_ends
 from geoplan.monitor.report import chart_name, report_html, report_markdown
 from geoplan.monitor.trajectory import (
@@ -270,8 +270,13 @@ def monitor_recipe(
         review_date = min(date(review, 12, 31), last_day)
     dates = monitor_dates(start=first_day, end=last_day, period=period, baseline=base,
                           review_date=review_date)
-    folder = Path(out) if out is not None else Path("maps") / recipe.id
+    folder = Path(out) if out is not None else Path("maps") / check_name(
+        recipe.id, option=f"{recipe.path or 'recipe'}: key id", inside="maps/ (or pass --out)")
     history_path = folder / HISTORY_NAME
+    with protected_inputs(recipe, the_bundle):  # refuse forbidden outputs before computing
+        for path, is_folder in ((folder, True), (history_path, False),
+                                (lock_path(history_path), False), (folder / MONITOR_DIR, True)):
+            check_output(path, folder=is_folder)
     read_history(history_path)  # refuse a broken history before computing anything
 
     appended = 0
@@ -315,7 +320,9 @@ def write_report(result: MonitorResult, folder: str | os.PathLike[str], *,
 
     Written as a set, like a run's outputs: every file is first written into a hidden
     staging folder, then renamed onto its final name with Ctrl-C held, so an interrupted or
-    failed write leaves the previous report as it was.
+    failed write leaves the previous report as it was. No file may replace an input of the
+    run (recipe, bundle files) or go into the bundle folder, nor land on a device, FIFO,
+    socket or symbolic link (:func:`geoplan.io.check_output`).
 
     Parameters
     ----------
@@ -341,7 +348,11 @@ def write_report(result: MonitorResult, folder: str | os.PathLike[str], *,
     >>> sorted(write_report(result, "maps/hanoi-02-nq-tw/monitor"))[0]  # doctest: +SKIP
     'charts/hn_rail_km_2030.png'
     """
-    target = Path(folder)
+    with protected_inputs(result.recipe, result.bundle):
+        return _write_report(result, Path(folder), tiles=tiles)
+
+
+def _write_report(result: MonitorResult, target: Path, *, tiles: str) -> dict[str, Path]:
     with staging_dir(target, prefix=".geoplan-monitor-") as stage:
         produced: list[str] = []
         try:

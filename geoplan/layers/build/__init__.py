@@ -21,7 +21,13 @@ import tempfile
 from pathlib import Path
 
 from geoplan.errors import SourceDataError
-from geoplan.layers.build._bundle import BundleSpec, staging_folder, write_bundle
+from geoplan.io import protect_inputs
+from geoplan.layers.build._bundle import (
+    BundleSpec,
+    check_replaceable,
+    staging_folder,
+    write_bundle,
+)
 from geoplan.layers.build._common import BuiltLayer
 
 __all__ = ["BUILDABLE", "BuiltLayer", "build_bundle", "build_spec"]
@@ -83,7 +89,9 @@ def build_bundle(name: str, *, source: Path | str, layers_dir: Path | str | None
 
     The bundle is written into a staging folder and swapped in only when complete; an
     existing bundle of that name is replaced as a whole (layers added to it by
-    ``geoplan import-osm`` must be imported again).
+    ``geoplan import-osm`` must be imported again). The target must not be a link, a
+    non-bundle folder holding files, nor hold or lie inside ``source``
+    (:func:`~geoplan.layers.build._bundle.check_replaceable`).
 
     Parameters
     ----------
@@ -104,7 +112,7 @@ def build_bundle(name: str, *, source: Path | str, layers_dir: Path | str | None
     SourceDataError
         If a source is missing or malformed.
     OutputError
-        If the bundle folder cannot be written.
+        If the bundle folder cannot be written or may not be replaced.
 
     Examples
     --------
@@ -115,7 +123,11 @@ def build_bundle(name: str, *, source: Path | str, layers_dir: Path | str | None
     from geoplan.layers.bundle import default_layers_dir
 
     target = Path(layers_dir if layers_dir is not None else default_layers_dir()) / name
-    with tempfile.TemporaryDirectory(prefix="geoplan-build-") as work:
+    if name in BUILDABLE:  # refuse a forbidden target before the (long) build
+        with protect_inputs(folders=[source]):
+            check_replaceable(target)
+    with tempfile.TemporaryDirectory(prefix="geoplan-build-") as work, \
+            protect_inputs(folders=[source]):
         spec = build_spec(name, Path(source), workdir=Path(work))
         with staging_folder(target) as stage:
             write_bundle(spec, stage, built_with=(

@@ -23,12 +23,13 @@ from pyproj import CRS
 from geoplan._safetext import markdown_code as _code
 from geoplan._safetext import markdown_text as _md
 from geoplan.errors import OutputError
-from geoplan.io import atomic_write_text, write_gpkg_layer
+from geoplan.io import atomic_write_text, check_output, write_gpkg_layer
 from geoplan.layers.build._common import BuiltLayer
 from geoplan.layers.manifest import MANIFEST_NAME, Manifest, Statistic, write_manifest
 from geoplan.layers.roles import ROLES
 
-__all__ = ["BundleSpec", "render_sources", "staging_folder", "write_bundle"]
+__all__ = ["BundleSpec", "check_replaceable", "render_sources", "staging_folder",
+           "write_bundle"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,18 +66,43 @@ class BundleSpec:
     notes: list[str] = field(default_factory=list)
 
 
+def check_replaceable(target: Path) -> Path:
+    """Check that the bundle folder ``target`` may be replaced as a whole; return it.
+
+    Refused (before anything is built): a ``target`` that is a symbolic link, a file or
+    another non-folder (:func:`geoplan.io.check_output`); one that is, holds or lies inside
+    an input folder (``--source``, registered with :func:`geoplan.io.protect_inputs`); an
+    existing non-empty folder that is not a bundle (no ``bundle.yaml``): replacing it would
+    delete files geoplan did not write.
+
+    Raises
+    ------
+    OutputError
+        Naming the folder and the fix.
+    """
+    hint = "choose another --layers-dir"
+    check_output(target, folder=True, hint=hint)
+    if target.is_dir() and not (target / MANIFEST_NAME).is_file() and any(target.iterdir()):
+        message = (f"cannot build into {target}: the folder exists, holds files and is not a "
+                   f"bundle (no {MANIFEST_NAME}); a build replaces the whole folder and would "
+                   f"delete them: move them or {hint}")
+        raise OutputError(message)
+    return target
+
+
 @contextlib.contextmanager
 def staging_folder(target: Path) -> Iterator[Path]:
     """Yield an empty hidden folder beside ``target``; swap it onto ``target`` on success.
 
     On any exception (including Ctrl-C) the staging folder is removed and ``target`` is left
-    as it was.
+    as it was. ``target`` passes :func:`check_replaceable` first.
 
     Raises
     ------
     OutputError
-        If the parent folder cannot be created or written.
+        If the parent folder cannot be created or written, or ``target`` may not be replaced.
     """
+    check_replaceable(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
