@@ -52,13 +52,26 @@ def main(argv: list[str] | None = None) -> int:
 
     The logging set up for the command (handlers, levels, warnings capture) is undone on
     return, so that calling ``main`` from Python leaves the caller's logging as it was.
+    Arguments that are not UTF-8 text (a file name in another encoding arrives as a string
+    with lone surrogates) are refused before anything runs; Ctrl-C while the command
+    modules import exits with 130 like Ctrl-C later on.
     """
-    _register()
+    args = sys.argv[1:] if argv is None else list(argv)
+    refused = _non_utf8(args)
+    if refused is not None:
+        err_console.print(f"[bold red]error:[/] {escape(refused)}", highlight=False,
+                          soft_wrap=True)
+        return 2
+    try:
+        _register()
+    except KeyboardInterrupt:
+        err_console.print(_INTERRUPTED)
+        return 130
     root, ours = logging.getLogger(), logging.getLogger("geoplan")
     handlers, levels, showwarning = list(root.handlers), (root.level, ours.level), \
         warnings.showwarning
     try:
-        return _main(argv)
+        return _main(args)
     finally:
         for handler in [h for h in root.handlers if h not in handlers]:
             root.removeHandler(handler)
@@ -72,6 +85,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _INTERRUPTED = "interrupted: outputs already written are left as they were"
+
+
+def _non_utf8(args: list[str]) -> str | None:
+    """The message refusing the first argument that is not UTF-8 text (``None``: all are)."""
+    for position, arg in enumerate(args, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            return (f"argument {position} ({shown}) is not UTF-8 text: geoplan needs UTF-8 "
+                    "file and folder names; rename the file or folder (e.g. convmv -f cp1258 "
+                    "-t utf-8) or choose another path")
+    return None
 
 
 def _main(argv: list[str] | None) -> int:

@@ -11,9 +11,6 @@ import typer
 
 from geoplan.cli import app
 from geoplan.cli._common import console, escape
-from geoplan.layers import load_bundle
-from geoplan.maps import LANGS, TILES, map_bundle, save_map
-from geoplan.provenance import output_record, write_record
 
 __all__ = ["map_command"]
 
@@ -32,6 +29,10 @@ def map_command(
     Beside it, <name>.provenance.json records versions, the bundle files with their SHA-256,
     the options, the map's SHA-256 and the timing.
     """
+    from geoplan.layers import load_bundle
+    from geoplan.maps import LANGS, TILES, map_bundle, save_map
+    from geoplan.provenance import output_record, write_record
+
     if lang not in LANGS:
         raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
     if tiles not in TILES:

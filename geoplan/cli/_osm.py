@@ -9,11 +9,12 @@ import typer
 
 from geoplan.cli import app
 from geoplan.cli._common import console, escape
-from geoplan.layers.osm import OSM_ROLES, fetch_osm, import_osm
 
 __all__ = ["fetch_command", "import_osm_command"]
 
-_ONLY_HELP = f"Comma-separated roles to fill (default all: {','.join(OSM_ROLES)})."
+# geoplan.layers.osm.OSM_ROLES, not imported here: the CLI starts without geopandas
+_ONLY_HELP = ("Comma-separated roles to fill (default all: street_network, green_space, "
+              "water, land_use, bus_stops).")
 
 
 def _roles(only: str | None) -> list[str] | None:
@@ -29,6 +30,8 @@ def import_osm_command(
         "--layers-dir", help="Folder holding bundles (default: the package's layers/).")] = None,
 ) -> None:
     """Fill street network, green space, water, land use and bus stops from an OSM file."""
+    from geoplan.layers.osm import import_osm
+
     with console.status(f"reading {escape(str(file))}"):
         folder = import_osm(file, city=city, layers_dir=layers_dir, roles=_roles(only))
     console.print(f"updated bundle {escape(str(folder))}")
@@ -43,6 +46,8 @@ def fetch_command(
         "--layers-dir", help="Folder holding bundles (default: the package's layers/).")] = None,
 ) -> None:
     """Download the same OSM layers as import-osm for a place (needs the network)."""
+    from geoplan.layers.osm import fetch_osm
+
     with console.status(f"downloading {escape(place)} from OpenStreetMap"):
         folder = fetch_osm(place, city=city, layers_dir=layers_dir, roles=_roles(only))
     console.print(f"updated bundle {escape(str(folder))}")

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from geoplan.analyses.evaluate import STATUS_LABELS
-from geoplan.analyses.recipe import load_recipe
-from geoplan.analyses.run import LANGS, TILES, RunResult, run_recipe
 from geoplan.cli import app
 from geoplan.cli._common import console, escape, format_value, parse_date
-from geoplan.monitor.history import HISTORY_NAME, record_snapshot
+
+if TYPE_CHECKING:
+    from geoplan.analyses.run import RunResult
 
 __all__ = ["run_command"]
 
@@ -23,6 +22,8 @@ _COLOURS = {"met": "green", "partly": "yellow", "not met": "red", "no data": "di
 
 
 def _print(result: RunResult) -> None:
+    from geoplan.analyses.evaluate import STATUS_LABELS
+
     labels = STATUS_LABELS[result.lang]
     title = (f"{result.recipe.title.get(result.lang)} — {result.bundle.name}, "
              f"as of {result.as_of.isoformat()}")
@@ -71,6 +72,10 @@ def run_command(
     With --snapshot (the default) the results are also appended, dated --as-of, to the
     monitoring history beside the outputs; the same run twice adds nothing.
     """
+    from geoplan.analyses.recipe import load_recipe
+    from geoplan.analyses.run import LANGS, TILES, run_recipe
+    from geoplan.monitor.history import HISTORY_NAME, record_snapshot
+
     when = parse_date(as_of, option="--as-of")
     if lang not in LANGS:
         raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
