@@ -8,6 +8,7 @@ cannot leave half of an old set and half of a new one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import logging
 import os
@@ -65,6 +66,11 @@ def output_error(target: Path | str, exc: OSError) -> OutputError:
     """
     target = Path(target)
     why = exc.strerror or str(exc)
+    if exc.errno in _DISK_ERRNOS:
+        message = (f"cannot write {target}: {why}; free some space on that disk (or choose "
+                   "another folder with --out) and run again: nothing was written, earlier "
+                   "outputs are left as they were")
+        return OutputError(message)
     for path in (target, *target.parents):
         if path.exists():
             if not path.is_dir() and path != target:
@@ -72,6 +78,38 @@ def output_error(target: Path | str, exc: OSError) -> OutputError:
             break
     message = f"cannot write {target}: {why}; choose a writable folder with --out"
     return OutputError(message)
+
+
+#: errno values of a disk that cannot take more data (full, quota, read-only, failing).
+_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG})
+#: Below this many free bytes, a writer's failure is taken for a full disk.
+_FULL_BELOW = 1 << 20
+
+
+def _disk_error(target: Path, exc: BaseException) -> OutputError | None:
+    """The :class:`OutputError` for a write into ``target`` that failed on a full disk.
+
+    ``None`` when ``exc`` is not that (it is raised as it is). An ``OSError`` says so by its
+    errno; GDAL and Arrow report a full disk in their own words ("no such table",
+    "database or disk is full"), so their errors count as one when the disk has less than
+    1 MiB free at the time of the failure.
+    """
+    if isinstance(exc, OutputError) or not isinstance(exc, Exception):
+        return None
+    if isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS:
+        return output_error(target, exc)
+    folder = next((p for p in (target, *target.parents) if p.is_dir()), None)
+    if folder is None:
+        return None
+    try:
+        info = os.statvfs(folder)
+    except (OSError, AttributeError):  # pragma: no cover - no statvfs (Windows)
+        return None
+    free = info.f_bavail * info.f_frsize
+    if free >= _FULL_BELOW:
+        return None
+    why = f"the disk is full ({free:,} bytes free; the writer said {type(exc).__name__}: {exc})"
+    return output_error(target, OSError(errno.ENOSPC, why))
 
 
 @contextlib.contextmanager
@@ -122,7 +160,8 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     Raises
     ------
     OutputError
-        If the folder of ``target`` cannot be created or written.
+        If the folder of ``target`` cannot be created or written, or the disk fills up
+        while the block writes (whatever the writer raised).
     """
     target = Path(target)
     if target.is_dir():
@@ -145,9 +184,12 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
             tmp.replace(target)
         except OSError as exc:
             raise output_error(target, exc) from None
-    except BaseException:
+    except BaseException as exc:
+        full = _disk_error(target, exc)  # before the partial file is removed
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if full is not None:
+            raise full from None
         raise
 
 
@@ -172,7 +214,8 @@ def staging_dir(folder: Path | str, *, prefix: str) -> Iterator[Path]:
     Raises
     ------
     OutputError
-        If ``folder`` cannot be created or written.
+        If ``folder`` cannot be created or written, or the disk fills up while the block
+        writes (whatever the writer raised).
     """
     folder = Path(folder)
     try:
@@ -182,6 +225,12 @@ def staging_dir(folder: Path | str, *, prefix: str) -> Iterator[Path]:
         raise output_error(folder, exc) from None
     try:
         yield stage
+    except BaseException as exc:
+        full = _disk_error(folder, exc)  # before the partial files are removed
+        shutil.rmtree(stage, ignore_errors=True)
+        if full is not None:
+            raise full from None
+        raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
