@@ -112,6 +112,17 @@ def _disk_error(target: Path, exc: BaseException) -> OutputError | None:
     return output_error(target, OSError(errno.ENOSPC, why))
 
 
+def _require_utf8(target: Path) -> None:
+    """Refuse an output path that is not UTF-8 text (GDAL cannot even open it)."""
+    try:
+        str(target).encode("utf-8")
+    except UnicodeEncodeError:  # a non-UTF-8 name decoded with surrogateescape
+        shown = str(target).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        message = (f"cannot write {shown}: the path is not UTF-8 text; choose an output "
+                   "path whose folder and file names are UTF-8 (or rename the folder)")
+        raise OutputError(message) from None
+
+
 @contextlib.contextmanager
 def hold_interrupts() -> Iterator[None]:
     """Hold Ctrl-C (SIGINT) until the block has finished, then raise ``KeyboardInterrupt``.
@@ -160,10 +171,11 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     Raises
     ------
     OutputError
-        If the folder of ``target`` cannot be created or written, or the disk fills up
-        while the block writes (whatever the writer raised).
+        If ``target`` is not a UTF-8 path, its folder cannot be created or written, or the
+        disk fills up while the block writes (whatever the writer raised).
     """
     target = Path(target)
+    _require_utf8(target)
     if target.is_dir():
         message = (f"cannot write {target}: it is a folder; give the path of a file inside it "
                    f"(e.g. {target / 'index.html'})")
@@ -214,10 +226,11 @@ def staging_dir(folder: Path | str, *, prefix: str) -> Iterator[Path]:
     Raises
     ------
     OutputError
-        If ``folder`` cannot be created or written, or the disk fills up while the block
-        writes (whatever the writer raised).
+        If ``folder`` is not a UTF-8 path or cannot be created or written, or the disk
+        fills up while the block writes (whatever the writer raised).
     """
     folder = Path(folder)
+    _require_utf8(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))

@@ -106,7 +106,9 @@ def _main(argv: list[str] | None) -> int:
     except GeoplanError as exc:
         # the message carries data (paths, column names, titles): never read it as markup
         # and never wrap it: paths and keys stay whole, ready to copy
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
+        # ... and a non-UTF-8 name in it (lone surrogates) printed as \udcxx, not a crash
+        text = str(exc).encode("utf-8", "backslashreplace").decode("utf-8")
+        err_console.print(f"[bold red]error:[/] {escape(text)}", highlight=False,
                           markup=True, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
