@@ -198,6 +198,8 @@ def _schema_problem(path: Path, err: Any) -> str:
     if err["type"] == "missing":
         return f"{path}: key {key}: required key missing; add it"
     message = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "finite_number":
+        message += " (not .nan, .inf or a number beyond 1e308): write the figure"
     return f"{path}: key {key}: {message}"
 
 
