@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = [
+    "DISK_ERRNOS",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
@@ -66,7 +67,7 @@ def output_error(target: Path | str, exc: OSError) -> OutputError:
     """
     target = Path(target)
     why = exc.strerror or str(exc)
-    if exc.errno in _DISK_ERRNOS:
+    if exc.errno in DISK_ERRNOS:
         message = (f"cannot write {target}: {why}; free some space on that disk (or choose "
                    "another folder with --out) and run again: nothing was written, earlier "
                    "outputs are left as they were")
@@ -81,7 +82,7 @@ def output_error(target: Path | str, exc: OSError) -> OutputError:
 
 
 #: errno values of a disk that cannot take more data (full, quota, read-only, failing).
-_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG})
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG})
 #: Below this many free bytes, a writer's failure is taken for a full disk.
 _FULL_BELOW = 1 << 20
 
@@ -96,7 +97,7 @@ def _disk_error(target: Path, exc: BaseException) -> OutputError | None:
     """
     if isinstance(exc, OutputError) or not isinstance(exc, Exception):
         return None
-    if isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS:
+    if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:
         return output_error(target, exc)
     folder = next((p for p in (target, *target.parents) if p.is_dir()), None)
     if folder is None:
@@ -231,6 +232,7 @@ def staging_dir(folder: Path | str, *, prefix: str) -> Iterator[Path]:
     """
     folder = Path(folder)
     _require_utf8(folder)
+    created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
@@ -241,6 +243,9 @@ def staging_dir(folder: Path | str, *, prefix: str) -> Iterator[Path]:
     except BaseException as exc:
         full = _disk_error(folder, exc)  # before the partial files are removed
         shutil.rmtree(stage, ignore_errors=True)
+        if created:  # a folder made for outputs that never came: not left behind empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         if full is not None:
             raise full from None
         raise

@@ -558,7 +558,8 @@ def test_hostile_input_gets_a_clear_error(case: Case, tmp_path: Path,
 def test_at_least_thirty_cases_and_all_documented() -> None:
     assert len(CASES) >= 30
     assert len({c.id for c in CASES}) == len(CASES)
-    table = DOCS.read_text(encoding="utf-8")
+    # the sections of this file's cases; later sections belong to other test files
+    table = DOCS.read_text(encoding="utf-8").split("\n## Resource bombs", 1)[0]
     rows = {line.split("|")[1].strip().strip("`"): line for line in table.splitlines()
             if line.startswith("| `")}
     documented = {c.id for c in CASES} | set(SEPARATE_CASES)

@@ -59,7 +59,9 @@ from geoplan.analyses.registry import get_indicator
 from geoplan.analyses.result import IndicatorResult
 from geoplan.errors import OutputError, RecipeError
 from geoplan.io import (
+    DISK_ERRNOS,
     commit_staged,
+    output_error,
     sha256_file,
     staging_dir,
     write_gpkg_layer,
@@ -538,6 +540,8 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str]) -> dict[str, P
             (stage / "provenance.json").write_text(text, encoding="utf-8")
             produced.append("provenance.json")
         except OSError as exc:
+            if exc.errno in DISK_ERRNOS:  # disk full: the message says to free space
+                raise output_error(folder, exc) from None
             message = (f"cannot write the outputs into {folder}: {exc.strerror or exc}; "
                        "previous outputs are unchanged")
             raise OutputError(message) from None

@@ -74,7 +74,7 @@ def run_command(
     """
     from geoplan.analyses.recipe import load_recipe
     from geoplan.analyses.run import LANGS, TILES, run_recipe
-    from geoplan.monitor.history import HISTORY_NAME, record_snapshot
+    from geoplan.monitor.history import HISTORY_NAME, read_history, record_snapshot
 
     when = parse_date(as_of, option="--as-of")
     if lang not in LANGS:
@@ -83,6 +83,8 @@ def run_command(
         raise typer.BadParameter(f"use one of {', '.join(TILES)}", param_hint="--tiles")
     parsed = load_recipe(recipe)
     folder = out if out is not None else Path("maps") / parsed.id
+    if snapshot:  # refuse a broken history before any output is written
+        read_history(folder / HISTORY_NAME)
     total = len(parsed.targets) + len(parsed.statistics)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=console.quiet) as bar:

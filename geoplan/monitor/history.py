@@ -140,7 +140,8 @@ def _row_problems(frame: pd.DataFrame) -> list[str]:
                 problems.append(f"row {row} column {column}: {text[:40]!r} is {what}")
     raw = frame["value"]
     numbers = pd.to_numeric(raw, errors="coerce")
-    bad = numbers.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+    blank = raw.astype(str).str.strip().str.lower().isin(["", "nan", "none", "<na>"])
+    bad = numbers.isna() & raw.notna() & ~blank
     for row in [i + 1 for i, b in enumerate(bad.tolist()) if b]:
         problems.append(f"row {row} column value: {str(raw.iloc[row - 1])[:40]!r} is not a "
                         "number")
