@@ -66,7 +66,8 @@ CASE_IDS = (
     "yaml_huge_integer", "yaml_huge_integer_manifest", "yaml_impossible_date",
     "yaml_impossible_date_manifest", "yaml_impossible_date_key", "yaml_bad_explicit_tag",
     "yaml_python_tag", "yaml_nan_statistic", "yaml_overflow_float", "recipe_huge_file",
-    "recipe_is_a_folder", "recipe_is_a_fifo", "parse_recipe_text_bomb", "target_year_absurd",
+    "recipe_is_a_folder", "recipe_is_a_fifo", "parse_recipe_text_bomb",
+    "recipe_too_many_targets", "target_year_absurd",
     "as_of_out_of_range", "as_of_impossible", "non_utf8_out", "non_utf8_recipe_path",
     "disk_full_gpkg", "disk_full_enospc", "disk_full_map", "disk_full_history",
     "disk_full_real_tmpfs", "history_non_iso_date", "history_text_value",
@@ -339,6 +340,17 @@ def test_parse_recipe_text_bomb() -> None:
     assert doc.lines[("c", 1, "k")] == 1  # inside an alias: the line where its anchor is
 
 
+def test_recipe_too_many_targets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = RECIPE.format(bundle=_bundle(tmp_path))
+    target = text[text.index("  - id: t.rail"):]
+    many = text + "".join(target.replace("t.rail", f"t.rail{i}") for i in range(1001))
+    path = _recipe(tmp_path, many)
+    with _deadline(60):
+        _both(["run", str(path)], lambda: load_recipe(path), RecipeError,
+              r"bombs\.yaml:9: targets: 1,002 entries, more than 1,000 \(each is a "
+              r"computation\): split the recipe into several", capsys)
+
+
 def test_target_year_absurd(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _edited(tmp_path, "year: 2030", "year: 99999")
     _both(["run", str(path)], lambda: load_recipe(path), RecipeError,
@@ -589,21 +601,32 @@ def _python(script: str, *, timeout: int = 600) -> subprocess.CompletedProcess[s
                           env=env, cwd=ROOT, timeout=timeout, check=False)
 
 
-def test_ctrl_c_during_import() -> None:
-    result = _python(textwrap.dedent("""
-        import sys
-        class Interrupt:
-            def find_spec(self, name, path=None, target=None):
-                if name == "geoplan.cli._run":  # Ctrl-C while the command modules import
-                    raise KeyboardInterrupt
-                return None
-        sys.meta_path.insert(0, Interrupt())
-        from geoplan.cli import main
-        sys.exit(main(["run", "analyses/hanoi-02-nq-tw.yaml"]))
-    """), timeout=120)
+_INTERRUPT_AT = """
+import sys
+class Interrupt:  # Ctrl-C while {module} is being imported
+    def find_spec(self, name, path=None, target=None):
+        if name == {module!r}:
+            raise KeyboardInterrupt
+        return None
+sys.meta_path.insert(0, Interrupt())
+sys.argv = ["geoplan", *{argv!r}]
+"""
+
+
+@pytest.mark.parametrize(("module", "start"), [
+    ("typer", "from geoplan.__main__ import _entry; _entry()"),  # the CLI itself starting
+    ("geoplan.cli._run", "from geoplan.cli import main; sys.exit(main())"),  # its commands
+    ("geopandas", "from geoplan.cli import main; sys.exit(main())"),  # a command's library
+])
+def test_ctrl_c_during_import(module: str, start: str, tmp_path: Path) -> None:
+    recipe = _recipe(tmp_path)
+    out = tmp_path / "out"
+    argv = ["run", str(recipe), "--out", str(out)]
+    result = _python(_INTERRUPT_AT.format(module=module, argv=argv) + start, timeout=120)
     assert result.returncode == 130, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert result.stderr.strip() == "interrupted: outputs already written are left as they were"
+    assert not out.exists()
 
 
 _BLOCK_EXTRAS = """

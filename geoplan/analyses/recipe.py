@@ -72,6 +72,7 @@ from geoplan.errors import RecipeError
 
 __all__ = [
     "COMPARATORS",
+    "MAX_GOALS",
     "SCOPES",
     "Document",
     "Goal",
@@ -92,6 +93,8 @@ logger = logging.getLogger(__name__)
 
 #: Comparators a target may use (``None`` = monitoring only).
 COMPARATORS: tuple[str, ...] = (">=", ">", "<=", "<", "approx", "range")
+#: Most targets (or statistics) of one recipe; a plan has a few dozen.
+MAX_GOALS = 1000
 #: Scopes a target may be evaluated at.
 SCOPES: tuple[str, ...] = ("city", "inner", "unit")
 
@@ -500,6 +503,12 @@ def parse_recipe(text: str, *, where: str = "<recipe>", path: Path | None = None
     if not isinstance(raw, dict):
         problems.add((), "a recipe must be a mapping with id, title, bundle, document, targets")
         problems.raise_if_any()
+    for group in ("targets", "statistics"):
+        items = raw.get(group)
+        if isinstance(items, list) and len(items) > MAX_GOALS:
+            problems.add((group,), f"{group}: {len(items):,} entries, more than {MAX_GOALS:,} "
+                                   "(each is a computation): split the recipe into several")
+            problems.raise_if_any()
     recipe: Recipe | None = None
     try:
         recipe = Recipe.model_validate(raw)

@@ -12,6 +12,7 @@ import warnings
 
 import typer
 
+from geoplan.__main__ import INTERRUPTED as _INTERRUPTED
 from geoplan.cli._common import console, err_console, escape
 from geoplan.cli._layers import layers_app
 from geoplan.errors import GeoplanError
@@ -84,7 +85,6 @@ def main(argv: list[str] | None = None) -> int:
         warnings.showwarning = showwarning
 
 
-_INTERRUPTED = "interrupted: outputs already written are left as they were"
 
 
 def _non_utf8(args: list[str]) -> str | None:
@@ -143,5 +143,7 @@ def _main(argv: list[str] | None) -> int:
     return 0
 
 
-def _entry() -> None:  # pragma: no cover - console-script shim
-    sys.exit(main())
+def _entry() -> None:  # pragma: no cover - console-script shim of installs before 0.1.1
+    from geoplan.__main__ import _entry as entry
+
+    entry()
