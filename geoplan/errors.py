@@ -19,6 +19,7 @@ __all__ = [
     "GeoplanError",
     "LayerNotAvailableError",
     "LayerValidationError",
+    "MissingExtraError",
     "NetworkError",
     "OutputError",
     "RecipeError",
@@ -83,3 +84,10 @@ class NetworkError(GeoplanError, ValueError):
 
 class OutputError(GeoplanError, OSError):
     """An output cannot be written (folder not writable, disk full, interrupted)."""
+
+
+class MissingExtraError(GeoplanError, ImportError):
+    """A command needs an optional dependency ("extra") that is not installed.
+
+    The message names the package and the ``pip install 'geoplan[<extra>]'`` line.
+    """

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import errno
 import hashlib
 import logging
 import os
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = [
+    "DISK_ERRNOS",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
@@ -84,6 +86,11 @@ def output_error(target: Path | str, exc: OSError) -> OutputError:
     """
     target = Path(target)
     why = exc.strerror or str(exc)
+    if exc.errno in DISK_ERRNOS:
+        message = (f"cannot write {target}: {why}; free some space on that disk (or choose "
+                   "another folder with --out) and run again: nothing was written, earlier "
+                   "outputs are left as they were")
+        return OutputError(message)
     for path in (target, *target.parents):
         if path.exists():
             if not path.is_dir() and path != target:
@@ -92,6 +99,49 @@ def output_error(target: Path | str, exc: OSError) -> OutputError:
             break
     message = f"cannot write {target}: {why}; choose a writable folder with --out"
     return OutputError(message)
+
+
+#: errno values of a disk that cannot take more data (full, quota, read-only, failing).
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG})
+#: Below this many free bytes, a writer's failure is taken for a full disk.
+_FULL_BELOW = 1 << 20
+
+
+def _disk_error(target: Path, exc: BaseException) -> OutputError | None:
+    """The :class:`OutputError` for a write into ``target`` that failed on a full disk.
+
+    ``None`` when ``exc`` is not that (it is raised as it is). An ``OSError`` says so by its
+    errno; GDAL and Arrow report a full disk in their own words ("no such table",
+    "database or disk is full"), so their errors count as one when the disk has less than
+    1 MiB free at the time of the failure.
+    """
+    if isinstance(exc, OutputError) or not isinstance(exc, Exception):
+        return None
+    if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:
+        return output_error(target, exc)
+    folder = next((p for p in (target, *target.parents) if p.is_dir()), None)
+    if folder is None:
+        return None
+    try:
+        info = os.statvfs(folder)
+    except (OSError, AttributeError):  # pragma: no cover - no statvfs (Windows)
+        return None
+    free = info.f_bavail * info.f_frsize
+    if free >= _FULL_BELOW:
+        return None
+    why = f"the disk is full ({free:,} bytes free; the writer said {type(exc).__name__}: {exc})"
+    return output_error(target, OSError(errno.ENOSPC, why))
+
+
+def _require_utf8(target: Path) -> None:
+    """Refuse an output path that is not UTF-8 text (GDAL cannot even open it)."""
+    try:
+        str(target).encode("utf-8")
+    except UnicodeEncodeError:  # a non-UTF-8 name decoded with surrogateescape
+        shown = str(target).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        message = (f"cannot write {shown}: the path is not UTF-8 text; choose an output "
+                   "path whose folder and file names are UTF-8 (or rename the folder)")
+        raise OutputError(message) from None
 
 
 _HINT = "choose another path with --out"
@@ -216,6 +266,7 @@ def check_output(target: str | os.PathLike[str], *, folder: bool = False,
     PosixPath('/tmp/geoplan-example/scorecard.csv')
     """
     target = Path(target)
+    _require_utf8(target)
     if "\0" in os.fspath(target):
         message = f"cannot write {os.fspath(target)!r}: the path holds a NUL character; {hint}"
         raise OutputError(message)
@@ -412,8 +463,9 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     Raises
     ------
     OutputError
-        If the folder of ``target`` cannot be created or written, or ``target`` may not be
-        written (an input, a device, FIFO, socket, folder or symbolic link).
+        If the folder of ``target`` cannot be created or written, ``target`` may not be
+        written (an input, a device, FIFO, socket, folder or symbolic link, a path that is
+        not UTF-8), or the disk fills up while the block writes (whatever the writer raised).
     """
     target = check_output(target)
     try:
@@ -433,9 +485,12 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
             tmp.replace(target)
         except OSError as exc:
             raise output_error(target, exc) from None
-    except BaseException:
+    except BaseException as exc:
+        full = _disk_error(target, exc)  # before the partial file is removed
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if full is not None:
+            raise full from None
         raise
 
 
@@ -463,9 +518,11 @@ def staging_dir(folder: Path | str, *, prefix: str) -> Iterator[Path]:
     Raises
     ------
     OutputError
-        If ``folder`` cannot be created or written, or may not be written into.
+        If ``folder`` cannot be created or written, or may not be written into, or the disk
+        fills up while the block writes (whatever the writer raised).
     """
     folder = check_output(folder, folder=True)
+    created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
@@ -473,6 +530,15 @@ def staging_dir(folder: Path | str, *, prefix: str) -> Iterator[Path]:
         raise output_error(folder, exc) from None
     try:
         yield stage
+    except BaseException as exc:
+        full = _disk_error(folder, exc)  # before the partial files are removed
+        shutil.rmtree(stage, ignore_errors=True)
+        if created:  # a folder made for outputs that never came: not left behind empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if full is not None:
+            raise full from None
+        raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 

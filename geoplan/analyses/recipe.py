@@ -60,10 +60,19 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from geoplan._yaml import (
+    PathKey,
+    YAMLContentError,
+    YAMLFileError,
+    dotted,
+    load_yaml,
+    read_yaml_file,
+)
 from geoplan.errors import RecipeError
 
 __all__ = [
     "COMPARATORS",
+    "MAX_GOALS",
     "SCOPES",
     "Document",
     "Goal",
@@ -84,6 +93,8 @@ logger = logging.getLogger(__name__)
 
 #: Comparators a target may use (``None`` = monitoring only).
 COMPARATORS: tuple[str, ...] = (">=", ">", "<=", "<", "approx", "range")
+#: Most targets (or statistics) of one recipe; a plan has a few dozen.
+MAX_GOALS = 1000
 #: Scopes a target may be evaluated at.
 SCOPES: tuple[str, ...] = ("city", "inner", "unit")
 
@@ -392,29 +403,7 @@ class Recipe(_Model):
         return [*self.targets, *self.statistics]
 
 
-# -- YAML with line numbers -------------------------------------------------------------------
-PathKey = tuple[str | int, ...]
-
-
-def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int],
-          dupes: list[tuple[PathKey, int]]) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                dupes.append(((*path, key), key_node.start_mark.line + 1))
-            seen.add(key)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            _walk(value_node, (*path, key), lines, dupes)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines[(*path, i)] = item.start_mark.line + 1
-            _walk(item, (*path, i), lines, dupes)
-
-
+# -- YAML with line numbers (geoplan._yaml) ---------------------------------------------------
 class _Problems:
     """Collects ``file:line: message`` problems."""
 
@@ -433,24 +422,19 @@ class _Problems:
         self.items.append((self.line(path), message))
 
     def raise_if_any(self) -> None:
-        if not self.items:
-            return
+        if self.items:
+            raise self.error()
+
+    def error(self) -> RecipeError:
         rows = [f"{self.where}:{line}: {msg}" for line, msg in sorted(self.items)]
         count = len(rows)
         head = f"{count} problem{'s' if count != 1 else ''} in recipe {self.where}:"
-        raise RecipeError("\n".join([head, *(f"  - {r}" for r in rows)]))
-
-
-def _dotted(path: PathKey) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+        return RecipeError("\n".join([head, *(f"  - {r}" for r in rows)]))
 
 
 def _pydantic_message(err: Any, path: PathKey) -> str:
     kind = err.get("type", "")
-    where = _dotted(path)
+    where = dotted(path)
     if kind == "missing":
         if path and path[-1] == "source":
             return (f"{where}: missing citation; add source: {{document: <number>, "
@@ -501,24 +485,30 @@ def parse_recipe(text: str, *, where: str = "<recipe>", path: Path | None = None
     RecipeError: ...
     """
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw: Any = yaml.safe_load(text)
+        doc = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"{mark.line + 1}:" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         message = f"{where}:{line} malformed YAML ({problem}); fix the syntax (indentation, quotes)"
         raise RecipeError(message) from None
-    lines: dict[PathKey, int] = {}
-    dupes: list[tuple[PathKey, int]] = []
-    if node is not None:
-        _walk(node, (), lines, dupes)
-    problems = _Problems(where, lines)
-    for dpath, _ in dupes:
-        problems.add(dpath, f"{_dotted(dpath)}: key given twice; keep one")
+    except YAMLContentError as exc:
+        refused = _Problems(where, {})
+        refused.items = list(exc.problems)
+        raise refused.error() from None
+    raw: Any = doc.data
+    problems = _Problems(where, doc.lines)
+    for dpath, _ in doc.duplicates:
+        problems.add(dpath, f"{dotted(dpath)}: key given twice; keep one")
     if not isinstance(raw, dict):
         problems.add((), "a recipe must be a mapping with id, title, bundle, document, targets")
         problems.raise_if_any()
+    for group in ("targets", "statistics"):
+        items = raw.get(group)
+        if isinstance(items, list) and len(items) > MAX_GOALS:
+            problems.add((group,), f"{group}: {len(items):,} entries, more than {MAX_GOALS:,} "
+                                   "(each is a computation): split the recipe into several")
+            problems.raise_if_any()
     recipe: Recipe | None = None
     try:
         recipe = Recipe.model_validate(raw)
@@ -559,7 +549,10 @@ def load_recipe(path: str | os.PathLike[str]) -> Recipe:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_yaml_file(path, what="recipe")
+    except YAMLFileError as exc:
+        message = f"{path}: {exc}"
+        raise RecipeError(message) from None
     except FileNotFoundError:
         known = ", ".join(str(p) for p in list_recipes()) or "none"
         message = f"{path}: no such recipe file (recipes: {known})"
@@ -586,7 +579,7 @@ def list_recipes() -> list[Path]:
 
 # -- semantic checks ------------------------------------------------------------------------
 def _check_goal(goal: Goal, path: PathKey, problems: _Problems, doc_year: int | None) -> None:
-    where = _dotted(path)
+    where = dotted(path)
     comp = goal.comparator
     has = {k: getattr(goal, k) is not None for k in ("value", "min", "max")}
     if comp is None:
@@ -650,7 +643,7 @@ def _check_goal(goal: Goal, path: PathKey, problems: _Problems, doc_year: int | 
 def _check_target(target: Target, path: PathKey, problems: _Problems) -> None:
     from geoplan.analyses.registry import get_indicator
 
-    where = _dotted(path)
+    where = dotted(path)
     try:
         spec = get_indicator(target.indicator)
     except RecipeError as exc:
@@ -736,8 +729,8 @@ def _check(recipe: Recipe, problems: _Problems) -> None:
                 _check_reports(goal, path, problems)
             if goal.key in seen:
                 problems.add(path,
-                             f"{_dotted(path)}: key {goal.key!r} repeats "
-                             f"{_dotted(seen[goal.key])}; give a different id, scope or year")
+                             f"{dotted(path)}: key {goal.key!r} repeats "
+                             f"{dotted(seen[goal.key])}; give a different id, scope or year")
             seen.setdefault(goal.key, path)
     if not recipe.goals:
         problems.add(("targets",), "the recipe has no targets and no statistics; add some")
@@ -753,11 +746,11 @@ def _check_reports(stat: Statistic, path: PathKey, problems: _Problems) -> None:
         where: PathKey = (*path, "reported", i) if series else (*path, "reported")
         if report.unit != stat.unit:
             problems.add((*where, "unit"),
-                         f"{_dotted(where)}.unit: {report.unit!r} differs from the "
+                         f"{dotted(where)}.unit: {report.unit!r} differs from the "
                          f"statistic's unit {stat.unit!r}; convert the reported value")
         if series and report.date in seen:
             problems.add((*where, "date"),
-                         f"{_dotted(where)}.date: {report.date} repeats "
+                         f"{dotted(where)}.date: {report.date} repeats "
                          f"reported[{seen[report.date]}]; keep one report per date")
         seen.setdefault(report.date, i)
 

@@ -69,8 +69,10 @@ from geoplan.analyses.registry import get_indicator
 from geoplan.analyses.result import IndicatorResult
 from geoplan.errors import OutputError, RecipeError
 from geoplan.io import (
+    DISK_ERRNOS,
     check_output,
     commit_staged,
+    output_error,
     protect_inputs,
     sha256_file,
     staging_dir,
@@ -86,6 +88,7 @@ from geoplan.provenance import (
 )
 
 __all__ = [
+    "AS_OF_RANGE",
     "LANGS",
     "OUTPUT_FILES",
     "SCORECARD_COLUMNS",
@@ -103,6 +106,8 @@ logger = logging.getLogger(__name__)
 
 LANGS: tuple[str, ...] = ("vi", "en")
 TILES: tuple[str, ...] = ("none", "osm", "carto")
+#: Evaluation dates a run accepts (a year 1 or 9999 would measure nothing real).
+AS_OF_RANGE: tuple[date, date] = (date(1900, 1, 1), date(2200, 12, 31))
 #: Files a run writes (``results.gpkg`` only with admin units, ``index.html`` only with maps).
 OUTPUT_FILES: tuple[str, ...] = (
     "scorecard.csv", "scorecard.md", "results.gpkg", "index.html", "provenance.json",
@@ -243,7 +248,8 @@ def run_recipe(
     Raises
     ------
     RecipeError
-        If the recipe is invalid or ``lang``/``tiles`` is unknown.
+        If the recipe is invalid, ``lang``/``tiles`` is unknown, or ``as_of`` lies outside
+        :data:`AS_OF_RANGE`.
     BundleNotFoundError, LayerValidationError
         If the bundle cannot be found or a layer is broken.
     OutputError
@@ -265,6 +271,12 @@ def run_recipe(
     else:
         the_bundle = load_bundle(bundle if bundle is not None else recipe.bundle)
     when = as_of if as_of is not None else date.today()
+    if not isinstance(when, date) or not AS_OF_RANGE[0] <= when <= AS_OF_RANGE[1]:
+        first, last = (d.isoformat() for d in AS_OF_RANGE)
+        message = (f"as_of {when!s} is not a date between {first} and {last}: geoplan "
+                   "evaluates plans of the 20th to 22nd centuries; give a date in that range "
+                   "(--as-of YYYY-MM-DD)")
+        raise RecipeError(message)
     where = str(recipe.path) if recipe.path else f"recipe {recipe.id!r}"
     if out is not None:  # refuse a forbidden output folder before computing anything
         with protected_inputs(recipe, the_bundle):
@@ -602,6 +614,8 @@ def _write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
             (stage / "provenance.json").write_text(text, encoding="utf-8")
             produced.append("provenance.json")
         except OSError as exc:
+            if exc.errno in DISK_ERRNOS:  # disk full: the message says to free space
+                raise output_error(folder, exc) from None
             message = (f"cannot write the outputs into {folder}: {exc.strerror or exc}; "
                        "previous outputs are unchanged")
             raise OutputError(message) from None

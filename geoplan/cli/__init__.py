@@ -13,6 +13,7 @@ import warnings
 
 import typer
 
+from geoplan.__main__ import INTERRUPTED as _INTERRUPTED
 from geoplan._safetext import terminal_text
 from geoplan.cli._common import TerminalFormatter, console, err_console, escape
 from geoplan.cli._layers import layers_app
@@ -56,13 +57,26 @@ def main(argv: list[str] | None = None) -> int:
 
     The logging set up for the command (handlers, levels, warnings capture) is undone on
     return, so that calling ``main`` from Python leaves the caller's logging as it was.
+    Arguments that are not UTF-8 text (a file name in another encoding arrives as a string
+    with lone surrogates) are refused before anything runs; Ctrl-C while the command
+    modules import exits with 130 like Ctrl-C later on.
     """
-    _register()
+    args = sys.argv[1:] if argv is None else list(argv)
+    refused = _non_utf8(args)
+    if refused is not None:
+        err_console.print(f"[bold red]error:[/] {escape(refused)}", highlight=False,
+                          soft_wrap=True)
+        return 2
+    try:
+        _register()
+    except KeyboardInterrupt:
+        err_console.print(_INTERRUPTED)
+        return 130
     root, ours = logging.getLogger(), logging.getLogger("geoplan")
     handlers, levels, showwarning = list(root.handlers), (root.level, ours.level), \
         warnings.showwarning
     try:
-        return _main(argv)
+        return _main(args)
     finally:
         for handler in [h for h in root.handlers if h not in handlers]:
             root.removeHandler(handler)
@@ -75,7 +89,19 @@ def main(argv: list[str] | None = None) -> int:
         warnings.showwarning = showwarning
 
 
-_INTERRUPTED = "interrupted: outputs already written are left as they were"
+
+
+def _non_utf8(args: list[str]) -> str | None:
+    """The message refusing the first argument that is not UTF-8 text (``None``: all are)."""
+    for position, arg in enumerate(args, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            return (f"argument {position} ({shown}) is not UTF-8 text: geoplan needs UTF-8 "
+                    "file and folder names; rename the file or folder (e.g. convmv -f cp1258 "
+                    "-t utf-8) or choose another path")
+    return None
 
 
 def _main(argv: list[str] | None) -> int:
@@ -84,7 +110,9 @@ def _main(argv: list[str] | None) -> int:
     except GeoplanError as exc:
         # the message carries data (paths, column names, titles): never read it as markup
         # and never wrap it: paths and keys stay whole, ready to copy
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
+        # ... and a non-UTF-8 name in it (lone surrogates) printed as \udcxx, not a crash
+        text = str(exc).encode("utf-8", "backslashreplace").decode("utf-8")
+        err_console.print(f"[bold red]error:[/] {escape(text)}", highlight=False,
                           markup=True, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
@@ -121,5 +149,7 @@ def _main(argv: list[str] | None) -> int:
     return 0
 
 
-def _entry() -> None:  # pragma: no cover - console-script shim
-    sys.exit(main())
+def _entry() -> None:  # pragma: no cover - console-script shim of installs before 0.1.1
+    from geoplan.__main__ import _entry as entry
+
+    entry()

@@ -10,9 +10,6 @@ import typer
 from rich.table import Table
 
 from geoplan.cli._common import console, escape
-from geoplan.layers import list_bundles, load_bundle
-from geoplan.layers.roles import role_spec
-from geoplan.layers.validate import GeometryRepairWarning
 
 __all__ = ["layers_app"]
 
@@ -23,6 +20,8 @@ layers_app = typer.Typer(help="List, show, validate and build layer bundles.",
 @layers_app.command("list")
 def list_command() -> None:
     """List the bundles geoplan can find."""
+    from geoplan.layers import list_bundles, load_bundle
+
     table = Table("bundle", "title", "layers", "missing")
     for name in list_bundles():
         bundle = load_bundle(name)
@@ -36,6 +35,9 @@ def list_command() -> None:
 @layers_app.command("show")
 def show_command(name: str = typer.Argument("hanoi", help="Bundle name or folder.")) -> None:
     """Show every layer of a bundle: features, CRS, source, licence, and what is missing."""
+    from geoplan.layers import load_bundle
+    from geoplan.layers.roles import role_spec
+
     bundle = load_bundle(name)
     rows: list[tuple[str, ...]] = []
     missing = []
@@ -71,6 +73,9 @@ def validate_command(
     strict: bool = typer.Option(False, help="Invalid geometries are errors, not repaired."),
 ) -> None:
     """Check every layer of a bundle and report all problems together (exit 2 if any)."""
+    from geoplan.layers import load_bundle
+    from geoplan.layers.validate import GeometryRepairWarning
+
     bundle = load_bundle(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GeometryRepairWarning)  # counted in the table instead

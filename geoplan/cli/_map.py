@@ -12,9 +12,6 @@ import typer
 from geoplan.cli import app
 from geoplan.cli._common import console, escape
 from geoplan.io import check_name, check_output, protect_inputs
-from geoplan.layers import load_bundle
-from geoplan.maps import LANGS, TILES, map_bundle, save_map
-from geoplan.provenance import input_paths, output_record, write_record
 
 __all__ = ["map_command"]
 
@@ -34,6 +31,10 @@ def map_command(
     the options, the map's SHA-256 and the timing. --out must not be a file of the bundle,
     lie in the bundle folder, or be a device, FIFO, socket, folder or symbolic link.
     """
+    from geoplan.layers import load_bundle
+    from geoplan.maps import LANGS, TILES, map_bundle, save_map
+    from geoplan.provenance import input_paths, output_record, write_record
+
     if lang not in LANGS:
         raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
     if tiles not in TILES:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from geoplan.analyses.recipe import load_recipe
-from geoplan.analyses.run import LANGS, TILES
 from geoplan.cli import app
 from geoplan.cli._common import console, escape, format_value, parse_date
-from geoplan.maps.i18n import label
-from geoplan.monitor import PERIODS, MonitorResult, monitor_recipe
+
+if TYPE_CHECKING:
+    from geoplan.monitor import MonitorResult
 
 __all__ = ["monitor_command"]
 
@@ -24,6 +23,8 @@ _COLOURS = {"achieved": "green", "on track": "green3", "behind": "red", "no data
 
 
 def _print(result: MonitorResult) -> None:
+    from geoplan.maps.i18n import label
+
     lang = result.lang
     title = (f"{result.recipe.title.get(lang)} — {result.bundle.name}: "
              f"{result.start.isoformat()} → {result.end.isoformat()} ({result.period}), "
@@ -88,6 +89,10 @@ def monitor_command(
     no data). Writes <out>/monitor/report.md and report.html (one chart per target) and
     progress.html (the map with a progress layer); the snapshots go to <out>/history.parquet.
     """
+    from geoplan.analyses.recipe import load_recipe
+    from geoplan.analyses.run import LANGS, TILES
+    from geoplan.monitor import PERIODS, monitor_recipe
+
     if period not in PERIODS:
         raise typer.BadParameter(f"use one of {', '.join(PERIODS)}", param_hint="--period")
     if lang not in LANGS:

@@ -9,11 +9,12 @@ import typer
 
 from geoplan.cli import app
 from geoplan.cli._common import console, escape
-from geoplan.layers.osm import OSM_ROLES, fetch_osm, import_osm
 
 __all__ = ["fetch_command", "import_osm_command"]
 
-_ONLY_HELP = f"Comma-separated roles to fill (default all: {','.join(OSM_ROLES)})."
+# geoplan.layers.osm.OSM_ROLES, not imported here: the CLI starts without geopandas
+_ONLY_HELP = ("Comma-separated roles to fill (default all: street_network, green_space, "
+              "water, land_use, bus_stops).")
 _REPLACE_HELP = ("Comma-separated roles that already hold data and may be replaced (default "
                  "none: a role with data stops the import, nothing written). A replaced "
                  "osm_<role>.parquet is kept as osm_<role>.replaced-<time>.parquet.")
@@ -38,6 +39,8 @@ def import_osm_command(
     command stops and writes nothing (use --only to leave such roles out, or a new --city).
     --city is a plain folder name inside the layers folder (no '/', '..' or absolute path).
     """
+    from geoplan.layers.osm import import_osm
+
     with console.status(f"reading {escape(str(file))}"):
         folder = import_osm(file, city=city, layers_dir=layers_dir, roles=_roles(only),
                             replace=_roles(replace))
@@ -57,6 +60,8 @@ def fetch_command(
 
     As with import-osm, a role that already holds data is replaced only with --replace ROLES.
     """
+    from geoplan.layers.osm import fetch_osm
+
     with console.status(f"downloading {escape(place)} from OpenStreetMap"):
         folder = fetch_osm(place, city=city, layers_dir=layers_dir, roles=_roles(only),
                            replace=_roles(replace))

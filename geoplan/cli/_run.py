@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from geoplan.analyses.evaluate import STATUS_LABELS
-from geoplan.analyses.recipe import load_recipe
-from geoplan.analyses.run import LANGS, TILES, RunResult, run_recipe
 from geoplan.cli import app
 from geoplan.cli._common import console, escape, format_value, parse_date
 from geoplan.io import check_name, check_output
-from geoplan.monitor.history import HISTORY_NAME, lock_path, record_snapshot
+
+if TYPE_CHECKING:
+    from geoplan.analyses.run import RunResult
 
 __all__ = ["run_command"]
 
@@ -24,6 +23,8 @@ _COLOURS = {"met": "green", "partly": "yellow", "not met": "red", "no data": "di
 
 
 def _print(result: RunResult) -> None:
+    from geoplan.analyses.evaluate import STATUS_LABELS
+
     labels = STATUS_LABELS[result.lang]
     title = (f"{result.recipe.title.get(result.lang)} — {result.bundle.name}, "
              f"as of {result.as_of.isoformat()}")
@@ -74,6 +75,10 @@ def run_command(
     of its own: not the bundle folder or inside it, not a folder holding the recipe or the
     bundle; files there that no earlier run recorded are never replaced or removed.
     """
+    from geoplan.analyses.recipe import load_recipe
+    from geoplan.analyses.run import LANGS, TILES, run_recipe
+    from geoplan.monitor.history import HISTORY_NAME, lock_path, read_history, record_snapshot
+
     when = parse_date(as_of, option="--as-of")
     if lang not in LANGS:
         raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
@@ -82,9 +87,11 @@ def run_command(
     parsed = load_recipe(recipe)
     folder = out if out is not None else Path("maps") / check_name(
         parsed.id, option=f"{parsed.path or 'recipe'}: key id", inside="maps/ (or pass --out)")
-    if snapshot:  # a history or lock that may not be written stops the run before it starts
+    if snapshot:  # a history or lock that may not be written, or a broken history, stops the
+        # run before any output is written
         for path in (folder / HISTORY_NAME, lock_path(folder / HISTORY_NAME)):
             check_output(path)
+        read_history(folder / HISTORY_NAME)
     total = len(parsed.targets) + len(parsed.statistics)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=console.quiet) as bar:

@@ -51,13 +51,19 @@ def default_layers_dir() -> Path:
 def _search_dirs() -> list[Path]:
     dirs = [Path(p) for p in os.environ.get(LAYERS_ENV, "").split(os.pathsep) if p]
     dirs.append(default_layers_dir())
+    # an installed (non-editable) package has no repository beside it: the checkout's
+    # layers/ is found from its root folder, where ``geoplan run analyses/...`` is typed
+    here = Path("layers").absolute()
+    if here not in dirs:
+        dirs.append(here)
     return dirs
 
 
 def list_bundles() -> list[str]:
     """Return the names of the bundles found in the layer folders, sorted.
 
-    The folders searched are those in ``$GEOPLAN_LAYERS`` and the repository's ``layers/``.
+    The folders searched are those in ``$GEOPLAN_LAYERS``, the repository's ``layers/`` and
+    ``layers/`` in the current folder (for an installed package run from a checkout).
 
     Examples
     --------

@@ -32,6 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pyproj import CRS
 
+from geoplan._yaml import YAMLContentError, YAMLFileError, load_yaml, read_yaml_file
 from geoplan.crs import require_metric
 from geoplan.errors import CRSError, LayerValidationError
 from geoplan.layers.roles import DTYPES
@@ -46,8 +47,6 @@ __all__ = [
 ]
 
 MANIFEST_NAME = "bundle.yaml"
-#: libyaml's safe loader when PyYAML was built with it (5x faster on large manifests).
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class LayerEntry(BaseModel):
@@ -101,7 +100,8 @@ class LayerEntry(BaseModel):
 class Statistic(BaseModel):
     """A non-spatial figure a bundle carries (e.g. a census total), with its citation."""
 
-    model_config = ConfigDict(extra="forbid")
+    # a figure must be finite: .nan or 1e999 (read as inf) would count as a census total
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     value: float
     unit: str
@@ -151,11 +151,18 @@ def read_manifest(path: Path) -> Manifest:
     Raises
     ------
     LayerValidationError
-        If the YAML is malformed or does not follow the manifest schema; every schema problem is
-        listed with its key.
+        If the file cannot be read, is malformed YAML, goes beyond the limits of
+        :mod:`geoplan._yaml` (size, nesting, aliases, digits, impossible dates) or does not
+        follow the manifest schema; every problem is listed with its line or key.
     """
     try:
-        raw: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        raw: Any = load_yaml(read_yaml_file(path, what="manifest")).data
+    except YAMLFileError as exc:
+        message = f"{path}: {exc}"
+        raise LayerValidationError([message], bundle=str(path.parent)) from None
+    except YAMLContentError as exc:
+        problems = [f"{path}: line {line}: {msg}" for line, msg in exc.problems]
+        raise LayerValidationError(problems, bundle=str(path.parent)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -163,6 +170,9 @@ def read_manifest(path: Path) -> Manifest:
         raise LayerValidationError([message], bundle=str(path.parent)) from None
     except UnicodeDecodeError:
         message = f"{path}: not UTF-8 text; save the manifest as UTF-8"
+        raise LayerValidationError([message], bundle=str(path.parent)) from None
+    except OSError as exc:
+        message = f"{path}: cannot read the manifest ({exc.strerror or exc}); check the file"
         raise LayerValidationError([message], bundle=str(path.parent)) from None
     if not isinstance(raw, dict):
         message = f"{path}: the manifest must be a mapping with 'name' and 'layers'"
@@ -188,6 +198,8 @@ def _schema_problem(path: Path, err: Any) -> str:
     if err["type"] == "missing":
         return f"{path}: key {key}: required key missing; add it"
     message = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "finite_number":
+        message += " (not .nan, .inf or a number beyond 1e308): write the figure"
     return f"{path}: key {key}: {message}"
 
 

@@ -25,10 +25,10 @@ import logging
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 from typing import Protocol
 
 import geopandas as gpd
-import osmium
 import pandas as pd
 import shapely
 from shapely.geometry import LineString
@@ -77,15 +77,12 @@ _GREEN = {
 }
 
 
-def _apply(handler: osmium.SimpleHandler, path: Path) -> None:
-    try:
-        handler.apply_file(str(path), locations=True)
-    except RuntimeError as exc:
-        message = (
-            f"cannot read OSM file {path}: {exc}. The file is truncated or not OSM "
-            "(.osm, .osm.gz, .osm.bz2, .osm.pbf); download it again."
-        )
-        raise SourceDataError(message) from None
+def _reader() -> ModuleType:
+    """The pyosmium handlers (:mod:`geoplan.layers._osm_reader`), from the ``build`` extra."""
+    from geoplan._extras import require_extra
+
+    return require_extra("geoplan.layers._osm_reader",
+                         what="reading OSM files (geoplan import-osm)")
 
 
 class _Tags(Protocol):
@@ -110,20 +107,6 @@ def is_walkable(tags: _Tags) -> bool:
             and tags.get("area") != "yes")
 
 
-class _Ways(osmium.SimpleHandler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.ways: dict[int, tuple[str, str, list[tuple[int, float, float]]]] = {}
-
-    def way(self, w: osmium.osm.Way) -> None:
-        if not is_walkable(w.tags):
-            return
-        hw = w.tags.get("highway") or ""
-        nodes = [(n.ref, n.lon, n.lat) for n in w.nodes if n.location.valid()]
-        if len(nodes) >= 2:
-            self.ways[w.id] = (hw, w.tags.get("name") or "", nodes)
-
-
 def street_network_from_osm(paths: Path | str | Iterable[Path | str]) -> gpd.GeoDataFrame:
     """Return walkable street edges (u, v, osm_id, highway, name, length_m), EPSG:4326.
 
@@ -144,8 +127,8 @@ def street_network_from_osm(paths: Path | str | Iterable[Path | str]) -> gpd.Geo
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     ways: dict[int, tuple[str, str, list[tuple[int, float, float]]]] = {}
     for p in items:
-        h = _Ways()
-        _apply(h, Path(p))
+        h = _reader().Ways()
+        _reader().apply(h, Path(p))
         ways.update(h.ways)
     count: dict[int, int] = {}
     for _, _, nodes in ways.values():
@@ -172,30 +155,9 @@ def street_network_from_osm(paths: Path | str | Iterable[Path | str]) -> gpd.Geo
     return gdf
 
 
-class _Areas(osmium.SimpleHandler):
-    def __init__(self, rules: dict[str, set[str]]) -> None:
-        super().__init__()
-        self.rules = rules
-        self.rows: list[tuple[int, str, bytes]] = []
-        self.wkb = osmium.geom.WKBFactory()
-
-    def area(self, a: osmium.osm.Area) -> None:
-        if a.tags.get("access") == "private":
-            return
-        for key, values in self.rules.items():
-            val = a.tags.get(key)
-            if val is not None and (val in values or "*" in values):
-                try:
-                    geom = self.wkb.create_multipolygon(a)
-                except RuntimeError:
-                    return
-                self.rows.append((a.orig_id(), val, bytes.fromhex(geom)))
-                return
-
-
 def _polygons(path: Path | str, rules: dict[str, set[str]]) -> gpd.GeoDataFrame:
-    h = _Areas(rules)
-    _apply(h, Path(path))
+    h = _reader().Areas(rules)
+    _reader().apply(h, Path(path))
     geoms = shapely.from_wkb([r[2] for r in h.rows])
     return gpd.GeoDataFrame(
         {"osm_id": [r[0] for r in h.rows], "kind": [r[1] for r in h.rows]},
@@ -220,27 +182,13 @@ def land_use_from_osm(path: Path | str) -> gpd.GeoDataFrame:
     return gdf.rename(columns={"kind": "land_use"})
 
 
-class _Stops(osmium.SimpleHandler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[tuple[int, str, float, float]] = []
-
-    def node(self, n: osmium.osm.Node) -> None:
-        t = n.tags
-        bus = t.get("highway") == "bus_stop" or (
-            t.get("public_transport") == "platform" and t.get("bus") == "yes"
-        )
-        if bus and n.location.valid():
-            self.rows.append((n.id, t.get("name") or "", n.lon, n.lat))
-
-
 def bus_stops_from_osm(path: Path | str) -> gpd.GeoDataFrame:
     """Return bus stop nodes (highway=bus_stop, or public_transport=platform with bus=yes).
 
     Columns ``stop_id`` (``osm:node:<id>``), ``name``; EPSG:4326.
     """
-    h = _Stops()
-    _apply(h, Path(path))
+    h = _reader().Stops()
+    _reader().apply(h, Path(path))
     return gpd.GeoDataFrame(
         {"stop_id": [f"osm:node:{r[0]}" for r in h.rows], "name": [r[1] for r in h.rows]},
         geometry=gpd.points_from_xy([r[2] for r in h.rows], [r[3] for r in h.rows]),

@@ -40,7 +40,8 @@ import contextlib
 import logging
 import math
 import os
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +93,63 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
         out[column] = out[column].astype(object).where(out[column].notna(), "").astype(str)
     out["value"] = pd.to_numeric(out["value"], errors="coerce").astype(float)
     return out.reset_index(drop=True)
+
+
+_SHOWN = 5
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _is_date(text: str) -> bool:
+    if not _ISO_DATE.match(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_time(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _row_problems(frame: pd.DataFrame) -> list[str]:
+    """Every cell of a history that geoplan would not have written, as ``row N column C``.
+
+    Rows count from 1 in file order. Checked: no column beyond :data:`HISTORY_COLUMNS`
+    (rewriting the file would drop it), ``as_of`` an ISO date, ``recorded_at`` an ISO time,
+    ``value`` a number or empty, ``recipe_id`` and ``key`` not empty.
+    """
+    problems: list[str] = []
+    extra = [str(c) for c in frame.columns if c not in HISTORY_COLUMNS]
+    if extra:
+        problems.append(f"column(s) {', '.join(extra)} are not history columns "
+                        f"({', '.join(HISTORY_COLUMNS)})")
+    checks: dict[str, tuple[Any, str]] = {
+        "as_of": (_is_date, "not a date YYYY-MM-DD"),
+        "recorded_at": (_is_time, "not an ISO time (YYYY-MM-DDTHH:MM:SS+00:00)"),
+        "recipe_id": (bool, "empty"),
+        "key": (bool, "empty"),
+    }
+    for column, (ok, what) in checks.items():
+        cells = frame[column]
+        texts = cells.astype(object).where(cells.notna(), "").astype(str)
+        verdict = {v: bool(ok(v)) for v in texts.unique()}
+        for row, text in enumerate(texts.tolist(), start=1):
+            if not verdict[text]:
+                problems.append(f"row {row} column {column}: {text[:40]!r} is {what}")
+    raw = frame["value"]
+    numbers = pd.to_numeric(raw, errors="coerce")
+    blank = raw.astype(str).str.strip().str.lower().isin(["", "nan", "none", "<na>"])
+    bad = numbers.isna() & raw.notna() & ~blank
+    for row in [i + 1 for i, b in enumerate(bad.tolist()) if b]:
+        problems.append(f"row {row} column value: {str(raw.iloc[row - 1])[:40]!r} is not a "
+                        "number")
+    return problems
 
 
 def _value(x: Any) -> float:
@@ -172,8 +230,9 @@ def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None) 
     Raises
     ------
     HistoryError
-        If the file is not Parquet or lacks history columns (the message names the file,
-        what is wrong and the fix).
+        If the file is not Parquet, lacks history columns, has others, or holds a cell
+        geoplan would not write (a date that is not ISO, a text for a value): the message
+        names the file, the rows and columns, and the fix.
 
     Examples
     --------
@@ -196,6 +255,15 @@ def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None) 
         message = (f"{target}: not a geoplan monitoring history: column(s) "
                    f"{', '.join(lacking)} missing. Move the file aside and run again to "
                    "start a new history")
+        raise HistoryError(message)
+    problems = _row_problems(frame)
+    if problems:
+        shown = problems[:_SHOWN]
+        more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
+        message = (f"{target}: not a geoplan monitoring history (edited by hand?): "
+                   f"{'; '.join(shown)}{more}. geoplan never rewrites a history it cannot "
+                   "trust: restore the file from a backup, or move it aside and run again to "
+                   "start a new one")
         raise HistoryError(message)
     frame = _normalise(frame)
     if recipe_id is not None:

@@ -52,13 +52,15 @@ from geoplan.monitor.trajectory import (
     review_table,
 )
 
-__all__ = ["MONITOR_DIR", "MonitorResult", "monitor_dates", "monitor_recipe",
+__all__ = ["MAX_DATES", "MONITOR_DIR", "MonitorResult", "monitor_dates", "monitor_recipe",
            "write_report"]
 
 logger = logging.getLogger(__name__)
 
 #: Sub-folder of the output folder that holds the reports, charts and progress map.
 MONITOR_DIR = "monitor"
+#: Most evaluation dates of one monitoring call (20 years of months; each date is a full run).
+MAX_DATES = 240
 
 
 @dataclass
@@ -152,7 +154,8 @@ def monitor_dates(*, start: date, end: date, period: str, baseline: date | None 
     Raises
     ------
     MonitorError
-        For an unknown period or ``start`` after ``end``.
+        For an unknown period, ``start`` after ``end``, or more than :data:`MAX_DATES`
+        dates (``--from 0001-01-01`` by month would be 24,000 evaluations).
 
     Examples
     --------
@@ -169,6 +172,12 @@ def monitor_dates(*, start: date, end: date, period: str, baseline: date | None 
         dates.add(baseline)
     if review_date is not None and start <= review_date <= end:
         dates.add(review_date)
+    if len(dates) > MAX_DATES:
+        message = (f"--from {start.isoformat()} to --to {end.isoformat()} by {period} is "
+                   f"{len(dates):,} evaluations, more than {MAX_DATES}: start later (e.g. at "
+                   "the recipe's baseline, the default), or use a longer --period "
+                   "(quarter, year)")
+        raise MonitorError(message)
     return sorted(dates)
 
 

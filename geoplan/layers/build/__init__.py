@@ -20,6 +20,7 @@ import logging
 import tempfile
 from pathlib import Path
 
+from geoplan._extras import require_extra
 from geoplan.errors import SourceDataError
 from geoplan.io import protect_inputs
 from geoplan.layers.build._bundle import (
@@ -59,6 +60,8 @@ def build_spec(name: str, source: Path, *, workdir: Path) -> BundleSpec:
     SourceDataError
         If ``name`` cannot be built, ``source`` is not a folder, or a source file is
         missing or malformed.
+    MissingExtraError
+        If the ``build`` extra (vietnamadminunits, osmium) is not installed.
     """
     if name not in BUILDABLE:
         message = (f"no builder for bundle {name!r}; geoplan can build {', '.join(BUILDABLE)} "
@@ -69,12 +72,7 @@ def build_spec(name: str, source: Path, *, workdir: Path) -> BundleSpec:
         message = (f"source folder {source} does not exist; pass --source pointing at the "
                    "shared/data folder (see its SOURCES.md)")
         raise SourceDataError(message)
-    try:
-        import vietnamadminunits  # noqa: F401
-    except ImportError:
-        message = ("building bundles needs the 'build' extra (vietnamadminunits, osmium, ...): "
-                   "pip install 'geoplan[build]'")
-        raise SourceDataError(message) from None
+    require_extra("vietnamadminunits", what="building bundles (geoplan layers build)")
     if name == "hanoi":
         from geoplan.layers.build._hanoi import build_hanoi
 

@@ -1,0 +1,724 @@
+"""Hostile inputs, class "resource bombs, impossible values, interrupted starts" and "the core
+install": every one ends in exit 2 (or 130) with a message naming the file and the fix, and
+through the API in the specific :class:`~geoplan.errors.GeoplanError`; nothing half-written.
+
+The mechanisms under test:
+
+* ``geoplan._yaml`` (:func:`load_yaml`, :func:`read_yaml_file`): the one YAML reader of recipes
+  and manifests (alias bombs, nesting, long integers, impossible dates, huge files, FIFOs);
+* ``geoplan.io.atomic_path`` / ``staging_dir``: a full disk while any output is written;
+* ``geoplan.cli.main``: arguments that are not UTF-8, Ctrl-C while the commands import, lazy
+  imports so that the core install (no ``build`` extra) runs every core command;
+* ``geoplan.monitor.history.read_history``: every row of a hand-edited history checked;
+* ``geoplan.monitor.pipeline.monitor_dates`` and ``run_recipe``: bounded evaluation dates.
+
+All data are SYNTHETIC (tests/synthetic.py). Hangs are stopped by ``signal.alarm`` (a guard,
+not a timing assertion) or a subprocess timeout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from geoplan import io as geoplan_io
+from geoplan._yaml import MAX_DEPTH, MAX_DIGITS, MAX_NODES, YAMLContentError, load_yaml
+from geoplan.analyses.recipe import load_recipe, parse_recipe
+from geoplan.analyses.run import run_recipe
+from geoplan.cli import main
+from geoplan.errors import (
+    GeoplanError,
+    LayerValidationError,
+    MissingExtraError,
+    OutputError,
+    RecipeError,
+)
+from geoplan.io import sha256_file
+from geoplan.layers import load_bundle
+from geoplan.maps import map_bundle, save_map
+from geoplan.monitor import HistoryError, MonitorError, monitor_dates, read_history
+from geoplan.monitor.history import HISTORY_NAME, record_snapshot
+from tests import synthetic
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "BAD_INPUTS.md"
+SECTION = "## Resource bombs, impossible values and interrupted starts"
+ROLES = ("admin_units", "city_boundary", "metro_lines", "stations")
+AS_OF = date(2025, 12, 31)
+
+#: Every case of this file; docs/BAD_INPUTS.md has one row per id in SECTION.
+CASE_IDS = (
+    "yaml_alias_bomb", "yaml_alias_bomb_manifest", "yaml_recursive_alias", "yaml_deep_nesting",
+    "yaml_huge_integer", "yaml_huge_integer_manifest", "yaml_impossible_date",
+    "yaml_impossible_date_manifest", "yaml_impossible_date_key", "yaml_bad_explicit_tag",
+    "yaml_python_tag", "yaml_nan_statistic", "yaml_overflow_float", "recipe_huge_file",
+    "recipe_is_a_folder", "recipe_is_a_fifo", "parse_recipe_text_bomb",
+    "recipe_too_many_targets", "target_year_absurd",
+    "as_of_out_of_range", "as_of_impossible", "non_utf8_out", "non_utf8_recipe_path",
+    "disk_full_gpkg", "disk_full_enospc", "disk_full_map", "disk_full_history",
+    "disk_full_real_tmpfs", "history_non_iso_date", "history_text_value",
+    "history_extra_column", "monitor_unbounded_span", "ctrl_c_during_import",
+    "core_install_no_extras", "help_is_light",
+)
+
+RECIPE = """\
+id: bombs
+title: {{vi: Thử nghiệm, en: Hostile inputs}}
+bundle: {bundle}
+document:
+  number: 99-NQ/TW
+  title: {{vi: Văn bản thử, en: Test document}}
+  date: 2021-01-01
+  issuer: SYNTHETIC
+targets:
+  - id: t.rail
+    title: {{vi: Đường sắt, en: Rail in service}}
+    indicator: rail_length
+    comparator: ">="
+    value: 1.5
+    unit: km
+    year: 2030
+    source: {{document: 99-NQ/TW, date: 2021-01-01, section: "1"}}
+"""
+
+#: Ten levels of ten aliases each: 10**10 values from 1 kB ("billion laughs").
+LAUGHS = "".join(
+    f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10) if i else ', '.join(['lol'] * 10)}]\n"
+    for i in range(10)
+)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _deadline(seconds: int) -> Iterator[None]:
+    """Fail (instead of hanging the suite) if the block runs longer than ``seconds``."""
+    def expire(signum: int, frame: object) -> None:
+        raise AssertionError(f"still running after {seconds} s: unbounded work")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Exit code and the flattened stderr of ``geoplan ARGS``; never a traceback."""
+    capsys.readouterr()
+    code = main(["--quiet", *args])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    return code, _flat(captured.err)
+
+
+def _bundle(tmp: Path) -> Path:
+    return synthetic.write_bundle(tmp / "bundle", roles=ROLES)  # SYNTHETIC
+
+
+def _recipe(tmp: Path, text: str | None = None, *, name: str = "bombs.yaml") -> Path:
+    path = tmp / name
+    if text is None:
+        text = RECIPE.format(bundle=_bundle(tmp))
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _edited(tmp: Path, old: str, new: str) -> Path:
+    text = RECIPE.format(bundle=_bundle(tmp))
+    assert old in text, old
+    return _recipe(tmp, text.replace(old, new, 1))
+
+
+def _manifest_with(tmp: Path, extra: str) -> Path:
+    folder = _bundle(tmp)
+    manifest = folder / "bundle.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return folder
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    """Every file below ``folder`` (hidden ones too) with its SHA-256."""
+    return {str(p.relative_to(folder)): sha256_file(p)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _both(args: list[str], call: Any, error: type[GeoplanError], pattern: str,
+          capsys: pytest.CaptureFixture[str]) -> str:
+    """The CLI exits 2 with ``pattern`` in its message; the API raises ``error`` with it."""
+    code, err = _cli(args, capsys)
+    assert code == 2, err
+    assert err.startswith("error: "), err
+    assert re.search(pattern, err), err
+    with pytest.raises(error) as info:
+        call()
+    assert isinstance(info.value, ValueError | OSError | ImportError)
+    assert re.search(pattern, _flat(str(info.value))), str(info.value)
+    return err
+
+
+# -- the YAML reader: bombs and impossible values ---------------------------------------------
+def test_yaml_alias_bomb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _recipe(tmp_path, LAUGHS + RECIPE.format(bundle=_bundle(tmp_path)))
+    assert path.stat().st_size < 2_000  # 1 kB that stands for 10**10 values
+    with _deadline(30):
+        err = _both(["run", str(path), "--out", str(tmp_path / "out")],
+                    lambda: load_recipe(path), RecipeError,
+                    rf"bombs\.yaml:\d+: the document expands to more than {MAX_NODES:,} values "
+                    r"through anchors and aliases .* write the values out", capsys)
+    assert not (tmp_path / "out").exists()
+    assert err.count("problem") == 1
+
+
+def test_yaml_alias_bomb_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _manifest_with(tmp_path, "description_bomb:\n" + textwrap.indent(LAUGHS, "  "))
+    with _deadline(30):
+        _both(["layers", "validate", str(folder)], lambda: load_bundle(folder),
+              LayerValidationError, r"bundle\.yaml: line \d+: the document expands to more "
+              r"than .* values through anchors and aliases", capsys)
+
+
+def test_yaml_recursive_alias(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _recipe(tmp_path, "loop: &me [1, *me]\n" + RECIPE.format(bundle=_bundle(tmp_path)))
+    with _deadline(30):
+        _both(["run", str(path)], lambda: load_recipe(path), RecipeError,
+              r"bombs\.yaml:1: alias \*me is inside the node &me it names \(a recursive "
+              r"structure\); write the value out", capsys)
+
+
+def test_yaml_deep_nesting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    block = "".join(f"{'  ' * i}k{i}:\n" for i in range(MAX_DEPTH + 5)) + "  " * 70 + "x: 1\n"
+    path = _recipe(tmp_path, RECIPE.format(bundle=_bundle(tmp_path)) + block)
+    with _deadline(30):
+        _both(["run", str(path)], lambda: load_recipe(path), RecipeError,
+              rf"bombs\.yaml:\d+: nesting deeper than {MAX_DEPTH} levels; .* fix the brackets "
+              "or indentation", capsys)
+    # flow nesting 100,000 deep: libyaml's own limit, reported as malformed YAML with a line
+    flow = _recipe(tmp_path, "a: " + "[" * 100_000 + "]" * 100_000 + "\n", name="flow.yaml")
+    with _deadline(30), pytest.raises(RecipeError, match=r"flow\.yaml:1: malformed YAML"):
+        load_recipe(flow)
+
+
+def test_yaml_huge_integer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _edited(tmp_path, "value: 1.5", "value: " + "9" * 5000)
+    _both(["run", str(path)], lambda: load_recipe(path), RecipeError,
+          rf"bombs\.yaml:14: targets\[0\]\.value: an integer of 5,000 digits .* at most "
+          rf"{MAX_DIGITS} digits: fix the value", capsys)
+    hexa = _edited(tmp_path, "value: 1.5", "value: 0x" + "f" * 5000)
+    with pytest.raises(RecipeError, match=r"targets\[0\]\.value: an integer of 5,002 digits"):
+        load_recipe(hexa)
+
+
+def test_yaml_huge_integer_manifest(tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _manifest_with(tmp_path, "statistics:\n  pop:\n    value: " + "9" * 5000 +
+                            "\n    unit: people\n    date: '2019'\n    source: SYNTHETIC\n")
+    _both(["layers", "show", str(folder)], lambda: load_bundle(folder), LayerValidationError,
+          r"bundle\.yaml: line \d+: statistics\.pop\.value: an integer of 5,000 digits", capsys)
+
+
+def test_yaml_impossible_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = RECIPE.format(bundle=_bundle(tmp_path)).replace(
+        "  date: 2021-01-01\n  issuer", "  date: 2021-02-30\n  issuer")
+    path = _recipe(tmp_path, text.replace("date: 2021-01-01, section", "date: 0000-01-01, "
+                                          "section"))
+    err = _both(["run", str(path)], lambda: load_recipe(path), RecipeError,
+                r"bombs\.yaml:7: document\.date: '2021-02-30' is not a real date \(day is out "
+                r"of range for month\); write dates as YYYY-MM-DD with a real day", capsys)
+    # every impossible date of the file is listed together
+    assert "2 problems" in err
+    assert re.search(r"bombs\.yaml:17: targets\[0\]\.source\.date: '0000-01-01' is not a real "
+                     "date", err), err
+
+
+def test_yaml_impossible_date_manifest(tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _manifest_with(tmp_path, "statistics:\n  pop:\n    value: 1\n    unit: people\n"
+                            "    date: 2019-02-30\n    source: SYNTHETIC\n")
+    _both(["map", str(folder), "--out", str(tmp_path / "m.html")], lambda: load_bundle(folder),
+          LayerValidationError, r"bundle\.yaml: line \d+: statistics\.pop\.date: '2019-02-30' "
+          r"is not a real date .* write dates as YYYY-MM-DD with a real day", capsys)
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_yaml_impossible_date_key(tmp_path: Path) -> None:
+    with pytest.raises(YAMLContentError, match=r"key 2021-02-30: '2021-02-30' is not a real"):
+        load_yaml("2021-02-30: x\n")
+    with pytest.raises(YAMLContentError, match=r"t: '2021-02-01 25:00:00' is not a real date "
+                                               r"\(hour must be in 0\.\.23\)"):
+        load_yaml("t: 2021-02-01 25:00:00\n")
+
+
+def test_yaml_bad_explicit_tag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _edited(tmp_path, "value: 1.5", "value: !!float abc")
+    _both(["run", str(path)], lambda: load_recipe(path), RecipeError,
+          r"bombs\.yaml:14: targets\[0\]\.value: 'abc' is not a number \(could not convert "
+          r"string to float: 'abc'\); fix the value", capsys)
+    with pytest.raises(YAMLContentError, match=r"v: 'x' is not an integer"):
+        load_yaml("v: !!int x\n")
+
+
+def test_yaml_python_tag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    marker = tmp_path / "pwned"
+    path = _edited(tmp_path, "value: 1.5",
+                   f"value: !!python/object/apply:os.system ['touch {marker}']")
+    _both(["run", str(path)], lambda: load_recipe(path), RecipeError,
+          r"bombs\.yaml:14: malformed YAML \(could not determine a constructor for the tag "
+          r"'tag:yaml\.org,2002:python/object/apply:os\.system'\)", capsys)
+    assert not marker.exists()
+
+
+def test_yaml_nan_statistic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _manifest_with(tmp_path, "statistics:\n  pop:\n    value: .nan\n    unit: people\n"
+                            "    date: '2019'\n    source: SYNTHETIC\n")
+    _both(["layers", "validate", str(folder)], lambda: load_bundle(folder),
+          LayerValidationError, r"bundle\.yaml: key statistics\.pop\.value: Input should be a "
+          r"finite number \(not \.nan, \.inf .*\): write the figure", capsys)
+
+
+def test_yaml_overflow_float(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _edited(tmp_path, "value: 1.5", "value: 1.0e+99999")
+    _both(["run", str(path)], lambda: load_recipe(path), RecipeError,
+          r"bombs\.yaml:14: targets\[0\]\.value: Input should be a finite number", capsys)
+
+
+def test_recipe_huge_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as fh:  # a recipe with 6 MB of comment in front
+        fh.write(b"#" + b"x" * 6_000_000 + b"\n")
+        fh.write(RECIPE.format(bundle=_bundle(tmp_path)).encode())
+    with _deadline(30):
+        _both(["run", str(path)], lambda: load_recipe(path), RecipeError,
+              r"huge\.yaml: is larger than 5 MB; a recipe is a few tens of kB", capsys)
+    with pytest.raises(YAMLContentError, match="longer than 5,000,000 characters"):
+        load_yaml("#" * 5_000_001)
+
+
+def test_recipe_is_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "analyses.yaml"
+    folder.mkdir()
+    _both(["run", str(folder)], lambda: load_recipe(folder), RecipeError,
+          r"analyses\.yaml: is a folder, not a recipe file; give the path of a \.yaml file",
+          capsys)
+
+
+def test_recipe_is_a_fifo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)  # reading it would block for ever
+    with _deadline(30):
+        _both(["monitor", str(fifo)], lambda: load_recipe(fifo), RecipeError,
+              r"pipe\.yaml: is not a regular file \(a pipe, socket or device\)", capsys)
+
+
+def test_parse_recipe_text_bomb() -> None:
+    with _deadline(30), pytest.raises(RecipeError, match=r"given\.yaml:\d+: the document "
+                                                         r"expands to more than"):
+        parse_recipe(LAUGHS + "id: x\n", where="given.yaml")
+    # a few aliases well within the bound load as usual, with their lines
+    doc = load_yaml("a: &a {k: 1}\nb: *a\nc: [*a, *a]\n")
+    assert doc.data == {"a": {"k": 1}, "b": {"k": 1}, "c": [{"k": 1}, {"k": 1}]}
+    assert doc.lines[("b",)] == 2 and doc.lines[("c",)] == 3
+    assert doc.lines[("c", 1, "k")] == 1  # inside an alias: the line where its anchor is
+
+
+def test_recipe_too_many_targets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = RECIPE.format(bundle=_bundle(tmp_path))
+    target = text[text.index("  - id: t.rail"):]
+    many = text + "".join(target.replace("t.rail", f"t.rail{i}") for i in range(1001))
+    path = _recipe(tmp_path, many)
+    with _deadline(60):
+        _both(["run", str(path)], lambda: load_recipe(path), RecipeError,
+              r"bombs\.yaml:9: targets: 1,002 entries, more than 1,000 \(each is a "
+              r"computation\): split the recipe into several", capsys)
+
+
+def test_target_year_absurd(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _edited(tmp_path, "year: 2030", "year: 99999")
+    _both(["run", str(path)], lambda: load_recipe(path), RecipeError,
+          r"bombs\.yaml:16: targets\[0\]: year 99999 is not a plausible year", capsys)
+
+
+# -- dates of a run and of monitoring ---------------------------------------------------------
+def test_as_of_out_of_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _recipe(tmp_path)
+    for when in ("0001-01-01", "9999-12-31"):
+        out = tmp_path / f"out-{when}"
+        _both(["run", str(path), "--out", str(out), "--as-of", when],
+              lambda w=when, o=out: run_recipe(path, as_of=date.fromisoformat(w), out=o),
+              RecipeError, rf"as_of {when} is not a date between 1900-01-01 and 2200-12-31"
+              r".* \(--as-of YYYY-MM-DD\)", capsys)
+        assert not out.exists()
+
+
+def test_as_of_impossible(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _recipe(tmp_path)
+    for when in ("2021-02-30", "31/12/2025", "99999-01-01"):
+        code, err = _cli(["run", str(path), "--as-of", when], capsys)
+        assert code == 2
+        assert f"Invalid value for --as-of: '{when}' is not a date; give it as YYYY-MM-DD" in err
+
+
+def test_monitor_unbounded_span(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _recipe(tmp_path)
+    out = tmp_path / "mon"
+    with _deadline(60):
+        code, err = _cli(["monitor", str(path), "--period", "month", "--from", "0001-01-01",
+                          "--to", "2025-12-31", "--out", str(out)], capsys)
+    assert code == 2
+    assert re.search(r"--from 0001-01-01 to --to 2025-12-31 by month is 24,301 evaluations, "
+                     r"more than 240: start later .* or use a longer --period", err), err
+    assert not out.exists()
+    with pytest.raises(MonitorError, match="by year is 2,025 evaluations"):
+        monitor_dates(start=date(1, 1, 1), end=AS_OF, period="year")
+    assert len(monitor_dates(start=date(2006, 1, 1), end=AS_OF, period="month")) == 240
+
+
+# -- arguments and paths that are not UTF-8 ---------------------------------------------------
+def test_non_utf8_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _recipe(tmp_path)
+    out = tmp_path / "ra\udce9"  # b"ra\xe9": a Latin-1 name as Python decodes it
+    code, err = _cli(["run", str(path), "--out", str(out)], capsys)
+    assert code == 2
+    assert re.search(r"argument 5 \(.*/ra\\xe9\) is not UTF-8 text: geoplan needs UTF-8 file "
+                     r"and folder names; rename", err), err
+    with pytest.raises(OutputError, match=r"cannot write .*ra\\xe9: the path is not UTF-8 text"):
+        run_recipe(path, out=out, as_of=AS_OF)
+    bundle = load_bundle(tmp_path / "bundle")
+    with pytest.raises(OutputError, match=r"m\\xe9\.html: the path is not UTF-8 text"):
+        save_map(map_bundle(bundle), tmp_path / "m\udce9.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bombs.yaml", "bundle"]
+
+
+def test_non_utf8_recipe_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (["run", str(tmp_path / "k\udcea.yaml")],
+                 ["monitor", "x.yaml", "--out", "\udcff"],
+                 ["layers", "show", "h\udce0noi"]):
+        code, err = _cli(args, capsys)
+        assert code == 2
+        assert "is not UTF-8 text: geoplan needs UTF-8 file and folder names" in err, err
+
+
+# -- a full disk --------------------------------------------------------------------------------
+class _FakeGDALError(RuntimeError):
+    """What pyogrio raises when SQLite runs out of space half-way (no errno)."""
+
+
+def _no_free_space(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = os.statvfs
+
+    def statvfs(path: Any) -> Any:
+        info = real(path)
+        fields = dict(zip(("f_bsize", "f_frsize", "f_blocks", "f_bfree", "f_bavail", "f_files",
+                           "f_ffree", "f_favail", "f_flag", "f_namemax"), info, strict=True))
+        fields["f_bavail"] = fields["f_bfree"] = 3
+        return os.statvfs_result(tuple(fields.values()))
+
+    monkeypatch.setattr(geoplan_io.os, "statvfs", statvfs)
+
+
+def _first_run(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
+    path = _recipe(tmp_path)
+    out = tmp_path / "out"
+    assert main(["--quiet", "run", str(path), "--out", str(out), "--as-of", "2024-12-31"]) == 0
+    return path, out, _snapshot(out)
+
+
+def test_disk_full_gpkg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                        capsys: pytest.CaptureFixture[str]) -> None:
+    path, out, before = _first_run(tmp_path)
+    import geopandas as gpd
+
+    def full(self: Any, filename: Any, *args: Any, **kwargs: Any) -> None:
+        Path(filename).write_bytes(b"SQLite format 3\x00 half a GeoPackage")
+        raise _FakeGDALError("sqlite3_exec(INSERT INTO gpkg_contents ...) failed: no such table")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", full)
+    _no_free_space(monkeypatch)
+    _both(["run", str(path), "--out", str(out), "--as-of", "2025-12-31"],
+          lambda: run_recipe(path, out=out, as_of=AS_OF), OutputError,
+          r"cannot write .*/out: the disk is full \([\d,]+ bytes free; the writer said "
+          r"_FakeGDALError: .*\); free some space on that disk .* nothing was written, earlier "
+          "outputs are left as they were", capsys)
+    assert _snapshot(out) == before  # the earlier set, no staging folder, no history row
+
+
+def test_disk_full_enospc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    path, out, before = _first_run(tmp_path)
+    import geopandas as gpd
+
+    def full(self: Any, filename: Any, *args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", full)
+    _both(["run", str(path), "--out", str(out), "--as-of", "2025-12-31"],
+          lambda: run_recipe(path, out=out, as_of=AS_OF), OutputError,
+          r"cannot write .*/out: No space left on device; free some space", capsys)
+    assert _snapshot(out) == before
+    fresh = tmp_path / "fresh"  # a folder made for the outputs is not left behind empty
+    with pytest.raises(OutputError):
+        run_recipe(path, out=fresh, as_of=AS_OF)
+    assert not fresh.exists()
+
+
+def test_disk_full_map(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                       capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _bundle(tmp_path)
+    target = tmp_path / "maps" / "layers.html"
+    assert main(["--quiet", "map", str(folder), "--out", str(target)]) == 0
+    before = _snapshot(target.parent)
+    real = Path.write_bytes
+
+    def full(self: Path, data: bytes) -> int:
+        real(self, data[: len(data) // 2])  # half the map reaches the disk
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    _both(["map", str(folder), "--out", str(target), "--lang", "en"],
+          lambda: save_map(map_bundle(load_bundle(folder)), target), OutputError,
+          r"cannot write .*/layers\.html: No space left on device; free some space", capsys)
+    assert _snapshot(target.parent) == before
+
+
+def test_disk_full_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, out, _ = _first_run(tmp_path)
+    history = out / HISTORY_NAME
+    before = sha256_file(history)
+    rows = read_history(history).assign(as_of="2025-12-31", run_checksum="other")
+
+    def full(self: Any, path: Any, *args: Any, **kwargs: Any) -> None:
+        Path(path).write_bytes(b"PAR1 half")
+        raise OSError(errno.EDQUOT, os.strerror(errno.EDQUOT))
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    with pytest.raises(OutputError, match=r"history\.parquet: Disk quota exceeded; free some"):
+        record_snapshot(rows, history)
+    assert sha256_file(history) == before
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".history.parquet.")) \
+        == [".history.parquet.lock"]
+
+
+def test_disk_full_real_tmpfs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A real 64 kB disk (root only: mount a tmpfs), the GeoPackage does not fit."""
+    disk = tmp_path / "tiny"
+    disk.mkdir()
+    if os.geteuid() != 0 or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)],
+            capture_output=True, check=False).returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        path = _recipe(tmp_path)
+        code, err = _cli(["run", str(path), "--out", str(disk / "out")], capsys)
+        assert code == 2
+        assert re.search(r"cannot write .*/tiny/out: (the disk is full|No space left on device)"
+                         r".*free some space on that disk", err), err
+        assert list(disk.iterdir()) == []  # no partial file, no staging or empty folder
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+# -- a hand-edited history ----------------------------------------------------------------------
+def _edited_history(tmp_path: Path, edit: Any) -> tuple[Path, Path, str]:
+    path, out, _ = _first_run(tmp_path)
+    history = out / HISTORY_NAME
+    frame = pd.read_parquet(history)
+    edit(frame)
+    frame.to_parquet(history, index=False)
+    return path, history, sha256_file(history)
+
+
+@pytest.mark.parametrize(("case", "column", "value", "pattern"), [
+    ("history_non_iso_date", "as_of", "31/12/2025",
+     r"row 1 column as_of: '31/12/2025' is not a date YYYY-MM-DD"),
+    ("history_non_iso_date", "recorded_at", "yesterday",
+     r"row 1 column recorded_at: 'yesterday' is not an ISO time"),
+    ("history_non_iso_date", "as_of", "2025-02-30",
+     r"row 1 column as_of: '2025-02-30' is not a date YYYY-MM-DD"),
+    ("history_text_value", "value", "twelve", r"row 1 column value: 'twelve' is not a number"),
+])
+def test_history_hand_edited(case: str, column: str, value: str, pattern: str, tmp_path: Path,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    def edit(frame: pd.DataFrame) -> None:
+        frame[column] = frame[column].astype(str)  # Parquet wants one type per column
+        frame.loc[0, column] = value
+
+    path, history, before = _edited_history(tmp_path, edit)
+    for args in (["monitor", str(path), "--out", str(history.parent), "--from", "2025-01-01",
+                  "--to", "2025-12-31", "--period", "year"],
+                 ["run", str(path), "--out", str(history.parent), "--as-of", "2025-06-30"]):
+        outputs = _snapshot(history.parent)
+        code, err = _cli(args, capsys)
+        assert code == 2
+        assert re.search(r"history\.parquet: not a geoplan monitoring history \(edited by "
+                         rf"hand\?\): {pattern}.* restore the file from a backup, or move it "
+                         "aside", err), err
+        assert _snapshot(history.parent) == outputs  # refused before anything was written
+    with pytest.raises(HistoryError, match=pattern):
+        read_history(history)
+    assert sha256_file(history) == before
+
+
+def test_history_extra_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def edit(frame: pd.DataFrame) -> None:
+        frame["comment"] = "checked by hand"
+
+    path, history, before = _edited_history(tmp_path, edit)
+    code, err = _cli(["monitor", str(path), "--out", str(history.parent), "--to", "2025-12-31"],
+                     capsys)
+    assert code == 2
+    assert "column(s) comment are not history columns (recipe_id, bundle, as_of" in err, err
+    rows = pd.read_parquet(history).drop(columns="comment").assign(run_checksum="new")
+    with pytest.raises(HistoryError, match=r"column\(s\) comment are not history columns"):
+        record_snapshot(rows, history)  # appending would rewrite the file without it
+    with pytest.raises(HistoryError, match="comment"):
+        read_history(history)
+    assert sha256_file(history) == before  # never rewritten without the column
+
+
+# -- interrupted starts and the core install ---------------------------------------------------
+def _python(script: str, *, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=timeout, check=False)
+
+
+_INTERRUPT_AT = """
+import sys
+class Interrupt:  # Ctrl-C while {module} is being imported
+    def find_spec(self, name, path=None, target=None):
+        if name == {module!r}:
+            raise KeyboardInterrupt
+        return None
+sys.meta_path.insert(0, Interrupt())
+sys.argv = ["geoplan", *{argv!r}]
+"""
+
+
+@pytest.mark.parametrize(("module", "start"), [
+    ("typer", "from geoplan.__main__ import _entry; _entry()"),  # the CLI itself starting
+    ("geoplan.cli._run", "from geoplan.cli import main; sys.exit(main())"),  # its commands
+    ("geopandas", "from geoplan.cli import main; sys.exit(main())"),  # a command's library
+])
+def test_ctrl_c_during_import(module: str, start: str, tmp_path: Path) -> None:
+    recipe = _recipe(tmp_path)
+    out = tmp_path / "out"
+    argv = ["run", str(recipe), "--out", str(out)]
+    result = _python(_INTERRUPT_AT.format(module=module, argv=argv) + start, timeout=120)
+    assert result.returncode == 130, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stderr.strip() == "interrupted: outputs already written are left as they were"
+    assert not out.exists()
+
+
+_BLOCK_EXTRAS = """
+import json, sys
+from geoplan._extras import EXTRAS
+class NoExtras:  # the core install: the packages of the extras are not there
+    asked = []
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in EXTRAS:
+            self.asked.append(name)
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+for name in [m for m in sys.modules if m.split(".")[0] in EXTRAS]:
+    del sys.modules[name]
+blocker = NoExtras()
+sys.meta_path.insert(0, blocker)
+"""
+
+
+def test_core_install_no_extras(tmp_path: Path) -> None:
+    folder = _bundle(tmp_path)
+    recipe = _recipe(tmp_path)
+    osm = tmp_path / "city.osm"
+    osm.write_text("<osm version='0.6'/>\n", encoding="utf-8")  # SYNTHETIC
+    commands = {
+        "layers show": ["layers", "show", str(folder)],
+        "layers validate": ["layers", "validate", str(folder)],
+        "run": ["run", str(recipe), "--out", str(tmp_path / "out"), "--as-of", "2025-12-31"],
+        "map": ["map", str(folder), "--out", str(tmp_path / "map.html")],
+        "monitor": ["monitor", str(recipe), "--out", str(tmp_path / "out"), "--from",
+                    "2025-01-01", "--to", "2025-12-31"],
+        "import-osm": ["import-osm", str(osm), "--city", "c", "--layers-dir",
+                       str(tmp_path / "layers")],
+        "layers build": ["layers", "build", "hanoi", "--source", str(tmp_path)],
+    }
+    script = _BLOCK_EXTRAS + textwrap.dedent(f"""
+        import contextlib, io
+        from geoplan.cli import main
+        codes = {{}}
+        for label, args in {commands!r}.items():
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                codes[label] = [main(["--quiet", *args]), err.getvalue()]
+        from geoplan.layers.osm import import_osm
+        try:
+            import_osm({str(osm)!r}, city="c", layers_dir={str(tmp_path / "api")!r})
+        except Exception as exc:
+            codes["api"] = [type(exc).__name__, str(exc)]
+        codes["asked"] = sorted(set(blocker.asked))
+        print(json.dumps(codes))
+    """)
+    result = _python(script)
+    assert result.returncode == 0, result.stderr
+    codes = json.loads(result.stdout.splitlines()[-1])
+    for label in ("layers show", "layers validate", "run", "map", "monitor"):
+        assert codes[label][0] == 0, (label, codes[label][1])
+    assert (tmp_path / "out" / "scorecard.csv").is_file()
+    assert (tmp_path / "map.html").is_file()
+    hint = "of the 'build' extra, which is not installed: pip install 'geoplan[build]'"
+    assert codes["import-osm"][0] == 2
+    assert f"reading OSM files (geoplan import-osm) needs the package 'osmium' {hint}" in \
+        _flat(codes["import-osm"][1])
+    assert codes["layers build"][0] == 2
+    assert f"needs the package 'vietnamadminunits' {hint}" in _flat(codes["layers build"][1])
+    assert "Traceback" not in "".join(str(v) for v in codes.values())
+    assert codes["api"][0] == MissingExtraError.__name__
+    assert issubclass(MissingExtraError, ImportError)
+    assert "osmium" in codes["asked"]  # the finder did block the extras
+    assert not (tmp_path / "layers").exists() and not (tmp_path / "api").exists()
+
+
+def test_help_is_light() -> None:
+    result = _python(textwrap.dedent("""
+        import contextlib, io, json, sys
+        from geoplan.cli import main
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            code = main(["--help"])
+        heavy = sorted({m.split(".")[0] for m in sys.modules}
+                       & {"geopandas", "folium", "pyogrio", "osmnx", "rasterio", "osmium",
+                          "matplotlib", "scipy"})
+        print(json.dumps([code, heavy, "run" in out.getvalue()]))
+    """), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == [0, [], True]
+
+
+# -- docs ----------------------------------------------------------------------------------------
+def test_every_case_is_documented() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    assert SECTION in text
+    section = text.split(SECTION, 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip().strip("`") for line in section.splitlines()
+            if line.startswith("| `")}
+    assert rows == set(CASE_IDS), (sorted(set(CASE_IDS) - rows), sorted(rows - set(CASE_IDS)))
+    assert len(CASE_IDS) == len(set(CASE_IDS))
