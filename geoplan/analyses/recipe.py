@@ -557,7 +557,13 @@ def load_recipe(path: str | os.PathLike[str]) -> Recipe:
     >>> load_recipe("analyses/hanoi-02-nq-tw.yaml").bundle  # doctest: +SKIP
     'hanoi'
     """
+    from geoplan.io import file_kind
+
     path = Path(path)
+    kind = file_kind(path)
+    if kind not in (None, "missing"):  # never open a FIFO or a device: it would block
+        message = f"{path} is {kind}, not a regular file; give the path of a recipe YAML file"
+        raise RecipeError(message)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from geoplan.cli._common import console, escape
+from geoplan.errors import LayerValidationError
 from geoplan.layers import list_bundles, load_bundle
 from geoplan.layers.roles import role_spec
 from geoplan.layers.validate import GeometryRepairWarning
@@ -39,7 +40,10 @@ def show_command(name: str = typer.Argument("hanoi", help="Bundle name or folder
     bundle = load_bundle(name)
     rows: list[tuple[str, ...]] = []
     missing = []
+    broken = []
     for row in bundle.summary():
+        if row.problem is not None:
+            broken.append(row)
         if row.missing is not None:
             rows.append((row.role, "missing", "", "", "", ""))
             missing.append(row)
@@ -63,6 +67,8 @@ def show_command(name: str = typer.Argument("hanoi", help="Bundle name or folder
     if bundle.manifest.attribution:
         console.print(escape(bundle.manifest.attribution))
     console.print(f"full sources: {escape(str(bundle.path / 'SOURCES.md'))}")
+    if broken:  # files that are not regular files were not opened: say what they are
+        raise LayerValidationError([row.problem or "" for row in broken], bundle=bundle.name)
 
 
 @layers_app.command("validate")

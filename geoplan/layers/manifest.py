@@ -154,6 +154,12 @@ def read_manifest(path: Path) -> Manifest:
         If the YAML is malformed or does not follow the manifest schema; every schema problem is
         listed with its key.
     """
+    from geoplan.io import regular_file_problem
+
+    problem = regular_file_problem(path)
+    if problem is not None:  # never open a FIFO or a device: it would block or be garbage
+        message = f"{problem}; replace it with the bundle's YAML manifest"
+        raise LayerValidationError([message], bundle=str(path.parent))
     try:
         raw: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except yaml.YAMLError as exc:

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from geoplan.errors import GeoplanError
-from geoplan.io import atomic_path, output_error
+from geoplan.io import atomic_path, file_kind, output_error
 
 if TYPE_CHECKING:
     from geoplan.analyses.run import RunResult
@@ -177,8 +177,14 @@ def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None) 
     'recipe_id'
     """
     target = Path(path)
-    if not target.exists():
+    kind = file_kind(target)
+    if kind == "missing":
         return _empty()
+    if kind is not None:  # never open a FIFO or a device: reading it would block
+        message = (f"{target} is {kind}, not a regular file; the monitoring history must be "
+                   "the Parquet file geoplan writes. Move it aside and run again to start a "
+                   "new history")
+        raise HistoryError(message)
     try:
         frame = pd.read_parquet(target, engine="pyarrow")
     except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
@@ -207,6 +213,11 @@ def _locked(target: Path) -> Iterator[None]:
         yield
         return
     lock = target.with_name(f".{target.name}.lock")
+    kind = file_kind(lock)
+    if kind not in (None, "missing"):  # opening a FIFO to append would block
+        message = (f"{lock} (the lock file of {target.name}) is {kind}, not a regular file; "
+                   "remove it and run again")
+        raise HistoryError(message)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle = lock.open("a")
