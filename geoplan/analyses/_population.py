@@ -40,7 +40,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import geopandas as gpd
 import numpy as np
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "POPULATION_METHODS",
+    "PopulationMethod",
     "coverage_table",
     "covered_population",
     "layer_covered_units",
@@ -70,7 +71,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Ways of spreading a unit's population over its territory (see the module docstring).
-POPULATION_METHODS: tuple[str, ...] = ("census_uniform", "raster")
+PopulationMethod = Literal["census_uniform", "raster"]
+POPULATION_METHODS: tuple[str, ...] = get_args(PopulationMethod)
 
 #: Population column of ``admin_units``.
 POPULATION = "population"

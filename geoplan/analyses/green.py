@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,7 @@ import shapely
 
 from geoplan.analyses._population import (
     POPULATION_METHODS,
+    PopulationMethod,
     coverage_table,
     layer_covered_units,
     missing_result,
@@ -56,7 +57,8 @@ logger = logging.getLogger(__name__)
 
 #: UN-Habitat SDG 11.7.1: share of population within 400 m walking distance of open space.
 SDG_OPEN_SPACE_DISTANCE_M = 400.0
-_PER = ("population", "urban_population")
+Per = Literal["population", "urban_population"]
+_PER: tuple[str, ...] = get_args(Per)
 
 
 def green_union(bundle: Bundle, crs: CRS, kinds: Sequence[str] | None = None) -> Any:
@@ -85,7 +87,7 @@ def green_space_per_capita(
     as_of: _dt.date | None = None,
     target_m2_per_person: float | None = None,
     kinds: Sequence[str] | None = None,
-    per: str = "population",
+    per: Per = "population",
 ) -> IndicatorResult:
     """Public green space (m²) per person, per unit, inner city and city-wide.
 
@@ -202,7 +204,7 @@ def open_space_access(
     as_of: _dt.date | None = None,
     distance_m: float = SDG_OPEN_SPACE_DISTANCE_M,
     kinds: Sequence[str] | None = None,
-    population: str = "census_uniform",
+    population: PopulationMethod = "census_uniform",
 ) -> IndicatorResult:
     """Share (%) of population within ``distance_m`` (straight line) of public open space.
 

@@ -35,6 +35,7 @@ import shapely
 from geoplan.analyses._population import missing_result, resolve_as_of
 from geoplan.analyses.registry import indicator
 from geoplan.analyses.result import IndicatorResult
+from geoplan.layers.roles import LineStatus
 
 if TYPE_CHECKING:
     from geoplan.layers import Bundle
@@ -107,7 +108,7 @@ def rail_length(
     bundle: Bundle,
     *,
     as_of: _dt.date | None = None,
-    statuses: Sequence[str] = ("operating",),
+    statuses: Sequence[LineStatus] = ("operating",),
     plan: str | None = None,
 ) -> IndicatorResult:
     """Km of urban rail in service on ``as_of`` (see the module docstring).

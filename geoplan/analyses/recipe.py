@@ -78,6 +78,7 @@ __all__ = [
     "list_recipes",
     "load_recipe",
     "parse_recipe",
+    "slugify",
 ]
 
 logger = logging.getLogger(__name__)
@@ -239,6 +240,21 @@ class Target(Goal):
     def scope(self) -> str:
         """``city``, ``inner`` or ``unit``."""
         return self.scope_
+
+
+def slugify(key: str) -> str:
+    """Column-safe form of a target key: ``"hp.green/inner@2030"`` → ``"hp_green_inner_2030"``.
+
+    The slug names the target's columns in ``results.gpkg``, its chart file and its map
+    anchor. It is not injective (``t.green`` and ``t_green`` give ``t_green``), so a recipe
+    whose goals share a slug is refused when it is read (:func:`parse_recipe`).
+
+    Examples
+    --------
+    >>> slugify("hp.green/inner@2030")
+    'hp_green_inner_2030'
+    """
+    return re.sub(r"[^0-9A-Za-z]+", "_", key).strip("_").lower()
 
 
 def known_from(text: str) -> date | None:
@@ -719,10 +735,55 @@ def _option_problem(func: Any, param: inspect.Parameter, value: Any) -> str | No
     try:
         adapter.validate_python(value)
     except ValidationError as exc:
+        vocabulary = _literal_values(kind)
+        outside = [e["input"] for e in exc.errors() if e["type"] == "literal_error"]
+        if vocabulary and outside and len(outside) == len(exc.errors()):
+            return _vocabulary_message(outside, vocabulary)
         reason = "; ".join(sorted({str(e["msg"]) for e in exc.errors()}))
         wanted = hint if isinstance(hint, str) else getattr(hint, "__name__", str(hint))
         return f"{value!r} does not fit the option's type {wanted} ({reason}); fix the value"
     return None
+
+
+def _literal_values(kind: Any) -> tuple[str, ...]:
+    """Every value of the ``Literal`` types inside a type hint (the option's vocabulary)."""
+    from typing import get_args, get_origin
+
+    if get_origin(kind) is Literal:
+        return tuple(str(v) for v in get_args(kind))
+    return tuple(dict.fromkeys(v for arg in get_args(kind) for v in _literal_values(arg)))
+
+
+def _vocabulary_message(outside: list[Any], vocabulary: tuple[str, ...]) -> str:
+    import difflib
+
+    parts = []
+    for value in dict.fromkeys(map(str, outside)):
+        close = difflib.get_close_matches(value.strip().lower(), vocabulary, n=1, cutoff=0.5)
+        parts.append(f"{value!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    return (f"{', '.join(parts)} {'is' if len(parts) == 1 else 'are'} not in the option's "
+            f"vocabulary; use one of {', '.join(vocabulary)}")
+
+
+def _check_slugs(recipe: Recipe, problems: _Problems) -> None:
+    """Goals whose keys give the same slug (results.gpkg columns, chart files, map anchors).
+
+    SQLite compares column names without case, and ``slugify`` maps every run of other
+    characters to ``_``: ``t.green`` and ``t_green`` would write the same columns, and one
+    target's values would silently replace the other's.
+    """
+    seen: dict[str, tuple[PathKey, str]] = {}
+    for group, i, goal in iter_goals(recipe):
+        path: PathKey = (group, i)
+        slug = slugify(goal.key)
+        if slug in seen and seen[slug][1] != goal.key:
+            first, key = seen[slug]
+            problems.add((*path, "id"),
+                         f"{_dotted(path)}.id: key {goal.key!r} and {_dotted(first)} (key "
+                         f"{key!r}) give the same name {slug!r} to their results.gpkg "
+                         "columns, chart and map anchor, so one would overwrite the other: "
+                         "give one of them a different id")
+        seen.setdefault(slug, (path, goal.key))
 
 
 def _check(recipe: Recipe, problems: _Problems) -> None:
@@ -745,6 +806,7 @@ def _check(recipe: Recipe, problems: _Problems) -> None:
                              f"{_dotted(path)}: key {goal.key!r} repeats "
                              f"{_dotted(seen[goal.key])}; give a different id, scope or year")
             seen.setdefault(goal.key, path)
+    _check_slugs(recipe, problems)
     if not recipe.goals:
         problems.add(("targets",), "the recipe has no targets and no statistics; add some")
 

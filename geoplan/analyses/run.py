@@ -36,7 +36,6 @@ import json
 import logging
 import os
 import platform
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -54,7 +53,7 @@ from geoplan.analyses.evaluate import (
     evaluate_statistic,
     evaluate_target,
 )
-from geoplan.analyses.recipe import Recipe, Target, load_recipe
+from geoplan.analyses.recipe import Recipe, Target, load_recipe, slugify
 from geoplan.analyses.registry import get_indicator
 from geoplan.analyses.result import IndicatorResult
 from geoplan.errors import OutputError, RecipeError
@@ -135,17 +134,6 @@ class RunResult:
     out: Path | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
     clock: float = field(default=0.0, repr=False)
-
-
-def slugify(key: str) -> str:
-    """Column-safe form of a target key: ``"hp.green/inner@2030"`` → ``"hp_green_inner_2030"``.
-
-    Examples
-    --------
-    >>> slugify("hp.green/inner@2030")
-    'hp_green_inner_2030'
-    """
-    return re.sub(r"[^0-9A-Za-z]+", "_", key).strip("_").lower()
 
 
 def indicator_key(name: str, options: dict[str, Any]) -> str:
