@@ -683,6 +683,18 @@ def _check_target(target: Target, path: PathKey, problems: _Problems) -> None:
                      f"{where}.unit: indicator {spec.name!r} reports {spec.unit}; the target "
                      f"says {target.unit}: set unit: {spec.unit} and express the value(s) in "
                      f"{spec.unit}")
+    for name in ("value", "min", "max"):
+        number = getattr(target, name)
+        if number is None or target.unit != spec.unit:
+            continue
+        if spec.unit == "%" and not 0 <= number <= 100:
+            problems.add((*path, name),
+                         f"{where}.{name}: {number:g}% is not a share; indicator "
+                         f"{spec.name!r} gives 0…100%: fix the value")
+        elif spec.unit != "%" and number < 0:
+            problems.add((*path, name),
+                         f"{where}.{name}: {number:g} {spec.unit} is negative; indicator "
+                         f"{spec.name!r} measures a size (0 or more): fix the value")
     if target.scope not in spec.scopes:
         problems.add((*path, "scope"),
                      f"{where}.scope: indicator {spec.name!r} cannot be evaluated at scope "

@@ -34,7 +34,7 @@ from pyproj import CRS
 
 from geoplan.crs import require_metric
 from geoplan.errors import CRSError, LayerValidationError
-from geoplan.layers.roles import DTYPES
+from geoplan.layers.roles import DTYPES, MAX_POPULATION, normalise_id
 
 __all__ = [
     "MANIFEST_NAME",
@@ -99,9 +99,13 @@ class LayerEntry(BaseModel):
 
 
 class Statistic(BaseModel):
-    """A non-spatial figure a bundle carries (e.g. a census total), with its citation."""
+    """A non-spatial figure a bundle carries (e.g. a census total), with its citation.
 
-    model_config = ConfigDict(extra="forbid")
+    The value must be finite; a count of ``people`` must be a whole number between 0 and
+    :data:`~geoplan.layers.roles.MAX_POPULATION`, a ``%`` within 0…100.
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     value: float
     unit: str
@@ -124,6 +128,41 @@ class Manifest(BaseModel):
     built_with: str = ""
     layers: dict[str, LayerEntry]
     statistics: dict[str, Statistic] = Field(default_factory=dict)
+
+    @field_validator("statistics")
+    @classmethod
+    def _plausible_statistics(cls, value: dict[str, Statistic]) -> dict[str, Statistic]:
+        """Keys in their one spelling (NFC, trimmed), unique, non-empty; plausible values."""
+        problems: list[str] = []
+        out: dict[str, Statistic] = {}
+        spelled: dict[str, str] = {}
+        for key, stat in value.items():
+            name = normalise_id(key)
+            if name is None:
+                problems.append(f"key {key!r} is empty (or a lost NULL); name the statistic")
+                continue
+            if name in out:
+                problems.append(f"keys {spelled[name]!r} and {key!r} are the same name once "
+                                "Unicode-normalised and trimmed; keep one")
+                continue
+            spelled[name] = key
+            out[name] = stat
+            if stat.unit == "people" and not (0 <= stat.value <= MAX_POPULATION
+                                              and float(stat.value).is_integer()):
+                problems.append(f"{name}: {stat.value:g} people is not a plausible count "
+                                f"(a whole number from 0 to {MAX_POPULATION:,}); fix the value")
+            if stat.unit == "%" and not 0 <= stat.value <= 100:
+                problems.append(f"{name}: {stat.value:g}% is outside 0…100; fix the value")
+        for name, stat in out.items():  # a part cannot exceed its whole
+            whole = out.get(name.replace("urban_population", "population", 1))
+            if name.startswith("urban_population") and whole is not None \
+                    and stat.unit == whole.unit and stat.value > whole.value:
+                problems.append(f"{name} ({stat.value:,.0f}) is more than "
+                                f"{name.replace('urban_population', 'population', 1)} "
+                                f"({whole.value:,.0f}); fix one of them")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return out
 
     @field_validator("metric_crs")
     @classmethod
