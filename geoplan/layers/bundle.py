@@ -25,6 +25,7 @@ from geoplan.io import regular_file_problem
 from geoplan.layers.manifest import MANIFEST_NAME, LayerEntry, Manifest, read_manifest
 from geoplan.layers.roles import ROLES, role_spec
 from geoplan.layers.validate import check_layer, check_units_in_boundary
+from geoplan.raster import raster_problems
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -463,10 +464,10 @@ class Bundle:
 
         path = self.raster_path(role)
         try:
+            problems = raster_problems(path, where=self._where(role))
+            if problems:
+                raise LayerValidationError(problems, bundle=self.name)
             with rasterio.open(path) as src:
-                if src.crs is None:
-                    message = f"{self._where(role)}: raster has no CRS; set it (gdal_edit -a_srs)"
-                    raise LayerValidationError([message], bundle=self.name)
                 return int(src.width * src.height), src.crs.to_string()
         except rasterio.errors.RasterioIOError as exc:
             message = f"{self._where(role)}: cannot read raster {path.name}: {exc}"
