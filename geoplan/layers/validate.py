@@ -304,7 +304,8 @@ def _id_problems(data: gpd.GeoDataFrame, column: str, label: str, *, unique: boo
         if not dup.empty:
             spellings = []
             for value in sorted(set(dup))[:5]:
-                forms = sorted({repr(str(v)) for v in raw[ids == value]})
+                forms = [_spelling(v) for v in sorted({str(v) for v in raw[ids == value]},
+                                                      key=lambda v: (v != value, v))]
                 spellings.append(value if len(forms) == 1 else f"{value} as {' and '.join(forms)}")
             same = "" if all(" as " not in sp for sp in spellings) else (
                 " (compared after Unicode NFC normalisation and trimming spaces: these "
@@ -313,6 +314,18 @@ def _id_problems(data: gpd.GeoDataFrame, column: str, label: str, *, unique: boo
                 f"{label}: {dup.nunique()} duplicate {column!r} value(s) "
                 f"({'; '.join(spellings)}){same}; ids must be unique")
     return problems
+
+
+def _spelling(text: str) -> str:
+    """An id as written, with what makes it differ from its normal form said in words."""
+    import unicodedata
+
+    notes = []
+    if not unicodedata.is_normalized("NFC", text):
+        notes.append("decomposed accents (NFD)")
+    if text != text.strip():
+        notes.append("surrounding spaces")
+    return repr(text) + (f" ({', '.join(notes)})" if notes else "")
 
 
 def _vocabulary_problems(data: gpd.GeoDataFrame, column: str, allowed: tuple[str, ...],
