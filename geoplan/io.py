@@ -258,7 +258,7 @@ def file_kind(path: Path | str) -> str | None:
     """
     try:
         mode = Path(path).stat().st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # nothing there (or a file as parent)
         return "missing"
     except OSError as exc:  # e.g. permission denied on a parent, a loop of links
         return f"unreadable ({exc.strerror or exc})"

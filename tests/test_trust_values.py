@@ -45,7 +45,7 @@ import numpy as np
 import pytest
 
 from geoplan.analyses.recipe import load_recipe
-from geoplan.analyses.run import run_recipe, slugify
+from geoplan.analyses.run import RunResult, run_recipe, slugify
 from geoplan.cli import main
 from geoplan.errors import GeoplanError, LayerValidationError, RecipeError, SourceDataError
 from geoplan.io import file_kind, regular_file_problem
@@ -185,6 +185,62 @@ def _coverage_recipe_on(folder: Path, tmp: Path) -> Hostile:
           "options: {mode: rail, distance_m: 1000, population: raster}")
     text = path.read_text(encoding="utf-8")
     path.write_text(text[: text.index("  - id: t.green")], encoding="utf-8")
+    out = tmp / "out"
+    return Hostile(["run", str(path), "--out", str(out), "--as-of", AS_OF.isoformat()],
+                   lambda: run_recipe(path, out=out, as_of=AS_OF))
+
+
+def _only_target(path: Path, target: str) -> None:
+    """Keep only the goal whose id is ``target`` in the hostile recipe at ``path``."""
+    text = path.read_text(encoding="utf-8")
+    head, _, body = text.partition("targets:\n")
+    goals = ["  - id: " + g for g in body.split("  - id: ")[1:]]
+    kept = [g for g in goals if g.startswith(f"  - id: {target}\n")]
+    path.write_text(head + "targets:\n" + "".join(kept), encoding="utf-8")
+
+
+def _extra_layers() -> dict[str, gpd.GeoDataFrame]:
+    """SYNTHETIC land use (one residential square) and river axis (one line)."""
+    from shapely.geometry import LineString, box
+
+    x, y = synthetic.X0, synthetic.Y0
+    land = gpd.GeoDataFrame({"land_use": ["residential"]},
+                            geometry=[box(x, y, x + 500, y + 500)], crs=synthetic.CRS)
+    river = gpd.GeoDataFrame({"name": ["Sông Hồng"]},
+                             geometry=[LineString([(x, y + 1500), (x + 2000, y + 1500)])],
+                             crs=synthetic.CRS)
+    return {"land_use": land, "river_axis": river}
+
+
+_NEW_TARGETS = {
+    "urban_land_ratio": ('urban_land_ratio\n    options: {{urban_classes: [{v}]}}\n'
+                         '    scope: city\n    unit: "%"\n'),
+    "river_corridor": ("river_corridor\n    options: {{names: [{v}]}}\n    scope: city\n"
+                       "    unit: km2\n"),
+}
+
+
+def _data_option(tmp: Path, indicator: str, value: str) -> Hostile:
+    """A monitoring target of ``indicator`` with a data-value option ``value`` (a typo)."""
+    roles = (*TRANSIT, "land_use", "river_axis")
+    folder = _bundle(tmp, roles=roles, replace=_extra_layers())
+    path = _recipe(tmp, bundle=folder)
+    if indicator == "green_space_per_capita":
+        _edit(path, "    indicator: green_space_per_capita\n",
+              f"    indicator: green_space_per_capita\n    options: {{kinds: [{value}]}}\n")
+        _only_target(path, "t.green")
+    elif indicator == "rail_length":
+        _edit(path, "    indicator: rail_length\n",
+              f"    indicator: rail_length\n    options: {{plan: {value}}}\n")
+        _only_target(path, "t.rail")
+    else:
+        text = path.read_text(encoding="utf-8")
+        start = text.index("  - id: t.green")
+        block = ("  - id: t.data\n    title: {vi: Dữ liệu, en: Data}\n    indicator: "
+                 + _NEW_TARGETS[indicator].format(v=value)
+                 + '    source: {document: 99-NQ/TW, date: 2021-01-01, section: "5"}\n')
+        path.write_text(text[:start] + block, encoding="utf-8")
+        _only_target(path, "t.data")
     out = tmp / "out"
     return Hostile(["run", str(path), "--out", str(out), "--as-of", AS_OF.isoformat()],
                    lambda: run_recipe(path, out=out, as_of=AS_OF))
@@ -389,6 +445,23 @@ CASES: list[Case] = [
          lambda t: _option(t, "    indicator: green_space_per_capita\n",
                            "    indicator: green_space_per_capita\n"
                            "    options: {per: urban_populaton}\n")),
+    Case("option_kinds_match_nothing", RecipeError,
+         r"hostile\.yaml: target t\.green/unit@2030: green_space_per_capita: option kinds: "
+         r"'prk' \(did you mean 'park'\?\) matches no 'kind' of green_space \(values there: "
+         r"park\); the result would count nothing: fix the option",
+         lambda t: _data_option(t, "green_space_per_capita", "prk")),
+    Case("option_plan_match_nothing", RecipeError,
+         r"target t\.rail@2030: rail_length: option plan: 'synthtic' \(did you mean "
+         r"'synthetic'\?\) matches no 'plan' of metro_lines",
+         lambda t: _data_option(t, "rail_length", "synthtic")),
+    Case("option_land_use_match_nothing", RecipeError,
+         r"target t\.data: urban_land_ratio: option urban_classes: 'residental' \(did you mean "
+         r"'residential'\?\) matches no 'land_use' of land_use \(values there: residential\)",
+         lambda t: _data_option(t, "urban_land_ratio", "residental")),
+    Case("option_river_names_match_nothing", RecipeError,
+         r"target t\.data: river_corridor: option names: 'Sông Đà' matches no 'name' of "
+         r"river_axis/river_corridors \(values there: Sông Hồng\)",
+         lambda t: _data_option(t, "river_corridor", "Sông Đà")),
     Case("target_share_above_100", RecipeError,
          r"targets\[1\]\.value: 150% is not a share; indicator 'transit_coverage' gives "
          r"0…100%: fix the value",
@@ -442,6 +515,18 @@ def test_nfd_and_padded_ids_reach_the_outputs_in_nfc(tmp_path: Path) -> None:
     # 40,000 m² of park in unit A (SYNTHETIC) over its 10,000 people: 4 m²/person
     assert written.set_index("unit_id").loc[NFC_NAME, "t_green_unit_2030_value"] == 4.0
     assert result.scorecard.loc[0, "key"] == "t.green/unit@2030"
+
+
+def test_option_values_match_in_any_unicode_form(tmp_path: Path) -> None:
+    """A river name typed in NFD matches the layer's NFC name: the corridor is measured."""
+    hostile = _data_option(tmp_path, "river_corridor",
+                           unicodedata.normalize("NFD", "sông hồng "))
+    result = hostile.call()
+    assert isinstance(result, RunResult)
+    value = result.scorecard.set_index("key").loc["t.data", "value"]
+    # SYNTHETIC: a 2 km line 500 m from the top edge, buffered 500 m each side and clipped to
+    # the 2 km x 2 km city: 2,000 m x 1,000 m = 2 km²
+    assert value == pytest.approx(2.0, rel=1e-3)
 
 
 def test_station_line_reference_is_normalised(tmp_path: Path) -> None:

@@ -33,7 +33,9 @@ import shapely
 from geoplan.analyses._population import (
     POPULATION_METHODS,
     PopulationMethod,
+    check_option_values,
     coverage_table,
+    fold,
     layer_covered_units,
     missing_result,
     resolve_as_of,
@@ -65,8 +67,8 @@ def green_union(bundle: Bundle, crs: CRS, kinds: Sequence[str] | None = None) ->
     """The dissolved ``green_space`` polygons (optionally only ``kinds``) in ``crs``."""
     green: gpd.GeoDataFrame = bundle.green_space.to_crs(crs)
     if kinds is not None and "kind" in green.columns:
-        wanted = {k.lower() for k in kinds}
-        green = green[green["kind"].fillna("").astype(str).str.lower().isin(wanted)]
+        wanted = {fold(k) for k in kinds}
+        green = green[green["kind"].map(fold).isin(wanted)]
     geoms = green.geometry.to_numpy()
     geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
     return shapely.union_all(geoms) if len(geoms) else shapely.Polygon()
@@ -138,6 +140,9 @@ def green_space_per_capita(
         return absent
     crs = bundle.metric_crs
     units = unit_frame(bundle, crs=crs)
+    if kinds is not None:
+        check_option_values(bundle, ("green_space",), "kind", kinds, option="kinds",
+                            indicator=name)
     green = green_union(bundle, crs, kinds)
     geoms = units.geometry.to_numpy()
     area = np.zeros(len(geoms))
@@ -254,6 +259,9 @@ def open_space_access(
         return absent
     crs = bundle.metric_crs
     units = unit_frame(bundle, crs=crs)
+    if kinds is not None:
+        check_option_values(bundle, ("green_space",), "kind", kinds, option="kinds",
+                            indicator=name)
     green = green_union(bundle, crs, kinds)
     covered = shapely.buffer(green, float(distance_m), quad_segs=32) \
         if not shapely.is_empty(green) else green

@@ -32,7 +32,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan.analyses._population import missing_result, resolve_as_of
+from geoplan.analyses._population import (
+    check_option_values,
+    fold,
+    missing_result,
+    resolve_as_of,
+)
 from geoplan.analyses.registry import indicator
 from geoplan.analyses.result import IndicatorResult
 from geoplan.layers.roles import LineStatus
@@ -150,7 +155,9 @@ def rail_length(
         return absent
     lines = bundle.metro_lines.to_crs(bundle.metric_crs)
     if plan is not None and "plan" in lines.columns:
-        lines = lines[lines["plan"].fillna("").astype(str).str.lower() == plan.lower()]
+        check_option_values(bundle, ("metro_lines",), "plan", plan, option="plan",
+                            indicator="rail_length")
+        lines = lines[lines["plan"].map(fold) == fold(plan)]
     if "line_id" not in lines.columns:
         lines = lines.assign(line_id=lines.index.astype(str))
     lines = lines.assign(line_id=lines["line_id"].astype(str))
