@@ -42,6 +42,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 
 from geoplan.analyses.recipe import load_recipe
@@ -246,6 +247,22 @@ def _data_option(tmp: Path, indicator: str, value: str) -> Hostile:
                    lambda: run_recipe(path, out=out, as_of=AS_OF))
 
 
+def _history(tmp: Path, unit_ids: list[Any]) -> Hostile:
+    """A SYNTHETIC history whose rows of one snapshot carry ``unit_ids``; monitored again."""
+    from geoplan.monitor.history import HISTORY_COLUMNS, HISTORY_NAME
+
+    path = _recipe(tmp, rail_only=True)
+    out = tmp / "monitor-out"
+    out.mkdir()
+    rows = [{c: "x" for c in HISTORY_COLUMNS} | {
+        "recipe_id": "hostile", "as_of": "2024-12-31", "key": "t.rail@2030", "unit_id": uid,
+        "value": float(i), "run_checksum": "c0"} for i, uid in enumerate(unit_ids)]
+    frame = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+    frame.to_parquet(out / HISTORY_NAME, engine="pyarrow", index=False)
+    return Hostile(["monitor", str(path), "--out", str(out), "--to", AS_OF.isoformat()],
+                   lambda: read_history(out / HISTORY_NAME))
+
+
 @dataclass(frozen=True)
 class Case:
     """One hostile input and the answer it must get (see the module docstring)."""
@@ -310,6 +327,26 @@ CASES: list[Case] = [
     Case("line_id_null", LayerValidationError,
          r"synthetic/metro_lines .*1 feature\(s\) with an empty or NULL 'line_id' \(feature 2\)",
          lambda t: _validate(_layer_bundle(t, "metro_lines", "line_id", ["L1", None]))),
+    Case("station_line_id_number", LayerValidationError,
+         r"synthetic/stations .*column 'line_id' holds int64 values; expected text",
+         lambda t: _validate(_layer_bundle(t, "stations", "line_id", [1, 1, 1, 2]))),
+    Case("history_unit_id_null", HistoryError,
+         r"history\.parquet: 1 row\(s\) with a NULL unit_id; geoplan writes '' only on a "
+         r"target's own row and a unit's id on the others, so the file was edited or written "
+         r"by another tool: move it aside and run again to start a new history",
+         lambda t: _history(t, ["", "A", None])),
+    Case("history_unit_id_nan_text", HistoryError,
+         r"history\.parquet: 1 row\(s\) with a unit_id that is a lost NULL text such as "
+         r"'nan'",
+         lambda t: _history(t, ["", "A", "nan"])),
+    Case("history_unit_id_padded", HistoryError,
+         r"history\.parquet: 1 row\(s\) with a unit_id with surrounding spaces or not in "
+         r"Unicode NFC",
+         lambda t: _history(t, ["", "A", NFD_NAME])),
+    Case("history_own_row_twice", HistoryError,
+         r"history\.parquet: 2 row\(s\) give a target's own value twice for one snapshot "
+         r"\(t\.rail@2030\)",
+         lambda t: _history(t, ["", "A", ""])),
     # -- vocabularies of data columns ----------------------------------------------------------
     Case("station_status_typo", LayerValidationError,
          r"synthetic/stations .*1 feature\(s\) with column 'status' outside its vocabulary: "

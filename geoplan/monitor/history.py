@@ -42,6 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from geoplan.errors import GeoplanError
@@ -88,6 +89,31 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
         out[column] = out[column].astype(object).where(out[column].notna(), "").astype(str)
     out["value"] = pd.to_numeric(out["value"], errors="coerce").astype(float)
     return out.reset_index(drop=True)
+
+
+def _id_problem(frame: pd.DataFrame) -> str | None:
+    """Rows whose ``unit_id`` would be misread: NULL or a lost NULL such as ``nan`` (read as
+    the target's own, city-wide row before), an id not in its one spelling, or a target's own
+    row given twice for one snapshot."""
+    from geoplan.layers.roles import LOST_NULL_TEXTS, normalise_id
+
+    ids = frame["unit_id"]
+    null = ids.isna().to_numpy()
+    text = ids.astype(object).where(~null, "").astype(str)
+    lost = text.str.strip().str.lower().isin(LOST_NULL_TEXTS).to_numpy()
+    odd = np.array([t != "" and normalise_id(t) != t for t in text]) & ~lost
+    for bad, what in ((null, "a NULL unit_id"), (lost, "a unit_id that is a lost NULL "
+                                                 "text such as 'nan'"),
+                      (odd, "a unit_id with surrounding spaces or not in Unicode NFC")):
+        if bad.any():
+            return f"{int(bad.sum())} row(s) with {what}"
+    own = frame[text.to_numpy() == ""]
+    twice = own.duplicated(["recipe_id", "as_of", "key", "run_checksum"], keep=False)
+    if twice.any():
+        keys = ", ".join(sorted(set(own.loc[twice, "key"].astype(str)))[:5])
+        return (f"{int(twice.sum())} row(s) give a target's own value twice for one snapshot "
+                f"({keys})")
+    return None
 
 
 def _value(x: Any) -> float:
@@ -197,6 +223,12 @@ def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None) 
         message = (f"{target}: not a geoplan monitoring history: column(s) "
                    f"{', '.join(lacking)} missing. Move the file aside and run again to "
                    "start a new history")
+        raise HistoryError(message)
+    problem = _id_problem(frame)
+    if problem:
+        message = (f"{target}: {problem}; geoplan writes '' only on a target's own row and a "
+                   "unit's id on the others, so the file was edited or written by another "
+                   "tool: move it aside and run again to start a new history")
         raise HistoryError(message)
     frame = _normalise(frame)
     if recipe_id is not None:
