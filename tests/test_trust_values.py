@@ -590,6 +590,19 @@ def test_densest_real_wards_pass(tmp_path: Path) -> None:
     assert len(load_bundle(folder).validate().layers) >= 2
 
 
+def test_slug_collision_in_a_recipe_built_in_python(tmp_path: Path) -> None:
+    """A Recipe made with model_validate skips load_recipe's checks: the run refuses it."""
+    from geoplan.analyses.recipe import Recipe
+
+    recipe = load_recipe(_recipe(tmp_path, rail_only=True))
+    raw = recipe.model_dump(by_alias=True)
+    raw["targets"].append({**raw["targets"][0], "id": "t_rail"})
+    built = Recipe.model_validate(raw)
+    with pytest.raises(RecipeError, match=re.escape(
+            "targets 't.rail@2030' and 't_rail@2030' give the same name 't_rail_2030'")):
+        run_recipe(built, as_of=AS_OF)
+
+
 def test_every_shipped_slug_is_unique() -> None:
     from geoplan.analyses.recipe import iter_goals, list_recipes
 

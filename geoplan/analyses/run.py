@@ -333,10 +333,16 @@ def _units(bundle: Bundle, evaluations: list[TargetEvaluation]) -> gpd.GeoDataFr
             if c in base.columns]
     units = base[[*keep, base.geometry.name]].copy()
     columns: dict[str, pd.Series] = {}
+    owners: dict[str, str] = {}  # slug -> key: a recipe built in Python skips load_recipe
     for ev in evaluations:
+        slug = slugify(ev.goal.key)
+        if owners.setdefault(slug, ev.goal.key) != ev.goal.key:
+            message = (f"targets {owners[slug]!r} and {ev.goal.key!r} give the same name "
+                       f"{slug!r} to their results.gpkg columns, chart and map anchor: give "
+                       "one of them a different id")
+            raise RecipeError(message)
         if ev.per_unit is None:
             continue
-        slug = slugify(ev.goal.key)
         table = ev.per_unit
         columns[f"{slug}_value"] = units["unit_id"].map(table["value"]).astype(float)
         if "status" in table.columns:
