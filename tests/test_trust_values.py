@@ -677,6 +677,31 @@ def _raise_summary(folder: Path) -> None:
     raise LayerValidationError([p for p in problems if p], bundle="synthetic")
 
 
+def _fifo_map(tmp: Path) -> Hostile:
+    from geoplan.maps import map_bundle
+
+    folder = _bundle(tmp)
+    _fifo(folder / "synthetic.gpkg")
+    return Hostile(["map", str(folder), "--out", str(tmp / "map.html")],
+                   lambda: map_bundle(load_bundle(folder)))
+
+
+def _fifo_run(tmp: Path) -> Hostile:
+    folder = _bundle(tmp, roles=TRANSIT)
+    _fifo(folder / "synthetic.gpkg")
+    path = _recipe(tmp, bundle=folder, rail_only=True)
+    out = tmp / "out"
+    return Hostile(["run", str(path), "--out", str(out), "--as-of", AS_OF.isoformat()],
+                   lambda: run_recipe(path, out=out, as_of=AS_OF))
+
+
+def _fifo_manifest_by_name(tmp: Path) -> Hostile:
+    folder = _bundle(tmp / "layers")
+    _fifo(folder / "bundle.yaml")
+    os.environ["GEOPLAN_LAYERS"] = str(tmp / "layers")  # restored by the test's monkeypatch
+    return Hostile(["layers", "validate", "bundle"], lambda: load_bundle("bundle"))
+
+
 def _fifo_companion(tmp: Path) -> Hostile:
     folder = _bundle(tmp)
     _fifo(folder / "synthetic.gpkg-wal")
@@ -748,6 +773,14 @@ FILE_CASES: list[FileCase] = [
     FileCase("fifo_data_file_show", LayerValidationError,
              r"synthetic/admin_units .*synthetic\.gpkg is a FIFO \(named pipe\), not a regular "
              r"file", _fifo_show),
+    FileCase("fifo_data_file_map", LayerValidationError,
+             r"synthetic/admin_units .*synthetic\.gpkg is a FIFO \(named pipe\), not a regular "
+             r"file", _fifo_map),
+    FileCase("fifo_data_file_run", LayerValidationError,
+             r"synthetic/metro_lines .*synthetic\.gpkg is a FIFO \(named pipe\), not a regular "
+             r"file", _fifo_run),
+    FileCase("fifo_manifest_by_name", LayerValidationError,
+             r"bundle\.yaml is a FIFO \(named pipe\), not a regular file", _fifo_manifest_by_name),
     FileCase("fifo_beside_data_file", LayerValidationError,
              r"synthetic/admin_units .*synthetic\.gpkg-wal \(read together with "
              r"synthetic\.gpkg\) is a FIFO \(named pipe\), not a regular file",
@@ -781,7 +814,9 @@ FILE_CASES: list[FileCase] = [
 
 
 @pytest.mark.parametrize("case", FILE_CASES, ids=[c.id for c in FILE_CASES])
-def test_non_regular_file_is_described_never_opened(case: FileCase, tmp_path: Path) -> None:
+def test_non_regular_file_is_described_never_opened(case: FileCase, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEOPLAN_LAYERS", os.environ.get("GEOPLAN_LAYERS", ""))
     hostile = case.build(tmp_path)
     done = _cli(hostile.argv)
     err = _flat(done.stderr)
@@ -805,6 +840,12 @@ def test_file_guard_kinds(tmp_path: Path) -> None:
     assert file_kind(tmp_path / "file") is None
     assert file_kind(tmp_path / "dangling") == "missing"
     assert file_kind("/dev/null") == "a character device"
+    import socket
+
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(tmp_path / "sock"))
+        assert file_kind(tmp_path / "sock") == "a socket"
+        assert "is a socket, not a regular file" in str(regular_file_problem(tmp_path / "sock"))
     assert regular_file_problem(tmp_path / "file") is None
     assert regular_file_problem(tmp_path / "file", inside=tmp_path / "dir") is not None
 

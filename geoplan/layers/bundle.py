@@ -105,9 +105,9 @@ def load_bundle(name_or_path: str | os.PathLike[str]) -> Bundle:
     elif os.path.lexists(candidate / MANIFEST_NAME):  # read_manifest refuses a non-file
         folder = candidate
     else:
-        folder = next(
+        folder = next(  # lexists: a manifest that is not a file is refused by read_manifest
             (d / str(name_or_path) for d in _search_dirs()
-             if (d / str(name_or_path) / MANIFEST_NAME).is_file()),
+             if os.path.lexists(d / str(name_or_path) / MANIFEST_NAME)),
             Path(),
         )
         if folder == Path():
