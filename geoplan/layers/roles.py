@@ -155,7 +155,8 @@ REFERENCE_COLUMNS: dict[str, tuple[str, ...]] = {"stations": ("line_id",)}
 #: Columns whose values come from a closed vocabulary, per role (a typo such as
 #: ``operatng`` would silently drop the feature from every count).
 VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
-    "admin_units": {"unit_type": ("phường", "xã", "đặc khu")},
+    # since the 2025 reform wards, communes and special zones; townships (thị trấn) before
+    "admin_units": {"unit_type": ("phường", "xã", "đặc khu", "thị trấn")},
     "metro_lines": {"status": LINE_STATUSES},
     "stations": {"status": LINE_STATUSES},
 }
