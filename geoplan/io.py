@@ -30,7 +30,7 @@ import signal
 import stat
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -50,9 +50,11 @@ __all__ = [
     "check_output",
     "commit_staged",
     "exclusive_lock",
+    "file_kind",
     "hold_interrupts",
     "output_error",
     "protect_inputs",
+    "regular_file_problem",
     "sha256_file",
     "staging_dir",
     "write_gpkg_layer",
@@ -214,9 +216,11 @@ def protect_inputs(files: Iterable[str | os.PathLike[str]] = (), *,
         _PROTECTED.reset(token)
 
 
-_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
-          (stat.S_ISDIR, "a folder"), (stat.S_ISREG, "a regular file"))
+#: What a path is, by its stat mode alone (never opened: a FIFO or device cannot block).
+_KINDS: tuple[tuple[Callable[[int], bool], str], ...] = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"),
+    (stat.S_ISREG, "a regular file"))
 
 
 def _kind(mode: int) -> str:
@@ -589,6 +593,94 @@ def commit_staged(stage: Path, folder: Path, names: list[str], *,
             logger.info("removing stale %s from an earlier run", path.name)
             path.unlink()
     return written
+
+
+def file_kind(path: Path | str) -> str | None:
+    """What ``path`` is when it is not a regular file (``None`` for a regular file).
+
+    The answer comes from ``stat`` alone: the path is never opened, so a FIFO (named pipe)
+    or a device cannot block or be read here. Symbolic links are followed.
+
+    Parameters
+    ----------
+    path
+        Any path.
+
+    Returns
+    -------
+    str or None
+        ``"a FIFO (named pipe)"``, ``"a character device"``, ``"a block device"``,
+        ``"a socket"``, ``"a folder"``, ``"missing"`` (nothing there, or a dangling link),
+        or ``None`` for a regular file.
+
+    Examples
+    --------
+    >>> file_kind("/dev/null"), file_kind("/no/such/file")
+    ('a character device', 'missing')
+    """
+    try:
+        mode = Path(path).stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):  # nothing there (or a file as parent)
+        return "missing"
+    except OSError as exc:  # e.g. permission denied on a parent, a loop of links
+        return f"unreadable ({exc.strerror or exc})"
+    return None if stat.S_ISREG(mode) else _kind(mode)
+
+
+def regular_file_problem(path: Path | str, *, inside: Path | str | None = None,
+                         companions: bool = False) -> str | None:
+    """Why ``path`` cannot be read as a data file, or ``None`` when it can.
+
+    The one guard before geoplan opens an input file (bundle data, manifest, raster, recipe,
+    history): only regular files are opened. A FIFO, a device, a socket or a folder would
+    block a reader forever or be read as garbage, so it is refused by what ``stat`` says,
+    without opening it. With ``inside``, a path (or a symbolic link) that resolves outside
+    that folder is refused too.
+
+    Parameters
+    ----------
+    path
+        The file to be opened.
+    inside
+        Folder the file must resolve into (a bundle folder), or ``None``.
+    companions
+        Check the files GDAL opens beside ``path`` as well (a shapefile's ``.dbf``/``.shx``,
+        a GeoPackage's ``-wal``/``-shm``): the files named like ``path`` plus any suffix, or
+        with its stem and another extension.
+
+    Returns
+    -------
+    str or None
+        A message starting with the path and saying what it is; the caller adds the fix.
+
+    Examples
+    --------
+    >>> regular_file_problem("/dev/null")
+    '/dev/null is a character device, not a regular file (geoplan does not open it)'
+    """
+    target = Path(path)
+    if inside is not None:
+        root = Path(inside).resolve()
+        resolved = target.resolve()
+        if not resolved.is_relative_to(root):
+            link = " (through a symbolic link)" if target.is_symlink() else ""
+            return (f"{target} resolves to {resolved}{link}, outside {root}; keep data files "
+                    "inside the bundle folder (copy the file in instead of linking it)")
+    kind = file_kind(target)
+    if kind == "missing":
+        return f"{target} does not exist"
+    if kind is not None:
+        return f"{target} is {kind}, not a regular file (geoplan does not open it)"
+    if companions and target.parent.is_dir():
+        for other in sorted(target.parent.iterdir()):
+            if other.name == target.name or not (other.name.startswith(target.name)
+                                                 or other.name.startswith(f"{target.stem}.")):
+                continue
+            found = file_kind(other)
+            if found not in (None, "missing", "a folder"):
+                return (f"{other} (read together with {target.name}) is {found}, not a "
+                        "regular file (geoplan does not open it)")
+    return None
 
 
 def sha256_file(path: Path | str, *, chunk: int = 1 << 20) -> str:

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from geoplan.io import atomic_write_text, sha256_file
+from geoplan.io import atomic_write_text, regular_file_problem, sha256_file
 
 if TYPE_CHECKING:
     from geoplan.layers import Bundle
@@ -132,7 +132,8 @@ def input_files(recipe_path: Path | None, bundle: Bundle) -> list[dict[str, Any]
         path = bundle.path / name
         row: dict[str, Any] = {"kind": "bundle", "bundle": bundle.name, "path": name,
                                "roles": roles}
-        if path.is_file():
+        inside = None if name == "bundle.yaml" else bundle.path  # never a FIFO or a link out
+        if regular_file_problem(path, inside=inside) is None:
             row.update(bytes=path.stat().st_size, sha256=sha256_file(path))
         else:
             row.update(bytes=None, sha256=None)

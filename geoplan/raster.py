@@ -10,7 +10,61 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-__all__ = ["zonal_sums"]
+__all__ = ["raster_problems", "zonal_sums"]
+
+#: Pixels read at most to check a raster's values (larger rasters are read decimated).
+_CHECK_PIXELS = 4_000_000
+
+
+def raster_problems(raster: Path | str, *, where: str = "") -> list[str]:
+    """Why a count raster (people per pixel) would give wrong numbers; empty when usable.
+
+    A raster without CRS cannot be placed; negative pixels are a nodata value that is not
+    declared (WorldPop writes -99999: summed, it removes 100,000 people per pixel); infinite
+    pixels or a total above :data:`~geoplan.layers.roles.MAX_POPULATION` are not counts.
+
+    Parameters
+    ----------
+    raster
+        Single-band GeoTIFF (a regular file; see :func:`geoplan.io.regular_file_problem`).
+    where
+        How to name the layer in messages.
+
+    Returns
+    -------
+    list of str
+    """
+    import rasterio
+
+    from geoplan.layers.roles import MAX_POPULATION
+
+    label = where or str(raster)
+    problems: list[str] = []
+    with rasterio.open(raster) as src:
+        if src.crs is None:
+            problems.append(f"{label}: raster has no CRS; set it (gdal_edit -a_srs EPSG:4326)")
+        step = max(1, int(np.ceil(np.sqrt(src.width * src.height / _CHECK_PIXELS))))
+        shape = (max(1, src.height // step), max(1, src.width // step))
+        values = src.read(1, masked=True, out_shape=shape).astype(float)
+        nodata = src.nodata
+    data = values.compressed()
+    data = data[~np.isnan(data)]
+    if np.isinf(data).any():
+        problems.append(f"{label}: raster holds infinite pixel values; it is not a count: "
+                        "replace the file")
+        data = data[np.isfinite(data)]
+    if len(data) and data.min() < 0:
+        declared = "no nodata value is declared" if nodata is None \
+            else f"the declared nodata is {nodata:g}"
+        problems.append(
+            f"{label}: raster holds negative pixel values (min {data.min():g}) and "
+            f"{declared}; people cannot be negative: declare the nodata value "
+            f"(gdal_edit -a_nodata {data.min():g})")
+    elif len(data) and data.sum() * step * step > MAX_POPULATION:
+        problems.append(
+            f"{label}: raster holds about {data.sum() * step * step:,.0f} people, more than "
+            f"{MAX_POPULATION:,}; it is not a count of people per pixel: check the file")
+    return problems
 
 
 def zonal_sums(raster: Path | str, geoms: np.ndarray, crs: CRS | str | int) -> np.ndarray:
@@ -48,6 +102,11 @@ def zonal_sums(raster: Path | str, geoms: np.ndarray, crs: CRS | str | int) -> n
         return out
     import rasterio
 
+    from geoplan.errors import LayerValidationError
+
+    problems = raster_problems(raster)
+    if problems:
+        raise LayerValidationError(problems)
     with rasterio.open(raster) as src:
         rcrs = src.crs
     frame = gpd.GeoDataFrame({"i": keep}, geometry=list(geoms[keep]), crs=crs).to_crs(rcrs)

@@ -467,7 +467,7 @@ CASES: tuple[Case, ...] = (
                                         bundle="synthetic"))),
     Case("option_text_for_list", RecipeError,
          r"targets\[1\]\.options\.statuses: 'operating' does not fit the option's type "
-         r"Sequence\[str\] \('str' instances are not allowed as a Sequence value\)",
+         r"Sequence\[LineStatus\] \('str' instances are not allowed as a Sequence value\)",
          lambda t: _load_recipe(_recipe(t, (("mode: rail,", "mode: rail, statuses: operating,"),),
                                         bundle="synthetic"))),
     Case("option_absurd_distance", RecipeError,

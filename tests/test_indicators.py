@@ -130,7 +130,9 @@ def test_rail_length_dates_statuses_and_plan(bundle: Bundle) -> None:
     assert rail_length(bundle, as_of=dt.date(2021, 11, 5)).city == 0.0
     everything = ("operating", "under_construction", "planned")
     assert rail_length(bundle, as_of=AFTER, statuses=everything).city == pytest.approx(4.0)
-    assert rail_length(bundle, as_of=AFTER, plan="another plan").city == 0.0
+    # a plan no line belongs to would give a confident 0 km: refused (tests/test_trust_values)
+    with pytest.raises(RecipeError, match="option plan: 'another plan' matches no 'plan'"):
+        rail_length(bundle, as_of=AFTER, plan="another plan")
     assert rail_length(bundle, as_of=AFTER, plan="SYNTHETIC").city == pytest.approx(2.0)
 
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import geopandas as gpd
 import numpy as np
@@ -50,7 +50,7 @@ from pyproj import CRS
 
 from geoplan.analyses.result import IndicatorResult
 from geoplan.crs import metric_crs
-from geoplan.errors import LayerValidationError
+from geoplan.errors import LayerValidationError, RecipeError
 from geoplan.raster import zonal_sums
 
 if TYPE_CHECKING:
@@ -58,8 +58,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "POPULATION_METHODS",
+    "PopulationMethod",
+    "check_option_values",
     "coverage_table",
     "covered_population",
+    "fold",
     "layer_covered_units",
     "missing_result",
     "resolve_as_of",
@@ -70,7 +73,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Ways of spreading a unit's population over its territory (see the module docstring).
-POPULATION_METHODS: tuple[str, ...] = ("census_uniform", "raster")
+PopulationMethod = Literal["census_uniform", "raster"]
+POPULATION_METHODS: tuple[str, ...] = get_args(PopulationMethod)
 
 #: Population column of ``admin_units``.
 POPULATION = "population"
@@ -79,6 +83,70 @@ POPULATION = "population"
 def resolve_as_of(as_of: _dt.date | None) -> _dt.date:
     """The evaluation date: ``as_of`` or today."""
     return as_of if as_of is not None else _dt.date.today()
+
+
+def fold(value: Any) -> str:
+    """A text as option values are matched against data: Unicode NFC, trimmed, case-folded.
+
+    ``"Sông Hồng"`` typed in NFD (decomposed accents) or as ``"sông hồng "`` matches the
+    layer's ``"Sông Hồng"``. NULL gives ``""``.
+
+    Examples
+    --------
+    >>> fold("  Park ") == fold("park")
+    True
+    """
+    import unicodedata
+
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return unicodedata.normalize("NFC", str(value)).strip().casefold()
+
+
+def check_option_values(bundle: Bundle, roles: tuple[str, ...], column: str,
+                        wanted: Any, *, option: str, indicator: str) -> None:
+    """Refuse option values that select nothing in the data (a typo gives a confident 0).
+
+    ``wanted`` (one text or a list) is matched with :func:`fold` against ``column`` of the
+    ``roles`` the bundle holds. When no value matches, or an unmatched value is close to a
+    value that exists (``prk`` for ``park``), the option is a typo: a
+    :class:`~geoplan.errors.RecipeError` says so, with the values the data hold. Values that
+    match nothing while others match (a list written for several bundles) are only logged.
+
+    Raises
+    ------
+    RecipeError
+        Naming the option, the unmatched values, a did-you-mean and the values present.
+    """
+    import difflib
+
+    asked = [wanted] if isinstance(wanted, str) else list(wanted)
+    layers = [bundle.layer(r) for r in roles if bundle.has(r)]
+    spelled: dict[str, str] = {}  # folded -> as written in the data
+    for layer in layers:
+        for v in layer[column] if column in layer.columns else []:
+            if fold(v):
+                spelled.setdefault(fold(v), str(v).strip())
+    if not layers or not asked:
+        return
+    unmatched = [str(w) for w in asked if fold(w) not in spelled]
+    if not unmatched:
+        return
+    present = sorted(spelled.values())
+    close = {w: [spelled[c] for c in difflib.get_close_matches(fold(w), sorted(spelled), n=1,
+                                                               cutoff=0.75)]
+             for w in unmatched}
+    if len(unmatched) < len(asked) and not any(close.values()):
+        logger.info("%s: option %s: %s match no %s value of %s", indicator, option,
+                    ", ".join(unmatched), column, "/".join(roles))
+        return
+    shown = ", ".join(f"{w!r}" + (f" (did you mean {close[w][0]!r}?)" if close[w] else "")
+                      for w in unmatched)
+    values = ", ".join(present[:12]) + (", …" if len(present) > 12 else "") or "none"
+    message = (f"{indicator}: option {option}: {shown} match{'es' if len(unmatched) == 1 else ''}"
+               f" no {column!r} of {'/'.join(roles)} (values there: {values}); the result "
+               "would count nothing: fix the option")
+    raise RecipeError(message)
 
 
 def missing_result(

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,10 @@ import shapely
 
 from geoplan.analyses._population import (
     POPULATION_METHODS,
+    PopulationMethod,
+    check_option_values,
     coverage_table,
+    fold,
     layer_covered_units,
     missing_result,
     resolve_as_of,
@@ -56,15 +59,16 @@ logger = logging.getLogger(__name__)
 
 #: UN-Habitat SDG 11.7.1: share of population within 400 m walking distance of open space.
 SDG_OPEN_SPACE_DISTANCE_M = 400.0
-_PER = ("population", "urban_population")
+Per = Literal["population", "urban_population"]
+_PER: tuple[str, ...] = get_args(Per)
 
 
 def green_union(bundle: Bundle, crs: CRS, kinds: Sequence[str] | None = None) -> Any:
     """The dissolved ``green_space`` polygons (optionally only ``kinds``) in ``crs``."""
     green: gpd.GeoDataFrame = bundle.green_space.to_crs(crs)
     if kinds is not None and "kind" in green.columns:
-        wanted = {k.lower() for k in kinds}
-        green = green[green["kind"].fillna("").astype(str).str.lower().isin(wanted)]
+        wanted = {fold(k) for k in kinds}
+        green = green[green["kind"].map(fold).isin(wanted)]
     geoms = green.geometry.to_numpy()
     geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
     return shapely.union_all(geoms) if len(geoms) else shapely.Polygon()
@@ -85,7 +89,7 @@ def green_space_per_capita(
     as_of: _dt.date | None = None,
     target_m2_per_person: float | None = None,
     kinds: Sequence[str] | None = None,
-    per: str = "population",
+    per: Per = "population",
 ) -> IndicatorResult:
     """Public green space (m²) per person, per unit, inner city and city-wide.
 
@@ -136,6 +140,9 @@ def green_space_per_capita(
         return absent
     crs = bundle.metric_crs
     units = unit_frame(bundle, crs=crs)
+    if kinds is not None:
+        check_option_values(bundle, ("green_space",), "kind", kinds, option="kinds",
+                            indicator=name)
     green = green_union(bundle, crs, kinds)
     geoms = units.geometry.to_numpy()
     area = np.zeros(len(geoms))
@@ -202,7 +209,7 @@ def open_space_access(
     as_of: _dt.date | None = None,
     distance_m: float = SDG_OPEN_SPACE_DISTANCE_M,
     kinds: Sequence[str] | None = None,
-    population: str = "census_uniform",
+    population: PopulationMethod = "census_uniform",
 ) -> IndicatorResult:
     """Share (%) of population within ``distance_m`` (straight line) of public open space.
 
@@ -252,6 +259,9 @@ def open_space_access(
         return absent
     crs = bundle.metric_crs
     units = unit_frame(bundle, crs=crs)
+    if kinds is not None:
+        check_option_values(bundle, ("green_space",), "kind", kinds, option="kinds",
+                            indicator=name)
     green = green_union(bundle, crs, kinds)
     covered = shapely.buffer(green, float(distance_m), quad_segs=32) \
         if not shapely.is_empty(green) else green

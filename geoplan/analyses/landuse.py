@@ -52,6 +52,8 @@ import pandas as pd
 import shapely
 
 from geoplan.analyses._population import (
+    check_option_values,
+    fold,
     layer_covered_units,
     missing_result,
     resolve_as_of,
@@ -106,13 +108,13 @@ _DEFAULT_WIDTH_M = 3.0
 
 
 def _lower(values: Sequence[str] | frozenset[str] | None, default: frozenset[str]) -> set[str]:
-    return {str(v).strip().lower() for v in (values if values is not None else default)}
+    return {fold(v) for v in (values if values is not None else default)}
 
 
 def class_union(bundle: Bundle, crs: CRS, classes: set[str]) -> Any:
     """Dissolved ``land_use`` polygons whose class is in ``classes`` (lower case), in ``crs``."""
     land = bundle.land_use.to_crs(crs)
-    kind = land["land_use"].fillna("").astype(str).str.strip().str.lower()
+    kind = land["land_use"].map(fold)
     geoms = land.geometry.to_numpy()[kind.isin(classes).to_numpy()]
     geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
     return shapely.union_all(geoms) if len(geoms) else shapely.Polygon()
@@ -224,6 +226,9 @@ def urban_land_ratio(
     absent = missing_result(bundle, name, unit, ("admin_units", "land_use"), params=params)
     if absent is not None:
         return absent
+    if urban_classes is not None:
+        check_option_values(bundle, ("land_use",), "land_use", urban_classes,
+                            option="urban_classes", indicator=name)
     crs = bundle.metric_crs
     units = unit_frame(bundle, crs=crs)
     urban = _area_in_units(units, class_union(bundle, crs, classes))
@@ -298,6 +303,11 @@ def transport_land_ratio(
     absent = missing_result(bundle, name, unit, ("admin_units", "land_use"), params=params)
     if absent is not None:
         return absent
+    for option, given in (("urban_classes", urban_classes),
+                          ("transport_classes", transport_classes)):
+        if given is not None:
+            check_option_values(bundle, ("land_use",), "land_use", given, option=option,
+                                indicator=name)
     crs = bundle.metric_crs
     units = unit_frame(bundle, crs=crs)
     u_geom = class_union(bundle, crs, urban)

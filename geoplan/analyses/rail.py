@@ -32,9 +32,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan.analyses._population import missing_result, resolve_as_of
+from geoplan.analyses._population import (
+    check_option_values,
+    fold,
+    missing_result,
+    resolve_as_of,
+)
 from geoplan.analyses.registry import indicator
 from geoplan.analyses.result import IndicatorResult
+from geoplan.layers.roles import LineStatus
 
 if TYPE_CHECKING:
     from geoplan.layers import Bundle
@@ -107,7 +113,7 @@ def rail_length(
     bundle: Bundle,
     *,
     as_of: _dt.date | None = None,
-    statuses: Sequence[str] = ("operating",),
+    statuses: Sequence[LineStatus] = ("operating",),
     plan: str | None = None,
 ) -> IndicatorResult:
     """Km of urban rail in service on ``as_of`` (see the module docstring).
@@ -149,7 +155,9 @@ def rail_length(
         return absent
     lines = bundle.metro_lines.to_crs(bundle.metric_crs)
     if plan is not None and "plan" in lines.columns:
-        lines = lines[lines["plan"].fillna("").astype(str).str.lower() == plan.lower()]
+        check_option_values(bundle, ("metro_lines",), "plan", plan, option="plan",
+                            indicator="rail_length")
+        lines = lines[lines["plan"].map(fold) == fold(plan)]
     if "line_id" not in lines.columns:
         lines = lines.assign(line_id=lines.index.astype(str))
     lines = lines.assign(line_id=lines["line_id"].astype(str))

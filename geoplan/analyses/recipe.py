@@ -87,6 +87,7 @@ __all__ = [
     "list_recipes",
     "load_recipe",
     "parse_recipe",
+    "slugify",
 ]
 
 logger = logging.getLogger(__name__)
@@ -250,6 +251,21 @@ class Target(Goal):
     def scope(self) -> str:
         """``city``, ``inner`` or ``unit``."""
         return self.scope_
+
+
+def slugify(key: str) -> str:
+    """Column-safe form of a target key: ``"hp.green/inner@2030"`` → ``"hp_green_inner_2030"``.
+
+    The slug names the target's columns in ``results.gpkg``, its chart file and its map
+    anchor. It is not injective (``t.green`` and ``t_green`` give ``t_green``), so a recipe
+    whose goals share a slug is refused when it is read (:func:`parse_recipe`).
+
+    Examples
+    --------
+    >>> slugify("hp.green/inner@2030")
+    'hp_green_inner_2030'
+    """
+    return re.sub(r"[^0-9A-Za-z]+", "_", key).strip("_").lower()
 
 
 def known_from(text: str) -> date | None:
@@ -547,7 +563,13 @@ def load_recipe(path: str | os.PathLike[str]) -> Recipe:
     >>> load_recipe("analyses/hanoi-02-nq-tw.yaml").bundle  # doctest: +SKIP
     'hanoi'
     """
+    from geoplan.io import file_kind
+
     path = Path(path)
+    kind = file_kind(path)
+    if kind not in (None, "missing"):  # never open a FIFO or a device: it would block
+        message = f"{path} is {kind}, not a regular file; give the path of a recipe YAML file"
+        raise RecipeError(message)
     try:
         text = read_yaml_file(path, what="recipe")
     except YAMLFileError as exc:
@@ -654,6 +676,18 @@ def _check_target(target: Target, path: PathKey, problems: _Problems) -> None:
                      f"{where}.unit: indicator {spec.name!r} reports {spec.unit}; the target "
                      f"says {target.unit}: set unit: {spec.unit} and express the value(s) in "
                      f"{spec.unit}")
+    for name in ("value", "min", "max"):
+        number = getattr(target, name)
+        if number is None or target.unit != spec.unit:
+            continue
+        if spec.unit == "%" and not 0 <= number <= 100:
+            problems.add((*path, name),
+                         f"{where}.{name}: {number:g}% is not a share; indicator "
+                         f"{spec.name!r} gives 0…100%: fix the value")
+        elif spec.unit != "%" and number < 0:
+            problems.add((*path, name),
+                         f"{where}.{name}: {number:g} {spec.unit} is negative; indicator "
+                         f"{spec.name!r} measures a size (0 or more): fix the value")
     if target.scope not in spec.scopes:
         problems.add((*path, "scope"),
                      f"{where}.scope: indicator {spec.name!r} cannot be evaluated at scope "
@@ -706,10 +740,55 @@ def _option_problem(func: Any, param: inspect.Parameter, value: Any) -> str | No
     try:
         adapter.validate_python(value)
     except ValidationError as exc:
+        vocabulary = _literal_values(kind)
+        outside = [e["input"] for e in exc.errors() if e["type"] == "literal_error"]
+        if vocabulary and outside and len(outside) == len(exc.errors()):
+            return _vocabulary_message(outside, vocabulary)
         reason = "; ".join(sorted({str(e["msg"]) for e in exc.errors()}))
         wanted = hint if isinstance(hint, str) else getattr(hint, "__name__", str(hint))
         return f"{value!r} does not fit the option's type {wanted} ({reason}); fix the value"
     return None
+
+
+def _literal_values(kind: Any) -> tuple[str, ...]:
+    """Every value of the ``Literal`` types inside a type hint (the option's vocabulary)."""
+    from typing import get_args, get_origin
+
+    if get_origin(kind) is Literal:
+        return tuple(str(v) for v in get_args(kind))
+    return tuple(dict.fromkeys(v for arg in get_args(kind) for v in _literal_values(arg)))
+
+
+def _vocabulary_message(outside: list[Any], vocabulary: tuple[str, ...]) -> str:
+    import difflib
+
+    parts = []
+    for value in dict.fromkeys(map(str, outside)):
+        close = difflib.get_close_matches(value.strip().lower(), vocabulary, n=1, cutoff=0.5)
+        parts.append(f"{value!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    return (f"{', '.join(parts)} {'is' if len(parts) == 1 else 'are'} not in the option's "
+            f"vocabulary; use one of {', '.join(vocabulary)}")
+
+
+def _check_slugs(recipe: Recipe, problems: _Problems) -> None:
+    """Goals whose keys give the same slug (results.gpkg columns, chart files, map anchors).
+
+    SQLite compares column names without case, and ``slugify`` maps every run of other
+    characters to ``_``: ``t.green`` and ``t_green`` would write the same columns, and one
+    target's values would silently replace the other's.
+    """
+    seen: dict[str, tuple[PathKey, str]] = {}
+    for group, i, goal in iter_goals(recipe):
+        path: PathKey = (group, i)
+        slug = slugify(goal.key)
+        if slug in seen and seen[slug][1] != goal.key:
+            first, key = seen[slug]
+            problems.add((*path, "id"),
+                         f"{dotted(path)}.id: key {goal.key!r} and {dotted(first)} (key "
+                         f"{key!r}) give the same name {slug!r} to their results.gpkg "
+                         "columns, chart and map anchor, so one would overwrite the other: "
+                         "give one of them a different id")
+        seen.setdefault(slug, (path, goal.key))
 
 
 def _check(recipe: Recipe, problems: _Problems) -> None:
@@ -732,6 +811,7 @@ def _check(recipe: Recipe, problems: _Problems) -> None:
                              f"{dotted(path)}: key {goal.key!r} repeats "
                              f"{dotted(seen[goal.key])}; give a different id, scope or year")
             seen.setdefault(goal.key, path)
+    _check_slugs(recipe, problems)
     if not recipe.goals:
         problems.add(("targets",), "the recipe has no targets and no statistics; add some")
 

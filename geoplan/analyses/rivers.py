@@ -29,7 +29,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import shapely
 
-from geoplan.analyses._population import missing_result, resolve_as_of
+from geoplan.analyses._population import (
+    check_option_values,
+    fold,
+    missing_result,
+    resolve_as_of,
+)
 from geoplan.analyses.landuse import URBAN_CONSTRUCTION_CLASSES, class_union
 from geoplan.analyses.registry import indicator
 from geoplan.analyses.result import IndicatorResult
@@ -56,7 +61,7 @@ def _corridor_parts(bundle: Bundle, role: str, crs: CRS, half_width: float,
         else pd.Series("", index=layer.index)
     parts = []
     for text, geom in zip(label, layer.geometry.to_numpy(), strict=True):
-        if names is not None and text.lower() not in names:
+        if names is not None and fold(text) not in names:
             continue
         if geom is None or shapely.is_empty(geom):
             continue
@@ -119,7 +124,7 @@ def river_corridor(
     if not float(corridor_width_m) > 0:
         message = f"{name}: corridor_width_m={corridor_width_m!r} must be a positive number of m"
         raise RecipeError(message)
-    wanted = {n.lower() for n in names} if names is not None else None
+    wanted = {fold(n) for n in names} if names is not None else None
     params: dict[str, Any] = {"as_of": resolve_as_of(as_of).isoformat(),
                               "corridor_width_m": float(corridor_width_m),
                               "include_corridors": include_corridors,
@@ -129,6 +134,9 @@ def river_corridor(
         absent = missing_result(bundle, name, _UNIT, ("city_boundary",), params=params)
     if absent is not None:
         return absent
+    if names is not None:
+        check_option_values(bundle, ("river_axis", "river_corridors"), "name", names,
+                            option="names", indicator=name)
     crs = bundle.metric_crs
     half = float(corridor_width_m) / 2.0
     roles = ["river_axis"] + (["river_corridors"] if include_corridors

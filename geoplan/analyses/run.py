@@ -43,7 +43,6 @@ import json
 import logging
 import os
 import platform
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -64,7 +63,7 @@ from geoplan.analyses.evaluate import (
     evaluate_statistic,
     evaluate_target,
 )
-from geoplan.analyses.recipe import Recipe, Target, load_recipe
+from geoplan.analyses.recipe import Recipe, Target, load_recipe, slugify
 from geoplan.analyses.registry import get_indicator
 from geoplan.analyses.result import IndicatorResult
 from geoplan.errors import OutputError, RecipeError
@@ -159,17 +158,6 @@ class RunResult:
     out: Path | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
     clock: float = field(default=0.0, repr=False)
-
-
-def slugify(key: str) -> str:
-    """Column-safe form of a target key: ``"hp.green/inner@2030"`` → ``"hp_green_inner_2030"``.
-
-    Examples
-    --------
-    >>> slugify("hp.green/inner@2030")
-    'hp_green_inner_2030'
-    """
-    return re.sub(r"[^0-9A-Za-z]+", "_", key).strip("_").lower()
 
 
 def indicator_key(name: str, options: dict[str, Any]) -> str:
@@ -379,10 +367,16 @@ def _units(bundle: Bundle, evaluations: list[TargetEvaluation]) -> gpd.GeoDataFr
             if c in base.columns]
     units = base[[*keep, base.geometry.name]].copy()
     columns: dict[str, pd.Series] = {}
+    owners: dict[str, str] = {}  # slug -> key: a recipe built in Python skips load_recipe
     for ev in evaluations:
+        slug = slugify(ev.goal.key)
+        if owners.setdefault(slug, ev.goal.key) != ev.goal.key:
+            message = (f"targets {owners[slug]!r} and {ev.goal.key!r} give the same name "
+                       f"{slug!r} to their results.gpkg columns, chart and map anchor: give "
+                       "one of them a different id")
+            raise RecipeError(message)
         if ev.per_unit is None:
             continue
-        slug = slugify(ev.goal.key)
         table = ev.per_unit
         columns[f"{slug}_value"] = units["unit_id"].map(table["value"]).astype(float)
         if "status" in table.columns:

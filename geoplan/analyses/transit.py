@@ -40,7 +40,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,7 @@ import shapely
 
 from geoplan.analyses._population import (
     POPULATION_METHODS,
+    PopulationMethod,
     coverage_table,
     layer_covered_units,
     missing_result,
@@ -59,6 +60,7 @@ from geoplan.analyses.rail import in_service
 from geoplan.analyses.registry import indicator
 from geoplan.analyses.result import IndicatorResult
 from geoplan.errors import GeoplanError, RecipeError
+from geoplan.layers.roles import LineStatus
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -83,7 +85,9 @@ SDG_DISTANCES_M: dict[str, float] = {"rail": 1000.0, "bus": 500.0}
 #: Largest distance option accepted (m): beyond a city's size a "walking distance" is a typo
 #: (and GEOS cannot buffer by astronomical distances).
 MAX_DISTANCE_M = 100_000.0
-_METHODS = ("euclidean", "network")
+Mode = Literal["rail", "bus"]
+Method = Literal["euclidean", "network"]
+_METHODS: tuple[str, ...] = get_args(Method)
 _QUAD_SEGS = 64  # 256-gon discs
 
 
@@ -265,11 +269,11 @@ def transit_coverage(
     bundle: Bundle,
     *,
     as_of: _dt.date | None = None,
-    mode: str = "rail",
+    mode: Mode = "rail",
     distance_m: float | None = None,
-    statuses: Sequence[str] = ("operating",),
-    method: str = "euclidean",
-    population: str = "census_uniform",
+    statuses: Sequence[LineStatus] = ("operating",),
+    method: Method = "euclidean",
+    population: PopulationMethod = "census_uniform",
 ) -> IndicatorResult:
     """Share (%) of population within ``distance_m`` of a stop (SDG 11.2.1).
 
@@ -322,11 +326,11 @@ def transit_coverage_population(
     bundle: Bundle,
     *,
     as_of: _dt.date | None = None,
-    mode: str = "rail",
+    mode: Mode = "rail",
     distance_m: float | None = None,
-    statuses: Sequence[str] = ("operating",),
-    method: str = "euclidean",
-    population: str = "census_uniform",
+    statuses: Sequence[LineStatus] = ("operating",),
+    method: Method = "euclidean",
+    population: PopulationMethod = "census_uniform",
 ) -> IndicatorResult:
     """Number of people within ``distance_m`` of a stop (see :func:`transit_coverage`).
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,8 @@ _UNIT = "%"
 #: Manifest statistics used when the bundle has no ``admin_units``.
 STAT_URBAN = "urban_population_2019"
 STAT_POPULATION = "population_2019"
-_SOURCES = ("auto", "admin_units", "statistics")
+Source = Literal["auto", "admin_units", "statistics"]
+_SOURCES: tuple[str, ...] = get_args(Source)
 
 
 @indicator("urbanisation_rate", unit=_UNIT, layers=("admin_units",),
@@ -47,7 +48,7 @@ def urbanisation_rate(
     bundle: Bundle,
     *,
     as_of: _dt.date | None = None,
-    source: str = "auto",
+    source: Source = "auto",
     territory: str = "",
 ) -> IndicatorResult:
     """Urban population as a share (%) of population.

@@ -35,13 +35,17 @@ def list_command() -> None:
 @layers_app.command("show")
 def show_command(name: str = typer.Argument("hanoi", help="Bundle name or folder.")) -> None:
     """Show every layer of a bundle: features, CRS, source, licence, and what is missing."""
+    from geoplan.errors import LayerValidationError
     from geoplan.layers import load_bundle
     from geoplan.layers.roles import role_spec
 
     bundle = load_bundle(name)
     rows: list[tuple[str, ...]] = []
     missing = []
+    broken = []
     for row in bundle.summary():
+        if row.problem is not None:
+            broken.append(row)
         if row.missing is not None:
             rows.append((row.role, "missing", "", "", "", ""))
             missing.append(row)
@@ -65,6 +69,8 @@ def show_command(name: str = typer.Argument("hanoi", help="Bundle name or folder
     if bundle.manifest.attribution:
         console.print(escape(bundle.manifest.attribution))
     console.print(f"full sources: {escape(str(bundle.path / 'SOURCES.md'))}")
+    if broken:  # files that are not regular files were not opened: say what they are
+        raise LayerValidationError([row.problem or "" for row in broken], bundle=bundle.name)
 
 
 @layers_app.command("validate")

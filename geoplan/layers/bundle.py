@@ -21,9 +21,11 @@ from pyproj import CRS
 
 from geoplan.crs import metric_crs
 from geoplan.errors import BundleNotFoundError, LayerNotAvailableError, LayerValidationError
+from geoplan.io import regular_file_problem
 from geoplan.layers.manifest import MANIFEST_NAME, LayerEntry, Manifest, read_manifest
 from geoplan.layers.roles import ROLES, role_spec
 from geoplan.layers.validate import check_layer, check_units_in_boundary
+from geoplan.raster import raster_problems
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -104,14 +106,14 @@ def load_bundle(name_or_path: str | os.PathLike[str]) -> Bundle:
     'hanoi'
     """
     candidate = Path(name_or_path)
-    if candidate.is_file() and candidate.name == MANIFEST_NAME:
+    if candidate.name == MANIFEST_NAME and os.path.lexists(candidate):
         folder = candidate.parent
-    elif (candidate / MANIFEST_NAME).is_file():
+    elif os.path.lexists(candidate / MANIFEST_NAME):  # read_manifest refuses a non-file
         folder = candidate
     else:
-        folder = next(
+        folder = next(  # lexists: a manifest that is not a file is refused by read_manifest
             (d / str(name_or_path) for d in _search_dirs()
-             if (d / str(name_or_path) / MANIFEST_NAME).is_file()),
+             if os.path.lexists(d / str(name_or_path) / MANIFEST_NAME)),
             Path(),
         )
         if folder == Path():
@@ -140,6 +142,7 @@ class LayerSummary:
     coverage: str
     missing: str | None = None
     repaired: int = 0
+    problem: str | None = None
 
 
 @dataclass
@@ -228,9 +231,12 @@ class Bundle:
             raise LayerNotAvailableError(message)
         path = (self.path / entry.file).resolve()
         if not path.is_relative_to(self.path):
+            link = Path(entry.file)
+            via = "" if link.is_absolute() or ".." in link.parts \
+                else f" through a symbolic link to {path}"
             message = (
                 f"{self.path / MANIFEST_NAME}: layer {role!r} points outside the bundle folder "
-                f"({entry.file}); keep data files inside {self.path}"
+                f"({entry.file}{via}); keep data files inside {self.path}"
             )
             raise LayerValidationError([message], bundle=self.name)
         return path
@@ -244,10 +250,7 @@ class Bundle:
         path = self.file_path(role)
         entry = self.entry(role)
         where = self._where(role)
-        if not path.is_file():
-            what = "is a folder, not a data file" if path.is_dir() else "does not exist"
-            message = f"{where}: file {path} {what}; rebuild the bundle or fix 'file'"
-            raise LayerValidationError([message], bundle=self.name)
+        self._require_regular(role, path)
         try:
             if path.suffix.lower() == ".parquet":
                 return gpd.read_parquet(path)
@@ -276,6 +279,17 @@ class Bundle:
                 "the file is truncated or not in the format its extension says"
             )
             raise LayerValidationError([message], bundle=self.name) from None
+
+    def _require_regular(self, role: str, path: Path) -> None:
+        """Refuse, without opening it, a data file that is not a regular file (a FIFO would
+        block the reader forever, a device would be read as garbage)."""
+        problem = regular_file_problem(path, inside=self.path, companions=True)
+        if problem is None:
+            return
+        fix = "rebuild the bundle or fix 'file'" if problem.endswith("does not exist") \
+            else "replace it with the data file, or fix 'file' in the manifest"
+        message = f"{self._where(role)}: file {problem}; {fix}"
+        raise LayerValidationError([message], bundle=self.name)
 
     def layer(self, role: str) -> gpd.GeoDataFrame:
         """Return the layer of ``role`` (checked, invalid geometries repaired), as a copy.
@@ -312,9 +326,7 @@ class Bundle:
     def raster_path(self, role: str = "population_raster") -> Path:
         """Path of a raster role's GeoTIFF (checked to exist)."""
         path = self.file_path(role)
-        if not path.is_file():
-            message = f"{self._where(role)}: file {path} does not exist; rebuild the bundle"
-            raise LayerValidationError([message], bundle=self.name)
+        self._require_regular(role, path)
         return path
 
     @property
@@ -458,10 +470,10 @@ class Bundle:
 
         path = self.raster_path(role)
         try:
+            problems = raster_problems(path, where=self._where(role))
+            if problems:
+                raise LayerValidationError(problems, bundle=self.name)
             with rasterio.open(path) as src:
-                if src.crs is None:
-                    message = f"{self._where(role)}: raster has no CRS; set it (gdal_edit -a_srs)"
-                    raise LayerValidationError([message], bundle=self.name)
                 return int(src.width * src.height), src.crs.to_string()
         except rasterio.errors.RasterioIOError as exc:
             message = f"{self._where(role)}: cannot read raster {path.name}: {exc}"
@@ -472,13 +484,21 @@ class Bundle:
         rows = []
         for role, entry in self.manifest.layers.items():
             features: int | None = None
+            problem: str | None = None
             crs = entry.crs or ""
-            if not entry.is_missing and role_spec(role).kind == "raster":
+            if not entry.is_missing:
+                try:  # the file guard first: a FIFO must not be opened (it would block)
+                    self._require_regular(role, self.file_path(role))
+                except LayerValidationError as exc:
+                    problem = exc.problems[0]
+                except LayerNotAvailableError as exc:
+                    problem = str(exc)
+            if problem is None and not entry.is_missing and role_spec(role).kind == "raster":
                 try:
                     features, crs = self._check_raster(role)
                 except LayerValidationError:  # summary is best effort; validate() reports it
                     features = None
-            elif not entry.is_missing and role_spec(role).kind == "vector":
+            elif problem is None and not entry.is_missing and role_spec(role).kind == "vector":
                 try:
                     info = pyogrio.read_info(self.file_path(role), layer=entry.layer) \
                         if not str(entry.file).endswith(".parquet") else None
@@ -486,7 +506,7 @@ class Bundle:
                 except Exception:  # summary is best effort; validate() reports the problem
                     features = None
             rows.append(LayerSummary(role, features, crs, entry.source, entry.licence,
-                                     entry.coverage, entry.missing))
+                                     entry.coverage, entry.missing, problem=problem))
         return rows
 
 

@@ -35,7 +35,7 @@ from pyproj import CRS
 from geoplan._yaml import YAMLContentError, YAMLFileError, load_yaml, read_yaml_file
 from geoplan.crs import require_metric
 from geoplan.errors import CRSError, LayerValidationError
-from geoplan.layers.roles import DTYPES
+from geoplan.layers.roles import DTYPES, MAX_POPULATION, normalise_id
 
 __all__ = [
     "MANIFEST_NAME",
@@ -98,9 +98,12 @@ class LayerEntry(BaseModel):
 
 
 class Statistic(BaseModel):
-    """A non-spatial figure a bundle carries (e.g. a census total), with its citation."""
+    """A non-spatial figure a bundle carries (e.g. a census total), with its citation.
 
-    # a figure must be finite: .nan or 1e999 (read as inf) would count as a census total
+    The value must be finite; a count of ``people`` must be a whole number between 0 and
+    :data:`~geoplan.layers.roles.MAX_POPULATION`, a ``%`` within 0…100.
+    """
+
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     value: float
@@ -124,6 +127,41 @@ class Manifest(BaseModel):
     built_with: str = ""
     layers: dict[str, LayerEntry]
     statistics: dict[str, Statistic] = Field(default_factory=dict)
+
+    @field_validator("statistics")
+    @classmethod
+    def _plausible_statistics(cls, value: dict[str, Statistic]) -> dict[str, Statistic]:
+        """Keys in their one spelling (NFC, trimmed), unique, non-empty; plausible values."""
+        problems: list[str] = []
+        out: dict[str, Statistic] = {}
+        spelled: dict[str, str] = {}
+        for key, stat in value.items():
+            name = normalise_id(key)
+            if name is None:
+                problems.append(f"key {key!r} is empty (or a lost NULL); name the statistic")
+                continue
+            if name in out:
+                problems.append(f"keys {spelled[name]!r} and {key!r} are the same name once "
+                                "Unicode-normalised and trimmed; keep one")
+                continue
+            spelled[name] = key
+            out[name] = stat
+            if stat.unit == "people" and not (0 <= stat.value <= MAX_POPULATION
+                                              and float(stat.value).is_integer()):
+                problems.append(f"{name}: {stat.value:g} people is not a plausible count "
+                                f"(a whole number from 0 to {MAX_POPULATION:,}); fix the value")
+            if stat.unit == "%" and not 0 <= stat.value <= 100:
+                problems.append(f"{name}: {stat.value:g}% is outside 0…100; fix the value")
+        for name, stat in out.items():  # a part cannot exceed its whole
+            whole = out.get(name.replace("urban_population", "population", 1))
+            if name.startswith("urban_population") and whole is not None \
+                    and stat.unit == whole.unit and stat.value > whole.value:
+                problems.append(f"{name} ({stat.value:,.0f}) is more than "
+                                f"{name.replace('urban_population', 'population', 1)} "
+                                f"({whole.value:,.0f}); fix one of them")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return out
 
     @field_validator("metric_crs")
     @classmethod
@@ -155,6 +193,12 @@ def read_manifest(path: Path) -> Manifest:
         :mod:`geoplan._yaml` (size, nesting, aliases, digits, impossible dates) or does not
         follow the manifest schema; every problem is listed with its line or key.
     """
+    from geoplan.io import regular_file_problem
+
+    problem = regular_file_problem(path)
+    if problem is not None:  # never open a FIFO or a device: it would block or be garbage
+        message = f"{problem}; replace it with the bundle's YAML manifest"
+        raise LayerValidationError([message], bundle=str(path.parent))
     try:
         raw: Any = load_yaml(read_yaml_file(path, what="manifest")).data
     except YAMLFileError as exc:

@@ -413,14 +413,16 @@ def import_osm(
     ...            layers_dir=Path("/tmp/layers"))  # doctest: +SKIP
     PosixPath('/tmp/layers/vanmieu')
     """
-    from geoplan.io import check_name, sha256_file
+    from geoplan.io import check_name, file_kind, sha256_file
 
     chosen = _check_roles(roles)
     _check_replace(replace)
     check_name(city, option="--city")  # before reading a large file
     src = Path(path)
-    if not src.is_file():
-        message = f"OSM file {src} does not exist; give the path of an .osm or .osm.pbf file"
+    kind = file_kind(src)
+    if kind is not None:  # a FIFO or a device is never opened (it would block)
+        what = "does not exist" if kind == "missing" else f"is {kind}, not a regular file"
+        message = f"OSM file {src} {what}; give the path of an .osm or .osm.pbf file"
         raise SourceDataError(message)
     readers = {
         "street_network": street_network_from_osm,

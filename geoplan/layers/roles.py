@@ -7,10 +7,26 @@ declare more columns. The dtype vocabulary is small on purpose: ``str``, ``int``
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["DTYPES", "ROLES", "RoleSpec", "role_spec"]
+__all__ = [
+    "DTYPES",
+    "ID_COLUMNS",
+    "LINE_STATUSES",
+    "LOST_NULL_TEXTS",
+    "MAX_DENSITY_PER_KM2",
+    "MAX_POPULATION",
+    "REFERENCE_COLUMNS",
+    "ROLES",
+    "VOCABULARIES",
+    "LineStatus",
+    "RoleSpec",
+    "normalise_id",
+    "role_spec",
+]
 
 Dtype = Literal["str", "int", "float", "bool", "date"]
 DTYPES: tuple[str, ...] = ("str", "int", "float", "bool", "date")
@@ -121,7 +137,81 @@ ROLES: dict[str, RoleSpec] = {
 }
 
 #: Statuses a metro line or station may have.
+LineStatus = Literal["operating", "under_construction", "planned"]
 LINE_STATUSES: tuple[str, ...] = ("operating", "under_construction", "planned")
+
+#: Columns holding identifiers, per role: normalised by :func:`normalise_id` when a layer is
+#: read, and never empty (the role's ``id_column`` must also be unique).
+ID_COLUMNS: dict[str, tuple[str, ...]] = {
+    "admin_units": ("unit_id",),
+    "metro_lines": ("line_id",),
+    "stations": ("station_id",),
+    "bus_stops": ("stop_id",),
+}
+#: Columns referring to ids of another layer (may be empty: a station not yet assigned to a
+#: line); normalised like ids so that they match.
+REFERENCE_COLUMNS: dict[str, tuple[str, ...]] = {"stations": ("line_id",)}
+
+#: Columns whose values come from a closed vocabulary, per role (a typo such as
+#: ``operatng`` would silently drop the feature from every count).
+VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
+    # since the 2025 reform wards, communes and special zones; townships (thị trấn) before
+    "admin_units": {"unit_type": ("phường", "xã", "đặc khu", "thị trấn")},
+    "metro_lines": {"status": LINE_STATUSES},
+    "stations": {"status": LINE_STATUSES},
+}
+
+#: Texts that are a NULL lost on the way (pandas writes NaN as ``nan``, other tools ``None``,
+#: ``NULL``, ``<NA>``); never an id.
+LOST_NULL_TEXTS: frozenset[str] = frozenset({"nan", "none", "null", "<na>", "nat", "n/a"})
+
+#: Largest plausible population density of a unit (people/km²). The densest wards of Hà Nội
+#: and Hồ Chí Minh City hold about 40,000-100,000 people/km² (e.g. Hàng Bồ, 2019 census);
+#: the densest districts on Earth (Dharavi, Manila's Tondo) about 70,000-280,000 on tiny areas.
+#: Twice the densest Vietnamese ward, 200,000/km², is a typo or a unit error (people in
+#: hundreds, areas in hectares) rather than a real ward.
+MAX_DENSITY_PER_KM2 = 200_000.0
+#: Largest plausible population of one unit and of a whole bundle: Vietnam had 96.2 million
+#: people in 2019; more than 50 million in one city (Hà Nội: 8.1 million) is a wrong figure.
+MAX_POPULATION = 50_000_000
+
+
+def normalise_id(value: Any) -> str | None:
+    """An identifier in its one spelling: Unicode NFC, surrounding spaces removed.
+
+    ``"Phường A"`` typed on a Mac (NFD: ``ư`` as ``u`` + hook) and on Windows (NFC), or with a
+    trailing space, are the same id once normalised. A NULL, an empty text or a text that is
+    a lost NULL (:data:`LOST_NULL_TEXTS`, e.g. ``"nan"``) gives ``None``: no id.
+
+    Parameters
+    ----------
+    value
+        A cell of an id column (text, number, NULL).
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> normalise_id("Phu\u031bo\u031b\u0300ng A ") == "Phường A"
+    True
+    >>> normalise_id("nan"), normalise_id("  "), normalise_id(None), normalise_id(float("nan"))
+    (None, None, None, None)
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    text = unicodedata.normalize("NFC", str(value)).strip()
+    if not text or text.lower() in LOST_NULL_TEXTS:
+        return None
+    return text
 
 
 def role_spec(role: str) -> RoleSpec:

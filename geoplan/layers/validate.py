@@ -22,7 +22,15 @@ from pyproj import CRS, Transformer
 
 from geoplan.crs import WGS84, metric_crs
 from geoplan.layers.manifest import LayerEntry
-from geoplan.layers.roles import role_spec
+from geoplan.layers.roles import (
+    ID_COLUMNS,
+    MAX_DENSITY_PER_KM2,
+    MAX_POPULATION,
+    REFERENCE_COLUMNS,
+    VOCABULARIES,
+    normalise_id,
+    role_spec,
+)
 
 __all__ = [
     "OVERLAP_TOLERANCE",
@@ -86,7 +94,9 @@ def _dtype_problem(series: pd.Series, dtype: str) -> str | None:
             sample = values.head(1).tolist()
             hint = f" (e.g. {sample[0]!r})" if sample else ""
             return f"holds {series.dtype} values{hint}; expected numbers: convert the column"
-        if dtype == "int" and not np.all(np.mod(values.to_numpy(dtype=float), 1) == 0):
+        numbers = values.to_numpy(dtype=float)
+        numbers = numbers[np.isfinite(numbers)]  # inf is reported as not finite, not fractional
+        if dtype == "int" and not np.all(np.mod(numbers, 1) == 0):
             return "holds fractional values; expected whole numbers"
         return None
     if dtype == "date":
@@ -194,7 +204,22 @@ def check_layer(
             problems.append(f"{label}: column {column!r} {issue}")
 
     id_column = entry.id_column or spec.id_column
-    if id_column and id_column in data.columns:
+    # ids in their one spelling (NFC, trimmed), on a copy; then never empty, and unique
+    id_columns = [c for c in dict.fromkeys((*ID_COLUMNS.get(role, ()), id_column))
+                  if c and c in data.columns and not _dtype_problem(data[c], "str")]
+    vocab = {c: v for c, v in VOCABULARIES.get(role, {}).items()
+             if c in data.columns and not _dtype_problem(data[c], "str")}
+    references = [c for c in REFERENCE_COLUMNS.get(role, ())
+                  if c in data.columns and not _dtype_problem(data[c], "str")]
+    if id_columns or vocab or references:
+        data = data.copy()
+    for column in references:
+        data[column] = data[column].map(normalise_id).astype(object)
+    for column in id_columns:
+        problems.extend(_id_problems(data, column, label, unique=column == id_column))
+    for column, allowed in vocab.items():
+        problems.extend(_vocabulary_problems(data, column, allowed, label))
+    if id_column and id_column in data.columns and id_column not in id_columns:
         dup = data[id_column][data[id_column].duplicated(keep=False)].dropna()
         if not dup.empty:
             shown = ", ".join(map(str, sorted(set(dup.astype(str)))[:5]))
@@ -203,18 +228,12 @@ def check_layer(
                 "ids must be unique"
             )
 
-    if role == "admin_units" and "population" in data.columns \
+    names = data[id_column].astype(str) if id_column and id_column in data.columns \
+        else pd.Series(np.arange(1, len(data) + 1).astype(str), index=data.index)
+    problems.extend(_value_problems(data, role, label, names, required))
+    if role == "admin_units" and geometry_ok and "population" in data.columns \
             and not _dtype_problem(data["population"], "int"):
-        pop = pd.to_numeric(data["population"], errors="coerce")
-        ids = data[id_column].astype(str) if id_column and id_column in data.columns \
-            else pd.Series(data.index.astype(str), index=data.index)
-        for bad, what in ((pop < 0, "negative"), (pop.isna(), "no")):
-            if bad.any():
-                shown = ", ".join(ids[bad].head(5))
-                problems.append(
-                    f"{label}: {int(bad.sum())} unit(s) with {what} population ({shown}); "
-                    "fill column 'population' with the census count (0 if nobody lives there)"
-                )
+        problems.extend(_density_problems(data, label, names))
 
     repaired = 0
     checked = data
@@ -248,6 +267,194 @@ def check_layer(
     if role == "admin_units" and geometry_ok and not (strict and n_invalid):
         problems.extend(_overlap_problems(checked, label, id_column))
     return LayerCheck(checked, problems, repaired)
+
+
+def _shown(names: pd.Series, bad: pd.Series | np.ndarray, n: int = 5) -> str:
+    picked = names[np.asarray(bad, dtype=bool)]
+    more = f", … {len(picked) - n} more" if len(picked) > n else ""
+    return ", ".join(map(str, picked.head(n))) + more
+
+
+def _id_problems(data: gpd.GeoDataFrame, column: str, label: str, *, unique: bool) -> list[str]:
+    """Normalise id ``column`` of ``data`` in place (a copy) and report empty or repeated ids.
+
+    Ids are compared in their one spelling (:func:`~geoplan.layers.roles.normalise_id`:
+    Unicode NFC, trimmed): ``'Phường A'`` in NFD or with a trailing space is ``'Phường A'``.
+    """
+    raw = data[column]
+    ids = raw.map(normalise_id)
+    problems: list[str] = []
+    features = pd.Series(np.arange(1, len(data) + 1).astype(str), index=data.index)
+    lost = ids.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+    empty = ids.isna() & ~lost
+    if empty.any():
+        problems.append(
+            f"{label}: {int(empty.sum())} feature(s) with an empty or NULL {column!r} (feature "
+            f"{_shown(features, empty)}); every feature needs an id: fill column {column!r}")
+    if lost.any():
+        texts = ", ".join(sorted({repr(str(v).strip()) for v in raw[lost]}))
+        problems.append(
+            f"{label}: {int(lost.sum())} feature(s) whose {column!r} is the text {texts} "
+            f"(feature {_shown(features, lost)}), an empty value lost on export, not an id: "
+            f"fill column {column!r} with the real ids")
+    data[column] = ids.where(ids.notna(), None).astype(object)
+    if unique:
+        present = ids.dropna()
+        dup = present[present.duplicated(keep=False)]
+        if not dup.empty:
+            spellings = []
+            for value in sorted(set(dup))[:5]:
+                forms = [_spelling(v) for v in sorted({str(v) for v in raw[ids == value]},
+                                                      key=lambda v: (v != value, v))]
+                spellings.append(value if len(forms) == 1 else f"{value} as {' and '.join(forms)}")
+            same = "" if all(" as " not in sp for sp in spellings) else (
+                " (compared after Unicode NFC normalisation and trimming spaces: these "
+                "spellings are the same id)")
+            problems.append(
+                f"{label}: {dup.nunique()} duplicate {column!r} value(s) "
+                f"({'; '.join(spellings)}){same}; ids must be unique")
+    return problems
+
+
+def _spelling(text: str) -> str:
+    """An id as written, with what makes it differ from its normal form said in words."""
+    import unicodedata
+
+    notes = []
+    if not unicodedata.is_normalized("NFC", text):
+        notes.append("decomposed accents (NFD)")
+    if text != text.strip():
+        notes.append("surrounding spaces")
+    return repr(text) + (f" ({', '.join(notes)})" if notes else "")
+
+
+def _vocabulary_problems(data: gpd.GeoDataFrame, column: str, allowed: tuple[str, ...],
+                         label: str) -> list[str]:
+    """Normalise ``column`` (NFC, trimmed, lower case) on the copy; report unknown values."""
+    import unicodedata
+
+    def norm(v: object) -> object:
+        if v is None or (isinstance(v, float) and v != v):
+            return v
+        return unicodedata.normalize("NFC", str(v)).strip().lower()
+
+    values = data[column].map(norm)
+    data[column] = values
+    known = values.isin(allowed) | values.isna() | (values == "")
+    if column != "unit_type":
+        known &= values.notna() & (values != "")
+    if known.all():
+        return []
+    bad = sorted({str(v) for v in values[~known]})
+    hints = []
+    for value in bad[:5]:
+        close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+        hints.append(f"{value!r} (did you mean {close[0]!r}?)" if close else repr(value))
+    return [f"{label}: {int((~known).sum())} feature(s) with column {column!r} outside its "
+            f"vocabulary: {', '.join(hints)}; use one of {', '.join(allowed)}"]
+
+
+def _value_problems(data: gpd.GeoDataFrame, role: str, label: str, names: pd.Series,
+                    required: dict[str, str]) -> list[str]:
+    """Numbers that no real layer holds: not finite, negative, fractional people, …"""
+    problems: list[str] = []
+    numeric = {c: d for c, d in required.items() if d in {"int", "float"} and c in data.columns
+               and not _dtype_problem(data[c], d)}
+    counts = [c for c in numeric if c.endswith("population")] if role == "admin_units" else []
+    for column in numeric:
+        values = pd.to_numeric(data[column], errors="coerce").astype(float)
+        inf = np.isinf(values.to_numpy())
+        if inf.any():
+            problems.append(
+                f"{label}: {int(inf.sum())} feature(s) with an infinite {column!r} "
+                f"({_shown(names, inf)}); fill in the real number")
+        if column in counts:
+            finite = values[~inf]
+            if column != "population":  # 'population' has its own NaN/negative messages
+                for bad, what in ((finite < 0, "negative"),):
+                    if bad.any():
+                        problems.append(
+                            f"{label}: {int(bad.sum())} unit(s) with {what} {column!r} "
+                            f"({_shown(names[~inf], bad)}); fill in the census count")
+            else:
+                for bad, what in ((finite < 0, "negative"), (finite.isna(), "no")):
+                    if bad.any():
+                        problems.append(
+                            f"{label}: {int(bad.sum())} unit(s) with {what} population "
+                            f"({_shown(names[~inf], bad)}); fill column 'population' with the "
+                            "census count (0 if nobody lives there)")
+            frac = finite.notna() & (np.mod(finite.fillna(0), 1) != 0)
+            if frac.any() and required.get(column) != "int":
+                problems.append(
+                    f"{label}: {int(frac.sum())} unit(s) with a fractional {column!r} "
+                    f"({_shown(names[~inf], frac)}); people are counted in whole numbers")
+            huge = finite > MAX_POPULATION
+            if huge.any():
+                problems.append(
+                    f"{label}: {int(huge.sum())} unit(s) with {column!r} above "
+                    f"{MAX_POPULATION:,} ({_shown(names[~inf], huge)}); no Vietnamese unit or "
+                    "city is that large: check the figure (and its unit)")
+        elif role == "street_network" and column == "length_m":
+            bad = ~inf & (values.isna() | (values < 0))
+            if bad.any():
+                problems.append(
+                    f"{label}: {int(bad.sum())} edge(s) with a missing or negative 'length_m' "
+                    f"(feature {_shown(names, bad)}); recompute the lengths in metres")
+        elif column == "target_year":
+            bad = values.notna() & ~inf & ((values < 1900) | (values > 2200))
+            if bad.any():
+                problems.append(
+                    f"{label}: {int(bad.sum())} feature(s) with an implausible 'target_year' "
+                    f"({', '.join(f'{v:g}' for v in values[bad].head(5))}); use a year "
+                    "between 1900 and 2200 or leave it empty")
+    if counts and {"population", "urban_population"} <= set(counts):
+        pop = pd.to_numeric(data["population"], errors="coerce").astype(float)
+        for part in ("urban_population", "rural_population"):
+            if part not in counts:
+                continue
+            share = pd.to_numeric(data[part], errors="coerce").astype(float)
+            above = (share > pop + 0.5).to_numpy()
+            if above.any():
+                problems.append(
+                    f"{label}: {int(above.sum())} unit(s) with {part!r} above 'population' "
+                    f"({_shown(names, above)}); a part cannot exceed the whole: fix the census "
+                    "columns")
+    if role == "admin_units" and "population" in counts:
+        total = pd.to_numeric(data["population"], errors="coerce").astype(float)
+        total = total[np.isfinite(total)].sum()
+        if total > MAX_POPULATION:
+            problems.append(
+                f"{label}: the units hold {total:,.0f} people in total, more than "
+                f"{MAX_POPULATION:,}; check the figures (and their unit)")
+    if "opening_date" in required and "opening_date" in data.columns \
+            and not _dtype_problem(data["opening_date"], "date"):
+        years = pd.to_datetime(data["opening_date"].astype("string").str.slice(0, 10),
+                               errors="coerce", format="%Y-%m-%d").dt.year
+        bad = (years.notna() & ((years < 1850) | (years > 2200))).to_numpy()
+        if bad.any():
+            problems.append(
+                f"{label}: {int(bad.sum())} feature(s) with an implausible 'opening_date' "
+                f"({_shown(names, bad)}); urban rail opened after 1850: fix the date")
+    return problems
+
+
+def _density_problems(data: gpd.GeoDataFrame, label: str, names: pd.Series) -> list[str]:
+    """Units holding more people per km² than :data:`MAX_DENSITY_PER_KM2`."""
+    pop = pd.to_numeric(data["population"], errors="coerce").astype(float).to_numpy()
+    try:
+        km2 = shapely.area(data.to_crs(metric_crs(data, what=label)).geometry.to_numpy()) / 1e6
+    except Exception:  # no usable metric CRS: reported by the CRS checks
+        return []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        density = np.where(km2 > 0, pop / km2, np.where(pop > 0, np.inf, 0.0))
+    bad = np.isfinite(pop) & (density > MAX_DENSITY_PER_KM2)
+    if not bad.any():
+        return []
+    worst = np.flatnonzero(bad)[np.argsort(-density[bad], kind="stable")][:5]
+    shown = ", ".join(f"{names.iloc[i]} {density[i]:,.0f}/km²" for i in worst)
+    return [f"{label}: {int(bad.sum())} unit(s) with more than {MAX_DENSITY_PER_KM2:,.0f} "
+            f"people per km² ({shown}); the densest Vietnamese wards hold about 100,000: check "
+            "the population (and its unit) and the unit's geometry"]
 
 
 def _extent_problem(present: gpd.GeoSeries, crs: CRS, label: str) -> str | None:

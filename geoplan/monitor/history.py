@@ -45,10 +45,18 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from geoplan.errors import GeoplanError
-from geoplan.io import atomic_path, check_output, exclusive_lock, output_error, protect_inputs
+from geoplan.io import (
+    atomic_path,
+    check_output,
+    exclusive_lock,
+    file_kind,
+    output_error,
+    protect_inputs,
+)
 from geoplan.provenance import input_paths
 
 if TYPE_CHECKING:
@@ -152,6 +160,31 @@ def _row_problems(frame: pd.DataFrame) -> list[str]:
     return problems
 
 
+def _id_problem(frame: pd.DataFrame) -> str | None:
+    """Rows whose ``unit_id`` would be misread: NULL or a lost NULL such as ``nan`` (read as
+    the target's own, city-wide row before), an id not in its one spelling, or a target's own
+    row given twice for one snapshot."""
+    from geoplan.layers.roles import LOST_NULL_TEXTS, normalise_id
+
+    ids = frame["unit_id"]
+    null = ids.isna().to_numpy()
+    text = ids.astype(object).where(~null, "").astype(str)
+    lost = text.str.strip().str.lower().isin(LOST_NULL_TEXTS).to_numpy()
+    odd = np.array([t != "" and normalise_id(t) != t for t in text]) & ~lost
+    for bad, what in ((null, "a NULL unit_id"), (lost, "a unit_id that is a lost NULL "
+                                                 "text such as 'nan'"),
+                      (odd, "a unit_id with surrounding spaces or not in Unicode NFC")):
+        if bad.any():
+            return f"{int(bad.sum())} row(s) with {what}"
+    own = frame[text.to_numpy() == ""]
+    twice = own.duplicated(["recipe_id", "as_of", "key", "run_checksum"], keep=False)
+    if twice.any():
+        keys = ", ".join(sorted(set(own.loc[twice, "key"].astype(str)))[:5])
+        return (f"{int(twice.sum())} row(s) give a target's own value twice for one snapshot "
+                f"({keys})")
+    return None
+
+
 def _value(x: Any) -> float:
     if x is None:
         return math.nan
@@ -240,9 +273,15 @@ def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None) 
     'recipe_id'
     """
     target = Path(path)
-    if not target.exists() and not target.is_symlink():
+    kind = file_kind(target)
+    if kind == "missing":
         return _empty()
-    check_output(target)  # a FIFO would hang the reader; a link or device is refused
+    if kind is not None:  # never open a FIFO or a device: reading it would block
+        message = (f"{target} is {kind}, not a regular file; the monitoring history must be "
+                   "the Parquet file geoplan writes. Move it aside and run again to start a "
+                   "new history")
+        raise HistoryError(message)
+    check_output(target)  # a link or an input of the command is refused
     try:
         frame = pd.read_parquet(target, engine="pyarrow")
     except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
@@ -257,13 +296,16 @@ def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None) 
                    "start a new history")
         raise HistoryError(message)
     problems = _row_problems(frame)
+    problem = _id_problem(frame)
+    if problem:
+        problems.append(problem)
     if problems:
         shown = problems[:_SHOWN]
         more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
         message = (f"{target}: not a geoplan monitoring history (edited by hand?): "
-                   f"{'; '.join(shown)}{more}. geoplan never rewrites a history it cannot "
-                   "trust: restore the file from a backup, or move it aside and run again to "
-                   "start a new one")
+                   f"{'; '.join(shown)}{more}. geoplan writes '' as unit_id only on a target's "
+                   "own row and never rewrites a history it cannot trust: restore the file "
+                   "from a backup, or move it aside and run again to start a new one")
         raise HistoryError(message)
     frame = _normalise(frame)
     if recipe_id is not None:

@@ -9,6 +9,7 @@ import geopandas as gpd
 
 from geoplan.crs import WGS84
 from geoplan.errors import SourceDataError
+from geoplan.io import file_kind
 from geoplan.layers.manifest import LayerEntry
 
 __all__ = ["BuiltLayer", "read_source", "source_path"]
@@ -23,9 +24,14 @@ def source_path(source: Path, rel: str) -> Path:
         If the file is absent; the message names it and the fix.
     """
     path = Path(source) / rel
-    if not path.is_file():
+    kind = file_kind(path)
+    if kind == "missing":
         message = (f"source file {path} not found; pass --source pointing at shared/data "
                    f"(it must hold {rel}, see its SOURCES.md)")
+        raise SourceDataError(message)
+    if kind is not None:  # never open a FIFO or a device: it would block
+        message = (f"source file {path} is {kind}, not a regular file; replace it with the "
+                   f"downloaded file {rel} (see SOURCES.md)")
         raise SourceDataError(message)
     return path
 
