@@ -21,7 +21,7 @@ def raster_problems(raster: Path | str, *, where: str = "") -> list[str]:
 
     A raster without CRS cannot be placed; negative pixels are a nodata value that is not
     declared (WorldPop writes -99999: summed, it removes 100,000 people per pixel); infinite
-    pixels or a total above :data:`~geoplan.layers.roles.MAX_POPULATION` are not counts.
+    pixels or a total above :data:`~geoplan.layers.roles.MAX_TOTAL_POPULATION` are not counts.
 
     Parameters
     ----------
@@ -36,7 +36,7 @@ def raster_problems(raster: Path | str, *, where: str = "") -> list[str]:
     """
     import rasterio
 
-    from geoplan.layers.roles import MAX_POPULATION
+    from geoplan.layers.roles import MAX_TOTAL_POPULATION
 
     label = where or str(raster)
     problems: list[str] = []
@@ -60,10 +60,10 @@ def raster_problems(raster: Path | str, *, where: str = "") -> list[str]:
             f"{label}: raster holds negative pixel values (min {data.min():g}) and "
             f"{declared}; people cannot be negative: declare the nodata value "
             f"(gdal_edit -a_nodata {data.min():g})")
-    elif len(data) and data.sum() * step * step > MAX_POPULATION:
+    elif len(data) and data.sum() * step * step > MAX_TOTAL_POPULATION:
         problems.append(
             f"{label}: raster holds about {data.sum() * step * step:,.0f} people, more than "
-            f"{MAX_POPULATION:,}; it is not a count of people per pixel: check the file")
+            f"{MAX_TOTAL_POPULATION:,}; it is not a count of people per pixel: check the file")
     return problems
 
 

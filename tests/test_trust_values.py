@@ -15,7 +15,8 @@ The mechanisms under test:
 * option vocabularies declared as ``Literal`` hints on the indicators, checked by
   ``load_recipe`` with a did-you-mean; closed vocabularies of data columns (line and station
   ``status``, ``unit_type``) checked with the layer;
-* plausibility rules collected per layer (population finite, whole, below 50 million, density
+* plausibility rules collected per layer (population finite, whole, below 50 million per unit
+  and 200 million in all, density
   below 200,000/km², parts below the whole, lengths, years; manifest statistics; rasters);
 * one file guard (:func:`geoplan.io.regular_file_problem`): a FIFO, device, socket or folder is
   described from ``stat`` and never opened; a symbolic link out of the bundle is refused.
@@ -48,7 +49,13 @@ import pytest
 from geoplan.analyses.recipe import load_recipe
 from geoplan.analyses.run import RunResult, run_recipe, slugify
 from geoplan.cli import main
-from geoplan.errors import GeoplanError, LayerValidationError, RecipeError, SourceDataError
+from geoplan.errors import (
+    GeoplanError,
+    LayerValidationError,
+    OutputError,
+    RecipeError,
+    SourceDataError,
+)
 from geoplan.io import file_kind, regular_file_problem
 from geoplan.layers import load_bundle
 from geoplan.layers.osm import import_osm
@@ -256,7 +263,8 @@ def _history(tmp: Path, unit_ids: list[Any]) -> Hostile:
     out.mkdir()
     rows = [{c: "x" for c in HISTORY_COLUMNS} | {
         "recipe_id": "hostile", "as_of": "2024-12-31", "key": "t.rail@2030", "unit_id": uid,
-        "value": float(i), "run_checksum": "c0"} for i, uid in enumerate(unit_ids)]
+        "value": float(i), "run_checksum": "c0",
+        "recorded_at": "2025-01-01T00:00:00+00:00"} for i, uid in enumerate(unit_ids)]
     frame = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
     frame.to_parquet(out / HISTORY_NAME, engine="pyarrow", index=False)
     return Hostile(["monitor", str(path), "--out", str(out), "--to", AS_OF.isoformat()],
@@ -331,20 +339,24 @@ CASES: list[Case] = [
          r"synthetic/stations .*column 'line_id' holds int64 values; expected text",
          lambda t: _validate(_layer_bundle(t, "stations", "line_id", [1, 1, 1, 2]))),
     Case("history_unit_id_null", HistoryError,
-         r"history\.parquet: 1 row\(s\) with a NULL unit_id; geoplan writes '' only on a "
-         r"target's own row and a unit's id on the others, so the file was edited or written "
-         r"by another tool: move it aside and run again to start a new history",
+         r"history\.parquet: not a geoplan monitoring history \(edited by hand\?\): 1 row\(s\) "
+         r"with a NULL unit_id\. geoplan writes '' as unit_id only on a target's own row and "
+         r"never rewrites a history it cannot trust: restore the file from a backup, or move it "
+         r"aside and run again to start a new one",
          lambda t: _history(t, ["", "A", None])),
     Case("history_unit_id_nan_text", HistoryError,
-         r"history\.parquet: 1 row\(s\) with a unit_id that is a lost NULL text such as "
+         r"history\.parquet: not a geoplan monitoring history \(edited by hand\?\): "
+         r"1 row\(s\) with a unit_id that is a lost NULL text such as "
          r"'nan'",
          lambda t: _history(t, ["", "A", "nan"])),
     Case("history_unit_id_padded", HistoryError,
-         r"history\.parquet: 1 row\(s\) with a unit_id with surrounding spaces or not in "
+         r"history\.parquet: not a geoplan monitoring history \(edited by hand\?\): "
+         r"1 row\(s\) with a unit_id with surrounding spaces or not in "
          r"Unicode NFC",
          lambda t: _history(t, ["", "A", NFD_NAME])),
     Case("history_own_row_twice", HistoryError,
-         r"history\.parquet: 2 row\(s\) give a target's own value twice for one snapshot "
+         r"history\.parquet: not a geoplan monitoring history \(edited by hand\?\): "
+         r"2 row\(s\) give a target's own value twice for one snapshot "
          r"\(t\.rail@2030\)",
          lambda t: _history(t, ["", "A", ""])),
     # -- vocabularies of data columns ----------------------------------------------------------
@@ -406,7 +418,7 @@ CASES: list[Case] = [
          lambda t: _statistics(t, _stat("population_2019", ".inf"))),
     Case("statistic_enormous", LayerValidationError,
          r"bundle\.yaml: key statistics: population_2019: 1e\+15 people is not a plausible "
-         r"count \(a whole number from 0 to 50,000,000\); fix the value",
+         r"count \(a whole number from 0 to 200,000,000\); fix the value",
          lambda t: _statistics(t, _stat("population_2019", "1.0e+15"))),
     Case("statistic_urban_above_total", LayerValidationError,
          r"bundle\.yaml: key statistics: urban_population_2019 \(50,000\) is more than "
@@ -801,12 +813,14 @@ FILE_CASES: list[FileCase] = [
     FileCase("fifo_recipe", RecipeError,
              r"recipe\.yaml is a FIFO \(named pipe\), not a regular file; give the path of a "
              r"recipe YAML file", _fifo_recipe),
-    FileCase("fifo_history", HistoryError,
-             r"history\.parquet is a FIFO \(named pipe\), not a regular file; the monitoring "
-             r"history must be the Parquet file geoplan writes", _fifo_history),
-    FileCase("fifo_history_lock", HistoryError,
-             r"\.history\.parquet\.lock \(the lock file of history\.parquet\) is a FIFO "
-             r"\(named pipe\), not a regular file; remove it and run again", _fifo_history_lock),
+    # the monitor checks its history and lock as outputs before reading or computing anything
+    FileCase("fifo_history", OutputError,
+             r"cannot write \S*/history\.parquet: it is a FIFO \(named pipe\), not a regular "
+             r"file; geoplan writes only regular files and never replaces a device, FIFO or "
+             r"socket", _fifo_history),
+    FileCase("fifo_history_lock", OutputError,
+             r"cannot write \S*/\.history\.parquet\.lock: it is a FIFO \(named pipe\), not a "
+             r"regular file", _fifo_history_lock),
     FileCase("fifo_osm_file", SourceDataError,
              r"OSM file .*city\.osm\.pbf is a FIFO \(named pipe\), not a regular file; give "
              r"the path of an \.osm or \.osm\.pbf file", _fifo_osm),
@@ -870,3 +884,20 @@ def test_every_case_is_documented() -> None:
     assert set(ids) <= set(rows), sorted(set(ids) - set(rows))
     for case in [*CASES, *FILE_CASES]:
         assert f"`{case.error.__name__}`" in rows[case.id], case.id
+
+
+def test_country_sized_totals_are_plausible(tmp_path: Path) -> None:
+    # the national bundle's census total (GSO 2019: 96,208,984) and a country-wide WorldPop
+    # grid (about 97 million people) are real figures: only a unit above 50 million, or a
+    # total above 200 million, is implausible
+    from geoplan.raster import raster_problems
+
+    national = _statistics(tmp_path / "national", _stat("population_2019", "96208984"))
+    assert load_bundle(national.argv[-1]).manifest.statistics[
+        "population_2019"].value == 96_208_984
+    folder = _raster_bundle(tmp_path / "raster", crs=synthetic.CRS,
+                            values=_pop_grid(97_000_000 / 16), nodata=None)
+    assert raster_problems(folder / "pop.tif") == []
+    doubled = _raster_bundle(tmp_path / "doubled", crs=synthetic.CRS,
+                             values=_pop_grid(2 * 200_000_000 / 16), nodata=None)
+    assert "more than 200,000,000" in " ".join(raster_problems(doubled / "pop.tif"))

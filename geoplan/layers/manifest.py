@@ -35,7 +35,7 @@ from pyproj import CRS
 from geoplan._yaml import YAMLContentError, YAMLFileError, load_yaml, read_yaml_file
 from geoplan.crs import require_metric
 from geoplan.errors import CRSError, LayerValidationError
-from geoplan.layers.roles import DTYPES, MAX_POPULATION, normalise_id
+from geoplan.layers.roles import DTYPES, MAX_TOTAL_POPULATION, normalise_id
 
 __all__ = [
     "MANIFEST_NAME",
@@ -101,7 +101,7 @@ class Statistic(BaseModel):
     """A non-spatial figure a bundle carries (e.g. a census total), with its citation.
 
     The value must be finite; a count of ``people`` must be a whole number between 0 and
-    :data:`~geoplan.layers.roles.MAX_POPULATION`, a ``%`` within 0…100.
+    :data:`~geoplan.layers.roles.MAX_TOTAL_POPULATION`, a ``%`` within 0…100.
     """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
@@ -146,10 +146,11 @@ class Manifest(BaseModel):
                 continue
             spelled[name] = key
             out[name] = stat
-            if stat.unit == "people" and not (0 <= stat.value <= MAX_POPULATION
+            if stat.unit == "people" and not (0 <= stat.value <= MAX_TOTAL_POPULATION
                                               and float(stat.value).is_integer()):
                 problems.append(f"{name}: {stat.value:g} people is not a plausible count "
-                                f"(a whole number from 0 to {MAX_POPULATION:,}); fix the value")
+                                f"(a whole number from 0 to {MAX_TOTAL_POPULATION:,}); fix "
+                                "the value")
             if stat.unit == "%" and not 0 <= stat.value <= 100:
                 problems.append(f"{name}: {stat.value:g}% is outside 0…100; fix the value")
         for name, stat in out.items():  # a part cannot exceed its whole

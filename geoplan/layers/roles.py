@@ -19,6 +19,7 @@ __all__ = [
     "LOST_NULL_TEXTS",
     "MAX_DENSITY_PER_KM2",
     "MAX_POPULATION",
+    "MAX_TOTAL_POPULATION",
     "REFERENCE_COLUMNS",
     "ROLES",
     "VOCABULARIES",
@@ -171,9 +172,14 @@ LOST_NULL_TEXTS: frozenset[str] = frozenset({"nan", "none", "null", "<na>", "nat
 #: Twice the densest Vietnamese ward, 200,000/km², is a typo or a unit error (people in
 #: hundreds, areas in hectares) rather than a real ward.
 MAX_DENSITY_PER_KM2 = 200_000.0
-#: Largest plausible population of one unit and of a whole bundle: Vietnam had 96.2 million
-#: people in 2019; more than 50 million in one city (Hà Nội: 8.1 million) is a wrong figure.
+#: Largest plausible population of one unit: the largest province of 2025 (Hồ Chí Minh City
+#: with Bình Dương and Bà Rịa-Vũng Tàu) holds about 14 million people; more than 50 million in
+#: one unit is a wrong figure.
 MAX_POPULATION = 50_000_000
+#: Largest plausible population of a whole bundle, a statistic or a population raster: about
+#: twice Vietnam's (96.2 million in 2019), so that the national bundle and a country-wide
+#: WorldPop grid pass and a figure in the wrong unit (thousands counted as people) does not.
+MAX_TOTAL_POPULATION = 200_000_000
 
 
 def normalise_id(value: Any) -> str | None:

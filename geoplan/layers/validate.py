@@ -26,6 +26,7 @@ from geoplan.layers.roles import (
     ID_COLUMNS,
     MAX_DENSITY_PER_KM2,
     MAX_POPULATION,
+    MAX_TOTAL_POPULATION,
     REFERENCE_COLUMNS,
     VOCABULARIES,
     normalise_id,
@@ -422,10 +423,10 @@ def _value_problems(data: gpd.GeoDataFrame, role: str, label: str, names: pd.Ser
     if role == "admin_units" and "population" in counts:
         total = pd.to_numeric(data["population"], errors="coerce").astype(float)
         total = total[np.isfinite(total)].sum()
-        if total > MAX_POPULATION:
+        if total > MAX_TOTAL_POPULATION:
             problems.append(
                 f"{label}: the units hold {total:,.0f} people in total, more than "
-                f"{MAX_POPULATION:,}; check the figures (and their unit)")
+                f"{MAX_TOTAL_POPULATION:,}; check the figures (and their unit)")
     if "opening_date" in required and "opening_date" in data.columns \
             and not _dtype_problem(data["opening_date"], "date"):
         years = pd.to_datetime(data["opening_date"].astype("string").str.slice(0, 10),
