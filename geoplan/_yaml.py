@@ -25,7 +25,6 @@ work is linear in a size that is capped.
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,13 +140,13 @@ def read_yaml_file(path: Path, *, what: str) -> str:
     FileNotFoundError, UnicodeDecodeError, OSError
         As ``open`` and ``bytes.decode`` raise them (the callers name the file and the fix).
     """
-    info = path.stat()
-    if stat.S_ISDIR(info.st_mode):
-        message = f"is a folder, not a {what} file; give the path of a .yaml file"
-        raise YAMLFileError(message)
-    if not stat.S_ISREG(info.st_mode):
-        message = (f"is not a regular file (a pipe, socket or device); give the path of a "
-                   f"{what} .yaml file")
+    from geoplan.io import file_kind
+
+    kind = file_kind(path)  # by stat alone: a FIFO or a device is never opened
+    if kind == "missing":
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+    if kind is not None:
+        message = f"is {kind}, not a regular file; give the path of a {what} .yaml file"
         raise YAMLFileError(message)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as handle:

@@ -317,7 +317,7 @@ def test_recipe_is_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     folder = tmp_path / "analyses.yaml"
     folder.mkdir()
     _both(["run", str(folder)], lambda: load_recipe(folder), RecipeError,
-          r"analyses\.yaml: is a folder, not a recipe file; give the path of a \.yaml file",
+          r"analyses\.yaml is a folder, not a regular file; give the path of a recipe YAML file",
           capsys)
 
 
@@ -326,7 +326,8 @@ def test_recipe_is_a_fifo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     os.mkfifo(fifo)  # reading it would block for ever
     with _deadline(30):
         _both(["monitor", str(fifo)], lambda: load_recipe(fifo), RecipeError,
-              r"pipe\.yaml: is not a regular file \(a pipe, socket or device\)", capsys)
+              r"pipe\.yaml is a FIFO \(named pipe\), not a regular file; give the path of a recipe "
+              r"YAML file", capsys)
 
 
 def test_parse_recipe_text_bomb() -> None:

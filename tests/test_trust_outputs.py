@@ -37,7 +37,7 @@ from geoplan.layers.manifest import read_manifest
 from geoplan.layers.osm import import_osm
 from geoplan.maps import map_bundle, save_map
 from geoplan.monitor import monitor_recipe
-from geoplan.monitor.history import read_history, record_snapshot
+from geoplan.monitor.history import HistoryError, read_history, record_snapshot
 from tests import synthetic
 from tests.test_bad_inputs import AS_OF, TRANSIT, _recipe
 from tests.test_import_osm import _OSM
@@ -480,7 +480,8 @@ def test_stale_outputs_removed_only_with_the_recorded_bytes(tmp_path: Path) -> N
 
 def test_history_api_refuses_a_fifo_and_a_planted_lock(tmp_path: Path) -> None:
     fifo = _fifo(tmp_path / "h" / "history.parquet")
-    with pytest.raises(OutputError, match=r"history\.parquet: it is a FIFO"):
+    with pytest.raises(HistoryError, match=r"history\.parquet is a FIFO \(named pipe\), not a "
+                                           r"regular file"):
         read_history(fifo)  # would hang on open() if it were read
     victim = _user_file(tmp_path / "victim.txt", "must stay")
     history = tmp_path / "k" / "history.parquet"
