@@ -53,6 +53,7 @@ from geoplan.maps import map_bundle, save_map
 from geoplan.monitor import HistoryError, MonitorError, monitor_dates, read_history
 from geoplan.monitor.history import HISTORY_NAME, record_snapshot
 from tests import synthetic
+from tests._hostile import assert_refused, cli, flat
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "BAD_INPUTS.md"
@@ -118,19 +119,6 @@ def _deadline(seconds: int) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    """Exit code and the flattened stderr of ``geoplan ARGS``; never a traceback."""
-    capsys.readouterr()
-    code = main(["--quiet", *args])
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.err + captured.out
-    return code, _flat(captured.err)
-
-
 def _bundle(tmp: Path) -> Path:
     return synthetic.write_bundle(tmp / "bundle", roles=ROLES)  # SYNTHETIC
 
@@ -165,15 +153,7 @@ def _snapshot(folder: Path) -> dict[str, str]:
 def _both(args: list[str], call: Any, error: type[GeoplanError], pattern: str,
           capsys: pytest.CaptureFixture[str]) -> str:
     """The CLI exits 2 with ``pattern`` in its message; the API raises ``error`` with it."""
-    code, err = _cli(args, capsys)
-    assert code == 2, err
-    assert err.startswith("error: "), err
-    assert re.search(pattern, err), err
-    with pytest.raises(error) as info:
-        call()
-    assert isinstance(info.value, ValueError | OSError | ImportError)
-    assert re.search(pattern, _flat(str(info.value))), str(info.value)
-    return err
+    return assert_refused(args, call, error, pattern, capsys)
 
 
 # -- the YAML reader: bombs and impossible values ---------------------------------------------
@@ -373,7 +353,7 @@ def test_as_of_out_of_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_as_of_impossible(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _recipe(tmp_path)
     for when in ("2021-02-30", "31/12/2025", "99999-01-01"):
-        code, err = _cli(["run", str(path), "--as-of", when], capsys)
+        code, err = cli(["run", str(path), "--as-of", when], capsys)
         assert code == 2
         assert f"Invalid value for --as-of: '{when}' is not a date; give it as YYYY-MM-DD" in err
 
@@ -382,7 +362,7 @@ def test_monitor_unbounded_span(tmp_path: Path, capsys: pytest.CaptureFixture[st
     path = _recipe(tmp_path)
     out = tmp_path / "mon"
     with _deadline(60):
-        code, err = _cli(["monitor", str(path), "--period", "month", "--from", "0001-01-01",
+        code, err = cli(["monitor", str(path), "--period", "month", "--from", "0001-01-01",
                           "--to", "2025-12-31", "--out", str(out)], capsys)
     assert code == 2
     assert re.search(r"--from 0001-01-01 to --to 2025-12-31 by month is 24,301 evaluations, "
@@ -397,7 +377,7 @@ def test_monitor_unbounded_span(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_non_utf8_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _recipe(tmp_path)
     out = tmp_path / "ra\udce9"  # b"ra\xe9": a Latin-1 name as Python decodes it
-    code, err = _cli(["run", str(path), "--out", str(out)], capsys)
+    code, err = cli(["run", str(path), "--out", str(out)], capsys)
     assert code == 2
     assert re.search(r"argument 5 \(.*/ra\\xe9\) is not UTF-8 text: geoplan needs UTF-8 file "
                      r"and folder names; rename", err), err
@@ -413,7 +393,7 @@ def test_non_utf8_recipe_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     for args in (["run", str(tmp_path / "k\udcea.yaml")],
                  ["monitor", "x.yaml", "--out", "\udcff"],
                  ["layers", "show", "h\udce0noi"]):
-        code, err = _cli(args, capsys)
+        code, err = cli(args, capsys)
         assert code == 2
         assert "is not UTF-8 text: geoplan needs UTF-8 file and folder names" in err, err
 
@@ -528,7 +508,7 @@ def test_disk_full_real_tmpfs(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         pytest.skip("mounting a small tmpfs needs root")
     try:
         path = _recipe(tmp_path)
-        code, err = _cli(["run", str(path), "--out", str(disk / "out")], capsys)
+        code, err = cli(["run", str(path), "--out", str(disk / "out")], capsys)
         assert code == 2
         assert re.search(r"cannot write .*/tiny/out: (the disk is full|No space left on device)"
                          r".*free some space on that disk", err), err
@@ -567,7 +547,7 @@ def test_history_hand_edited(case: str, column: str, value: str, pattern: str, t
                   "--to", "2025-12-31", "--period", "year"],
                  ["run", str(path), "--out", str(history.parent), "--as-of", "2025-06-30"]):
         outputs = _snapshot(history.parent)
-        code, err = _cli(args, capsys)
+        code, err = cli(args, capsys)
         assert code == 2
         assert re.search(r"history\.parquet: not a geoplan monitoring history \(edited by "
                          rf"hand\?\): {pattern}.* restore the file from a backup, or move it "
@@ -583,7 +563,7 @@ def test_history_extra_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         frame["comment"] = "checked by hand"
 
     path, history, before = _edited_history(tmp_path, edit)
-    code, err = _cli(["monitor", str(path), "--out", str(history.parent), "--to", "2025-12-31"],
+    code, err = cli(["monitor", str(path), "--out", str(history.parent), "--to", "2025-12-31"],
                      capsys)
     assert code == 2
     assert "column(s) comment are not history columns (recipe_id, bundle, as_of" in err, err
@@ -689,9 +669,9 @@ def test_core_install_no_extras(tmp_path: Path) -> None:
     hint = "of the 'build' extra, which is not installed: pip install 'geoplan[build]'"
     assert codes["import-osm"][0] == 2
     assert f"reading OSM files (geoplan import-osm) needs the package 'osmium' {hint}" in \
-        _flat(codes["import-osm"][1])
+        flat(codes["import-osm"][1])
     assert codes["layers build"][0] == 2
-    assert f"needs the package 'vietnamadminunits' {hint}" in _flat(codes["layers build"][1])
+    assert f"needs the package 'vietnamadminunits' {hint}" in flat(codes["layers build"][1])
     assert "Traceback" not in "".join(str(v) for v in codes.values())
     assert codes["api"][0] == MissingExtraError.__name__
     assert issubclass(MissingExtraError, ImportError)

@@ -39,6 +39,7 @@ from geoplan.maps import map_bundle, save_map
 from geoplan.monitor import monitor_recipe
 from geoplan.monitor.history import HistoryError, read_history, record_snapshot
 from tests import synthetic
+from tests._hostile import flat
 from tests.test_bad_inputs import AS_OF, TRANSIT, _recipe
 from tests.test_import_osm import _OSM
 
@@ -404,10 +405,6 @@ CASES: list[Case] = [
 ]
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_forbidden_output_is_refused_and_nothing_changes(
         case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -418,7 +415,7 @@ def test_forbidden_output_is_refused_and_nothing_changes(
     capsys.readouterr()
     code = main(["--quiet", *hostile.argv])
     captured = capsys.readouterr()
-    err = _flat(captured.err)
+    err = flat(captured.err)
     assert "Traceback" not in captured.err and "Traceback" not in captured.out
     assert code == 2, err
     if case.cli:
@@ -430,7 +427,7 @@ def test_forbidden_output_is_refused_and_nothing_changes(
     with pytest.raises(OutputError) as info:
         hostile.call()
     assert isinstance(info.value, GeoplanError) and isinstance(info.value, OSError)
-    assert re.search(case.match, _flat(str(info.value))), str(info.value)
+    assert re.search(case.match, flat(str(info.value))), str(info.value)
     assert _tree(tmp_path) == before
     assert not Path("/tmp/geoplan-absolute").exists()
     assert not (tmp_path / "escaped").exists()
@@ -578,9 +575,9 @@ def test_import_osm_into_an_existing_bundle_keeps_the_other_file(tmp_path: Path)
 
 def test_import_osm_help_documents_the_rule(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import-osm", "--help"]) == 0
-    text = _flat(capsys.readouterr().out)
+    text = flat(capsys.readouterr().out)
     assert "--replace" in text and "never replaced silently" in text
-    readme = _flat((ROOT / "README.md").read_text(encoding="utf-8"))
+    readme = flat((ROOT / "README.md").read_text(encoding="utf-8"))
     assert "never replace a layer the bundle already holds" in readme
 
 

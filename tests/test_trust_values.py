@@ -48,7 +48,6 @@ import pytest
 
 from geoplan.analyses.recipe import load_recipe
 from geoplan.analyses.run import RunResult, run_recipe, slugify
-from geoplan.cli import main
 from geoplan.errors import (
     GeoplanError,
     LayerValidationError,
@@ -63,6 +62,7 @@ from geoplan.layers.roles import MAX_DENSITY_PER_KM2, normalise_id
 from geoplan.monitor import monitor_recipe, read_history
 from geoplan.monitor.history import HistoryError
 from tests import synthetic
+from tests._hostile import assert_refused, flat
 from tests.test_bad_inputs import (
     AS_OF,
     TRANSIT,
@@ -70,7 +70,6 @@ from tests.test_bad_inputs import (
     Hostile,
     _bundle,
     _edit,
-    _flat,
     _load_recipe,
     _recipe,
     _units,
@@ -525,18 +524,7 @@ CASES: list[Case] = [
 def test_hostile_value_gets_a_clear_error(case: Case, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     hostile = case.build(tmp_path)
-    capsys.readouterr()
-    code = main(["--quiet", *hostile.argv])
-    captured = capsys.readouterr()
-    err = _flat(captured.err)
-    assert "Traceback" not in captured.err and "Traceback" not in captured.out
-    assert code == 2, err
-    assert err.startswith("error: ")
-    assert re.search(case.match, err), err
-    with pytest.raises(case.error) as info:
-        hostile.call()
-    assert isinstance(info.value, ValueError | OSError | LookupError)  # and a built-in
-    assert re.search(case.match, _flat(str(info.value))), str(info.value)
+    assert_refused(hostile.argv, hostile.call, case.error, case.match, capsys)
 
 
 # -- ids are normalised, and the normalised ids are what the outputs carry ------------------------
@@ -833,7 +821,7 @@ def test_non_regular_file_is_described_never_opened(case: FileCase, tmp_path: Pa
     monkeypatch.setenv("GEOPLAN_LAYERS", os.environ.get("GEOPLAN_LAYERS", ""))
     hostile = case.build(tmp_path)
     done = _cli(hostile.argv)
-    err = _flat(done.stderr)
+    err = flat(done.stderr)
     assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert err.startswith("error: "), err
@@ -841,7 +829,7 @@ def test_non_regular_file_is_described_never_opened(case: FileCase, tmp_path: Pa
     outcome = _within(WATCHDOG_S, hostile.call)
     assert isinstance(outcome, case.error), outcome
     assert isinstance(outcome, ValueError | OSError | LookupError)
-    assert re.search(case.match, _flat(str(outcome))), str(outcome)
+    assert re.search(case.match, flat(str(outcome))), str(outcome)
 
 
 def test_file_guard_kinds(tmp_path: Path) -> None:
