@@ -54,6 +54,7 @@ from geoplan.monitor import HistoryError, MonitorError, monitor_dates, read_hist
 from geoplan.monitor.history import HISTORY_NAME, record_snapshot
 from tests import synthetic
 from tests._hostile import assert_refused, cli, flat
+from tests.test_bad_inputs import RECIPE as BAD_RECIPE
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "BAD_INPUTS.md"
@@ -76,25 +77,8 @@ CASE_IDS = (
     "core_install_no_extras", "help_is_light",
 )
 
-RECIPE = """\
-id: bombs
-title: {{vi: Thử nghiệm, en: Hostile inputs}}
-bundle: {bundle}
-document:
-  number: 99-NQ/TW
-  title: {{vi: Văn bản thử, en: Test document}}
-  date: 2021-01-01
-  issuer: SYNTHETIC
-targets:
-  - id: t.rail
-    title: {{vi: Đường sắt, en: Rail in service}}
-    indicator: rail_length
-    comparator: ">="
-    value: 1.5
-    unit: km
-    year: 2030
-    source: {{document: 99-NQ/TW, date: 2021-01-01, section: "1"}}
-"""
+#: The first target of the hostile recipe of tests/test_bad_inputs.py, as recipe ``bombs``.
+RECIPE = BAD_RECIPE[:BAD_RECIPE.index("  - id: t.cov")].replace("id: hostile", "id: bombs", 1)
 
 #: Ten levels of ten aliases each: 10**10 values from 1 kB ("billion laughs").
 LAUGHS = "".join(
