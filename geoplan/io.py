@@ -163,7 +163,10 @@ _PROTECTED: contextvars.ContextVar[tuple[_Input, ...]] = contextvars.ContextVar(
 
 
 def _resolved(path: Path) -> Path:
-    return Path(os.path.realpath(path))
+    try:
+        return Path(os.path.realpath(path))
+    except (OSError, RuntimeError, ValueError):  # a NUL: no file of that name can exist
+        return path if path.is_absolute() else Path.cwd() / path
 
 
 @contextlib.contextmanager
@@ -660,8 +663,10 @@ def regular_file_problem(path: Path | str, *, inside: Path | str | None = None,
     """
     target = Path(path)
     if inside is not None:
-        root = Path(inside).resolve()
-        resolved = target.resolve()
+        try:
+            root, resolved = Path(inside).resolve(), target.resolve()
+        except (OSError, RuntimeError, ValueError) as exc:  # a loop of links, a NUL
+            return f"{target} cannot be resolved ({exc})"
         if not resolved.is_relative_to(root):
             link = " (through a symbolic link)" if target.is_symlink() else ""
             return (f"{target} resolves to {resolved}{link}, outside {root}; keep data files "

@@ -358,6 +358,7 @@ def test_sources_markdown_renders_no_link_or_html(tmp_path: Path) -> None:
 
 # -- docs ------------------------------------------------------------------------------------------
 CASES = ("terminal_control_characters", "terminal_log_lines", "terminal_usage_errors",
+         "markdown_statistic_unit",
          "csv_formula_cells", "markdown_links_and_html", "markdown_code_backticks")
 
 
@@ -367,3 +368,39 @@ def test_bad_inputs_doc_lists_the_text_cases() -> None:
     section = text[text.index(SECTION):].split("\n## ", 1)[0]
     for case in CASES:
         assert f"| `{case}` |" in section, case
+
+
+def test_statistic_unit_is_markdown_text(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    # a statistic's unit is free text (a target's must match its indicator's): it reaches the
+    # Value cell of scorecard.md and must be escaped there like every other cell
+    unit = "m2 [x](javascript:alert(1)) <img src=x onerror=alert(1)> | extra \\e[2J"
+    folder = synthetic.write_bundle(tmp_path / "b", roles=("admin_units", "city_boundary"))
+    path = tmp_path / "s.yaml"
+    path.write_text(f"""\
+id: stat-unit
+title: {{vi: t, en: t}}
+bundle: {folder}
+document: {{number: x, title: {{vi: x, en: x}}, date: 2021-01-01, issuer: SYNTHETIC}}
+statistics:
+  - id: s.h
+    title: {{vi: s, en: s}}
+    comparator: ">="
+    value: 30
+    unit: "{unit}"
+    year: 2030
+    source: {{document: x, date: 2021-01-01, section: "3"}}
+    reported:
+      - {{value: 27, unit: "{unit}", date: 2024-06-30, source: SYNTHETIC}}
+""", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--as-of", "2026-01-01"]) == 0
+    printed = capsys.readouterr()
+    _no_raw_control(printed.out + printed.err)
+    markdown = (out / "scorecard.md").read_text(encoding="utf-8")
+    _no_raw_control(markdown)
+    assert _dangerous(markdown, allowed_images="\0") == []
+    cells = [t for t in _markdown_parser().parse(markdown) if t.type == "td_open"]
+    assert len(cells) == 7  # one row of seven cells: the unit's "|" made no column
+    assert "27.00 m2 [x](javascript:alert(1)) <img src=x onerror=alert(1)> | extra \\x1b[2J" \
+        in _rendered_text(markdown)

@@ -162,6 +162,14 @@ def _option(tmp: Path, old: str, new: str, *, rail_only: bool = False) -> Hostil
     return _load_recipe(_recipe(tmp, ((old, new),), rail_only=rail_only))
 
 
+def _widths(tmp: Path, indicator: str, options: str, unit: str = "km2") -> Hostile:
+    """The first (rail) target turned into ``indicator`` with ``options``, checked on load."""
+    return _load_recipe(_recipe(tmp, (("    indicator: rail_length\n",
+                                        f"    indicator: {indicator}\n    options: {options}\n"),
+                                       ("    unit: km\n", f"    unit: {unit}\n")),
+                                rail_only=True))
+
+
 def _statistic_recipe(tmp: Path) -> Hostile:
     path = _recipe(tmp, rail_only=True)
     with path.open("a", encoding="utf-8") as fh:
@@ -476,6 +484,21 @@ CASES: list[Case] = [
          lambda t: _option(t, "    indicator: rail_length\n",
                            "    indicator: rail_length\n    options: {statuses: [Operating]}\n",
                            rail_only=True)),
+    Case("option_widths_typo", RecipeError,
+         r"targets\[0\]\.options\.widths: 'residental' \(did you mean 'residential'\?\) is "
+         r"not in the option's vocabulary; use one of motorway, trunk",
+         lambda t: _widths(t, "road_area", "{widths: {residental: 5}}")),
+    Case("option_widths_negative", RecipeError,
+         r"targets\[0\]\.options\.widths: \{'residential': -6\} does not fit the option's "
+         r"type .*\(Input should be greater than 0\); fix the value",
+         lambda t: _widths(t, "transport_land_ratio", "{widths: {residential: -6}}", '"%"')),
+    Case("option_widths_enormous", RecipeError,
+         r"targets\[0\]\.options\.widths: .*\(Input should be less than or equal to 100\)",
+         lambda t: _widths(t, "road_area", "{widths: {'*': 1.0e+300}}")),
+    Case("option_corridor_enormous", RecipeError,
+         r"targets\[0\]\.options\.corridor_width_m: 1e\+300 does not fit the option's type "
+         r".*\(Input should be less than or equal to 20000\)",
+         lambda t: _widths(t, "river_corridor", "{corridor_width_m: 1.0e+300}")),
     Case("option_mode_typo", RecipeError,
          r"targets\[1\]\.options\.mode: 'rial' \(did you mean 'rail'\?\) is not in the "
          r"option's vocabulary; use one of rail, bus",
@@ -889,3 +912,73 @@ def test_country_sized_totals_are_plausible(tmp_path: Path) -> None:
     doubled = _raster_bundle(tmp_path / "doubled", crs=synthetic.CRS,
                              values=_pop_grid(2 * 200_000_000 / 16), nodata=None)
     assert "more than 200,000,000" in " ".join(raster_problems(doubled / "pop.tif"))
+
+
+def test_widths_and_corridor_checked_for_python_callers_too(tmp_path: Path) -> None:
+    # a Python caller bypasses load_recipe: the indicators check the same options themselves
+    from geoplan.analyses.landuse import road_area, road_widths
+    from geoplan.analyses.rivers import river_corridor
+
+    bundle = load_bundle(synthetic.write_bundle(tmp_path / "b", roles=(*UNITS_ONLY,
+                                                                       "street_network")))
+    with pytest.raises(RecipeError, match=r"road_area: option widths: street class "
+                                          r"'residental' \(did you mean 'residential'\?\)"):
+        road_area(bundle, widths={"residental": 5.0})
+    for width in (-6.0, 0.0, 1e300, float("nan")):
+        with pytest.raises(RecipeError, match=r"is not a number of metres in \(0, 100\]"):
+            road_widths("road_area", {"residential": width})
+    assert road_widths("road_area", {"residential": 5})["residential"] == 5.0
+    assert road_widths("road_area", None)["primary"] == 14.0  # the documented table
+    with pytest.raises(RecipeError, match=r"at most 20,000"):
+        river_corridor(bundle, corridor_width_m=1e300)
+
+
+# -- files that cannot be resolved or must not be opened, found by the outside review ---------
+def test_data_file_that_is_a_link_loop_or_holds_nul_is_a_clear_error(tmp_path: Path) -> None:
+    for case, file in (("data_file_link_loop", "loop.gpkg"),
+                       ("data_file_nul", "syn\\0thetic.gpkg")):
+        folder = _bundle(tmp_path / case)
+        if case == "data_file_link_loop":
+            (folder / "loop.gpkg").symlink_to("loop.gpkg")
+        manifest = folder / "bundle.yaml"
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+            "file: synthetic.gpkg", f'file: "{file}"', 1), encoding="utf-8")
+        for argv in (["layers", "show", str(folder)], ["layers", "validate", str(folder)],
+                     ["map", str(folder), "--out", str(tmp_path / f"{case}.html")]):
+            done = _cli(argv)
+            assert done.returncode == 2, (case, argv, done.stderr)
+            assert "Traceback" not in done.stderr
+            assert "cannot be resolved" in flat(done.stderr), done.stderr
+        with pytest.raises(LayerValidationError, match=r"cannot be resolved"):
+            load_bundle(folder).validate()
+        assert not (tmp_path / f"{case}.html").exists()
+
+
+def test_import_osm_never_opens_a_fifo_layer_of_the_bundle(tmp_path: Path) -> None:
+    from tests.test_import_osm import _OSM
+
+    osm = tmp_path / "x.osm"
+    osm.write_text(_OSM, encoding="utf-8")  # SYNTHETIC extract
+    layers = tmp_path / "layers"
+    args = ["import-osm", str(osm), "--city", "t1", "--layers-dir", str(layers)]
+    assert _cli(args).returncode == 0
+    street = layers / "t1" / "osm_street_network.parquet"
+    assert street.is_file()
+    _fifo(street)
+    # the watchdog fails the test if the import opens the FIFO to count its features
+    done = _cli([*args, "--only", "street_network", "--replace", "street_network"])
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "FIFO" in flat(done.stderr), done.stderr
+
+
+def test_build_source_with_a_fifo_beside_it_is_refused(tmp_path: Path) -> None:
+    from geoplan.errors import SourceDataError
+    from geoplan.layers.build._common import source_path
+
+    (tmp_path / "gb").mkdir()
+    (tmp_path / "gb" / "adm1.shp").write_bytes(b"SYNTHETIC")
+    _fifo(tmp_path / "gb" / "adm1.dbf")  # GDAL opens the .dbf with the .shp: it would block
+    outcome = _within(WATCHDOG_S, lambda: source_path(tmp_path, "gb/adm1.shp"))
+    assert isinstance(outcome, SourceDataError), outcome
+    assert re.search(r"adm1\.dbf \(read together with adm1\.shp\) is a FIFO \(named pipe\)",
+                     str(outcome)), outcome

@@ -45,11 +45,12 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 import shapely
+from pydantic import Field
 
 from geoplan.analyses._population import (
     check_option_values,
@@ -62,7 +63,7 @@ from geoplan.analyses._population import (
 )
 from geoplan.analyses.registry import indicator
 from geoplan.analyses.result import IndicatorResult
-from geoplan.errors import GeoplanError
+from geoplan.errors import GeoplanError, RecipeError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -71,11 +72,13 @@ if TYPE_CHECKING:
     from geoplan.layers import Bundle
 
 __all__ = [
+    "MAX_ROAD_WIDTH_M",
     "ROAD_WIDTHS_M",
     "TRANSPORT_CLASSES",
     "URBAN_CONSTRUCTION_CLASSES",
     "class_union",
     "road_area",
+    "road_widths",
     "transport_land_ratio",
     "urban_land_ratio",
 ]
@@ -105,6 +108,57 @@ ROAD_WIDTHS_M: dict[str, float] = {
     "steps": 1.5,
 }
 _DEFAULT_WIDTH_M = 3.0
+#: Street classes a ``widths`` option may set: the table's, ``*`` (any other class) and the
+#: other OSM ``highway=*`` values of ways that carry traffic or people.
+HighwayClass = Literal[
+    "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
+    "living_street", "service", "pedestrian", "track", "footway", "path", "cycleway", "steps",
+    "road", "busway", "bus_guideway", "bridleway", "corridor", "escape", "raceway",
+    "construction", "*"]
+#: Widest carriageway a ``widths`` option may give (m): a 12-lane motorway is about 45 m.
+MAX_ROAD_WIDTH_M = 100.0
+#: A carriageway width option: more than 0 and at most :data:`MAX_ROAD_WIDTH_M` metres.
+RoadWidth = Annotated[float, Field(gt=0, le=MAX_ROAD_WIDTH_M, allow_inf_nan=False)]
+
+
+def road_widths(name: str, widths: Mapping[Any, Any] | None) -> dict[str, float]:
+    """The width table of indicator ``name``: :data:`ROAD_WIDTHS_M` updated by ``widths``.
+
+    ``load_recipe`` checks a recipe's ``widths`` against the option's type (street classes of
+    :data:`HighwayClass`, widths of :data:`RoadWidth`); this checks a Python caller's too.
+
+    Raises
+    ------
+    RecipeError
+        For a street class geoplan does not know (with the closest one) or a width that is not
+        a number in (0, 100] m: both would give a confident wrong area.
+
+    Examples
+    --------
+    >>> road_widths("road_area", {"residential": 5})["residential"]
+    5.0
+    """
+    import difflib
+
+    known = get_args(HighwayClass)
+    problems = []
+    for key, value in (widths or {}).items():
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"street class {key!r}{hint} is not one geoplan knows; use one of "
+                            f"{', '.join(known)}")
+        try:
+            width = float(value)
+        except (TypeError, ValueError):
+            width = float("nan")
+        if not 0 < width <= MAX_ROAD_WIDTH_M:  # NaN fails too
+            problems.append(f"width {value!r} for {key!r} is not a number of metres in "
+                            f"(0, {MAX_ROAD_WIDTH_M:g}]")
+    if problems:
+        message = f"{name}: option widths: {'; '.join(problems)}"
+        raise RecipeError(message)
+    return {**ROAD_WIDTHS_M, **{k: float(v) for k, v in (widths or {}).items()}}
 
 
 def _lower(values: Sequence[str] | frozenset[str] | None, default: frozenset[str]) -> set[str]:
@@ -261,7 +315,7 @@ def transport_land_ratio(
     urban_classes: Sequence[str] | None = None,
     transport_classes: Sequence[str] | None = None,
     road_estimate: bool = True,
-    widths: Mapping[str, float] | None = None,
+    widths: Mapping[HighwayClass, RoadWidth] | None = None,
 ) -> IndicatorResult:
     """Transport land as a share (%) of urban construction land.
 
@@ -295,7 +349,7 @@ def transport_land_ratio(
     name, unit = "transport_land_ratio", "%"
     transport = _lower(transport_classes, TRANSPORT_CLASSES)
     urban = _lower(urban_classes, URBAN_CONSTRUCTION_CLASSES) | transport
-    table_widths = {**ROAD_WIDTHS_M, **(widths or {})}
+    table_widths = road_widths(name, widths)
     params: dict[str, Any] = {"as_of": resolve_as_of(as_of).isoformat(),
                               "urban_classes": sorted(urban),
                               "transport_classes": sorted(transport),
@@ -367,7 +421,7 @@ def road_area(
     bundle: Bundle,
     *,
     as_of: _dt.date | None = None,
-    widths: Mapping[str, float] | None = None,
+    widths: Mapping[HighwayClass, RoadWidth] | None = None,
 ) -> IndicatorResult:
     """Estimated carriageway area (km²) per unit from street lengths × widths per class.
 
@@ -393,7 +447,7 @@ def road_area(
     'km2'
     """
     name, unit = "road_area", "km2"
-    table_widths = {**ROAD_WIDTHS_M, **(widths or {})}
+    table_widths = road_widths(name, widths)
     params: dict[str, Any] = {"as_of": resolve_as_of(as_of).isoformat(), "widths": table_widths}
     absent = missing_result(bundle, name, unit, ("admin_units", "street_network"),
                             params=params, estimate=True)

@@ -24,10 +24,11 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 import shapely
+from pydantic import Field
 
 from geoplan.analyses._population import (
     check_option_values,
@@ -51,6 +52,9 @@ logger = logging.getLogger(__name__)
 
 #: Default corridor width (m) around a centreline; see the module docstring for the rationale.
 DEFAULT_CORRIDOR_WIDTH_M = 1000.0
+#: Widest corridor accepted (m): wider than 20 km is no river corridor but a typo (the Red
+#: River's protected corridor in Hà Nội is a few kilometres wide).
+MAX_CORRIDOR_WIDTH_M = 20_000.0
 _UNIT = "km2"
 
 
@@ -81,7 +85,8 @@ def river_corridor(
     bundle: Bundle,
     *,
     as_of: _dt.date | None = None,
-    corridor_width_m: float = DEFAULT_CORRIDOR_WIDTH_M,
+    corridor_width_m: Annotated[float, Field(gt=0, le=MAX_CORRIDOR_WIDTH_M)] = \
+        DEFAULT_CORRIDOR_WIDTH_M,
     include_corridors: bool = True,
     names: Sequence[str] | None = None,
 ) -> IndicatorResult:
@@ -113,7 +118,7 @@ def river_corridor(
     Raises
     ------
     RecipeError
-        If ``corridor_width_m`` is not positive.
+        If ``corridor_width_m`` is not in (0, :data:`MAX_CORRIDOR_WIDTH_M`] metres.
 
     Examples
     --------
@@ -121,8 +126,9 @@ def river_corridor(
     >>> r = river_corridor(load_bundle("hanoi"), corridor_width_m=2000)   # doctest: +SKIP
     """
     name = "river_corridor"
-    if not float(corridor_width_m) > 0:
-        message = f"{name}: corridor_width_m={corridor_width_m!r} must be a positive number of m"
+    if not 0 < float(corridor_width_m) <= MAX_CORRIDOR_WIDTH_M:  # NaN fails too
+        message = (f"{name}: corridor_width_m={corridor_width_m!r} must be a positive number of "
+                   f"metres, at most {MAX_CORRIDOR_WIDTH_M:,.0f}")
         raise RecipeError(message)
     wanted = {fold(n) for n in names} if names is not None else None
     params: dict[str, Any] = {"as_of": resolve_as_of(as_of).isoformat(),

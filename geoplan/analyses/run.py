@@ -429,7 +429,7 @@ def _markdown(result: RunResult) -> str:
     for row in records:
         value = _fmt(row["value"])
         if value != "–":
-            value += "%" if row["unit"] == "%" else f" {row['unit']}"
+            value += "%" if row["unit"] == "%" else f" {_md(row['unit'])}"
         status = str(labels.get(str(row["status"]), str(row["status"])))
         if not pd.isna(row["units_evaluated"]):
             status += f" ({row['units_met']}/{row['units_evaluated']})"

@@ -229,7 +229,13 @@ class Bundle:
         if entry.is_missing or not entry.file:
             message = f"bundle {self.name!r} has no data for {role!r}: {self.why_missing(role)}"
             raise LayerNotAvailableError(message)
-        path = (self.path / entry.file).resolve()
+        try:
+            path = (self.path / entry.file).resolve()
+        except (OSError, RuntimeError, ValueError) as exc:  # a loop of links, a NUL
+            message = (f"{self.path / MANIFEST_NAME}: layer {role!r}: file {entry.file!r} "
+                       f"cannot be resolved ({exc}); point 'file' at a regular file inside "
+                       f"{self.path}")
+            raise LayerValidationError([message], bundle=self.name) from None
         if not path.is_relative_to(self.path):
             link = Path(entry.file)
             via = "" if link.is_absolute() or ".." in link.parts \

@@ -225,6 +225,10 @@ def _check_replace(replace: Iterable[str] | None) -> set[str]:
 
 def _feature_count(path: Path, layer: str | None) -> int | None:
     """Features of an existing layer file (``None`` when it cannot be told cheaply)."""
+    from geoplan.io import file_kind
+
+    if file_kind(path) is not None:  # never open a FIFO or a device: it would block
+        return None
     try:
         if path.suffix == ".parquet":
             import pyarrow.parquet as pq

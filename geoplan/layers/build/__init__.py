@@ -72,7 +72,11 @@ def build_spec(name: str, source: Path, *, workdir: Path) -> BundleSpec:
         message = (f"source folder {source} does not exist; pass --source pointing at the "
                    "shared/data folder (see its SOURCES.md)")
         raise SourceDataError(message)
-    require_extra("vietnamadminunits", what="building bundles (geoplan layers build)")
+    from geoplan._extras import EXTRAS
+
+    for module, extra in EXTRAS.items():  # all of the extra up front, not after half a build
+        if extra == "build":
+            require_extra(module, what="building bundles (geoplan layers build)")
     if name == "hanoi":
         from geoplan.layers.build._hanoi import build_hanoi
 

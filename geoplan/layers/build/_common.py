@@ -9,7 +9,7 @@ import geopandas as gpd
 
 from geoplan.crs import WGS84
 from geoplan.errors import SourceDataError
-from geoplan.io import file_kind
+from geoplan.io import file_kind, regular_file_problem
 from geoplan.layers.manifest import LayerEntry
 
 __all__ = ["BuiltLayer", "read_source", "source_path"]
@@ -24,14 +24,16 @@ def source_path(source: Path, rel: str) -> Path:
         If the file is absent; the message names it and the fix.
     """
     path = Path(source) / rel
-    kind = file_kind(path)
-    if kind == "missing":
+    if file_kind(path) == "missing":
         message = (f"source file {path} not found; pass --source pointing at shared/data "
                    f"(it must hold {rel}, see its SOURCES.md)")
         raise SourceDataError(message)
-    if kind is not None:  # never open a FIFO or a device: it would block
-        message = (f"source file {path} is {kind}, not a regular file; replace it with the "
-                   f"downloaded file {rel} (see SOURCES.md)")
+    # never open a FIFO or a device, nor one beside the file that GDAL reads with it (a
+    # shapefile's .dbf, a GeoTIFF's .aux.xml): it would block
+    problem = regular_file_problem(path, companions=True)
+    if problem is not None:
+        message = (f"source {problem}; replace it with the downloaded file {rel} (see "
+                   "SOURCES.md)")
         raise SourceDataError(message)
     return path
 

@@ -82,8 +82,12 @@ def read_poly(path: Path) -> Polygon | shapely.MultiPolygon:
     SourceDataError
         If the file is missing or not in the ``.poly`` format.
     """
-    if not path.is_file():
-        message = f"polygon file {path} not found; pass --source pointing at shared/data"
+    from geoplan.io import file_kind
+
+    kind = file_kind(path)
+    if kind is not None:  # missing, or a FIFO or device that must not be opened
+        what = "not found" if kind == "missing" else f"is {kind}, not a regular file"
+        message = f"polygon file {path} {what}; pass --source pointing at shared/data"
         raise SourceDataError(message)
     lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
     shells: list[list[tuple[float, float]]] = []
@@ -157,7 +161,7 @@ def _geoboundaries(source: Path, rel: str) -> gpd.GeoDataFrame:
 def _outline(source: Path, province: Province) -> tuple[gpd.GeoDataFrame, LayerEntry]:
     if province.outline == "osm-poly":
         land = shapely.union_all(list(_geoboundaries(source, _ADM0).geometry))
-        geom = shapely.intersection(read_poly(source / _HP_POLY), land)
+        geom = shapely.intersection(read_poly(source_path(source, _HP_POLY)), land)
         entry = LayerEntry(
             source=("OSM relation 1902682 (Hải Phòng after the 2025 merger with Hải Dương) as "
                     "an Osmosis .poly via ITS-Simulation/Hanoi-Routing @ "
