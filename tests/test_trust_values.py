@@ -982,3 +982,28 @@ def test_build_source_with_a_fifo_beside_it_is_refused(tmp_path: Path) -> None:
     assert isinstance(outcome, SourceDataError), outcome
     assert re.search(r"adm1\.dbf \(read together with adm1\.shp\) is a FIFO \(named pipe\)",
                      str(outcome)), outcome
+
+
+def test_text_in_a_number_column_of_a_geopackage_is_a_problem(tmp_path: Path) -> None:
+    # SQLite keeps what it is given: 'twenty thousand' in the INTEGER population column was
+    # read by GDAL as 0 (and '6000 người' as 6000), and validate said nothing
+    import sqlite3
+
+    folder = _bundle(tmp_path)
+    con = sqlite3.connect(folder / "synthetic.gpkg")
+    for name in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):  # gpkg triggers
+        con.create_function(name, 1, lambda _: 0)
+    con.execute("UPDATE admin_units SET population = 'twenty thousand' WHERE unit_id = 'A'")
+    con.execute("UPDATE admin_units SET population = '6000 người' WHERE unit_id = 'C'")
+    con.commit()
+    con.close()
+    before = sorted(p.name for p in folder.iterdir())
+    pattern = (r"synthetic/admin_units \(synthetic\.gpkg:admin_units\): column 'population' is "
+               r"a number column but 2 cell\(s\) hold text \(e\.g\. '6000 người'\), which GDAL "
+               r"reads as 0 or as its leading digits; write numbers in those cells")
+    done = _cli(["layers", "validate", str(folder)])
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert re.search(pattern, flat(done.stderr)), done.stderr
+    with pytest.raises(LayerValidationError, match=pattern):
+        load_bundle(folder).validate()
+    assert sorted(p.name for p in folder.iterdir()) == before  # no -wal or -shm left beside

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
 import os
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 from pyproj import CRS
 
@@ -267,7 +269,12 @@ class Bundle:
                     "fix 'layer' in the manifest"
                 )
                 raise LayerValidationError([message], bundle=self.name)
-            return gpd.read_file(path, layer=entry.layer, engine="pyogrio")
+            data = gpd.read_file(path, layer=entry.layer, engine="pyogrio")
+            if path.suffix.lower() == ".gpkg":
+                problems = _text_in_number_columns(path, entry.layer, data, where=where)
+                if problems:
+                    raise LayerValidationError(problems, bundle=self.name)
+            return data
         except LayerValidationError:
             raise
         except UnicodeDecodeError as exc:
@@ -519,3 +526,41 @@ class Bundle:
 def require(bundle: Bundle, roles: Iterable[str]) -> list[str]:
     """Return the roles of ``roles`` that ``bundle`` lacks (empty when all are present)."""
     return [r for r in roles if not bundle.has(r)]
+
+
+def _text_in_number_columns(path: Path, layer: str | None, data: gpd.GeoDataFrame, *,
+                            where: str) -> list[str]:
+    """Cells of a GeoPackage's number columns that hold text (SQLite stores what it is given).
+
+    A GeoPackage edited by hand or by another tool can hold ``'twenty thousand'`` or ``'6000
+    người'`` in an INTEGER column; GDAL reads the first as 0 and the second as 6000, silently.
+    The file is opened read-only and immutable, so nothing is written beside it.
+    """
+    import sqlite3
+
+    numbers = [c for c in data.columns if c != data.geometry.name
+               and pd.api.types.is_numeric_dtype(data[c])]
+    if not numbers:
+        return []
+    table = layer or next((n for n, _ in pyogrio.list_layers(path)), None)
+    if table is None:
+        return []
+    problems = []
+    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as con:
+            quoted = '"' + table.replace('"', '""') + '"'
+            for column in numbers:
+                name = '"' + str(column).replace('"', '""') + '"'
+                # identifiers cannot be SQL parameters: both are quoted above
+                count, example = con.execute(
+                    f"SELECT count(*), min(CAST({name} AS TEXT)) FROM {quoted} "
+                    f"WHERE typeof({name}) IN ('text', 'blob')").fetchone()
+                if count:
+                    problems.append(
+                        f"{where}: column {column!r} is a number column but {count} cell(s) "
+                        f"hold text (e.g. {str(example)[:40]!r}), which GDAL reads as 0 or as "
+                        "its leading digits; write numbers in those cells")
+    except sqlite3.Error:  # not readable as SQLite here: GDAL has read it, leave it at that
+        return []
+    return problems
