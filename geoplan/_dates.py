@@ -4,9 +4,9 @@ source, a reported value or a manifest statistic).
 A date is ``YYYY-MM-DD`` (a real day), ``YYYY-MM`` or ``YYYY`` (a period: the value is known
 from its end, see :func:`geoplan.analyses.recipe.known_from`), or ``n.d.`` (undated), with a
 year from :data:`MIN_YEAR` to :data:`MAX_YEAR`; an unquoted YAML date (``2019-04-01``) is the
-same as its ISO text, an unquoted year (``2019``) as ``'2019'``. Everything else (``yesterday``, ``2019-4-1``, ``2019-02-30``,
-``2019-13``, ``0001-01-01``) is refused with the fix, so that no later step meets a date it
-cannot use.
+same as its ISO text, an unquoted year (``2019``) as ``'2019'``. Everything else
+(``yesterday``, ``2019-4-1``, ``2019-02-30``, ``2019-13``, ``0001-01-01``) is refused with the
+fix, so that no later step meets a date it cannot use.
 """
 
 from __future__ import annotations

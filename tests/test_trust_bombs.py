@@ -274,6 +274,19 @@ def test_yaml_bool_tag_not_boolean(tmp_path: Path, capsys: pytest.CaptureFixture
         load_yaml("a: !!timestamp xx\n")
 
 
+def test_yaml_constructor_failure_is_a_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last resort of the same case: a constructor that fails after the walk."""
+    from geoplan import _yaml
+
+    def broken(loader: Any, node: Any) -> Any:
+        raise TypeError("unexpected")
+
+    monkeypatch.setitem(_yaml._LOADER.yaml_constructors, "tag:yaml.org,2002:map", broken)
+    with pytest.raises(YAMLContentError, match=r"line 1: a value cannot be read \(TypeError: "
+                                               r"unexpected\); fix the value"):
+        load_yaml("a: {b: 1}\n")
+
+
 def test_yaml_bool_tag_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = _manifest_with(tmp_path, "")
     manifest = folder / "bundle.yaml"
