@@ -10,10 +10,17 @@ small file cost unbounded time or memory, or end in a traceback:
   the node it names (a recursive structure);
 - integers longer than :data:`MAX_DIGITS` digits (Python refuses to convert 4,300 digits and
   more, and no figure of a plan has more than a few);
-- scalars that look like numbers or dates but are none (``2021-02-30``, ``!!int abc``).
+- scalars that look like numbers or dates but are none (``2021-02-30``, ``!!int abc``,
+  ``!!bool maybe``);
+- every tag but the YAML core ones geoplan reads (:data:`ALLOWED_TAGS`: text, integer, number,
+  boolean, null, date, sequence, mapping and the merge key ``<<``): ``!!binary`` would smuggle
+  bytes in as text, ``!!set`` / ``!!omap`` / ``!!pairs`` build values no schema expects,
+  ``!!python/...`` and local tags (``!foo``) name constructors that do not exist.
 
 Each problem is reported with its line and key, all of a text together, as
-:class:`YAMLContentError`; the callers (:func:`geoplan.analyses.recipe.parse_recipe`,
+:class:`YAMLContentError` (every scalar of an allowed tag is built once on its own first, and
+any failure of the final construction is one too, never a traceback); the callers
+(:func:`geoplan.analyses.recipe.parse_recipe`,
 :func:`geoplan.layers.manifest.read_manifest`) turn it into their own error with the file
 name. Malformed YAML (syntax) stays a ``yaml.YAMLError`` for the callers to report.
 
@@ -32,6 +39,7 @@ from typing import Any
 import yaml
 
 __all__ = [
+    "ALLOWED_TAGS",
     "MAX_BYTES",
     "MAX_DEPTH",
     "MAX_DIGITS",
@@ -61,6 +69,20 @@ _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_BOOL = "tag:yaml.org,2002:bool"
+_MERGE = "tag:yaml.org,2002:merge"
+_CORE = "tag:yaml.org,2002:"
+#: The tags a node may carry (resolved from plain YAML or written as ``!!int`` …); any other
+#: tag is refused with its line and key.
+ALLOWED_TAGS: frozenset[str] = frozenset(
+    _CORE + name for name in ("str", "int", "float", "bool", "null", "timestamp", "seq",
+                              "map", "merge"))
+_COLLECTION_TAGS = {yaml.ScalarNode: frozenset(ALLOWED_TAGS - {_CORE + "seq", _CORE + "map"}),
+                    yaml.SequenceNode: frozenset({_CORE + "seq"}),
+                    yaml.MappingNode: frozenset({_CORE + "map"})}
+_NODE_KIND = {yaml.ScalarNode: "a single value", yaml.SequenceNode: "a list",
+              yaml.MappingNode: "a mapping"}
+_KIND = {_INT: "an integer", _FLOAT: "a number", _BOOL: "a boolean"}
 _DATE_FIX = "write dates as YYYY-MM-DD with a real day (quote a date that is not one)"
 
 
@@ -209,28 +231,54 @@ def _check_events(text: str) -> None:
                 stack[-1] = (parent, parent_size + size - 1)
 
 
+def _short_tag(tag: str) -> str:
+    """A tag as written: ``!!binary`` for the core ones, ``!foo`` / ``!<uri>`` otherwise."""
+    if tag.startswith(_CORE):
+        return "!!" + tag.removeprefix(_CORE)
+    return tag if tag.startswith("!") else f"!<{tag}>"
+
+
+def _tag_problem(node: yaml.Node, where: str) -> str | None:
+    """Why the tag of ``node`` is refused (``None`` for an allowed tag)."""
+    tag = str(node.tag)
+    if tag in _COLLECTION_TAGS[type(node)]:
+        return None
+    if tag in ALLOWED_TAGS:  # e.g. !!int on a list, !!map on a text
+        return (f"{where}: the YAML tag {_short_tag(tag)} cannot be put on "
+                f"{_NODE_KIND[type(node)]}; remove the tag")
+    return (f"{where}: the YAML tag {_short_tag(tag)[:60]} is not allowed (geoplan reads plain "
+            "text, numbers, booleans, dates, lists and mappings only); remove the tag, or "
+            "quote the value to keep it as text")
+
+
 def _scalar_problem(loader: yaml.SafeLoader, node: yaml.ScalarNode, where: str) -> str | None:
-    """Why a number or date scalar cannot be constructed (``None`` when it can)."""
+    """Why a scalar cannot be constructed (``None`` when it can): tag, digits, value."""
+    tag_problem = _tag_problem(node, where)
+    if tag_problem is not None:
+        return tag_problem
     value = str(node.value)
     if node.tag == _INT:
         digits = sum(c.isalnum() for c in value)  # hex digits too (and the x of 0x)
         if digits > MAX_DIGITS:
             return (f"{where}: an integer of {digits:,} digits ({value[:12]}…); numbers have "
                     f"at most {MAX_DIGITS} digits: fix the value")
-    if node.tag not in (_INT, _FLOAT, _TIMESTAMP):
+    if node.tag == _MERGE:  # ``<<``: merged by the mapping that holds it
         return None
-    try:
+    try:  # every allowed scalar tag, once on its own: a failure is this key's problem
         loader.construct_object(node)
-    except (ValueError, OverflowError, yaml.YAMLError) as exc:
+    except Exception as exc:  # any constructor failure is a problem, not a crash
+        reason = f" ({exc})" if isinstance(exc, ValueError | OverflowError) else ""
         if node.tag == _TIMESTAMP:
-            return f"{where}: {value!r} is not a real date ({exc}); {_DATE_FIX}"
-        kind = "an integer" if node.tag == _INT else "a number"
-        return f"{where}: {value[:40]!r} is not {kind} ({exc}); fix the value"
+            return f"{where}: {value[:40]!r} is not a real date{reason}; {_DATE_FIX}"
+        if node.tag == _BOOL:
+            return f"{where}: {value[:40]!r} is not a boolean; write true or false"
+        kind = _KIND.get(str(node.tag), f"a {_short_tag(str(node.tag))} value")
+        return f"{where}: {value[:40]!r} is not {kind}{reason}; fix the value"
     return None
 
 
 def _walk(loader: yaml.SafeLoader, root: yaml.Node, doc: YAMLDocument) -> list[tuple[int, str]]:
-    """Lines and duplicate keys of every path, and the problems of number/date scalars.
+    """Lines and duplicate keys of every path; refused tags and scalars that cannot be built.
 
     Iterative; aliases are visited once per use, which :func:`_check_events` has bounded.
     """
@@ -241,10 +289,16 @@ def _walk(loader: yaml.SafeLoader, root: yaml.Node, doc: YAMLDocument) -> list[t
         node, path = stack.pop()
         lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.ScalarNode):
-            problem = _scalar_problem(loader, node, dotted(path) or "document root")
+            where = dotted(path) or "document root"
+            problem = (f"{where}: the YAML tag !!merge belongs on a << key only; remove the tag"
+                       if node.tag == _MERGE else _scalar_problem(loader, node, where))
             if problem is not None:
                 problems.append((node.start_mark.line + 1, problem))
-        elif isinstance(node, yaml.MappingNode):
+            continue
+        problem = _tag_problem(node, dotted(path) or "document root")
+        if problem is not None:
+            problems.append((node.start_mark.line + 1, problem))
+        if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             children: list[tuple[yaml.Node, PathKey]] = []
             for key_node, value_node in node.value:
@@ -252,8 +306,10 @@ def _walk(loader: yaml.SafeLoader, root: yaml.Node, doc: YAMLDocument) -> list[t
                 child = (*path, key)
                 if isinstance(key_node, yaml.ScalarNode):
                     problem = _scalar_problem(loader, key_node, f"key {dotted(child)}")
-                    if problem is not None:
-                        problems.append((key_node.start_mark.line + 1, problem))
+                else:  # a list or mapping as key: its tag here, PyYAML refuses it as a key
+                    problem = _tag_problem(key_node, f"key {dotted(child)}")
+                if problem is not None:
+                    problems.append((key_node.start_mark.line + 1, problem))
                 if key in seen:
                     doc.duplicates.append((child, key_node.start_mark.line + 1))
                 seen.add(key)
@@ -267,6 +323,24 @@ def _walk(loader: yaml.SafeLoader, root: yaml.Node, doc: YAMLDocument) -> list[t
                 children.append((item, (*path, i)))
             stack.extend(reversed(children))
     return problems
+
+
+def _construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """The document of ``node``; a constructor failure the walk did not foresee is a problem.
+
+    PyYAML's own ``ConstructorError`` (an unhashable key, a merge of a non-mapping) keeps its
+    mark and stays a ``yaml.YAMLError`` (malformed YAML for the callers); any other exception
+    of a constructor becomes a :class:`YAMLContentError` with the line of the document, not a
+    traceback.
+    """
+    try:
+        return loader.construct_document(node)
+    except (yaml.YAMLError, RecursionError):
+        raise
+    except Exception as exc:  # last resort: a problem, never a traceback
+        message = (f"a value cannot be read ({type(exc).__name__}: {str(exc)[:80]}); fix the "
+                   "value or remove its YAML tag")
+        raise YAMLContentError([(node.start_mark.line + 1, message)]) from None
 
 
 def load_yaml(text: str) -> YAMLDocument:
@@ -312,7 +386,7 @@ def load_yaml(text: str) -> YAMLDocument:
         if problems:
             raise YAMLContentError(sorted(problems))
         loader.constructed_objects.clear()  # built once more, as a whole, below
-        doc.data = loader.construct_document(node)
+        doc.data = _construct(loader, node)
         return doc
     except RecursionError:  # pragma: no cover - bounded by MAX_DEPTH above
         message = f"nesting too deep; a recipe or manifest needs fewer than {MAX_DEPTH} levels"

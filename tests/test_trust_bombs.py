@@ -74,7 +74,10 @@ CASE_IDS = (
     "disk_full_gpkg", "disk_full_enospc", "disk_full_map", "disk_full_history",
     "disk_full_real_tmpfs", "history_non_iso_date", "history_text_value",
     "history_extra_column", "monitor_unbounded_span", "ctrl_c_during_import",
-    "core_install_no_extras", "help_is_light",
+    "core_install_no_extras", "help_is_light", "yaml_bool_tag_not_boolean",
+    "yaml_bool_tag_manifest", "yaml_tag_not_allowed", "yaml_binary_tag",
+    "manifest_duplicate_keys", "manifest_statistic_date", "recipe_date_rule",
+    "manifest_statistic_unit", "urbanisation_units_differ",
 )
 
 #: The first target of the hostile recipe of tests/test_bad_inputs.py, as recipe ``bombs``.
@@ -246,9 +249,161 @@ def test_yaml_python_tag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     path = _edited(tmp_path, "value: 1.5",
                    f"value: !!python/object/apply:os.system ['touch {marker}']")
     _both(["run", str(path)], lambda: load_recipe(path), RecipeError,
-          r"bombs\.yaml:14: malformed YAML \(could not determine a constructor for the tag "
-          r"'tag:yaml\.org,2002:python/object/apply:os\.system'\)", capsys)
+          r"bombs\.yaml:14: targets\[0\]\.value: the YAML tag "
+          r"!!python/object/apply:os\.system is not allowed .* remove the tag", capsys)
     assert not marker.exists()
+
+
+# -- tags: only the core ones, every constructor failure a problem ------------------------------
+def test_yaml_bool_tag_not_boolean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    for tagged in ("!!bool abc", "!<tag:yaml.org,2002:bool> yes2"):
+        path = _edited(tmp_path, "issuer: SYNTHETIC", f"issuer: {tagged}")
+        _both(["run", str(path), "--out", str(out)], lambda p=path: load_recipe(p), RecipeError,
+              r"bombs\.yaml:8: document\.issuer: '(abc|yes2)' is not a boolean; write true or "
+              "false", capsys)
+        assert not out.exists()
+    # the allowed tags still work; a tag on the wrong kind of node is a problem with its key
+    assert load_yaml("a: !!bool yes\nb: !!null x\nc: !!str 1\nd: !!int 0x1F\n").data == \
+        {"a": True, "b": None, "c": "1", "d": 31}
+    assert load_yaml("b: &b {x: 1}\nc:\n  <<: *b\n  y: 2\n").data["c"] == {"x": 1, "y": 2}
+    with pytest.raises(YAMLContentError, match=r"line 1: a: the YAML tag !!int cannot be put on "
+                                               r"a list; remove the tag"):
+        load_yaml("a: !!int [1]\n")
+    with pytest.raises(YAMLContentError, match=r"line 1: a: 'xx' is not a real date"):
+        load_yaml("a: !!timestamp xx\n")
+
+
+def test_yaml_constructor_failure_is_a_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last resort of the same case: a constructor that fails after the walk."""
+    from geoplan import _yaml
+
+    def broken(loader: Any, node: Any) -> Any:
+        raise TypeError("unexpected")
+
+    monkeypatch.setitem(_yaml._LOADER.yaml_constructors, "tag:yaml.org,2002:map", broken)
+    with pytest.raises(YAMLContentError, match=r"line 1: a value cannot be read \(TypeError: "
+                                               r"unexpected\); fix the value"):
+        load_yaml("a: {b: 1}\n")
+
+
+def test_yaml_bool_tag_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _manifest_with(tmp_path, "")
+    manifest = folder / "bundle.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "title: SYNTHETIC test bundle (not real data)", "title: !!bool maybe"), encoding="utf-8")
+    before = _snapshot(folder)
+    pattern = r"bundle\.yaml: line 2: title: 'maybe' is not a boolean; write true or false"
+    for argv in (["layers", "validate", str(folder)], ["layers", "show", str(folder)],
+                 ["map", str(folder), "--out", str(tmp_path / "m.html")]):
+        _both(argv, lambda: load_bundle(folder), LayerValidationError, pattern, capsys)
+    assert not (tmp_path / "m.html").exists()
+    assert _snapshot(folder) == before
+
+
+@pytest.mark.parametrize("tagged", [
+    "!!set {a, b}", "!!omap [a: 1]", "!!pairs [a: 1]", "!!python/tuple [1, 2]", "!foo x",
+    "!<tag:example.com,2026:x> x"])
+def test_yaml_tag_not_allowed(tagged: str, tmp_path: Path,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = _edited(tmp_path, "issuer: SYNTHETIC", f"issuer: {tagged}")
+    _both(["run", str(path)], lambda: load_recipe(path), RecipeError,
+          r"bombs\.yaml:8: document\.issuer: the YAML tag \S+ is not allowed \(geoplan reads "
+          r"plain text, numbers, booleans, dates, lists and mappings only\); remove the tag",
+          capsys)
+    folder = _manifest_with(tmp_path / "m", f"country: {tagged}\n")
+    _both(["layers", "validate", str(folder)], lambda: load_bundle(folder),
+          LayerValidationError, r"bundle\.yaml: line \d+: country: the YAML tag \S+ is not "
+          "allowed", capsys)
+
+
+def test_yaml_binary_tag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    path = _edited(tmp_path, "issuer: SYNTHETIC", "issuer: !!binary aGVsbG8=")
+    _both(["run", str(path), "--out", str(out)], lambda: load_recipe(path), RecipeError,
+          r"bombs\.yaml:8: document\.issuer: the YAML tag !!binary is not allowed .* quote the "
+          "value to keep it as text", capsys)
+    assert not out.exists()
+
+
+# -- the manifest: duplicate keys, statistic dates and units ------------------------------------
+def test_manifest_duplicate_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stat = "  pop: {value: 1, unit: people, date: '2019-04-01', source: SYNTHETIC}\n"
+    folder = _manifest_with(tmp_path, "name: other\nstatistics:\n" + stat + "statistics:\n"
+                            + stat)
+    before = _snapshot(folder)
+    err = _both(["layers", "validate", str(folder)], lambda: load_bundle(folder),
+                LayerValidationError, r"bundle\.yaml: line \d+: key name given twice \(the "
+                r"later value would silently replace the first\); keep one", capsys)
+    assert "2 problems" in err  # all of them at once
+    assert re.search(r"line \d+: key statistics given twice", err), err
+    assert _snapshot(folder) == before
+
+
+def _statistics(tmp: Path, stats: dict[str, str]) -> Path:
+    return _manifest_with(tmp, "statistics:\n" + "".join(
+        f"  {key}: {{{body}, source: SYNTHETIC}}\n" for key, body in stats.items()))
+
+
+def test_manifest_statistic_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = {"a": "'2019-02-30'", "b": "yesterday", "c": "'2019-4-1'", "d": "'0001-01-01'",
+           "e": "'2019-13'"}
+    folder = _statistics(tmp_path, {k: f"value: 1, unit: people, date: {d}"
+                                    for k, d in bad.items()})
+    err = _both(["layers", "validate", str(folder)], lambda: load_bundle(folder),
+                LayerValidationError, r"bundle\.yaml: key statistics\.a\.date: date "
+                r"'2019-02-30' is not a real day .* write it as YYYY-MM-DD", capsys)
+    assert "5 problems" in err
+    for key in "bcde":
+        assert f"key statistics.{key}.date: date" in err, err
+    # an unquoted YAML date is the same as its ISO text; a period (YYYY, YYYY-MM) stays one
+    ok = _statistics(tmp_path / "ok", {"a": "value: 1, unit: people, date: 2019-04-01",
+                                       "b": "value: 1, unit: people, date: '2019'"})
+    stats = load_bundle(ok).manifest.statistics
+    assert (stats["a"].date, stats["b"].date) == ("2019-04-01", "2019")
+
+
+def test_recipe_date_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for written, pattern in (("'0001-01-01'", "is not between 1900 and 2200"),
+                             ("'2021-13'", "has no month 13"),
+                             ("'2021-4-1'", "is not an ISO date")):
+        path = _edited(tmp_path, "date: 2021-01-01\n  issuer", f"date: {written}\n  issuer")
+        _both(["run", str(path)], lambda p=path: load_recipe(p), RecipeError,
+              rf"bombs\.yaml:7: document\.date: .*date '[^']+' {pattern}; write it as "
+              "YYYY-MM-DD", capsys)
+
+
+def test_manifest_statistic_unit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _statistics(tmp_path, {
+        "population_2019": "value: 1.0e+16, unit: persons, date: '2019-04-01'",
+        "urban_population_2019": "value: 12.5, unit: thousand people, date: '2019-04-01'"})
+    err = _both(["layers", "validate", str(folder)], lambda: load_bundle(folder),
+                LayerValidationError, r"bundle\.yaml: key statistics\.population_2019\.unit: "
+                r"unit 'persons' is not a statistics unit; did you mean 'people'\? use one of "
+                "people, ", capsys)
+    assert "key statistics.urban_population_2019.unit: unit 'thousand people'" in err, err
+
+
+def test_urbanisation_units_differ(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = synthetic.write_bundle(  # SYNTHETIC: statistics only, no admin_units
+        tmp_path / "bundle", roles=("city_boundary",))
+    manifest = folder / "bundle.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "statistics:\n"
+                        "  urban_population_2019: {value: 600, unit: people, date: '2019-04-01',"
+                        " source: SYNTHETIC}\n"
+                        "  population_2019: {value: 1000, unit: households, "
+                        "date: '2019-04-01', source: SYNTHETIC}\n", encoding="utf-8")
+    text = RECIPE.format(bundle=folder).replace("indicator: rail_length",
+                                                "indicator: urbanisation_rate").replace(
+        "unit: km", "unit: '%'").replace("value: 1.5", "value: 50")
+    path = _recipe(tmp_path, text)
+    out = tmp_path / "out"
+    from geoplan.analyses.urbanisation import urbanisation_rate
+    _both(["run", str(path), "--out", str(out)],
+          lambda: urbanisation_rate(load_bundle(folder)), RecipeError,
+          r"urbanisation_rate: the manifest statistics urban_population_2019 and population_2019 "
+          r"must both be counts in 'people' \(population_2019 is in 'households'\)", capsys)
+    assert not out.exists()
 
 
 def test_yaml_nan_statistic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

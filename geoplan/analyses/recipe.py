@@ -60,6 +60,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from geoplan._dates import check_date
 from geoplan._yaml import (
     PathKey,
     YAMLContentError,
@@ -109,18 +110,9 @@ _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 _TOL_RE = re.compile(r"^\s*(\d+(\.\d+)?)\s*%\s*$")
 
 
-def _check_date(value: str | None) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    if text == _UNDATED:
-        return text
-    if not _DATE_RE.match(text):
-        message = f"date {text!r} is not YYYY-MM-DD, YYYY-MM, YYYY or {_UNDATED!r} (undated)"
-        raise ValueError(message)
-    if len(text) == 10:
-        date.fromisoformat(text)  # raises ValueError for e.g. 2026-02-30
-    return text
+def _check_date(value: Any) -> str | None:
+    """The one date rule of :mod:`geoplan._dates` (``None`` stays ``None``)."""
+    return None if value is None else check_date(value)
 
 
 class _Model(BaseModel):
@@ -150,7 +142,7 @@ class Source(_Model):
     @field_validator("date", mode="before")
     @classmethod
     def _date(cls, value: Any) -> str | None:
-        return _check_date(None if value is None else str(value))
+        return _check_date(value)
 
     def cite(self) -> str:
         """``"02-NQ/TW (2026-03-17), III.1"``."""
@@ -170,7 +162,7 @@ class Document(_Model):
     @field_validator("date", mode="before")
     @classmethod
     def _date(cls, value: Any) -> str | None:
-        return _check_date(None if value is None else str(value))
+        return _check_date(value)
 
     @property
     def year(self) -> int | None:
@@ -313,7 +305,7 @@ class Reported(_Model):
     @field_validator("date", mode="before")
     @classmethod
     def _date(cls, value: Any) -> str | None:
-        return _check_date(None if value is None else str(value))
+        return _check_date(value)
 
     @property
     def known_from(self) -> _Date | None:

@@ -34,6 +34,8 @@ __all__ = ["STAT_POPULATION", "STAT_URBAN", "urbanisation_rate"]
 logger = logging.getLogger(__name__)
 
 _UNIT = "%"
+#: The unit both statistics must have (a share of two counts of people).
+_PEOPLE = "people"
 #: Manifest statistics used when the bundle has no ``admin_units``.
 STAT_URBAN = "urban_population_2019"
 STAT_POPULATION = "population_2019"
@@ -81,7 +83,7 @@ def urbanisation_rate(
     Raises
     ------
     RecipeError
-        For an unknown ``source``.
+        For an unknown ``source``, or manifest statistics that are not both in ``people``.
 
     Examples
     --------
@@ -105,6 +107,13 @@ def urbanisation_rate(
         return _from_units(bundle, params)
     if key_urban in stats and key_total in stats and source in {"auto", "statistics"}:
         urban, total = stats[key_urban], stats[key_total]
+        wrong = [f"{name} is in {stat.unit!r}" for name, stat in
+                 ((key_urban, urban), (key_total, total)) if stat.unit != _PEOPLE]
+        if wrong:  # a share of two counts: both in people, or the ratio means nothing
+            message = (f"urbanisation_rate: the manifest statistics {key_urban} and {key_total} "
+                       f"must both be counts in {_PEOPLE!r} ({'; '.join(wrong)}); give both "
+                       f"as whole numbers of people in the bundle's bundle.yaml")
+            raise RecipeError(message)
         late = [name for name, stat in ((key_urban, urban), (key_total, total))
                 if (known := known_from(stat.date)) is not None and known > when]
         if late:

@@ -32,13 +32,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pyproj import CRS
 
-from geoplan._yaml import YAMLContentError, YAMLFileError, load_yaml, read_yaml_file
+from geoplan._dates import check_date
+from geoplan._yaml import YAMLContentError, YAMLFileError, dotted, load_yaml, read_yaml_file
 from geoplan.crs import require_metric
 from geoplan.errors import CRSError, LayerValidationError
 from geoplan.layers.roles import DTYPES, MAX_TOTAL_POPULATION, normalise_id
 
 __all__ = [
     "MANIFEST_NAME",
+    "STAT_UNITS",
     "LayerEntry",
     "Manifest",
     "Statistic",
@@ -47,6 +49,20 @@ __all__ = [
 ]
 
 MANIFEST_NAME = "bundle.yaml"
+
+#: The units a manifest statistic may have (each figure in its base unit: a count of
+#: ``people``, never ``thousand people``), so that two statistics an indicator combines are
+#: comparable (see :func:`geoplan.analyses.urbanisation.urbanisation_rate`).
+STAT_UNITS: tuple[str, ...] = (
+    "people", "households", "dwellings", "%", "km", "m", "km2", "ha", "m2", "m2/person",
+    "people/km2", "people/ha", "km/km2", "VND", "VND/person", "USD", "USD/person", "count",
+)
+#: Frequent other spellings of a unit of :data:`STAT_UNITS`.
+_UNIT_ALIASES = {
+    "persons": "people", "person": "people", "inhabitants": "people", "population": "people",
+    "percent": "%", "pct": "%", "km²": "km2", "sq km": "km2", "m²": "m2", "hectares": "ha",
+    "m²/person": "m2/person", "people/km²": "people/km2", "persons/km2": "people/km2",
+}
 
 
 class LayerEntry(BaseModel):
@@ -100,8 +116,10 @@ class LayerEntry(BaseModel):
 class Statistic(BaseModel):
     """A non-spatial figure a bundle carries (e.g. a census total), with its citation.
 
-    The value must be finite; a count of ``people`` must be a whole number between 0 and
-    :data:`~geoplan.layers.roles.MAX_TOTAL_POPULATION`, a ``%`` within 0…100.
+    The value must be finite and the unit one of :data:`STAT_UNITS`; a count of ``people``
+    must be a whole number between 0 and :data:`~geoplan.layers.roles.MAX_TOTAL_POPULATION`,
+    a ``%`` within 0…100. The date follows :func:`geoplan._dates.check_date` (an unquoted
+    YAML date is kept as its ISO text).
     """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
@@ -111,6 +129,25 @@ class Statistic(BaseModel):
     date: str
     source: str
     note: str = ""
+
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, value: str) -> str:
+        unit = value.strip()
+        if unit in STAT_UNITS:
+            return unit
+        close = _UNIT_ALIASES.get(unit.lower()) or next(
+            iter(difflib.get_close_matches(unit, STAT_UNITS, n=1)), None)
+        hint = f"did you mean {close!r}? " if close else ""
+        message = (f"unit {value[:40]!r} is not a statistics unit; {hint}use one of "
+                   f"{', '.join(STAT_UNITS)} (a figure in its base unit: 12500, not 12.5 "
+                   "thousand people)")
+        raise ValueError(message)
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _real_date(cls, value: Any) -> str:
+        return check_date(value)
 
 
 class Manifest(BaseModel):
@@ -201,7 +238,7 @@ def read_manifest(path: Path) -> Manifest:
         message = f"{problem}; replace it with the bundle's YAML manifest"
         raise LayerValidationError([message], bundle=str(path.parent))
     try:
-        raw: Any = load_yaml(read_yaml_file(path, what="manifest")).data
+        doc = load_yaml(read_yaml_file(path, what="manifest"))
     except YAMLFileError as exc:
         message = f"{path}: {exc}"
         raise LayerValidationError([message], bundle=str(path.parent)) from None
@@ -219,6 +256,12 @@ def read_manifest(path: Path) -> Manifest:
     except OSError as exc:
         message = f"{path}: cannot read the manifest ({exc.strerror or exc}); check the file"
         raise LayerValidationError([message], bundle=str(path.parent)) from None
+    if doc.duplicates:  # the later one would silently win: all of them, with their lines
+        problems = [f"{path}: line {line}: key {dotted(key)} given twice (the later value "
+                    "would silently replace the first); keep one"
+                    for key, line in doc.duplicates]
+        raise LayerValidationError(problems, bundle=str(path.parent))
+    raw: Any = doc.data
     if not isinstance(raw, dict):
         message = f"{path}: the manifest must be a mapping with 'name' and 'layers'"
         raise LayerValidationError([message], bundle=str(path.parent))
