@@ -74,9 +74,10 @@ def build_spec(name: str, source: Path, *, workdir: Path) -> BundleSpec:
         raise SourceDataError(message)
     from geoplan._extras import EXTRAS
 
-    for module, extra in EXTRAS.items():  # all of the extra up front, not after half a build
-        if extra == "build":
-            require_extra(module, what="building bundles (geoplan layers build)")
+    # all of the extra up front, not after half a build (the conversion tables first)
+    for module in sorted((m for m, extra in EXTRAS.items() if extra == "build"),
+                         key=lambda m: m != "vietnamadminunits"):
+        require_extra(module, what="building bundles (geoplan layers build)")
     if name == "hanoi":
         from geoplan.layers.build._hanoi import build_hanoi
 
