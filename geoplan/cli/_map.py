@@ -28,7 +28,9 @@ def map_command(
     """Draw a bundle's layers (units, river, metro, stations, catchments) as an HTML map.
 
     Beside it, <name>.provenance.json records versions, the bundle files with their SHA-256,
-    the options, the map's SHA-256 and the timing. --out must not be a file of the bundle,
+    the options, the map's SHA-256 and the timing; both are written as one set (both or
+    neither), and an existing <name>.provenance.json is replaced only when it is geoplan's
+    record of that same map. --out must not be a file of the bundle,
     lie in the bundle folder, or be a device, FIFO, socket, folder or symbolic link.
     """
     from geoplan.layers import load_bundle

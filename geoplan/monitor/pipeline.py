@@ -347,7 +347,9 @@ def write_report(result: MonitorResult, folder: str | os.PathLike[str], *,
     staging folder, then renamed onto its final name with Ctrl-C held, so an interrupted or
     failed write leaves the previous report as it was. No file may replace an input of the
     run (recipe, bundle files) or go into the bundle folder, nor land on a device, FIFO,
-    socket or symbolic link (:func:`geoplan.io.check_output`).
+    socket or symbolic link (:func:`geoplan.io.check_output`). ``provenance.json`` records
+    every report file with its SHA-256; a later report replaces only files it lists, so a
+    user's own ``report.md`` there is refused (:func:`geoplan.io.commit_staged`).
 
     Parameters
     ----------
