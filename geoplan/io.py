@@ -47,6 +47,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "check_name",
+    "check_ours",
     "check_output",
     "commit_staged",
     "exclusive_lock",
@@ -550,15 +551,55 @@ def staging_dir(folder: Path | str, *, prefix: str) -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
 
 
+def check_ours(folder: Path, names: Iterable[str], *, ours: Iterable[str] | None,
+               record: str = "provenance.json",
+               hint: str = "choose another folder with --out") -> None:
+    """Refuse to replace a file in ``folder`` that geoplan did not record writing.
+
+    The rule of :func:`commit_staged`, also callable before computing (so nothing is
+    written at all): a regular file already at ``folder/name`` for a name in ``names`` must
+    be listed in ``ours``, the names the record of the earlier commit (``record``) lists;
+    ``ours=None`` means there is no such record, so no existing file may be replaced.
+
+    Raises
+    ------
+    OutputError
+        Naming the first such file (and the others), the record and the fix (``hint``).
+
+    Examples
+    --------
+    >>> check_ours(Path("/no/such/folder"), ["report.md"], ours=None)
+    """
+    known = set(ours) if ours is not None else set()
+    foreign = [name for name in names
+               if (folder / name).is_file() and not (folder / name).is_symlink()
+               and name not in known]
+    if foreign:
+        why = (f"no earlier geoplan run recorded writing it in {record}" if ours is not None
+               else f"the folder holds no {record} of an earlier geoplan run")
+        also = f" (also {', '.join(foreign[1:])})" if len(foreign) > 1 else ""
+        message = (f"cannot write {folder / foreign[0]}{also}: a file of that name is already "
+                   f"there and {why}; geoplan never replaces files it did not write: move "
+                   f"it or {hint}")
+        raise OutputError(message)
+
+
 def commit_staged(stage: Path, folder: Path, names: list[str], *,
+                  ours: Iterable[str] | None = None, record: str = "provenance.json",
+                  hint: str = "choose another folder with --out",
                   stale: Mapping[str, str] | None = None) -> dict[str, Path]:
     """Rename each complete file ``stage/name`` onto ``folder/name``, Ctrl-C held meanwhile.
 
     Sub-folders named in ``names`` (``charts/a.png``) are created first; every final path
-    passes :func:`check_output` before the first rename. ``stale`` maps the outputs an
-    earlier run recorded writing to their SHA-256: those this commit does not replace are
-    removed under the same hold, so the folder never mixes two runs, but only while they
-    still hold the recorded bytes. A file geoplan did not write is never removed.
+    passes :func:`check_output` before the first rename. An output never replaces a file
+    geoplan did not write: ``ours`` is what the record of the earlier commit into
+    ``folder`` (``record``, e.g. its ``provenance.json`` or ``bundle.yaml``) says geoplan
+    wrote there, ``None`` when there is no such record; a regular file already at a final
+    path whose name is not in ``ours`` is refused before the first rename, naming the file,
+    the record and the fix (``hint``). ``stale`` maps the outputs an earlier run recorded
+    writing to their SHA-256: those this commit does not replace are removed under the same
+    hold, so the folder never mixes two runs, but only while they still hold the recorded
+    bytes. A file geoplan did not write is never removed.
 
     Returns
     -------
@@ -568,17 +609,20 @@ def commit_staged(stage: Path, folder: Path, names: list[str], *,
     Raises
     ------
     OutputError
-        If a sub-folder cannot be created or a final path may not be written.
+        If a sub-folder cannot be created, a final path may not be written, or a file there
+        is not one geoplan recorded writing.
     """
     written: dict[str, Path] = {}
     for parent in sorted({(folder / name).parent for name in names}):
         check_output(parent, folder=True)
+    for name in names:
+        check_output(folder / name)
+    check_ours(folder, names, ours=ours, record=record, hint=hint)
+    for parent in sorted({(folder / name).parent for name in names}):
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise output_error(parent, exc) from None
-    for name in names:
-        check_output(folder / name)
     doomed = []
     for name, digest in (stale or {}).items():
         path = folder / name

@@ -23,18 +23,21 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from geoplan.io import atomic_write_text, regular_file_problem, sha256_file
+from geoplan.errors import OutputError
+from geoplan.io import atomic_write_text, check_output, regular_file_problem, sha256_file
 
 if TYPE_CHECKING:
     from geoplan.layers import Bundle
 
 __all__ = [
     "DEPENDENCIES",
+    "check_record_target",
     "dependency_versions",
     "input_files",
     "input_paths",
     "jsonable",
     "output_record",
+    "recorded_outputs",
     "run_checksum",
     "write_record",
 ]
@@ -227,8 +230,70 @@ def output_record(
     }
 
 
+def recorded_outputs(path: Path | str) -> dict[str, str] | None:
+    """Output name → SHA-256 that the geoplan provenance record at ``path`` lists.
+
+    The record of what geoplan wrote before: ``None`` when there is none (no file, not a
+    regular file, not JSON, or JSON that geoplan did not write: no ``geoplan_version`` or
+    no ``outputs`` mapping). :func:`geoplan.io.commit_staged` replaces only files it lists.
+
+    Examples
+    --------
+    >>> recorded_outputs("/no/such/provenance.json") is None
+    True
+    """
+    path = Path(path)
+    try:
+        if not path.is_file() or path.is_symlink():
+            return None
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    outputs = record.get("outputs") if isinstance(record, dict) else None
+    if not isinstance(outputs, dict) or "geoplan_version" not in record:
+        return None
+    return {str(k): str(v) for k, v in outputs.items()}
+
+
+def check_record_target(path: Path | str, outputs: list[str]) -> bool:
+    """Check that the provenance record of ``outputs`` may be written at ``path``.
+
+    A file already at ``path`` is replaced only when it is geoplan's provenance record of
+    one of those same outputs (its ``outputs`` names them), so a user's own
+    ``notes.provenance.json`` beside ``--out notes.html`` is never overwritten.
+
+    Returns
+    -------
+    bool
+        ``True`` when such a record is there (it will be replaced), ``False`` when nothing is.
+
+    Raises
+    ------
+    OutputError
+        If ``path`` may not be written (:func:`geoplan.io.check_output`) or holds a file that
+        is not geoplan's record of ``outputs``.
+    """
+    path = check_output(path)
+    if not path.is_file():
+        return False
+    recorded = recorded_outputs(path)
+    if recorded is not None and any(name in recorded for name in outputs):
+        return True
+    what = ", ".join(outputs) or "these outputs"
+    message = (f"cannot write {path}: a file of that name is already there and it is not "
+               f"geoplan's provenance record of {what}; geoplan never replaces files it did "
+               "not write: move it or choose another name with --out")
+    raise OutputError(message)
+
+
 def write_record(record: dict[str, Any], path: Path | str) -> Path:
-    """Write a provenance ``record`` as UTF-8 JSON to ``path``, atomically; return the path."""
+    """Write a provenance ``record`` as UTF-8 JSON to ``path``, atomically; return the path.
+
+    A file already at ``path`` is replaced only when it is geoplan's record of one of the
+    same outputs (:func:`check_record_target`).
+    """
+    outputs = record.get("outputs")
+    check_record_target(path, [str(k) for k in outputs] if isinstance(outputs, dict) else [])
     text = json.dumps(jsonable(record), indent=2, ensure_ascii=False) + "\n"
     atomic_write_text(path, text)
     return Path(path)

@@ -514,7 +514,8 @@ def test_report_files_charts_and_escaping(monitored: Any, tmp_path: Path) -> Non
     charts = ["charts/s_cover_city.png", "charts/s_cover_unit_2030.png",
               "charts/s_housing_2030.png", "charts/s_rail_2030.png",
               "charts/s_rail_fast_2026.png"]
-    assert names == [*charts, "progress.html", "review-2024.html", "review-2024.md"]
+    assert names == [*charts, "progress.html", "provenance.json", "review-2024.html",
+                     "review-2024.md"]
     for name in charts:
         assert _png_size(folder / name) == (640, 280)
     page = (folder / "review-2024.html").read_text(encoding="utf-8")

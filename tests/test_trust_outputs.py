@@ -273,6 +273,50 @@ def _provenance_fifo(tmp: Path) -> Hostile:
     return Hostile(["map", str(bundle), "--out", str(tmp / "map.html")],
                    lambda: write_record({"command": "map"}, prov))
 
+def _not_a_bundle(layers: Path) -> None:
+    """A folder of the city's name holding a user's notes and a file of an output's name."""
+    _user_file(layers / "synth" / "notes.txt", "notes")
+    _user_file(layers / "synth" / "osm_street_network.parquet", "mine")
+
+
+def _unlisted_file(layers: Path) -> None:
+    """SYNTHETIC: a units-only bundle 'synth' and a user's file its bundle.yaml does not list."""
+    synthetic.write_bundle(layers / "synth", name="synth", roles=("admin_units", "city_boundary"))
+    _user_file(layers / "synth" / "osm_street_network.parquet", "mine")
+
+
+def _map_user_record(tmp: Path) -> Hostile:
+    """A user's own notes.provenance.json beside ``--out notes.html`` (never named by them)."""
+    from geoplan.provenance import write_record
+
+    bundle = synthetic.write_bundle(tmp / "bundle", roles=("admin_units", "city_boundary"))
+    prov = _user_file(tmp / "notes.provenance.json", '{"mine": 1}\n')
+    return Hostile(["map", str(bundle), "--out", str(tmp / "notes.html")],
+                   lambda: write_record({"geoplan_version": "0", "outputs": {"notes.html": ""}},
+                                        prov))
+
+
+def _map_other_record(tmp: Path) -> Hostile:
+    """geoplan's record of ANOTHER map (other.html) where notes.html's record would go."""
+    from geoplan.provenance import check_record_target
+
+    bundle = synthetic.write_bundle(tmp / "bundle", roles=("admin_units", "city_boundary"))
+    prov = _user_file(tmp / "notes.provenance.json",
+                      json.dumps({"geoplan_version": "0", "outputs": {"other.html": "x"}}))
+    return Hostile(["map", str(bundle), "--out", str(tmp / "notes.html")],
+                   lambda: check_record_target(prov, ["notes.html"]))
+
+
+def _history_lock_hard_link(tmp: Path) -> Hostile:
+    """``ln B/bundle.yaml out/.history.parquet.lock``; ``run R --out out`` (snapshot on)."""
+    recipe, bundle = _recipe_and_bundle(tmp)
+    out = tmp / "out"
+    _hard_link(out / ".history.parquet.lock", bundle / "bundle.yaml")
+    return Hostile(["run", str(recipe), "--out", str(out), "--as-of", AS_OF.isoformat()],
+                   lambda: record_snapshot(run_recipe(recipe, as_of=AS_OF),
+                                           out / "history.parquet"))
+
+
 CASES: list[Case] = [
     # geoplan run --out
     Case("run_out_char_device", r"cannot write into .*/null: it is a character device, not a "
@@ -319,6 +363,9 @@ CASES: list[Case] = [
     Case("run_out_through_link_into_bundle", r"cannot write .*/link/sub: it is inside the "
          r"input folder .*/bundle of this command",
          _run(lambda t, r, b: _link(t / "link", b) / "sub")),
+    Case("run_history_lock_hard_link_to_input", r"cannot write .*/out/\.history\.parquet\.lock "
+         r"\(a link to .*/bundle/bundle\.yaml\): the command reads it as an input; geoplan "
+         r"never replaces its inputs", _history_lock_hard_link),
     # geoplan map --out
     Case("bundle_name_escapes_maps", r"bundle\.yaml: key name '\.\./\.\./escaped' holds a path "
          r"separator", _default_out_bundle),
@@ -351,7 +398,26 @@ CASES: list[Case] = [
     Case("map_out_nul_in_path", r"cannot write '.*/m\\x00ap\.html': the path holds a NUL "
          r"character", _map(lambda t, b: t / "m\0ap.html"),
          cli=r"Invalid value for '--out': .*embedded null byte"),
+    Case("map_provenance_user_file", r"cannot write .*/notes\.provenance\.json: a file of "
+         r"that name is already there and it is not geoplan's provenance record of "
+         r"notes\.html; geoplan never replaces files it did not write: move it or choose "
+         r"another name with --out", _map_user_record),
+    Case("map_provenance_of_another_map", r"cannot write .*/notes\.provenance\.json: a file "
+         r"of that name is already there and it is not geoplan's provenance record of "
+         r"notes\.html", _map_other_record),
     # geoplan monitor --out (and the history of run/monitor)
+    Case("monitor_report_user_file", r"cannot write .*/out/monitor/report\.md: a file of that "
+         r"name is already there and the folder holds no provenance\.json of an earlier "
+         r"geoplan run; geoplan never replaces files it did not write: move it or choose "
+         r"another folder with --out",
+         _monitor(lambda t, b: _user_file(t / "out" / "monitor" / "report.md").parent.parent)),
+    Case("monitor_report_html_user_file", r"cannot write .*/out/monitor/report\.html: a file "
+         r"of that name is already there",
+         _monitor(lambda t, b: _user_file(t / "out" / "monitor" / "report.html").parent.parent)),
+    Case("monitor_progress_user_file", r"cannot write .*/out/monitor/progress\.html: a file "
+         r"of that name is already there",
+         _monitor(lambda t, b: _user_file(t / "out" / "monitor" / "progress.html")
+                  .parent.parent)),
     Case("monitor_out_is_bundle_folder", r"cannot write .*/bundle: it is the input "
          r"folder .*/bundle", _monitor(lambda t, b: b)),
     Case("monitor_folder_is_a_link", r"cannot write .*/out/monitor: it is a symbolic link to "
@@ -390,6 +456,14 @@ CASES: list[Case] = [
          r"out \(e\.g\. --only water\) or import into a new bundle \(--city synth-osm\); to "
          r"replace it, pass --replace street_network,green_space",
          _import("synth", _full_bundle)),
+    Case("import_osm_into_a_folder_not_a_bundle", r"cannot import into .*/layers/synth: the "
+         r"folder exists, holds files and is not a bundle \(no bundle\.yaml\); geoplan never "
+         r"replaces files it did not write: move them or choose another --city \(or "
+         r"--layers-dir\)", _import("synth", _not_a_bundle)),
+    Case("import_osm_unlisted_file", r"cannot write .*/layers/synth/osm_street_network\.parquet: "
+         r"a file of that name is already there and no earlier geoplan run recorded writing it "
+         r"in bundle\.yaml; geoplan never replaces files it did not write: move it or choose "
+         r"another --city \(or --layers-dir\)", _import("synth", _unlisted_file)),
     # geoplan layers build --layers-dir
     Case("build_target_holds_source", r"cannot write .*/layers/hanoi: it contains the input "
          r"folder .*/layers/hanoi/raw of this command; .*choose another --layers-dir",
@@ -581,12 +655,121 @@ def test_import_osm_help_documents_the_rule(capsys: pytest.CaptureFixture[str]) 
     assert "never replace a layer the bundle already holds" in readme
 
 
+# -- a set of outputs is committed whole or not at all, and the message says which ---------------
+def test_monitor_records_its_report_and_replaces_only_that(tmp_path: Path) -> None:
+    recipe, _ = _recipe_and_bundle(tmp_path)
+    out = tmp_path / "out"
+    notes = _user_file(out / "monitor" / "notes.txt")
+    first = monitor_recipe(recipe, out=out, end=AS_OF)
+    record = json.loads((out / "monitor" / "provenance.json").read_text(encoding="utf-8"))
+    assert "geoplan_version" in record and record["command"] == "monitor"
+    assert set(record["outputs"]) == set(first.outputs) - {"provenance.json"}
+    for name, digest in record["outputs"].items():
+        assert hashlib.sha256((out / "monitor" / name).read_bytes()).hexdigest() == digest
+    again = monitor_recipe(recipe, out=out, end=AS_OF)  # its own files: replaced, no error
+    assert set(again.outputs) == set(first.outputs)
+    assert notes.read_text(encoding="utf-8") == "a planner's own notes, not geoplan's"
+    # the shared commit step refuses what the record does not list, whoever calls it
+    stage = out / "monitor" / ".t-stage"
+    _user_file(stage / "notes.txt", "new")
+    with pytest.raises(OutputError, match=r"monitor/notes\.txt: a file of that name is already "
+                       r"there and no earlier geoplan run recorded writing it in "
+                       r"provenance\.json"):
+        commit_staged(stage, out / "monitor", ["notes.txt"],
+                      ours=[*record["outputs"], "provenance.json"])
+    assert notes.read_text(encoding="utf-8") == "a planner's own notes, not geoplan's"
+
+
+def test_map_replaces_its_own_record(tmp_path: Path) -> None:
+    bundle = synthetic.write_bundle(tmp_path / "bundle", roles=("admin_units", "city_boundary"))
+    target = tmp_path / "m.html"
+    for _ in range(2):  # the second time its own record (naming m.html) is replaced
+        assert main(["--quiet", "map", str(bundle), "--out", str(target)]) == 0
+        record = json.loads((tmp_path / "m.provenance.json").read_text(encoding="utf-8"))
+        digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        assert record["outputs"] == {"m.html": digest}
+    assert not list(tmp_path.glob(".geoplan-map-*"))
+
+
+def test_map_and_record_are_one_set(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """ENOSPC on the record: neither the map nor its record is there, as the message says."""
+    import errno
+
+    import geoplan.provenance
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    bundle = synthetic.write_bundle(tmp_path / "bundle", roles=("admin_units", "city_boundary"))
+    monkeypatch.setattr(geoplan.provenance, "atomic_write_text", full)
+    code = main(["--quiet", "map", str(bundle), "--out", str(tmp_path / "m" / "m.html")])
+    err = flat(capsys.readouterr().err)
+    assert code == 2, err
+    assert re.search(r"No space left on device; free some space .* nothing was written", err)
+    assert not (tmp_path / "m").exists()  # the folder made for the map is not left behind
+
+
+def test_run_history_full_disk_says_the_outputs_are_written(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outputs are committed, the snapshot is not: the message says exactly that."""
+    import errno
+
+    recipe, _ = _recipe_and_bundle(tmp_path)
+    out = tmp_path / "outf"
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    code = main(["--quiet", "run", str(recipe), "--out", str(out), "--as-of",
+                 AS_OF.isoformat()])
+    err = flat(capsys.readouterr().err)
+    assert code == 2, err
+    assert "nothing was written" not in err
+    assert re.search(r"cannot write .*/outf/history\.parquet: No space left on device; the "
+                     r"run's outputs were written to .*/outf \(.*scorecard\.csv.*\), only its "
+                     r"snapshot of 2026-11-24 was not added to .*/outf/history\.parquet: .* run "
+                     r"again with the same --as-of to add it", err), err
+    assert (out / "scorecard.csv").is_file() and not (out / "history.parquet").exists()
+    monkeypatch.undo()
+    assert main(["--quiet", "run", str(recipe), "--out", str(out), "--as-of",
+                 AS_OF.isoformat()]) == 0
+    assert len(read_history(out / "history.parquet")) > 0
+
+
+def test_recipe_ids_have_a_length_limit(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """A 260-character target id (a file name too long for a chart) is refused at loading."""
+    from geoplan.analyses.recipe import load_recipe
+    from geoplan.errors import RecipeError
+    from tests._hostile import assert_refused
+
+    recipe = _recipe(tmp_path, (("id: t.rail", "id: t." + "r" * 258),), roles=TRANSIT,
+                     rail_only=True)
+    out = tmp_path / "out"
+    pattern = (r"hostile\.yaml:10: targets\[0\]: id 't\.r+'\.\.\. is 260 characters long; "
+               r"shorten it to at most 64")
+    for argv in (["run", str(recipe), "--out", str(out), "--as-of", AS_OF.isoformat()],
+                 ["monitor", str(recipe), "--out", str(out), "--to", AS_OF.isoformat()]):
+        assert_refused(argv, lambda: load_recipe(recipe), RecipeError, pattern, capsys)
+    assert not out.exists()  # no history appended, nothing written
+    long_id = _recipe(tmp_path, (("id: hostile", "id: " + "h" * 65),), roles=TRANSIT,
+                      rail_only=True)
+    with pytest.raises(RecipeError, match=r"id 'h+'\.\.\. is 65 characters long; shorten it "
+                                          r"to at most 64 \(it names the output folder"):
+        load_recipe(long_id)
+
+
 # -- docs ------------------------------------------------------------------------------------
 SEPARATE_CASES = (
     "api_writers_know_their_inputs", "devices_stay_devices",
     "run_never_removes_files_it_did_not_write",
     "stale_outputs_removed_only_with_the_recorded_bytes", "import_osm_replace_with_backup",
-    "import_osm_fills_missing_roles",
+    "import_osm_fills_missing_roles", "monitor_records_its_report",
+    "map_replaces_its_own_record", "map_and_record_one_set",
+    "run_history_full_disk_after_outputs", "recipe_id_too_long",
 )
 
 

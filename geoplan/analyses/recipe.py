@@ -107,6 +107,9 @@ _Date = date  # models have a field named "date" that hides the type in their bo
 _DATE_RE = re.compile(r"^(\d{4})(-\d{2}(-\d{2})?)?$")
 _UNDATED = "n.d."
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
+#: Longest id of a recipe, target or statistic: ids name files and folders (maps/<id>/,
+#: charts/<id>.png, results.gpkg columns), which a file system limits to 255 bytes.
+MAX_ID_LENGTH = 64
 _TOL_RE = re.compile(r"^\s*(\d+(\.\d+)?)\s*%\s*$")
 
 
@@ -652,6 +655,11 @@ def _check_goal(goal: Goal, path: PathKey, problems: _Problems, doc_year: int | 
         problems.add((*path, "id"),
                      f"{where}: id {goal.id!r} must be lower-case letters, digits, '.', '_', '-'"
                      " (as in TARGETS.md, e.g. hn.rail_km)")
+    elif len(goal.id) > MAX_ID_LENGTH:
+        problems.add((*path, "id"),
+                     f"{where}: id {goal.id[:24]!r}... is {len(goal.id)} characters long; "
+                     f"shorten it to at most {MAX_ID_LENGTH} (it names the target's chart, "
+                     "map anchor and results.gpkg columns)")
 
 
 def _check_target(target: Target, path: PathKey, problems: _Problems) -> None:
@@ -786,6 +794,10 @@ def _check_slugs(recipe: Recipe, problems: _Problems) -> None:
 def _check(recipe: Recipe, problems: _Problems) -> None:
     if not _ID_RE.match(recipe.id):
         problems.add(("id",), f"id {recipe.id!r}: use lower-case letters, digits and '-'")
+    elif len(recipe.id) > MAX_ID_LENGTH:
+        problems.add(("id",), f"id {recipe.id[:24]!r}... is {len(recipe.id)} characters long; "
+                     f"shorten it to at most {MAX_ID_LENGTH} (it names the output folder "
+                     "maps/<id>)")
     doc_year = recipe.document.year
     seen: dict[str, PathKey] = {}
     groups: list[tuple[str, list[Any]]] = [("targets", list(recipe.targets)),

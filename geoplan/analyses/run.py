@@ -83,6 +83,7 @@ from geoplan.provenance import (
     input_files,
     input_paths,
     jsonable,
+    recorded_outputs,
     run_checksum,
 )
 
@@ -510,34 +511,10 @@ def _previous_outputs(folder: Path) -> dict[str, str] | None:
 
     ``None`` when there is no such record (no provenance.json, or one geoplan did not write).
     """
-    path = folder / "provenance.json"
-    try:
-        if not path.is_file() or path.is_symlink():
-            return None
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    recorded = recorded_outputs(folder / "provenance.json")
+    if recorded is None:
         return None
-    outputs = record.get("outputs") if isinstance(record, dict) else None
-    if not isinstance(outputs, dict) or "geoplan_version" not in record:
-        return None
-    return {str(k): str(v) for k, v in outputs.items() if str(k) in OUTPUT_FILES}
-
-
-def _not_ours(folder: Path, produced: list[str], previous: dict[str, str] | None) -> None:
-    """Refuse to replace a file of an output's name that no earlier run recorded writing."""
-    known = {*(previous or {}), *(["provenance.json"] if previous is not None else [])}
-    foreign = [name for name in produced
-               if (folder / name).is_file() and not (folder / name).is_symlink()
-               and name not in known]
-    if foreign:
-        record = ("no earlier geoplan run recorded writing it in provenance.json"
-                  if previous is not None else
-                  "the folder holds no provenance.json of an earlier geoplan run")
-        also = f" (also {', '.join(foreign[1:])})" if len(foreign) > 1 else ""
-        message = (f"cannot write {folder / foreign[0]}{also}: a file of that name is already "
-                   f"there and {record}; geoplan never replaces files it did not write: move "
-                   "it or choose another folder with --out")
-        raise OutputError(message)
+    return {k: v for k, v in recorded.items() if k in OUTPUT_FILES}
 
 
 def _write_gpkg(units: gpd.GeoDataFrame, path: Path, as_of: date) -> None:
@@ -621,9 +598,10 @@ def _write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
         for name in produced:  # an input, device, FIFO or link is named as such first
             check_output(folder / name)
         previous = _previous_outputs(folder)
-        _not_ours(folder, produced, previous)
-        # the commit: one rename per file, all already complete; Ctrl-C waits for the end
-        written = commit_staged(stage, folder, produced, stale=previous)
+        ours = [*previous, "provenance.json"] if previous is not None else None
+        # the commit: one rename per file, all already complete; Ctrl-C waits for the end;
+        # a file of an output's name that no earlier run recorded writing is refused
+        written = commit_staged(stage, folder, produced, ours=ours, stale=previous)
     result.out = folder
     result.outputs = written
     return written

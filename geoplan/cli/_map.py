@@ -11,7 +11,7 @@ import typer
 
 from geoplan.cli import app
 from geoplan.cli._common import console, escape
-from geoplan.io import check_name, check_output, protect_inputs
+from geoplan.io import check_name, check_output, commit_staged, protect_inputs, staging_dir
 
 __all__ = ["map_command"]
 
@@ -28,12 +28,14 @@ def map_command(
     """Draw a bundle's layers (units, river, metro, stations, catchments) as an HTML map.
 
     Beside it, <name>.provenance.json records versions, the bundle files with their SHA-256,
-    the options, the map's SHA-256 and the timing. --out must not be a file of the bundle,
+    the options, the map's SHA-256 and the timing; both are written as one set (both or
+    neither), and an existing <name>.provenance.json is replaced only when it is geoplan's
+    record of that same map. --out must not be a file of the bundle,
     lie in the bundle folder, or be a device, FIFO, socket, folder or symbolic link.
     """
     from geoplan.layers import load_bundle
     from geoplan.maps import LANGS, TILES, map_bundle, save_map
-    from geoplan.provenance import input_paths, output_record, write_record
+    from geoplan.provenance import check_record_target, input_paths, output_record, write_record
 
     if lang not in LANGS:
         raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
@@ -48,9 +50,23 @@ def map_command(
     with protect_inputs(input_paths(None, the_bundle), folders=[the_bundle.path]):
         for path in (target, prov_path):  # refuse before drawing, not after
             check_output(path)
-        written = save_map(map_bundle(the_bundle, lang=lang, tiles=tiles), target)
-        record = output_record(the_bundle, [written], command="map", started=started,
+        # a file beside the map of its record's name is replaced only when it is geoplan's
+        # record of this same map (a user's notes.provenance.json is refused)
+        check_record_target(prov_path, [target.name])
+        fmap = map_bundle(the_bundle, lang=lang, tiles=tiles)
+    # the map and its record are one staged set: both are renamed in, or neither
+    names = [target.name, prov_path.name]
+    with staging_dir(target.parent, prefix=".geoplan-map-") as stage:
+        staged = save_map(fmap, stage / target.name)
+        record = output_record(the_bundle, [staged], command="map", started=started,
                                clock=clock, parameters={"lang": lang, "tiles": tiles})
-        prov = write_record(record, prov_path)
+        write_record(record, stage / prov_path.name)
+        with protect_inputs(input_paths(None, the_bundle), folders=[the_bundle.path]):
+            for path in (target, prov_path):  # nothing planted meanwhile
+                check_output(path)
+            check_record_target(prov_path, [target.name])
+        written = commit_staged(stage, target.parent, names, ours=names,
+                                hint="choose another path with --out")[target.name]
+    prov = target.parent / prov_path.name
     size_kb = written.stat().st_size / 1000
     console.print(f"wrote {escape(str(written))} ({size_kb:,.0f} kB) and {escape(prov.name)}")

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from geoplan.cli import app
 from geoplan.cli._common import console, escape, format_value, parse_date
+from geoplan.errors import OutputError
 from geoplan.io import check_name, check_output
 
 if TYPE_CHECKING:
@@ -54,6 +55,22 @@ def _print(result: RunResult) -> None:
         console.print(f"wrote {escape(files)} to {escape(str(result.out))}")
 
 
+def _snapshot_not_added(exc: OutputError, result: RunResult, history: Path) -> OutputError:
+    """The history write failed after the outputs were committed: a message that is true.
+
+    The outputs and the history are not one staged set (the history is shared by every run
+    and monitor of the folder, under its own lock): the run's outputs stay written, and only
+    the snapshot is missing; running again with the same ``--as-of`` adds it.
+    """
+    head = str(exc).split("; ", 1)[0]
+    files = ", ".join(sorted(result.outputs)) or "none"
+    message = (f"{head}; the run's outputs were written to {result.out} ({files}), only its "
+               f"snapshot of {result.as_of.isoformat()} was not added to {history}: fix "
+               "that (e.g. free some space on the disk) and run again with the same --as-of "
+               "to add it (the outputs are rewritten the same)")
+    return OutputError(message)
+
+
 @app.command("run")
 def run_command(
     recipe: Annotated[Path, typer.Argument(help="Recipe file, e.g. analyses/hanoi-02-nq-tw.yaml.")],
@@ -76,7 +93,8 @@ def run_command(
     bundle; files there that no earlier run recorded are never replaced or removed.
     """
     from geoplan.analyses.recipe import load_recipe
-    from geoplan.analyses.run import LANGS, TILES, run_recipe
+    from geoplan.analyses.run import LANGS, TILES, protected_inputs, run_recipe
+    from geoplan.layers import load_bundle
     from geoplan.monitor.history import HISTORY_NAME, lock_path, read_history, record_snapshot
 
     when = parse_date(as_of, option="--as-of")
@@ -87,10 +105,14 @@ def run_command(
     parsed = load_recipe(recipe)
     folder = out if out is not None else Path("maps") / check_name(
         parsed.id, option=f"{parsed.path or 'recipe'}: key id", inside="maps/ (or pass --out)")
-    if snapshot:  # a history or lock that may not be written, or a broken history, stops the
-        # run before any output is written
-        for path in (folder / HISTORY_NAME, lock_path(folder / HISTORY_NAME)):
-            check_output(path)
+    the_bundle = load_bundle(parsed.bundle)
+    if snapshot:  # a history or lock that may not be written (an input, even as a hard
+        # link: compared with the inputs registered), or a broken history, stops the run
+        # before any output is written
+        with protected_inputs(parsed, the_bundle):
+            check_output(folder, folder=True)
+            for path in (folder / HISTORY_NAME, lock_path(folder / HISTORY_NAME)):
+                check_output(path)
         read_history(folder / HISTORY_NAME)
     total = len(parsed.targets) + len(parsed.statistics)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -102,11 +124,14 @@ def run_command(
             bar.advance(task)
 
         result = run_recipe(parsed, as_of=when, out=folder, lang=lang, tiles=tiles,
-                            progress=step)
+                            progress=step, bundle=the_bundle)
     _print(result)
     if snapshot:
         history = folder / HISTORY_NAME
-        added = record_snapshot(result, history)
+        try:
+            added = record_snapshot(result, history)
+        except OutputError as exc:  # the outputs are in: say so, and how to add the snapshot
+            raise _snapshot_not_added(exc, result, history) from None
         if added:
             console.print(f"snapshot of {result.as_of.isoformat()}: {added} row(s) added to "
                           f"{escape(str(history))}")

@@ -305,8 +305,17 @@ def _write_osm_layers(
         check_output(manifest_path, hint=hint)
         if manifest_path.exists():
             manifest = read_manifest(manifest_path)
+            # the record of what the bundle holds: only files it lists may be replaced
+            ours: list[str] | None = [MANIFEST_NAME, *(entry.file for entry in
+                                                       manifest.layers.values() if entry.file)]
+        elif folder.is_dir() and any(folder.iterdir()):
+            message = (f"cannot import into {folder}: the folder exists, holds files and is "
+                       f"not a bundle (no {MANIFEST_NAME}); geoplan never replaces files it did "
+                       f"not write: move them or {hint}")
+            raise OutputError(message)
         else:
             manifest = Manifest(name=city, title=city, layers={})
+            ours = None
         fresh = {role: gdf for role, gdf in layers.items() if not gdf.empty}
         for role in layers:
             if role not in fresh:
@@ -360,7 +369,7 @@ def _write_osm_layers(
                 manifest.attribution = _OSM_ATTRIBUTION
             write_manifest(manifest, stage / MANIFEST_NAME)
             names.append(MANIFEST_NAME)
-            commit_staged(stage, folder, names)
+            commit_staged(stage, folder, names, ours=ours, record=MANIFEST_NAME, hint=hint)
     return folder
 
 

@@ -39,7 +39,15 @@ import pandas as pd
 
 from geoplan.analyses.recipe import Recipe, load_recipe
 from geoplan.analyses.run import RunResult, check_display_options, protected_inputs, run_recipe
-from geoplan.io import check_name, check_output, commit_staged, output_error, staging_dir
+from geoplan.io import (
+    check_name,
+    check_ours,
+    check_output,
+    commit_staged,
+    output_error,
+    sha256_file,
+    staging_dir,
+)
 from geoplan.layers import Bundle, load_bundle
 from geoplan.monitor.charts import chart_png
 from geoplan.monitor.history import HISTORY_NAME, lock_path, read_history, record_snapshot
@@ -51,6 +59,7 @@ from geoplan.monitor.trajectory import (
     progress_frame,
     review_table,
 )
+from geoplan.provenance import recorded_outputs
 
 __all__ = ["MAX_DATES", "MONITOR_DIR", "MonitorResult", "monitor_dates", "monitor_recipe",
            "write_report"]
@@ -59,6 +68,9 @@ logger = logging.getLogger(__name__)
 
 #: Sub-folder of the output folder that holds the reports, charts and progress map.
 MONITOR_DIR = "monitor"
+#: The record of the report files geoplan wrote into ``<out>/monitor`` (name → SHA-256):
+#: a later report replaces only the files it lists (:func:`geoplan.io.commit_staged`).
+REPORT_RECORD = "provenance.json"
 #: Most evaluation dates of one monitoring call (20 years of months; each date is a full run).
 MAX_DATES = 240
 
@@ -286,6 +298,10 @@ def monitor_recipe(
         for path, is_folder in ((folder, True), (history_path, False),
                                 (lock_path(history_path), False), (folder / MONITOR_DIR, True)):
             check_output(path, folder=is_folder)
+        if write:  # a user's own report.md (or chart) in <out>/monitor stops it here
+            report = folder / MONITOR_DIR
+            check_ours(report, _report_names(recipe, review), ours=_report_ours(report),
+                       record=REPORT_RECORD)
     read_history(history_path)  # refuse a broken history before computing anything
 
     appended = 0
@@ -331,7 +347,9 @@ def write_report(result: MonitorResult, folder: str | os.PathLike[str], *,
     staging folder, then renamed onto its final name with Ctrl-C held, so an interrupted or
     failed write leaves the previous report as it was. No file may replace an input of the
     run (recipe, bundle files) or go into the bundle folder, nor land on a device, FIFO,
-    socket or symbolic link (:func:`geoplan.io.check_output`).
+    socket or symbolic link (:func:`geoplan.io.check_output`). ``provenance.json`` records
+    every report file with its SHA-256; a later report replaces only files it lists, so a
+    user's own ``report.md`` there is refused (:func:`geoplan.io.commit_staged`).
 
     Parameters
     ----------
@@ -361,6 +379,39 @@ def write_report(result: MonitorResult, folder: str | os.PathLike[str], *,
         return _write_report(result, Path(folder), tiles=tiles)
 
 
+def _report_stem(review_year: int | None) -> str:
+    return "report" if review_year is None else f"review-{review_year}"
+
+
+def _report_names(recipe: Recipe, review_year: int | None) -> list[str]:
+    """Every file a report of ``recipe`` may write into ``<out>/monitor``."""
+    stem = _report_stem(review_year)
+    charts = [chart_name(goal.key) for goal in (*recipe.targets, *recipe.statistics)]
+    return [*charts, f"{stem}.md", f"{stem}.html", "progress.html", REPORT_RECORD]
+
+
+def _report_ours(target: Path) -> list[str] | None:
+    """The report files an earlier monitor recorded writing into ``target`` (or ``None``)."""
+    recorded = recorded_outputs(target / REPORT_RECORD)
+    return None if recorded is None else [*recorded, REPORT_RECORD]
+
+
+def _write_record(result: MonitorResult, stage: Path, target: Path,
+                  produced: list[str]) -> None:
+    """``provenance.json``: what this report wrote, plus earlier report files still there."""
+    import json
+
+    earlier = recorded_outputs(target / REPORT_RECORD) or {}
+    outputs = {name: digest for name, digest in earlier.items()
+               if name not in produced and (target / name).is_file()}
+    outputs.update({name: sha256_file(stage / name) for name in produced})
+    record = {"geoplan_version": result.geoplan_version, "command": "monitor",
+              "recipe": result.recipe.id, "to": result.end.isoformat(),
+              "outputs": dict(sorted(outputs.items()))}
+    (stage / REPORT_RECORD).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
+                                       encoding="utf-8")
+
+
 def _write_report(result: MonitorResult, target: Path, *, tiles: str) -> dict[str, Path]:
     with staging_dir(target, prefix=".geoplan-monitor-") as stage:
         produced: list[str] = []
@@ -370,7 +421,7 @@ def _write_report(result: MonitorResult, target: Path, *, tiles: str) -> dict[st
                 name = chart_name(key)
                 (stage / name).write_bytes(png)
                 produced.append(name)
-            stem = "report" if result.review_year is None else f"review-{result.review_year}"
+            stem = _report_stem(result.review_year)
             (stage / f"{stem}.md").write_text(report_markdown(result), encoding="utf-8")
             (stage / f"{stem}.html").write_text(report_html(result), encoding="utf-8")
             produced += [f"{stem}.md", f"{stem}.html"]
@@ -381,8 +432,12 @@ def _write_report(result: MonitorResult, target: Path, *, tiles: str) -> dict[st
                 fmap = map_run(result.last, lang=result.lang, tiles=tiles, progress=frame)
                 save_map(fmap, stage / "progress.html")
                 produced.append("progress.html")
+            _write_record(result, stage, target, produced)
+            produced.append(REPORT_RECORD)
         except OSError as exc:
             raise output_error(target, exc) from None
-        written = commit_staged(stage, target, produced)
+        # a file there that no earlier report recorded writing is refused, not replaced
+        written = commit_staged(stage, target, produced, ours=_report_ours(target),
+                                record=REPORT_RECORD)
     result.outputs = written
     return written
