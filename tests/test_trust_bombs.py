@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import math
 import os
 import re
 import signal
@@ -50,8 +51,14 @@ from geoplan.errors import (
 from geoplan.io import sha256_file
 from geoplan.layers import load_bundle
 from geoplan.maps import map_bundle, save_map
-from geoplan.monitor import HistoryError, MonitorError, monitor_dates, read_history
-from geoplan.monitor.history import HISTORY_NAME, record_snapshot
+from geoplan.monitor import (
+    HistoryError,
+    MonitorError,
+    monitor_dates,
+    monitor_recipe,
+    read_history,
+)
+from geoplan.monitor.history import HISTORY_NAME, goal_units, record_snapshot
 from tests import synthetic
 from tests._hostile import assert_refused, cli, flat
 from tests.test_bad_inputs import RECIPE as BAD_RECIPE
@@ -73,7 +80,8 @@ CASE_IDS = (
     "as_of_out_of_range", "as_of_impossible", "non_utf8_out", "non_utf8_recipe_path",
     "disk_full_gpkg", "disk_full_enospc", "disk_full_map", "disk_full_history",
     "disk_full_real_tmpfs", "history_non_iso_date", "history_text_value",
-    "history_extra_column", "monitor_unbounded_span", "ctrl_c_during_import",
+    "history_extra_column", "history_empty", "history_list_column", "history_value_not_finite",
+    "history_vocabulary", "history_unit_mismatch", "monitor_unbounded_span", "ctrl_c_during_import",
     "core_install_no_extras", "help_is_light",
 )
 
@@ -557,6 +565,70 @@ def test_history_extra_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     with pytest.raises(HistoryError, match="comment"):
         read_history(history)
     assert sha256_file(history) == before  # never rewritten without the column
+
+
+def _history_args(path: Path, history: Path) -> list[list[str]]:
+    return [["monitor", str(path), "--out", str(history.parent), "--from", "2025-01-01",
+             "--to", "2025-12-31", "--period", "year"],
+            ["run", str(path), "--out", str(history.parent), "--as-of", "2025-06-30"]]
+
+
+def test_history_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, out, _ = _first_run(tmp_path)
+    history = out / HISTORY_NAME
+    pd.read_parquet(history).iloc[:0].to_parquet(history)  # every row removed by hand
+    assert len(pd.read_parquet(history)) == 0
+    assert read_history(history).empty  # an empty history is a history
+    for args in _history_args(path, history):
+        code, err = cli(args, capsys)
+        assert code == 0, err
+    assert len(read_history(history)) > 0
+
+
+@pytest.mark.parametrize(("case", "column", "value", "pattern"), [
+    ("history_list_column", "recipe_id", ["bombs"],
+     r"row 1 column recipe_id: .* is a list, not text"),
+    ("history_list_column", "note", [1, 2], r"row 1 column note: .* is a list, not text"),
+    ("history_list_column", "value", [1.0], r"row 1 column value: .* is a list, not a number"),
+    ("history_value_not_finite", "value", math.inf,
+     r"row 1 column value: 'inf' is not a finite number of at most 1e\+12 in magnitude"),
+    ("history_value_not_finite", "value", 1e300,
+     r"row 1 column value: '1e\+300' is not a finite number of at most 1e\+12"),
+    ("history_value_not_finite", "value", -math.inf, r"row 1 column value: '-inf' is not a"),
+    ("history_vocabulary", "status", "bogus",
+     r"row 1 column status: 'bogus' is not one of '', 'met', 'partly', 'not met'"),
+    ("history_vocabulary", "scope", "nowhere",
+     r"row 1 column scope: 'nowhere' is not one of 'city', 'inner', 'unit'"),
+    ("history_vocabulary", "kind", "guess",
+     r"row 1 column kind: 'guess' is not one of 'indicator', 'statistic'"),
+    ("history_unit_mismatch", "unit", "m",
+     r"row 1 column unit: 'm' is not the unit 'km' of t\.rail@2030 in the recipe"),
+])
+def test_history_hand_edited_values(case: str, column: str, value: Any, pattern: str,
+                                    tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def edit(frame: pd.DataFrame) -> None:
+        if isinstance(value, list):
+            frame[column] = [value] * len(frame)  # a list column: Parquet keeps it
+        else:
+            frame.loc[0, column] = value
+            if column == "unit":
+                frame.loc[0, "value"] = 2000.0  # metres, as if km
+
+    path, history, before = _edited_history(tmp_path, edit)
+    for args in _history_args(path, history):
+        outputs = _snapshot(history.parent)
+        code, err = cli(args, capsys)
+        assert code == 2, err
+        assert re.search(r"history\.parquet: not a geoplan monitoring history \(edited by "
+                         rf"hand\?\): {pattern}.* restore the file from a backup, or move it "
+                         "aside", err), err
+        assert _snapshot(history.parent) == outputs  # refused before anything was written
+    recipe = load_recipe(path)
+    with pytest.raises(HistoryError, match=pattern):
+        read_history(history, recipe_id=recipe.id, units=goal_units(recipe))
+    with pytest.raises(HistoryError, match=pattern):
+        monitor_recipe(path, out=history.parent, start=date(2025, 1, 1), end=AS_OF)
+    assert sha256_file(history) == before
 
 
 # -- interrupted starts and the core install ---------------------------------------------------

@@ -42,7 +42,13 @@ from geoplan.analyses.run import RunResult, check_display_options, protected_inp
 from geoplan.io import check_name, check_output, commit_staged, output_error, staging_dir
 from geoplan.layers import Bundle, load_bundle
 from geoplan.monitor.charts import chart_png
-from geoplan.monitor.history import HISTORY_NAME, lock_path, read_history, record_snapshot
+from geoplan.monitor.history import (
+    HISTORY_NAME,
+    goal_units,
+    lock_path,
+    read_history,
+    record_snapshot,
+)
 from geoplan.monitor.progress import PERIODS, MonitorError, period_ends
 from geoplan.monitor.report import chart_name, report_html, report_markdown
 from geoplan.monitor.trajectory import (
@@ -286,7 +292,8 @@ def monitor_recipe(
         for path, is_folder in ((folder, True), (history_path, False),
                                 (lock_path(history_path), False), (folder / MONITOR_DIR, True)):
             check_output(path, folder=is_folder)
-    read_history(history_path)  # refuse a broken history before computing anything
+    units = goal_units(recipe)  # a row in another unit than its goal's is an edit
+    read_history(history_path, recipe_id=recipe.id, units=units)  # refused before computing
 
     appended = 0
     last: RunResult | None = None
@@ -299,7 +306,7 @@ def monitor_recipe(
             last = result
     evaluated = time.perf_counter() - clock
 
-    history = read_history(history_path, recipe_id=recipe.id)
+    history = read_history(history_path, recipe_id=recipe.id, units=units)
     trajectories = build_trajectories(recipe, history, at=last_day, baseline=base)
     seen = sorted({date.fromisoformat(d) for d in history["as_of"]})
     monitor = MonitorResult(
