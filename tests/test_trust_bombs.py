@@ -28,6 +28,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -81,7 +82,8 @@ CASE_IDS = (
     "disk_full_gpkg", "disk_full_enospc", "disk_full_map", "disk_full_history",
     "disk_full_real_tmpfs", "history_non_iso_date", "history_text_value",
     "history_extra_column", "history_empty", "history_list_column", "history_value_not_finite",
-    "history_vocabulary", "history_unit_mismatch", "monitor_unbounded_span", "ctrl_c_during_import",
+    "history_vocabulary", "history_unit_mismatch", "monitor_unbounded_span",
+    "ctrl_c_during_import", "ctrl_c_early_start",
     "core_install_no_extras", "help_is_light",
 )
 
@@ -664,6 +666,48 @@ def test_ctrl_c_during_import(module: str, start: str, tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr + result.stdout
     assert result.stderr.strip() == "interrupted: outputs already written are left as they were"
     assert not out.exists()
+
+
+#: A traceback frame in geoplan's own code (``File ".../geoplan/__init__.py", line 9``).
+_GEOPLAN_FRAME = re.compile(r'File "[^"]*[/\\]geoplan[/\\][^"]*"')
+
+
+def test_ctrl_c_early_start(tmp_path: Path) -> None:
+    """SIGINT 0 to 0.3 s after ``python -m geoplan run`` starts: exit 130, no traceback.
+
+    Python's own start, before any geoplan code runs, cannot be covered: a signal then kills
+    the process (exit -2, before Python installs its handler) or Python prints its own
+    traceback through ``<frozen runpy>`` / importlib (importing runpy, or finding and loading
+    the package ``geoplan`` itself), exit 1. Neither has a frame in geoplan's code, which is
+    what is asserted; every try that reaches geoplan's code exits 130 with the message alone.
+    """
+    recipe = _recipe(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    outcomes: list[tuple[float, int | None]] = []
+    for i in range(10):
+        delay = 0.3 * i / 9
+        out = tmp_path / f"out{i}"
+        child = subprocess.Popen(
+            [sys.executable, "-m", "geoplan", "--quiet", "run", str(recipe), "--out", str(out)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+        try:
+            time.sleep(delay)
+            child.send_signal(signal.SIGINT)
+            stdout, stderr = child.communicate(timeout=120)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.communicate()
+        outcomes.append((delay, child.returncode))
+        assert not _GEOPLAN_FRAME.search(stderr + stdout), (delay, stderr)
+        if child.returncode == 130:
+            assert stderr.strip() == "interrupted: outputs already written are left as they " \
+                "were", (delay, stderr)
+            assert "Traceback" not in stderr + stdout
+        else:  # the interpreter's own start, before any geoplan code ran
+            assert child.returncode in (-signal.SIGINT, 1), (delay, child.returncode, stderr)
+            assert not out.exists()
+    assert sum(code == 130 for _, code in outcomes) >= 5, outcomes
 
 
 _BLOCK_EXTRAS = """
