@@ -78,7 +78,8 @@ CASE_IDS = (
     "yaml_python_tag", "yaml_nan_statistic", "yaml_overflow_float", "recipe_huge_file",
     "recipe_is_a_folder", "recipe_is_a_fifo", "parse_recipe_text_bomb",
     "recipe_too_many_targets", "target_year_absurd",
-    "as_of_out_of_range", "as_of_impossible", "non_utf8_out", "non_utf8_recipe_path",
+    "as_of_out_of_range", "as_of_impossible", "baseline_out_of_range", "non_utf8_out",
+    "non_utf8_recipe_path",
     "disk_full_gpkg", "disk_full_enospc", "disk_full_map", "disk_full_history",
     "disk_full_real_tmpfs", "history_non_iso_date", "history_text_value",
     "history_extra_column", "history_empty", "history_list_column", "history_value_not_finite",
@@ -352,14 +353,50 @@ def test_as_of_impossible(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         assert f"Invalid value for --as-of: '{when}' is not a date; give it as YYYY-MM-DD" in err
 
 
+@pytest.mark.parametrize(("old", "new", "key", "line"), [
+    ("\n  date: 2021-01-01", "\n  date: '0001-01-01'", "document.date", 7),
+    ("targets:", "baseline: '0001-01-01'\ntargets:", "baseline", 9),
+    ("\n  date: 2021-01-01", "\n  date: 2201", "document.date", 7),
+])
+def test_baseline_out_of_range(old: str, new: str, key: str, line: int, tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = _edited(tmp_path, old, new)
+    value = re.findall(r"\d{4}(?:-\d\d-\d\d)?", new)[0]
+    pattern = (rf"bombs\.yaml:{line}: {key}: {value} is not a date between 1900-01-01 and "
+               r"2200-12-31: geoplan reads plans of the 20th to 22nd centuries; give .* in that "
+               r"range; fix the value")
+    out = tmp_path / "out"
+    for args in (["monitor", str(path), "--from", "2025-01-01", "--out", str(out)],
+                 ["run", str(path), "--out", str(out)]):
+        err = _both(args, lambda: load_recipe(path), RecipeError, pattern, capsys)
+        assert "--as-of" not in err, err  # the user never passed it
+    with pytest.raises(RecipeError, match=pattern):
+        monitor_recipe(path, start=date(2025, 1, 1), end=AS_OF, out=out)
+    assert not out.exists()
+
+
+def test_baseline_option_out_of_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _recipe(tmp_path)
+    out = tmp_path / "out"
+    for option, api in (("--baseline", "baseline"), ("--from", "start"), ("--to", "end")):
+        args = ["monitor", str(path), "--out", str(out), "--from", "2025-01-01", option,
+                "1899-12-31"]
+        kwargs: dict[str, Any] = {"start": date(2025, 1, 1), api: date(1899, 12, 31)}
+        err = _both(args, lambda k=kwargs: monitor_recipe(path, out=out, **k), MonitorError,
+                    rf"{option}: 1899-12-31 is not a date between 1900-01-01 and 2200-12-31: "
+                    rf".* give a date in that range: {option} YYYY-MM-DD", capsys)
+        assert "--as-of" not in err, err
+    assert not out.exists()
+
+
 def test_monitor_unbounded_span(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _recipe(tmp_path)
     out = tmp_path / "mon"
     with _deadline(60):
-        code, err = cli(["monitor", str(path), "--period", "month", "--from", "0001-01-01",
+        code, err = cli(["monitor", str(path), "--period", "month", "--from", "1900-01-01",
                           "--to", "2025-12-31", "--out", str(out)], capsys)
-    assert code == 2
-    assert re.search(r"--from 0001-01-01 to --to 2025-12-31 by month is 24,301 evaluations, "
+    assert code == 2  # (--from 0001-01-01 is refused as out of range: baseline_out_of_range)
+    assert re.search(r"--from 1900-01-01 to --to 2025-12-31 by month is 1,513 evaluations, "
                      r"more than 240: start later .* or use a longer --period", err), err
     assert not out.exists()
     with pytest.raises(MonitorError, match="by year is 2,025 evaluations"):

@@ -72,6 +72,7 @@ from geoplan.errors import RecipeError
 
 __all__ = [
     "COMPARATORS",
+    "DATE_RANGE",
     "MAX_GOALS",
     "SCOPES",
     "Document",
@@ -107,6 +108,24 @@ _DATE_RE = re.compile(r"^(\d{4})(-\d{2}(-\d{2})?)?$")
 _UNDATED = "n.d."
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 _TOL_RE = re.compile(r"^\s*(\d+(\.\d+)?)\s*%\s*$")
+
+
+#: Dates geoplan evaluates and plans it reads (the 20th to 22nd centuries); also the range of a
+#: run's ``as_of`` (:data:`geoplan.analyses.run.AS_OF_RANGE`) and of monitoring dates.
+DATE_RANGE: tuple[date, date] = (date(1900, 1, 1), date(2200, 12, 31))
+
+
+def _check_range(text: str, what: str) -> str:
+    """``text`` (a date YYYY[-MM[-DD]] or n.d.) when its year lies in :data:`DATE_RANGE`."""
+    if text == _UNDATED:
+        return text
+    first, last = DATE_RANGE
+    if not first.year <= int(text[:4]) <= last.year:
+        message = (f"{text} is not a date between {first.isoformat()} and {last.isoformat()}: "
+                   f"geoplan reads plans of the 20th to 22nd centuries; give {what} in that "
+                   "range")
+        raise ValueError(message)
+    return text
 
 
 def _check_date(value: str | None) -> str | None:
@@ -170,7 +189,8 @@ class Document(_Model):
     @field_validator("date", mode="before")
     @classmethod
     def _date(cls, value: Any) -> str | None:
-        return _check_date(None if value is None else str(value))
+        text = _check_date(None if value is None else str(value))
+        return None if text is None else _check_range(text, "the document's date")
 
     @property
     def year(self) -> int | None:
@@ -389,7 +409,8 @@ class Recipe(_Model):
         if text is None or len(text) != 10:
             message = f"baseline {value!r} must be a full date YYYY-MM-DD (e.g. 2026-03-17)"
             raise ValueError(message)
-        return text
+        return _check_range(text, "a baseline (or remove the key: the default is the "
+                                  "document's date)")
 
     @property
     def baseline_date(self) -> date | None:
@@ -460,7 +481,10 @@ def _pydantic_message(err: Any, path: PathKey) -> str:
         return f"{where}: unknown key; remove it or check its spelling"
     if kind == "literal_error":
         return f"{where}: {err['msg']}"
-    return f"{where}: {err['msg']}; fix the value"
+    text = str(err["msg"])
+    if kind == "value_error":  # our validators' own message, without pydantic's prefix
+        text = text.removeprefix("Value error, ")
+    return f"{where}: {text}; fix the value"
 
 
 def _strip_pydantic_loc(loc: tuple[Any, ...]) -> PathKey:
