@@ -1,29 +1,41 @@
 """``python -m geoplan`` and the ``geoplan`` console script.
 
-Kept tiny (no import beyond the standard library before the ``try``): Ctrl-C while the command
-line itself imports (typer, rich, the command modules) exits with 130 and the usual message
-instead of a traceback.
+The ``try`` is the very first statement and covers everything this module does, the import of
+the command line (typer, rich, the command modules) and the command itself: Ctrl-C at any
+moment after the interpreter reached this module exits with 130 and the usual message instead
+of a traceback. Before it, only the interpreter's own start and :mod:`geoplan` itself run, and
+``geoplan/__init__.py`` imports nothing. The interpreter's start (before any geoplan code runs)
+cannot be covered by geoplan.
 """
 
-from __future__ import annotations
+try:  # first statement: no import or definition before it
+    import sys
+    from typing import NoReturn
 
-import sys
+    __all__ = ["INTERRUPTED"]
 
-__all__ = ["INTERRUPTED"]
+    #: What the command line prints on Ctrl-C (exit code 130).
+    INTERRUPTED = "interrupted: outputs already written are left as they were"
 
-#: What the command line prints on Ctrl-C (exit code 130).
-INTERRUPTED = "interrupted: outputs already written are left as they were"
-
-
-def _entry() -> None:
-    """Run the command line on ``sys.argv``; exit with its code."""
-    try:
-        from geoplan.cli import main
-    except KeyboardInterrupt:
+    def _interrupted() -> NoReturn:
         sys.stderr.write(INTERRUPTED + "\n")
         sys.exit(130)
-    sys.exit(main())
 
+    def _entry() -> None:
+        """Run the command line on ``sys.argv``; exit with its code."""
+        try:
+            from geoplan.cli import main
 
-if __name__ == "__main__":
-    _entry()
+            code = main()
+        except KeyboardInterrupt:
+            _interrupted()
+        sys.exit(code)
+
+    if __name__ == "__main__":
+        _entry()
+except KeyboardInterrupt:  # Ctrl-C while this module itself ran
+    import sys
+    from typing import NoReturn
+
+    sys.stderr.write("interrupted: outputs already written are left as they were\n")
+    sys.exit(130)

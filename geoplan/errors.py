@@ -11,7 +11,12 @@ exits with code 2.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+
+# the package logger stays silent unless the application configures logging (it was set in
+# geoplan/__init__.py, which now imports nothing: see there)
+logging.getLogger("geoplan").addHandler(logging.NullHandler())
 
 __all__ = [
     "BundleNotFoundError",

@@ -21,12 +21,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import math
 import os
 import re
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -50,8 +52,14 @@ from geoplan.errors import (
 from geoplan.io import sha256_file
 from geoplan.layers import load_bundle
 from geoplan.maps import map_bundle, save_map
-from geoplan.monitor import HistoryError, MonitorError, monitor_dates, read_history
-from geoplan.monitor.history import HISTORY_NAME, record_snapshot
+from geoplan.monitor import (
+    HistoryError,
+    MonitorError,
+    monitor_dates,
+    monitor_recipe,
+    read_history,
+)
+from geoplan.monitor.history import HISTORY_NAME, goal_units, record_snapshot
 from tests import synthetic
 from tests._hostile import assert_refused, cli, flat
 from tests.test_bad_inputs import RECIPE as BAD_RECIPE
@@ -70,10 +78,13 @@ CASE_IDS = (
     "yaml_python_tag", "yaml_nan_statistic", "yaml_overflow_float", "recipe_huge_file",
     "recipe_is_a_folder", "recipe_is_a_fifo", "parse_recipe_text_bomb",
     "recipe_too_many_targets", "target_year_absurd",
-    "as_of_out_of_range", "as_of_impossible", "non_utf8_out", "non_utf8_recipe_path",
+    "as_of_out_of_range", "as_of_impossible", "baseline_out_of_range", "non_utf8_out",
+    "non_utf8_recipe_path",
     "disk_full_gpkg", "disk_full_enospc", "disk_full_map", "disk_full_history",
     "disk_full_real_tmpfs", "history_non_iso_date", "history_text_value",
-    "history_extra_column", "monitor_unbounded_span", "ctrl_c_during_import",
+    "history_extra_column", "history_empty", "history_list_column", "history_value_not_finite",
+    "history_vocabulary", "history_unit_mismatch", "monitor_unbounded_span",
+    "ctrl_c_during_import", "ctrl_c_early_start",
     "core_install_no_extras", "help_is_light", "yaml_bool_tag_not_boolean",
     "yaml_bool_tag_manifest", "yaml_tag_not_allowed", "yaml_binary_tag",
     "manifest_duplicate_keys", "manifest_statistic_date", "recipe_date_rule",
@@ -497,14 +508,49 @@ def test_as_of_impossible(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         assert f"Invalid value for --as-of: '{when}' is not a date; give it as YYYY-MM-DD" in err
 
 
+@pytest.mark.parametrize(("old", "new", "key", "line"), [
+    ("\n  date: 2021-01-01", "\n  date: '0001-01-01'", "document.date", 7),
+    ("targets:", "baseline: '0001-01-01'\ntargets:", "baseline", 9),
+    ("\n  date: 2021-01-01", "\n  date: 2201", "document.date", 7),
+])
+def test_baseline_out_of_range(old: str, new: str, key: str, line: int, tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = _edited(tmp_path, old, new)
+    value = re.findall(r"\d{4}(?:-\d\d-\d\d)?", new)[0]
+    pattern = (rf"bombs\.yaml:{line}: {key}: date '{value}' is not between 1900 and 2200; "
+               r"write it as YYYY-MM-DD \(a real day\), YYYY-MM or YYYY between 1900 and 2200")
+    out = tmp_path / "out"
+    for args in (["monitor", str(path), "--from", "2025-01-01", "--out", str(out)],
+                 ["run", str(path), "--out", str(out)]):
+        err = _both(args, lambda: load_recipe(path), RecipeError, pattern, capsys)
+        assert "--as-of" not in err, err  # the user never passed it
+    with pytest.raises(RecipeError, match=pattern):
+        monitor_recipe(path, start=date(2025, 1, 1), end=AS_OF, out=out)
+    assert not out.exists()
+
+
+def test_baseline_option_out_of_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _recipe(tmp_path)
+    out = tmp_path / "out"
+    for option, api in (("--baseline", "baseline"), ("--from", "start"), ("--to", "end")):
+        args = ["monitor", str(path), "--out", str(out), "--from", "2025-01-01", option,
+                "1899-12-31"]
+        kwargs: dict[str, Any] = {"start": date(2025, 1, 1), api: date(1899, 12, 31)}
+        err = _both(args, lambda k=kwargs: monitor_recipe(path, out=out, **k), MonitorError,
+                    rf"{option}: 1899-12-31 is not a date between 1900-01-01 and 2200-12-31: "
+                    rf".* give a date in that range: {option} YYYY-MM-DD", capsys)
+        assert "--as-of" not in err, err
+    assert not out.exists()
+
+
 def test_monitor_unbounded_span(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _recipe(tmp_path)
     out = tmp_path / "mon"
     with _deadline(60):
-        code, err = cli(["monitor", str(path), "--period", "month", "--from", "0001-01-01",
+        code, err = cli(["monitor", str(path), "--period", "month", "--from", "1900-01-01",
                           "--to", "2025-12-31", "--out", str(out)], capsys)
-    assert code == 2
-    assert re.search(r"--from 0001-01-01 to --to 2025-12-31 by month is 24,301 evaluations, "
+    assert code == 2  # (--from 0001-01-01 is refused as out of range: baseline_out_of_range)
+    assert re.search(r"--from 1900-01-01 to --to 2025-12-31 by month is 1,513 evaluations, "
                      r"more than 240: start later .* or use a longer --period", err), err
     assert not out.exists()
     with pytest.raises(MonitorError, match="by year is 2,025 evaluations"):
@@ -714,6 +760,70 @@ def test_history_extra_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert sha256_file(history) == before  # never rewritten without the column
 
 
+def _history_args(path: Path, history: Path) -> list[list[str]]:
+    return [["monitor", str(path), "--out", str(history.parent), "--from", "2025-01-01",
+             "--to", "2025-12-31", "--period", "year"],
+            ["run", str(path), "--out", str(history.parent), "--as-of", "2025-06-30"]]
+
+
+def test_history_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, out, _ = _first_run(tmp_path)
+    history = out / HISTORY_NAME
+    pd.read_parquet(history).iloc[:0].to_parquet(history)  # every row removed by hand
+    assert len(pd.read_parquet(history)) == 0
+    assert read_history(history).empty  # an empty history is a history
+    for args in _history_args(path, history):
+        code, err = cli(args, capsys)
+        assert code == 0, err
+    assert len(read_history(history)) > 0
+
+
+@pytest.mark.parametrize(("case", "column", "value", "pattern"), [
+    ("history_list_column", "recipe_id", ["bombs"],
+     r"row 1 column recipe_id: .* is a list, not text"),
+    ("history_list_column", "note", [1, 2], r"row 1 column note: .* is a list, not text"),
+    ("history_list_column", "value", [1.0], r"row 1 column value: .* is a list, not a number"),
+    ("history_value_not_finite", "value", math.inf,
+     r"row 1 column value: 'inf' is not a finite number of at most 1e\+12 in magnitude"),
+    ("history_value_not_finite", "value", 1e300,
+     r"row 1 column value: '1e\+300' is not a finite number of at most 1e\+12"),
+    ("history_value_not_finite", "value", -math.inf, r"row 1 column value: '-inf' is not a"),
+    ("history_vocabulary", "status", "bogus",
+     r"row 1 column status: 'bogus' is not one of '', 'met', 'partly', 'not met'"),
+    ("history_vocabulary", "scope", "nowhere",
+     r"row 1 column scope: 'nowhere' is not one of 'city', 'inner', 'unit'"),
+    ("history_vocabulary", "kind", "guess",
+     r"row 1 column kind: 'guess' is not one of 'indicator', 'statistic'"),
+    ("history_unit_mismatch", "unit", "m",
+     r"row 1 column unit: 'm' is not the unit 'km' of t\.rail@2030 in the recipe"),
+])
+def test_history_hand_edited_values(case: str, column: str, value: Any, pattern: str,
+                                    tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def edit(frame: pd.DataFrame) -> None:
+        if isinstance(value, list):
+            frame[column] = [value] * len(frame)  # a list column: Parquet keeps it
+        else:
+            frame.loc[0, column] = value
+            if column == "unit":
+                frame.loc[0, "value"] = 2000.0  # metres, as if km
+
+    path, history, before = _edited_history(tmp_path, edit)
+    for args in _history_args(path, history):
+        outputs = _snapshot(history.parent)
+        code, err = cli(args, capsys)
+        assert code == 2, err
+        assert re.search(r"history\.parquet: not a geoplan monitoring history \(edited by "
+                         rf"hand\?\): {pattern}.* restore the file from a backup, or move it "
+                         "aside", err), err
+        assert _snapshot(history.parent) == outputs  # refused before anything was written
+    recipe = load_recipe(path)
+    with pytest.raises(HistoryError, match=pattern):
+        read_history(history, recipe_id=recipe.id, units=goal_units(recipe))
+    with pytest.raises(HistoryError, match=pattern):
+        monitor_recipe(path, out=history.parent, start=date(2025, 1, 1), end=AS_OF)
+    assert sha256_file(history) == before
+
+
 # -- interrupted starts and the core install ---------------------------------------------------
 def _python(script: str, *, timeout: int = 600) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
@@ -747,6 +857,48 @@ def test_ctrl_c_during_import(module: str, start: str, tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr + result.stdout
     assert result.stderr.strip() == "interrupted: outputs already written are left as they were"
     assert not out.exists()
+
+
+#: A traceback frame in geoplan's own code (``File ".../geoplan/__init__.py", line 9``).
+_GEOPLAN_FRAME = re.compile(r'File "[^"]*[/\\]geoplan[/\\][^"]*"')
+
+
+def test_ctrl_c_early_start(tmp_path: Path) -> None:
+    """SIGINT 0 to 0.3 s after ``python -m geoplan run`` starts: exit 130, no traceback.
+
+    Python's own start, before any geoplan code runs, cannot be covered: a signal then kills
+    the process (exit -2, before Python installs its handler) or Python prints its own
+    traceback through ``<frozen runpy>`` / importlib (importing runpy, or finding and loading
+    the package ``geoplan`` itself), exit 1. Neither has a frame in geoplan's code, which is
+    what is asserted; every try that reaches geoplan's code exits 130 with the message alone.
+    """
+    recipe = _recipe(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    outcomes: list[tuple[float, int | None]] = []
+    for i in range(10):
+        delay = 0.3 * i / 9
+        out = tmp_path / f"out{i}"
+        child = subprocess.Popen(
+            [sys.executable, "-m", "geoplan", "--quiet", "run", str(recipe), "--out", str(out)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+        try:
+            time.sleep(delay)
+            child.send_signal(signal.SIGINT)
+            stdout, stderr = child.communicate(timeout=120)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.communicate()
+        outcomes.append((delay, child.returncode))
+        assert not _GEOPLAN_FRAME.search(stderr + stdout), (delay, stderr)
+        if child.returncode == 130:
+            assert stderr.strip() == "interrupted: outputs already written are left as they " \
+                "were", (delay, stderr)
+            assert "Traceback" not in stderr + stdout
+        else:  # the interpreter's own start, before any geoplan code ran
+            assert child.returncode in (-signal.SIGINT, 1), (delay, child.returncode, stderr)
+            assert not out.exists()
+    assert sum(code == 130 for _, code in outcomes) >= 5, outcomes
 
 
 _BLOCK_EXTRAS = """

@@ -270,6 +270,7 @@ def _history(tmp: Path, unit_ids: list[Any]) -> Hostile:
     out.mkdir()
     rows = [{c: "x" for c in HISTORY_COLUMNS} | {
         "recipe_id": "hostile", "as_of": "2024-12-31", "key": "t.rail@2030", "unit_id": uid,
+        "kind": "indicator", "scope": "city", "unit": "km", "status": "met",
         "value": float(i), "run_checksum": "c0",
         "recorded_at": "2025-01-01T00:00:00+00:00"} for i, uid in enumerate(unit_ids)]
     frame = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))

@@ -60,7 +60,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from geoplan._dates import check_date
+from geoplan._dates import MAX_YEAR, MIN_YEAR, check_date
 from geoplan._yaml import (
     PathKey,
     YAMLContentError,
@@ -73,6 +73,7 @@ from geoplan.errors import RecipeError
 
 __all__ = [
     "COMPARATORS",
+    "DATE_RANGE",
     "MAX_GOALS",
     "SCOPES",
     "Document",
@@ -111,6 +112,11 @@ _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 #: charts/<id>.png, results.gpkg columns), which a file system limits to 255 bytes.
 MAX_ID_LENGTH = 64
 _TOL_RE = re.compile(r"^\s*(\d+(\.\d+)?)\s*%\s*$")
+
+
+#: Dates geoplan evaluates and plans it reads (the 20th to 22nd centuries); also the range of a
+#: run's ``as_of`` (:data:`geoplan.analyses.run.AS_OF_RANGE`) and of monitoring dates.
+DATE_RANGE: tuple[date, date] = (date(MIN_YEAR, 1, 1), date(MAX_YEAR, 12, 31))
 
 
 def _check_date(value: Any) -> str | None:
@@ -384,7 +390,7 @@ class Recipe(_Model):
         if text is None or len(text) != 10:
             message = f"baseline {value!r} must be a full date YYYY-MM-DD (e.g. 2026-03-17)"
             raise ValueError(message)
-        return text
+        return text  # its year is checked with every date (geoplan._dates)
 
     @property
     def baseline_date(self) -> date | None:
@@ -455,7 +461,10 @@ def _pydantic_message(err: Any, path: PathKey) -> str:
         return f"{where}: unknown key; remove it or check its spelling"
     if kind == "literal_error":
         return f"{where}: {err['msg']}"
-    return f"{where}: {err['msg']}; fix the value"
+    text = str(err["msg"])
+    if kind == "value_error":  # our validators' own message, without pydantic's prefix
+        text = text.removeprefix("Value error, ")
+    return f"{where}: {text}; fix the value"
 
 
 def _strip_pydantic_loc(loc: tuple[Any, ...]) -> PathKey:

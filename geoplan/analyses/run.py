@@ -63,7 +63,7 @@ from geoplan.analyses.evaluate import (
     evaluate_statistic,
     evaluate_target,
 )
-from geoplan.analyses.recipe import Recipe, Target, load_recipe, slugify
+from geoplan.analyses.recipe import DATE_RANGE, Recipe, Target, load_recipe, slugify
 from geoplan.analyses.registry import get_indicator
 from geoplan.analyses.result import IndicatorResult
 from geoplan.errors import OutputError, RecipeError
@@ -107,7 +107,7 @@ logger = logging.getLogger(__name__)
 LANGS: tuple[str, ...] = ("vi", "en")
 TILES: tuple[str, ...] = ("none", "osm", "carto")
 #: Evaluation dates a run accepts (a year 1 or 9999 would measure nothing real).
-AS_OF_RANGE: tuple[date, date] = (date(1900, 1, 1), date(2200, 12, 31))
+AS_OF_RANGE: tuple[date, date] = DATE_RANGE
 #: Files a run writes (``results.gpkg`` only with admin units, ``index.html`` only with maps).
 OUTPUT_FILES: tuple[str, ...] = (
     "scorecard.csv", "scorecard.md", "results.gpkg", "index.html", "provenance.json",

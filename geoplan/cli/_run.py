@@ -95,7 +95,13 @@ def run_command(
     from geoplan.analyses.recipe import load_recipe
     from geoplan.analyses.run import LANGS, TILES, protected_inputs, run_recipe
     from geoplan.layers import load_bundle
-    from geoplan.monitor.history import HISTORY_NAME, lock_path, read_history, record_snapshot
+    from geoplan.monitor.history import (
+        HISTORY_NAME,
+        goal_units,
+        lock_path,
+        read_history,
+        record_snapshot,
+    )
 
     when = parse_date(as_of, option="--as-of")
     if lang not in LANGS:
@@ -113,7 +119,7 @@ def run_command(
             check_output(folder, folder=True)
             for path in (folder / HISTORY_NAME, lock_path(folder / HISTORY_NAME)):
                 check_output(path)
-        read_history(folder / HISTORY_NAME)
+        read_history(folder / HISTORY_NAME, recipe_id=parsed.id, units=goal_units(parsed))
     total = len(parsed.targets) + len(parsed.statistics)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=console.quiet) as bar:

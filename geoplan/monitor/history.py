@@ -65,12 +65,15 @@ if TYPE_CHECKING:
 __all__ = [
     "HISTORY_COLUMNS",
     "HISTORY_NAME",
+    "MAX_VALUE",
     "HistoryError",
+    "goal_units",
     "latest_snapshots",
     "lock_path",
     "read_history",
     "record_snapshot",
     "snapshot_rows",
+    "unit_problems",
 ]
 
 logger = logging.getLogger(__name__)
@@ -125,24 +128,95 @@ def _is_time(text: str) -> bool:
     return True
 
 
+#: Largest magnitude of a value geoplan records (km, %, people per km²...): a larger one is
+#: an edit, not a measurement.
+MAX_VALUE = 1e12
+#: Values of the vocabulary columns that geoplan writes (``status`` is ``""`` on a unit row
+#: without its own judgement).
+_KINDS: tuple[str, ...] = ("indicator", "statistic")
+
+
+def _vocabularies() -> dict[str, tuple[str, ...]]:
+    from geoplan.analyses.evaluate import STATUSES
+    from geoplan.analyses.recipe import SCOPES
+    from geoplan.monitor.progress import PROGRESS_STATUSES
+
+    statuses = tuple(dict.fromkeys(("", *STATUSES, *PROGRESS_STATUSES)))
+    return {"kind": _KINDS, "scope": SCOPES, "status": statuses}
+
+
+def _type_name(cell: Any) -> str:
+    if isinstance(cell, list | tuple | np.ndarray):
+        return "list"  # pyarrow reads a list column as arrays
+    return type(cell).__name__
+
+
+def _schema_problems(frame: pd.DataFrame) -> list[str]:
+    """Cells of a type geoplan never writes, checked before any row is read.
+
+    Every text column holds text or nulls only; ``value`` holds numbers (or texts, nulls:
+    a text is then checked row by row as a number). An empty frame passes. After this check
+    every later one runs on a frame of known shape (no list, no bytes, no date object).
+    """
+    problems: list[str] = []
+    for column in HISTORY_COLUMNS:
+        cells = frame[column]
+        dtype = cells.dtype
+        if column == "value":
+            if pd.api.types.is_bool_dtype(dtype):
+                problems.append("column value: holds true/false, not numbers")
+                continue
+            if pd.api.types.is_numeric_dtype(dtype):
+                continue
+            allowed: tuple[type, ...] = (str, int, float, np.integer, np.floating)
+            what = "a number"
+        else:
+            if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+                continue
+            if not pd.api.types.is_object_dtype(dtype):
+                if len(cells) and not cells.isna().all():
+                    problems.append(f"column {column}: holds {dtype} values, not text")
+                continue
+            allowed = (str,)
+            what = "text"
+        for row, cell in enumerate(cells.tolist(), start=1):
+            if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+                continue
+            if isinstance(cell, bool) or not isinstance(cell, allowed):
+                problems.append(f"row {row} column {column}: {str(cell)[:40]!r} is a "
+                                f"{_type_name(cell)}, not {what}")
+                break  # one row per column says enough
+    return problems
+
+
 def _row_problems(frame: pd.DataFrame) -> list[str]:
     """Every cell of a history that geoplan would not have written, as ``row N column C``.
 
     Rows count from 1 in file order. Checked: no column beyond :data:`HISTORY_COLUMNS`
-    (rewriting the file would drop it), ``as_of`` an ISO date, ``recorded_at`` an ISO time,
-    ``value`` a number or empty, ``recipe_id`` and ``key`` not empty.
+    (rewriting the file would drop it), every column of the type geoplan writes
+    (:func:`_schema_problems`, first: a frame of another shape is refused before any row
+    check), ``as_of`` an ISO date, ``recorded_at`` an ISO time, ``value`` a finite number of
+    at most :data:`MAX_VALUE` or empty, ``recipe_id`` and ``key`` not empty, ``kind``,
+    ``scope`` and ``status`` in the vocabularies geoplan writes.
     """
     problems: list[str] = []
     extra = [str(c) for c in frame.columns if c not in HISTORY_COLUMNS]
     if extra:
         problems.append(f"column(s) {', '.join(extra)} are not history columns "
                         f"({', '.join(HISTORY_COLUMNS)})")
+    schema = _schema_problems(frame)
+    if schema:
+        return problems + schema  # no row check on a frame of another shape
+    vocabularies = _vocabularies()
     checks: dict[str, tuple[Any, str]] = {
         "as_of": (_is_date, "not a date YYYY-MM-DD"),
         "recorded_at": (_is_time, "not an ISO time (YYYY-MM-DDTHH:MM:SS+00:00)"),
         "recipe_id": (bool, "empty"),
         "key": (bool, "empty"),
     }
+    for column, words in vocabularies.items():
+        shown = ", ".join(repr(w) for w in words)
+        checks[column] = (lambda v, w=words: v in w, f"not one of {shown}")
     for column, (ok, what) in checks.items():
         cells = frame[column]
         texts = cells.astype(object).where(cells.notna(), "").astype(str)
@@ -157,6 +231,43 @@ def _row_problems(frame: pd.DataFrame) -> list[str]:
     for row in [i + 1 for i, b in enumerate(bad.tolist()) if b]:
         problems.append(f"row {row} column value: {str(raw.iloc[row - 1])[:40]!r} is not a "
                         "number")
+    huge = (numbers.abs() > MAX_VALUE).fillna(False).to_numpy(dtype=bool)
+    for row in [i + 1 for i, h in enumerate(huge.tolist()) if h]:
+        problems.append(f"row {row} column value: {str(raw.iloc[row - 1])[:40]!r} is not a "
+                        f"finite number of at most {MAX_VALUE:.0e} in magnitude")
+    return problems
+
+
+def goal_units(recipe: Any) -> dict[str, str]:
+    """``{goal.key: goal.unit}`` of a recipe: what :func:`read_history` checks ``unit`` by."""
+    return {str(g.key): str(g.unit) for g in recipe.goals}
+
+
+def unit_problems(history: pd.DataFrame, units: dict[str, str]) -> list[str]:
+    """Rows whose ``unit`` is not the unit of their recipe's goal ``units[key]``.
+
+    Parameters
+    ----------
+    history
+        Rows of one recipe (:func:`read_history` with ``recipe_id``).
+    units
+        The recipe's goal keys and their units (keys not in it are not checked: a target
+        since removed from the recipe).
+
+    Returns
+    -------
+    list of str
+        ``row N column unit: ...`` per row (rows count from 1 in this frame), empty when all
+        agree.
+    """
+    problems: list[str] = []
+    keys = history["key"].astype(str).tolist()
+    found = history["unit"].astype(str).tolist()
+    for row, (key, unit) in enumerate(zip(keys, found, strict=True), start=1):
+        want = units.get(key)
+        if want is not None and unit != want:
+            problems.append(f"row {row} column unit: {unit[:40]!r} is not the unit {want!r} "
+                            f"of {key} in the recipe")
     return problems
 
 
@@ -170,7 +281,7 @@ def _id_problem(frame: pd.DataFrame) -> str | None:
     null = ids.isna().to_numpy()
     text = ids.astype(object).where(~null, "").astype(str)
     lost = text.str.strip().str.lower().isin(LOST_NULL_TEXTS).to_numpy()
-    odd = np.array([t != "" and normalise_id(t) != t for t in text]) & ~lost
+    odd = np.array([t != "" and normalise_id(t) != t for t in text], dtype=bool) & ~lost
     for bad, what in ((null, "a NULL unit_id"), (lost, "a unit_id that is a lost NULL "
                                                  "text such as 'nan'"),
                       (odd, "a unit_id with surrounding spaces or not in Unicode NFC")):
@@ -245,7 +356,8 @@ def snapshot_rows(result: RunResult, *, recorded_at: datetime | None = None) -> 
     return _normalise(pd.DataFrame(rows))
 
 
-def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None) -> pd.DataFrame:
+def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None,
+                 units: dict[str, str] | None = None) -> pd.DataFrame:
     """Read a history file (an empty history when the file does not exist).
 
     Parameters
@@ -254,6 +366,9 @@ def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None) 
         The ``history.parquet`` file.
     recipe_id
         Keep only the rows of this recipe.
+    units
+        The recipe's goal keys and their units (``{goal.key: goal.unit}``): a row of
+        ``recipe_id`` whose ``unit`` differs is refused (a value in metres read as km).
 
     Returns
     -------
@@ -296,9 +411,16 @@ def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None) 
                    "start a new history")
         raise HistoryError(message)
     problems = _row_problems(frame)
-    problem = _id_problem(frame)
-    if problem:
-        problems.append(problem)
+    if not _schema_problems(frame):  # the id checks need text columns
+        problem = _id_problem(frame)
+        if problem:
+            problems.append(problem)
+    if not problems and units is not None and recipe_id is not None:
+        mine = frame["recipe_id"].astype(str).to_numpy() == recipe_id
+        rows = [i + 1 for i, m in enumerate(mine.tolist()) if m]
+        for text in unit_problems(frame[mine], units):
+            head, _, rest = text.partition(" column ")
+            problems.append(f"row {rows[int(head.split()[1]) - 1]} column {rest}")
     if problems:
         shown = problems[:_SHOWN]
         more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
@@ -364,8 +486,10 @@ def record_snapshot(snapshot: RunResult | pd.DataFrame,
     if not isinstance(snapshot, pd.DataFrame):
         guard = protect_inputs(input_paths(snapshot.recipe.path, snapshot.bundle),
                                folders=[snapshot.bundle.path])
+    recipe = None if isinstance(snapshot, pd.DataFrame) else snapshot.recipe
     with guard, exclusive_lock(lock_path(check_output(target))):
-        old = read_history(target)
+        old = read_history(target, recipe_id=None if recipe is None else recipe.id,
+                           units=None if recipe is None else goal_units(recipe))
         ident = ["recipe_id", "as_of", "run_checksum"]
         seen = set(map(tuple, old[ident].drop_duplicates().to_numpy().tolist()))
         fresh = ~pd.Series([tuple(r) in seen for r in rows[ident].to_numpy().tolist()],

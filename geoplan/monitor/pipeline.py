@@ -38,7 +38,13 @@ from pathlib import Path
 import pandas as pd
 
 from geoplan.analyses.recipe import Recipe, load_recipe
-from geoplan.analyses.run import RunResult, check_display_options, protected_inputs, run_recipe
+from geoplan.analyses.run import (
+    AS_OF_RANGE,
+    RunResult,
+    check_display_options,
+    protected_inputs,
+    run_recipe,
+)
 from geoplan.io import (
     check_name,
     check_ours,
@@ -50,7 +56,13 @@ from geoplan.io import (
 )
 from geoplan.layers import Bundle, load_bundle
 from geoplan.monitor.charts import chart_png
-from geoplan.monitor.history import HISTORY_NAME, lock_path, read_history, record_snapshot
+from geoplan.monitor.history import (
+    HISTORY_NAME,
+    goal_units,
+    lock_path,
+    read_history,
+    record_snapshot,
+)
 from geoplan.monitor.progress import PERIODS, MonitorError, period_ends
 from geoplan.monitor.report import chart_name, report_html, report_markdown
 from geoplan.monitor.trajectory import (
@@ -193,6 +205,19 @@ def monitor_dates(*, start: date, end: date, period: str, baseline: date | None 
     return sorted(dates)
 
 
+def _check_in_range(when: date | None, source: str) -> None:
+    """Refuse a monitoring date outside :data:`~geoplan.analyses.run.AS_OF_RANGE`, naming the
+    option or recipe key ``source`` it came from (not ``--as-of``, which monitor has not)."""
+    first, last = AS_OF_RANGE
+    if when is not None and not first <= when <= last:
+        fix = ("fix the key in the recipe, or pass --baseline YYYY-MM-DD" if "key" in source
+               else f"{source} YYYY-MM-DD")
+        message = (f"{source}: {when.isoformat()} is not a date between {first.isoformat()} "
+                   f"and {last.isoformat()}: geoplan evaluates plans of the 20th to 22nd "
+                   f"centuries; give a date in that range: {fix}")
+        raise MonitorError(message)
+
+
 def monitor_recipe(
     recipe: Recipe | str | os.PathLike[str],
     *,
@@ -281,6 +306,12 @@ def monitor_recipe(
                        "not known yet)", last_day, today)
         last_day = today
     base = baseline if baseline is not None else recipe.baseline_date
+    where = str(recipe.path) if recipe.path else f"recipe {recipe.id!r}"
+    source = ("--baseline" if baseline is not None else
+              f"{where}: key {'baseline' if recipe.baseline else 'document.date'}")
+    _check_in_range(base, source)  # before any date derived from it is evaluated
+    _check_in_range(start, "--from")
+    _check_in_range(end, "--to")
     first_day = start if start is not None else (base if base is not None and base <= last_day
                                                  else last_day)
     review_date = None
@@ -302,7 +333,8 @@ def monitor_recipe(
             report = folder / MONITOR_DIR
             check_ours(report, _report_names(recipe, review), ours=_report_ours(report),
                        record=REPORT_RECORD)
-    read_history(history_path)  # refuse a broken history before computing anything
+    units = goal_units(recipe)  # a row in another unit than its goal's is an edit
+    read_history(history_path, recipe_id=recipe.id, units=units)  # refused before computing
 
     appended = 0
     last: RunResult | None = None
@@ -315,7 +347,7 @@ def monitor_recipe(
             last = result
     evaluated = time.perf_counter() - clock
 
-    history = read_history(history_path, recipe_id=recipe.id)
+    history = read_history(history_path, recipe_id=recipe.id, units=units)
     trajectories = build_trajectories(recipe, history, at=last_day, baseline=base)
     seen = sorted({date.fromisoformat(d) for d in history["as_of"]})
     monitor = MonitorResult(
