@@ -35,6 +35,7 @@ __all__ = [
     "dependency_versions",
     "input_files",
     "input_paths",
+    "inputs_protected",
     "jsonable",
     "output_record",
     "recorded_outputs",
@@ -108,6 +109,24 @@ def input_paths(recipe_path: Path | str | None, bundle: Bundle) -> list[Path]:
     """
     paths = [Path(recipe_path)] if recipe_path is not None else []
     return paths + [bundle.path / name for name in sorted(_bundle_files(bundle))]
+
+
+def inputs_protected(recipe_path: Path | str | None,
+                     bundle: Bundle) -> contextlib.AbstractContextManager[None]:
+    """:func:`geoplan.io.protect_inputs` for a command on ``bundle`` (and a recipe, if any).
+
+    Within the block no output may replace the recipe or a file of the bundle (also through
+    a hard or symbolic link) or go into the bundle folder.
+
+    Examples
+    --------
+    >>> from geoplan.layers import load_bundle
+    >>> with inputs_protected(None, load_bundle("hatinh")):  # doctest: +SKIP
+    ...     save_map(map_bundle("hatinh"), "maps/hatinh.html")
+    """
+    from geoplan.io import protect_inputs
+
+    return protect_inputs(input_paths(recipe_path, bundle), folders=[bundle.path])
 
 
 def input_files(recipe_path: Path | None, bundle: Bundle) -> list[dict[str, Any]]:

@@ -72,7 +72,6 @@ from geoplan.io import (
     check_output,
     commit_staged,
     output_error,
-    protect_inputs,
     sha256_file,
     staging_dir,
     write_gpkg_layer,
@@ -81,7 +80,7 @@ from geoplan.layers import Bundle, load_bundle
 from geoplan.provenance import (
     dependency_versions,
     input_files,
-    input_paths,
+    inputs_protected,
     jsonable,
     recorded_outputs,
     run_checksum,
@@ -503,7 +502,7 @@ def protected_inputs(recipe: Recipe, bundle: Bundle) -> contextlib.AbstractConte
         Within it, no writer of :mod:`geoplan.io` replaces those files or writes into the
         bundle folder.
     """
-    return protect_inputs(input_paths(recipe.path, bundle), folders=[bundle.path])
+    return inputs_protected(recipe.path, bundle)
 
 
 def _previous_outputs(folder: Path) -> dict[str, str] | None:

@@ -11,7 +11,7 @@ import typer
 
 from geoplan.cli import app
 from geoplan.cli._common import console, escape
-from geoplan.io import check_name, check_output, commit_staged, protect_inputs, staging_dir
+from geoplan.io import check_name, check_output, commit_staged, staging_dir
 
 __all__ = ["map_command"]
 
@@ -35,7 +35,12 @@ def map_command(
     """
     from geoplan.layers import load_bundle
     from geoplan.maps import LANGS, TILES, map_bundle, save_map
-    from geoplan.provenance import check_record_target, input_paths, output_record, write_record
+    from geoplan.provenance import (
+        check_record_target,
+        inputs_protected,
+        output_record,
+        write_record,
+    )
 
     if lang not in LANGS:
         raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
@@ -47,7 +52,7 @@ def map_command(
         the_bundle.name, option=f"{the_bundle.path / 'bundle.yaml'}: key name",
         inside="maps/ (or pass --out)") / "layers.html"
     prov_path = target.with_name(f"{target.stem}.provenance.json")
-    with protect_inputs(input_paths(None, the_bundle), folders=[the_bundle.path]):
+    with inputs_protected(None, the_bundle):
         for path in (target, prov_path):  # refuse before drawing, not after
             check_output(path)
         # a file beside the map of its record's name is replaced only when it is geoplan's
@@ -61,7 +66,7 @@ def map_command(
         record = output_record(the_bundle, [staged], command="map", started=started,
                                clock=clock, parameters={"lang": lang, "tiles": tiles})
         write_record(record, stage / prov_path.name)
-        with protect_inputs(input_paths(None, the_bundle), folders=[the_bundle.path]):
+        with inputs_protected(None, the_bundle):
             for path in (target, prov_path):  # nothing planted meanwhile
                 check_output(path)
             check_record_target(prov_path, [target.name])

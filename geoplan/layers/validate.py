@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
+from geoplan._dates import MAX_YEAR, MIN_YEAR
 from geoplan.crs import WGS84, metric_crs
 from geoplan.layers.manifest import LayerEntry
 from geoplan.layers.roles import (
@@ -402,12 +403,12 @@ def _value_problems(data: gpd.GeoDataFrame, role: str, label: str, names: pd.Ser
                     f"{label}: {int(bad.sum())} edge(s) with a missing or negative 'length_m' "
                     f"(feature {_shown(names, bad)}); recompute the lengths in metres")
         elif column == "target_year":
-            bad = values.notna() & ~inf & ((values < 1900) | (values > 2200))
+            bad = values.notna() & ~inf & ((values < MIN_YEAR) | (values > MAX_YEAR))
             if bad.any():
                 problems.append(
                     f"{label}: {int(bad.sum())} feature(s) with an implausible 'target_year' "
                     f"({', '.join(f'{v:g}' for v in values[bad].head(5))}); use a year "
-                    "between 1900 and 2200 or leave it empty")
+                    f"between {MIN_YEAR} and {MAX_YEAR} or leave it empty")
     if counts and {"population", "urban_population"} <= set(counts):
         pop = pd.to_numeric(data["population"], errors="coerce").astype(float)
         for part in ("urban_population", "rural_population"):
@@ -431,7 +432,7 @@ def _value_problems(data: gpd.GeoDataFrame, role: str, label: str, names: pd.Ser
             and not _dtype_problem(data["opening_date"], "date"):
         years = pd.to_datetime(data["opening_date"].astype("string").str.slice(0, 10),
                                errors="coerce", format="%Y-%m-%d").dt.year
-        bad = (years.notna() & ((years < 1850) | (years > 2200))).to_numpy()
+        bad = (years.notna() & ((years < 1850) | (years > MAX_YEAR))).to_numpy()
         if bad.any():
             problems.append(
                 f"{label}: {int(bad.sum())} feature(s) with an implausible 'opening_date' "

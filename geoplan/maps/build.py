@@ -1083,10 +1083,10 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
         text = text.replace("<html>", f'<html lang="{lang}">', 1)
     shown = getattr(m, "geoplan_bundle", None)
     if isinstance(shown, Bundle):  # the map never replaces the bundle it shows
-        from geoplan.provenance import input_paths
+        from geoplan.provenance import inputs_protected
 
         recipe = getattr(m, "geoplan_recipe", None)
-        with protect_inputs(input_paths(recipe, shown), folders=[shown.path]):
+        with inputs_protected(recipe, shown):
             atomic_write_text(target, text)
     else:
         atomic_write_text(target, text)

@@ -55,9 +55,8 @@ from geoplan.io import (
     exclusive_lock,
     file_kind,
     output_error,
-    protect_inputs,
 )
-from geoplan.provenance import input_paths
+from geoplan.provenance import inputs_protected
 
 if TYPE_CHECKING:
     from geoplan.analyses.run import RunResult
@@ -484,8 +483,7 @@ def record_snapshot(snapshot: RunResult | pd.DataFrame,
     target = Path(path)
     guard: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if not isinstance(snapshot, pd.DataFrame):
-        guard = protect_inputs(input_paths(snapshot.recipe.path, snapshot.bundle),
-                               folders=[snapshot.bundle.path])
+        guard = inputs_protected(snapshot.recipe.path, snapshot.bundle)
     recipe = None if isinstance(snapshot, pd.DataFrame) else snapshot.recipe
     with guard, exclusive_lock(lock_path(check_output(target))):
         old = read_history(target, recipe_id=None if recipe is None else recipe.id,
