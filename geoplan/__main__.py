@@ -33,9 +33,8 @@ try:  # first statement: no import or definition before it
 
     if __name__ == "__main__":
         _entry()
-except KeyboardInterrupt:  # Ctrl-C while this module itself ran
+except KeyboardInterrupt:  # Ctrl-C while this module itself ran (INTERRUPTED may not exist yet)
     import sys
-    from typing import NoReturn
 
     sys.stderr.write("interrupted: outputs already written are left as they were\n")
     sys.exit(130)
