@@ -33,6 +33,7 @@ __all__ = [
     "neutralise_formulas",
     "spreadsheet_text",
     "terminal_text",
+    "undecodable_text",
 ]
 
 #: C0 controls except tab and line feed, DEL, C1 controls, and the Unicode bidirectional
@@ -79,6 +80,20 @@ def terminal_text(value: object, *, newlines: bool = True) -> str:
     text = "" if value is None else str(value)
     pattern = _CONTROL if newlines else _CONTROL_OR_BREAK
     return pattern.sub(_visible, text)
+
+
+def undecodable_text(text: str) -> str:
+    r"""``text`` with the bytes of a non-UTF-8 name shown as ``\xNN`` escapes.
+
+    A file name that is not UTF-8 reaches Python decoded with ``surrogateescape`` (lone
+    surrogates that cannot be printed or written); this shows the original bytes instead.
+
+    Examples
+    --------
+    >>> print(undecodable_text(b"H\xe0 N\xf4i".decode("utf-8", "surrogateescape")))
+    H\xe0 N\xf4i
+    """
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def markdown_text(value: object) -> str:

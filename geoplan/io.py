@@ -36,6 +36,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from geoplan._safetext import undecodable_text
 from geoplan.errors import OutputError
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ def _require_utf8(target: Path) -> None:
     try:
         str(target).encode("utf-8")
     except UnicodeEncodeError:  # a non-UTF-8 name decoded with surrogateescape
-        shown = str(target).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        shown = undecodable_text(str(target))
         message = (f"cannot write {shown}: the path is not UTF-8 text; choose an output "
                    "path whose folder and file names are UTF-8 (or rename the folder)")
         raise OutputError(message) from None

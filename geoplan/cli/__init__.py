@@ -14,7 +14,7 @@ import warnings
 import typer
 
 from geoplan.__main__ import INTERRUPTED as _INTERRUPTED
-from geoplan._safetext import terminal_text
+from geoplan._safetext import terminal_text, undecodable_text
 from geoplan.cli._common import TerminalFormatter, console, err_console, escape
 from geoplan.cli._layers import layers_app
 from geoplan.errors import GeoplanError
@@ -97,7 +97,7 @@ def _non_utf8(args: list[str]) -> str | None:
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError:
-            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            shown = undecodable_text(arg)
             return (f"argument {position} ({shown}) is not UTF-8 text: geoplan needs UTF-8 "
                     "file and folder names; rename the file or folder (e.g. convmv -f cp1258 "
                     "-t utf-8) or choose another path")
