@@ -453,7 +453,7 @@ CASES: list[Case] = [
          r"data the bundle already holds: street_network holds synthetic\.gpkg:street_network, "
          r"\d+ features \(the import has 4\); green_space holds synthetic\.gpkg:green_space, 1 "
          r"features \(the import has 1\)\. Nothing was written\. To keep it, leave those roles "
-         r"out \(e\.g\. --only water\) or import into a new bundle \(--city synth-osm\); to "
+         r"out \(e\.g\. --only water\) or import into a new bundle \(--city synth-new\); to "
          r"replace it, pass --replace street_network,green_space",
          _import("synth", _full_bundle)),
     Case("import_osm_into_a_folder_not_a_bundle", r"cannot import into .*/layers/synth: the "

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 from pyproj import CRS
 
 from geoplan.crs import metric_crs
@@ -215,6 +216,27 @@ class Bundle:
         if entry is None:
             return f"role {role!r} is not in bundle {self.name!r}"
         return entry.missing or ""
+
+    def extent(self, role: str) -> shapely.Geometry | None:
+        """The polygon (EPSG:4326) that ``role``'s data covers, or None for the whole bundle.
+
+        Outside the extent the layer knows nothing: indicators give units there no value
+        (never zero) and mark values that rest on a unit only partly inside.
+
+        Raises
+        ------
+        LayerNotAvailableError
+            If the manifest does not mention ``role``.
+
+        Examples
+        --------
+        >>> load_bundle("hanoi").extent("admin_units") is None
+        True
+        """
+        from geoplan.layers.manifest import extent_geometry
+
+        text = self.entry(role).extent
+        return None if text is None else extent_geometry(text)
 
     # -- data ---------------------------------------------------------------------------
     def file_path(self, role: str) -> Path:

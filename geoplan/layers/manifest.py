@@ -28,6 +28,7 @@ import difflib
 from pathlib import Path
 from typing import Any, Literal
 
+import shapely
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pyproj import CRS
@@ -44,6 +45,8 @@ __all__ = [
     "LayerEntry",
     "Manifest",
     "Statistic",
+    "extent_geometry",
+    "extent_text",
     "read_manifest",
     "write_manifest",
 ]
@@ -65,6 +68,83 @@ _UNIT_ALIASES = {
 }
 
 
+#: Largest extent text a manifest entry may carry (a simplified polygon, not a layer).
+MAX_EXTENT_CHARS = 200_000
+
+
+def extent_geometry(text: str) -> shapely.Geometry:
+    """The covered extent of a layer from its manifest text (WKT, longitude/latitude).
+
+    An entry's ``extent`` is the polygon a layer's data covers: outside it nothing is known
+    (a unit there gets no value, never zero). ``None`` (no extent) means the layer covers the
+    whole bundle.
+
+    Parameters
+    ----------
+    text
+        WKT of a Polygon or MultiPolygon in EPSG:4326.
+
+    Returns
+    -------
+    shapely Polygon or MultiPolygon
+
+    Raises
+    ------
+    ValueError
+        If the text is too long, not WKT, not polygonal, empty or outside longitude/latitude.
+
+    Examples
+    --------
+    >>> extent_geometry("POLYGON ((105 21, 106 21, 106 22, 105 21))").geom_type
+    'Polygon'
+    """
+    if len(text) > MAX_EXTENT_CHARS:
+        message = (f"extent has {len(text):,} characters (at most {MAX_EXTENT_CHARS:,}); "
+                   "simplify the polygon")
+        raise ValueError(message)
+    try:
+        geom = shapely.from_wkt(text)
+    except shapely.errors.GEOSException:
+        message = "extent is not WKT; write a POLYGON or MULTIPOLYGON in longitude/latitude"
+        raise ValueError(message) from None
+    if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        kind = "empty" if geom is None or geom.is_empty else f"a {geom.geom_type}"
+        message = f"extent is {kind}; write a POLYGON or MULTIPOLYGON in longitude/latitude"
+        raise ValueError(message)
+    x0, y0, x1, y1 = geom.bounds
+    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        message = ("extent lies outside longitude -180…180 / latitude -90…90; write it in "
+                   "EPSG:4326")
+        raise ValueError(message)
+    return shapely.make_valid(geom) if not geom.is_valid else geom
+
+
+def extent_text(geom: shapely.Geometry, *, tolerance: float = 1e-4) -> str:
+    """The manifest text of a covered extent: ``geom`` (EPSG:4326) simplified, as WKT.
+
+    Parameters
+    ----------
+    geom
+        Polygonal geometry in longitude/latitude.
+    tolerance
+        Simplification tolerance in degrees (1e-4° ≈ 11 m).
+
+    Returns
+    -------
+    str
+        WKT with 6 decimals that :func:`extent_geometry` reads back.
+    """
+    simple = shapely.simplify(shapely.make_valid(geom), tolerance, preserve_topology=True)
+    polys = [g for g in shapely.get_parts(simple) if g.geom_type in ("Polygon", "MultiPolygon")]
+    shape = shapely.union_all(polys) if polys else shapely.box(*geom.bounds)
+    text = shapely.to_wkt(shape, rounding_precision=6, trim=True)
+    while len(text) > MAX_EXTENT_CHARS:
+        tolerance *= 4
+        shape = shapely.simplify(shape, tolerance, preserve_topology=True)
+        text = shapely.to_wkt(shape, rounding_precision=6, trim=True)
+    return text
+
+
 class LayerEntry(BaseModel):
     """One role of a bundle: where its data is and where it came from."""
 
@@ -82,8 +162,10 @@ class LayerEntry(BaseModel):
     attribution: str = ""
     coverage: Literal["full", "partial"] = "full"
     coverage_note: str = ""
+    extent: str | None = None
     approximate: bool = False
     missing: str | None = None
+    previous: LayerEntry | None = None
 
     @field_validator("columns")
     @classmethod
@@ -107,10 +189,20 @@ class LayerEntry(BaseModel):
             raise ValueError(message) from None
         return value
 
+    @field_validator("extent")
+    @classmethod
+    def _polygon_extent(cls, value: str | None) -> str | None:
+        if value is not None:
+            extent_geometry(value)  # raises ValueError with the reason
+        return value
+
     @property
     def is_missing(self) -> bool:
         """True when the manifest says this role has no data."""
         return self.missing is not None
+
+
+LayerEntry.model_rebuild()
 
 
 class Statistic(BaseModel):
@@ -296,11 +388,17 @@ def write_manifest(manifest: Manifest, path: Path) -> None:
     from geoplan.io import atomic_write_text
 
     data = manifest.model_dump(mode="json", exclude_defaults=False)
-    for role, entry in list(data["layers"].items()):
-        if entry.get("missing") is not None:  # a missing role says only why
-            data["layers"][role] = {"missing": entry["missing"]}
-            continue
+    def compact(entry: dict[str, Any]) -> None:
         for key in [k for k, v in entry.items() if v in (None, "", {})]:
             del entry[key]
+        if isinstance(entry.get("previous"), dict):
+            entry["previous"].pop("previous", None)  # one step back; older ones are backups
+            compact(entry["previous"])
+
+    for role, entry in list(data["layers"].items()):
+        if entry.get("missing") is not None and entry.get("previous") is None:
+            data["layers"][role] = {"missing": entry["missing"]}  # a missing role says why
+            continue
+        compact(entry)
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     atomic_write_text(path, text)

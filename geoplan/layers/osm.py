@@ -22,7 +22,6 @@ Water: natural=water, waterway=riverbank, landuse=reservoir|basin.
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
@@ -34,7 +33,7 @@ import shapely
 from shapely.geometry import LineString
 
 from geoplan.crs import to_metric
-from geoplan.errors import OutputError, SourceDataError
+from geoplan.errors import SourceDataError
 from geoplan.layers.manifest import LayerEntry
 
 __all__ = [
@@ -223,51 +222,6 @@ def _check_replace(replace: Iterable[str] | None) -> set[str]:
     return chosen
 
 
-def _feature_count(path: Path, layer: str | None) -> int | None:
-    """Features of an existing layer file (``None`` when it cannot be told cheaply)."""
-    from geoplan.io import file_kind
-
-    if file_kind(path) is not None:  # never open a FIFO or a device: it would block
-        return None
-    try:
-        if path.suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            return int(pq.read_metadata(path).num_rows)
-        import pyogrio
-
-        return int(pyogrio.read_info(path, layer=layer)["features"])
-    except Exception:  # an unreadable old layer is still data the bundle holds
-        return None
-
-
-def _held(folder: Path, entry: LayerEntry) -> str:
-    """How the manifest ``entry`` holds its data, e.g. ``hanoi.gpkg:bus_stops, 3,135 features``."""
-    where = f"{entry.file}:{entry.layer}" if entry.layer else str(entry.file)
-    count = _feature_count(folder / str(entry.file), entry.layer)
-    return where if count is None else f"{where}, {count:,} features"
-
-
-def _check_replacements(layers: dict[str, gpd.GeoDataFrame], *, city: str,
-                        source: str) -> None:
-    """Validate the layers that will replace held data; raise with every problem, if any."""
-    import warnings
-
-    from geoplan.errors import LayerValidationError
-    from geoplan.layers.validate import GeometryRepairWarning, check_layer
-
-    problems: list[str] = []
-    for role, gdf in layers.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", GeometryRepairWarning)
-            checked = check_layer(gdf, role=role, where=f"{city}/{role} (from {source})")
-        problems += checked.problems
-    if problems:
-        problems.append("nothing was replaced: fix the extract or leave these roles out "
-                        "with --only")
-        raise LayerValidationError(problems, bundle=city)
-
-
 def _write_osm_layers(
     layers: dict[str, gpd.GeoDataFrame],
     *,
@@ -279,98 +233,20 @@ def _write_osm_layers(
     replace: Iterable[str] | None = None,
     inputs: Iterable[Path] = (),
 ) -> Path:
-    """Write OSM layers into bundle ``city`` (``osm_<role>.parquet``) and update its manifest.
+    """Write OSM layers into bundle ``city`` (``osm_<role>.parquet``) by :func:`store_layers`."""
+    from geoplan.layers.store import NewLayer, store_layers
 
-    A layer with no feature leaves the role as it was (the extract simply has none; an empty
-    layer would read as "there is nothing here"). A role that already holds data is replaced
-    only when it is listed in ``replace``, and only by a layer that passes
-    :func:`geoplan.layers.validate.check_layer`; otherwise nothing is written and the error
-    lists every such role (or problem). A replaced ``osm_<role>.parquet`` is kept beside as
-    ``osm_<role>.replaced-<UTC time>.parquet`` and the new entry's ``method`` records what it
-    replaced. Everything (layers, backups, manifest) is staged and renamed in as one set.
-    """
-    from datetime import UTC, datetime
-
-    from geoplan.io import check_name, check_output, commit_staged, protect_inputs, staging_dir
-    from geoplan.layers.bundle import default_layers_dir
-    from geoplan.layers.manifest import MANIFEST_NAME, Manifest, read_manifest, write_manifest
-
-    hint = "choose another --city (or --layers-dir)"
     allowed = _check_replace(replace)
-    root = Path(layers_dir if layers_dir is not None else default_layers_dir())
-    folder = root / check_name(city, option="--city")
-    manifest_path = folder / MANIFEST_NAME
-    with protect_inputs(inputs):
-        check_output(folder, folder=True, hint=hint)
-        check_output(manifest_path, hint=hint)
-        if manifest_path.exists():
-            manifest = read_manifest(manifest_path)
-            # the record of what the bundle holds: only files it lists may be replaced
-            ours: list[str] | None = [MANIFEST_NAME, *(entry.file for entry in
-                                                       manifest.layers.values() if entry.file)]
-        elif folder.is_dir() and any(folder.iterdir()):
-            message = (f"cannot import into {folder}: the folder exists, holds files and is "
-                       f"not a bundle (no {MANIFEST_NAME}); geoplan never replaces files it did "
-                       f"not write: move them or {hint}")
-            raise OutputError(message)
-        else:
-            manifest = Manifest(name=city, title=city, layers={})
-            ours = None
-        fresh = {role: gdf for role, gdf in layers.items() if not gdf.empty}
-        for role in layers:
-            if role not in fresh:
-                logger.warning("%s: no %s features in %s; role left as it was", city, role,
-                               source)
-        held = {role: manifest.layers[role] for role in fresh
-                if role in manifest.layers and not manifest.layers[role].is_missing}
-        refused = [role for role in held if role not in allowed]
-        if refused:
-            what = "; ".join(f"{role} holds {_held(folder, held[role])} (the import has "
-                             f"{len(fresh[role]):,})" for role in refused)
-            keep = [role for role in fresh if role not in refused]
-            only = f" (e.g. --only {','.join(keep)})" if keep else ""
-            message = (f"{manifest_path}: the import would replace data the bundle already "
-                       f"holds: {what}. Nothing was written. To keep it, leave those roles "
-                       f"out{only} or import into a new bundle (--city {city}-osm); to "
-                       f"replace it, pass --replace {','.join(refused)} (a replaced "
-                       "osm_<role>.parquet is kept as a backup)")
-            raise OutputError(message)
-        _check_replacements({role: fresh[role] for role in held}, city=city, source=source)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        with staging_dir(folder, prefix=".geoplan-osm-") as stage:
-            names: list[str] = []
-            for role, gdf in fresh.items():
-                name = f"osm_{role}.parquet"
-                note = ""
-                if role in held:
-                    old = held[role]
-                    note = f"; replaced {_held(folder, old)}"
-                    if old.file == name and (folder / name).is_file():
-                        backup = f"osm_{role}.replaced-{stamp}.parquet"
-                        shutil.copy2(folder / name, stage / backup)
-                        names.append(backup)
-                        note += f", kept as {backup}"
-                    logger.warning("%s: %s%s", city, role, note.removeprefix("; "))
-                gdf.to_parquet(stage / name, index=False, compression="zstd")
-                names.append(name)
-                manifest.layers[role] = LayerEntry(
-                    file=name,
-                    crs="EPSG:4326",
-                    source=source,
-                    licence=_OSM_LICENCE,
-                    attribution=_OSM_ATTRIBUTION,
-                    date=date,
-                    method=f"{method}; {len(gdf):,} features{note}",
-                    coverage="partial",
-                    coverage_note=("the extent of the OSM data imported; nothing is known "
-                                   "outside it"),
-                )
-            if not manifest.attribution:
-                manifest.attribution = _OSM_ATTRIBUTION
-            write_manifest(manifest, stage / MANIFEST_NAME)
-            names.append(MANIFEST_NAME)
-            commit_staged(stage, folder, names, ours=ours, record=MANIFEST_NAME, hint=hint)
-    return folder
+    entry = LayerEntry(
+        source=source, licence=_OSM_LICENCE, attribution=_OSM_ATTRIBUTION, date=date,
+        method=method, coverage="partial",
+        coverage_note="the extent of the OSM data imported; nothing is known outside it")
+    return store_layers(
+        city, {role: NewLayer(gdf, entry) for role, gdf in layers.items()},
+        layers_dir=layers_dir, replace=allowed, inputs=inputs, prefix="osm_", source=source,
+        noun="the import", keep_hint=lambda keep: "leave those roles out" + (
+            f" (e.g. --only {','.join(keep)})" if keep else ""),
+        new_hint="import into a new bundle")
 
 
 def import_osm(
