@@ -6,13 +6,40 @@ moment after the interpreter reached this module exits with 130 and the usual me
 of a traceback. Before it, only the interpreter's own start and :mod:`geoplan` itself run, and
 ``geoplan/__init__.py`` imports nothing. The interpreter's start (before any geoplan code runs)
 cannot be covered by geoplan.
+
+The interpreter can swallow a ``KeyboardInterrupt`` raised while it runs one of its own
+callbacks (importlib's module-lock weakref callback, a ``__del__``): it prints
+"Exception ignored in ..." and goes on, so the command would run to its end as if Ctrl-C had
+not been pressed. geoplan's SIGINT handler therefore also records the signal, such swallowed
+interrupts are not printed, and a recorded one ends the command with 130 at the next check
+(after the command line is imported, and when the command returns); an interrupt the
+interpreter wrapped in another exception (``RuntimeError: Error calling __set_name__``) is
+Ctrl-C too.
 """
 
 try:  # first statement: no import or definition before it
+    import signal
     import sys
-    from typing import NoReturn
+    from types import FrameType
+    from typing import Any, NoReturn
 
     __all__ = ["INTERRUPTED"]
+
+    _SIGNALLED: list[int] = []  # SIGINTs received, even those the interpreter swallowed
+
+    def _on_sigint(signum: int, frame: FrameType | None) -> None:
+        _SIGNALLED.append(signum)
+        raise KeyboardInterrupt
+
+    _default_unraisable = sys.unraisablehook
+
+    def _unraisable(info: Any) -> None:
+        if isinstance(info.exc_value, KeyboardInterrupt):  # recorded by _on_sigint
+            return
+        _default_unraisable(info)
+
+    signal.signal(signal.SIGINT, _on_sigint)
+    sys.unraisablehook = _unraisable
 
     #: What the command line prints on Ctrl-C (exit code 130).
     INTERRUPTED = "interrupted: outputs already written are left as they were"
@@ -26,8 +53,16 @@ try:  # first statement: no import or definition before it
         try:
             from geoplan.cli import main
 
+            if _SIGNALLED:  # swallowed while the command line was imported
+                _interrupted()
             code = main()
         except KeyboardInterrupt:
+            _interrupted()
+        except BaseException:  # an interrupt the interpreter wrapped (e.g. in the RuntimeError
+            if _SIGNALLED:  # of a class's __set_name__) is still Ctrl-C
+                _interrupted()
+            raise
+        if _SIGNALLED:  # swallowed while the command ran: it finished, Ctrl-C still counts
             _interrupted()
         sys.exit(code)
 
