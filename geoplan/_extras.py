@@ -21,6 +21,8 @@ EXTRAS: dict[str, str] = {
     "vietnamadminunits": "build",
     "xlrd": "build",
     "openpyxl": "build",
+    "dask": "batch",
+    "distributed": "batch",
 }
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 logging.getLogger("geoplan").addHandler(logging.NullHandler())
 
 __all__ = [
+    "BatchError",
     "BundleNotFoundError",
     "CRSError",
     "GeoplanError",
@@ -96,3 +97,7 @@ class MissingExtraError(GeoplanError, ImportError):
 
     The message names the package and the ``pip install 'geoplan[<extra>]'`` line.
     """
+
+
+class BatchError(GeoplanError, RuntimeError):
+    """A batch cannot run: its dask scheduler cannot be reached, or a task kept failing."""
