@@ -205,6 +205,12 @@ def plan_batch(
     RecipeError
         If a recipe is invalid, or two tasks would write the same folder (the same recipe and
         bundle twice).
+    BundleNotFoundError, LayerValidationError
+        If a bundle cannot be found or read.
+    OutputError
+        If an output folder or history may not be written (an input, a device, a link...).
+    HistoryError
+        If a history already there is not a geoplan history of that recipe.
 
     Examples
     --------
@@ -214,8 +220,10 @@ def plan_batch(
     ['hatinh-15-ctr-tu/hatinh/2025-12-31']
     """
     from geoplan.analyses.recipe import load_recipe
-    from geoplan.io import check_name
+    from geoplan.analyses.run import protected_inputs
+    from geoplan.io import check_name, check_output
     from geoplan.layers import load_bundle
+    from geoplan.monitor.history import goal_units, lock_path, read_history
 
     root = Path(out)
     when = list(dates) if dates else [date.today()]
@@ -234,12 +242,18 @@ def plan_batch(
                            "give each recipe and bundle once")
                 raise RecipeError(message)
             seen[folder] = where
+            history = folder / "history.parquet"
+            with protected_inputs(recipe, bundle):  # refused before any task runs
+                check_output(folder, folder=True)
+                for file in (history, lock_path(history)):
+                    check_output(file)
+            read_history(history, recipe_id=recipe.id, units=goal_units(recipe))
             for day in sorted(set(when)):
                 tasks.append(BatchTask(
                     recipe=str(Path(path)), bundle=str(bundle.path if os.sep in str(name)
                                                        else bundle.name),
                     as_of=day, out=str(folder / day.isoformat()),
-                    history=str(folder / "history.parquet"), lang=lang,
+                    history=str(history), lang=lang,
                     statistics=None if statistics is None else str(statistics)))
     return tasks
 

@@ -99,5 +99,5 @@ class MissingExtraError(GeoplanError, ImportError):
     """
 
 
-class BatchError(GeoplanError, RuntimeError):
+class BatchError(GeoplanError, OSError):
     """A batch cannot run: its dask scheduler cannot be reached, or a task kept failing."""

@@ -104,14 +104,14 @@ def batch_command(
 
     if lang not in LANGS:
         raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
-    if workers < 0:
-        raise typer.BadParameter("give 0 (serial) or a positive number", param_hint="--workers")
     if not logging.getLogger("geoplan").isEnabledFor(logging.DEBUG):  # unless --verbose:
         logging.getLogger("distributed").setLevel(logging.WARNING)  # no worker chatter
     days = _dates(as_of, start, end, period)
     bundles = list(bundle or [])
     if provinces:
         bundles += [b for b in _province_bundles(national) if b not in bundles]
+    if workers < 0:  # before planning reads anything
+        run_batch([], workers=workers)
     tasks = plan_batch([str(r) for r in recipes], out=out, bundles=bundles or None,
                        dates=days, lang=lang)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
