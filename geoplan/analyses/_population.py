@@ -73,6 +73,7 @@ __all__ = [
     "coverage_table",
     "covered_population",
     "fold",
+    "known_population",
     "layer_coverage",
     "missing_result",
     "resolve_as_of",
@@ -294,7 +295,8 @@ class LayerCoverage:
             return ""
         counts = self.state.value_counts()
         how = "; ".join(f"{r}: {self.origin.get(r, 'whole bundle')}" for r in self.roles)
-        return (f" Coverage ({how}): {int(counts.get(COVERED, 0))} units inside, "
+        return (f" Coverage ({how}): {int(counts.get(COVERED, 0))} of {len(self.share)} "
+                "units inside, "
                 f"{int(counts.get(PARTIAL, 0))} partly inside (value over the part inside, "
                 f"flagged partial), {int(counts.get(OUTSIDE, 0))} mostly outside (no value, not "
                 "zero).")
@@ -439,7 +441,7 @@ def coverage_fields(units: gpd.GeoDataFrame, coverage: LayerCoverage, resting: p
 
     def scope(mask: pd.Series) -> float | None:
         total = float(whole[mask].sum())
-        if not mask.any() or total <= 0:
+        if not (mask & ok).any() or total <= 0:  # no value there: nothing rests on anything
             return None
         return min(1.0, float(used[mask].sum()) / total)
 
@@ -459,6 +461,39 @@ def resting_area(units: gpd.GeoDataFrame, coverage: LayerCoverage) -> pd.Series:
     inside = pd.Series(np.minimum(coverage.share.to_numpy() * area.to_numpy(), area.to_numpy()),
                        index=units.index)
     return inside.where(coverage.state != COVERED, area).astype(float)
+
+
+def known_population(units: gpd.GeoDataFrame, coverage: LayerCoverage, *,
+                     population: str = "census_uniform", raster: str | Path | None = None,
+                     column: str = POPULATION) -> pd.Series:
+    """People of each unit inside :attr:`LayerCoverage.known` (all of them where covered).
+
+    Spread by the same ``population`` method as the indicator's covered people, so that a
+    partial unit's share compares like with like.
+
+    Parameters
+    ----------
+    units
+        Output of :func:`unit_frame`.
+    coverage
+        Output of :func:`layer_coverage`.
+    population, raster
+        As for :func:`coverage_table`.
+    column
+        The population column (``population`` or ``urban_population``).
+
+    Returns
+    -------
+    pandas.Series
+        Indexed like ``units``.
+    """
+    pop = pd.to_numeric(units[column], errors="coerce").astype(float)
+    if coverage.known is None:
+        return pop
+    table = coverage_table(units, coverage.known, crs=units.crs, population=population,
+                           raster=raster, population_column=column)
+    inside = pd.Series(table["covered_population"].to_numpy(dtype=float), index=units.index)
+    return inside.where(coverage.state != COVERED, pop)
 
 
 def area_units(bundle: Bundle, *, crs: CRS | None = None) -> tuple[gpd.GeoDataFrame, bool]:

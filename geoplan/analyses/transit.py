@@ -50,13 +50,13 @@ import pandas as pd
 import shapely
 
 from geoplan.analyses._population import (
-    COVERED,
     PARTIAL,
     POPULATION_METHODS,
     LayerCoverage,
     PopulationMethod,
     coverage_fields,
     coverage_table,
+    known_population,
     layer_coverage,
     missing_result,
     resolve_as_of,
@@ -177,23 +177,6 @@ def summarise_coverage(
     return table, missing
 
 
-def known_population(units: gpd.GeoDataFrame, coverage: LayerCoverage, *,
-                     population: str = "census_uniform",
-                     raster: Any = None) -> pd.Series:
-    """People of each unit inside ``coverage.known`` (all of them where the unit is covered).
-
-    Spread by the same ``population`` method as the covered population, so that a partial
-    unit's share compares like with like.
-    """
-    pop = units["population"].astype(float)
-    if coverage.known is None:
-        return pop
-    table = coverage_table(units, coverage.known, crs=units.crs, population=population,
-                           raster=raster)
-    inside = pd.Series(table["covered_population"].to_numpy(dtype=float), index=units.index)
-    return inside.where(coverage.state != COVERED, pop)
-
-
 def _pct(share: float | None) -> str:
     return "–" if share is None else f"{100 * share:.1f} %"
 
@@ -285,9 +268,10 @@ def _compute(
     fields = coverage_fields(units, coverage, resting, units["population"], basis="population")
     scope_note = "" if coverage.is_full else (
         f" The city value rests on {known[available].sum():,.0f} of "
-        f"{units['population'].sum():,.0f} people ({_pct(fields['city_coverage'])}), the "
-        f"inner-city value on {_pct(fields['inner_coverage'])} of the inner city's; units "
-        "mostly outside the extent are NaN (details['unavailable']), not zero.")
+        f"{units['population'].sum():,.0f} people ({_pct(fields['city_coverage'])})"
+        + ("" if fields["inner_coverage"] is None else
+           f", the inner-city value on {_pct(fields['inner_coverage'])} of the inner city's")
+        + "; units mostly outside the extent are NaN (details['unavailable']), not zero.")
     described = (
         f"Population within {how} of {len(stops)} {role}"
         + (f" in service on {when.isoformat()} (status in {list(statuses)}; {n_all} in layer)"
