@@ -339,7 +339,7 @@ def evaluate_target(
         _coverage_note(notes, extra, result)
         return TargetEvaluation(target, summary.status, value, None, result.method,
                                 "; ".join(notes), _with_coverage(per_unit, result),
-                                units_met, units_evaluated, as_of, **extra)
+                                units_met, units_evaluated, as_of, *extra)
     value = result.city if target.scope == "city" else result.inner
     if _missing(value):
         note = (f"indicator {result.indicator!r} has no {target.scope} value"
@@ -349,22 +349,24 @@ def evaluate_target(
                                 as_of=as_of)
     verdict = judge(target, value)
     _coverage_note(notes, extra, result)
+    share, basis, roles = extra
     return TargetEvaluation(target, verdict.status, float(value), verdict.gap,  # type: ignore[arg-type]
                             result.method, "; ".join(notes), _with_coverage(per_unit, result),
-                            as_of=as_of, **extra)
+                            as_of=as_of, coverage=share, coverage_basis=basis,
+                            coverage_roles=roles)
 
 
-def _coverage(result: IndicatorResult, scope: str) -> dict[str, object]:
+def _coverage(result: IndicatorResult, scope: str) -> tuple[float | None, str, tuple[str, ...]]:
     share = result.inner_coverage if scope == "inner" else result.city_coverage
     if share is None:
-        return {}
-    return {"coverage": float(share), "coverage_basis": result.coverage_basis,
-            "coverage_roles": tuple(result.coverage_roles)}
+        return None, "", ()
+    return float(share), result.coverage_basis, tuple(result.coverage_roles)
 
 
-def _coverage_note(notes: list[str], extra: dict[str, object], result: IndicatorResult) -> None:
-    share = extra.get("coverage")
-    if isinstance(share, float) and share < 1.0:
+def _coverage_note(notes: list[str], extra: tuple[float | None, str, tuple[str, ...]],
+                   result: IndicatorResult) -> None:
+    share = extra[0]
+    if share is not None and share < 1.0:
         roles = "/".join(result.coverage_roles)
         notes.append(f"partial coverage: the value rests on {100 * share:.1f} % of the "
                      f"{result.coverage_basis or 'population'} (inside the {roles} extent)")

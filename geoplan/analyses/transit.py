@@ -159,7 +159,7 @@ def summarise_coverage(
     table.insert(0, "name", units["name"].astype(str) if "name" in units else "")
     table.insert(1, "is_inner", units["is_inner"].to_numpy())
     known = resting.where(available)
-    table.insert(table.columns.get_loc("covered_population"), "known_population", known)
+    table.insert(list(table.columns).index("covered_population"), "known_population", known)
     table.loc[~available, ["covered_population", "covered_share_pct"]] = np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = 100.0 * table["covered_population"] / known

@@ -48,6 +48,10 @@ LABELS: dict[str, dict[str, str]] = {
     "green_space": {"vi": "Không gian xanh", "en": "Green space"},
     "metro_lines": {"vi": "Đường sắt đô thị", "en": "Urban rail lines"},
     "stations": {"vi": "Ga đường sắt đô thị", "en": "Urban rail stations"},
+    "bus_stops": {"vi": "Điểm dừng xe buýt", "en": "Bus stops"},
+    "street_network": {"vi": "Mạng lưới đường phố", "en": "Street network"},
+    "land_use": {"vi": "Sử dụng đất", "en": "Land use"},
+    "population_raster": {"vi": "Lưới dân số", "en": "Population grid"},
     "metro_built": {"vi": "Đường sắt đô thị đang khai thác, đang xây dựng",
                     "en": "Urban rail: operating, under construction"},
     "metro_planned": {"vi": "Đường sắt đô thị quy hoạch", "en": "Urban rail: planned"},
@@ -318,7 +322,8 @@ def coverage_text(share: float, basis: str, roles: str, lang: str, *,
     basis
         ``"population"`` or ``"area"``.
     roles
-        The layers whose extents set the coverage (``"bus_stops"``).
+        The layers whose extents set the coverage (``"bus_stops"``, several joined by
+        ``/``); shown by their label in ``lang``.
     lang
         ``"vi"`` or ``"en"``.
     outside
@@ -331,12 +336,13 @@ def coverage_text(share: float, basis: str, roles: str, lang: str, *,
     Examples
     --------
     >>> coverage_text(0.6955, "population", "bus_stops", "en")
-    '◐ the value rests on 69.5 % of the population (inside the bus_stops extent)'
+    '◐ the value rests on 69.5 % of the population (inside the Bus stops extent)'
     >>> coverage_text(0.6955, "population", "bus_stops", "vi")
-    '◐ giá trị chỉ dựa trên 69,5 % dân số (phần nằm trong vùng dữ liệu của bus_stops)'
+    '◐ giá trị chỉ dựa trên 69,5 % dân số (phần nằm trong vùng dữ liệu của Điểm dừng xe buýt)'
     """
     pct = f"{format_number(round(100.0 * share, 1), lang, digits=1)} %"
     word = label(f"coverage_{basis}" if basis in ("population", "area")
                  else "coverage_population", lang)
     key = "coverage_outside" if outside else "coverage_partial"
-    return label(key, lang).format(pct=pct, basis=word, roles=roles)
+    names = " / ".join(label(r, lang) for r in roles.split("/") if r) or "?"
+    return label(key, lang).format(pct=pct, basis=word, roles=names)

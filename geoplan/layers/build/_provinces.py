@@ -239,8 +239,8 @@ def build_province(name: str, source: Path, *, workdir: Path) -> BundleSpec:
                      "`VN_Population_ward.csv`")
     raster, _ = build_population_raster(source, boundary=outline, workdir=workdir,
                                         census_total=totals["population"])
-    own = BuiltLayer("city_boundary", entry, outline, file=f"{name}.gpkg")
-    built = {"city_boundary": with_extent(own, city_extent(outline)),
+    outline_layer = BuiltLayer("city_boundary", entry, outline, file=f"{name}.gpkg")
+    built = {"city_boundary": with_extent(outline_layer, city_extent(outline)),
              "population_raster": raster}
     layers = [built.get(role) or BuiltLayer(role, LayerEntry(missing=_missing_reason(role)))
               for role in ROLES]
