@@ -231,7 +231,7 @@ def _area_missing(bundle: Bundle, name: str, unit: str,
                   params: dict[str, Any]) -> IndicatorResult | None:
     """No data when ``land_use`` is absent, or neither ``admin_units`` nor a boundary is."""
     absent = missing_result(bundle, name, unit, ("land_use",), params=params)
-    if absent is not None or bundle.has("admin_units"):
+    if absent is not None or bundle.has("admin_units") or bundle.has("city_boundary"):
         return absent
     return missing_result(bundle, name, unit, ("admin_units", "city_boundary"), params=params)
 

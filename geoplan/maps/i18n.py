@@ -340,7 +340,9 @@ def coverage_text(share: float, basis: str, roles: str, lang: str, *,
     >>> coverage_text(0.6955, "population", "bus_stops", "vi")
     '◐ giá trị chỉ dựa trên 69,5 % dân số (phần nằm trong vùng dữ liệu của Điểm dừng xe buýt)'
     """
-    pct = f"{format_number(round(100.0 * share, 1), lang, digits=1)} %"
+    pct = f"{100.0 * share:.1f} %"
+    if lang == "vi":
+        pct = pct.replace(".", ",")
     word = label(f"coverage_{basis}" if basis in ("population", "area")
                  else "coverage_population", lang)
     key = "coverage_outside" if outside else "coverage_partial"
