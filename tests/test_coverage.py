@@ -365,3 +365,23 @@ def test_partial_land_use_gives_no_value_outside(tmp_path: Path) -> None:
     assert r.city == pytest.approx(50.0, rel=1e-6)  # 1 km² urban of the 2 km² known
     assert r.city_coverage == pytest.approx(0.5, rel=1e-6) and r.is_partial
     assert np.isclose(r.inner or 0, 50.0)
+
+
+#: The cases of docs/BAD_INPUTS.md, section "Partial coverage", and the tests that feed them.
+CASES = {
+    "unit_wholly_outside_extent": test_transit_coverage_rests_on_the_part_inside,
+    "unit_partly_inside_extent": test_outputs_mark_partial_values,
+    "unit_sliver_outside_extent": test_layer_coverage_states_and_shares,
+    "land_ratio_without_units": test_urban_land_ratio_on_a_province_without_units,
+    "land_ratio_without_units_nor_boundary": test_land_ratio_without_units_nor_boundary_names_both,
+}
+
+
+def test_bad_inputs_section_in_step() -> None:
+    text = (ROOT / "docs" / "BAD_INPUTS.md").read_text(encoding="utf-8")
+    section = text.split("## Partial coverage (values outside a layer's extent)")[1]
+    section = section.split("\n## ")[0]
+    ids = {line.split("|")[1].strip().strip("`") for line in section.splitlines()
+           if line.startswith("| `")}
+    # stop_outside_query_box: tests/test_build_transit.py (the builder's own test file)
+    assert ids == {*CASES, "stop_outside_query_box"}
