@@ -147,8 +147,9 @@ def test_assign_nearest_line_with_tolerance() -> None:
     assert out["distance_m"].tolist() == pytest.approx([10.0, 40.0, 300.0])
 
 
-def _write_bus_source(root: Path) -> None:
-    """SYNTHETIC bus-stop source: stops at the centres of units A and D and one far away."""
+def _write_bus_source(root: Path, far: tuple[float, float] = (105.95, 21.25)) -> None:
+    """SYNTHETIC bus-stop source: stops at the centres of units A and D and one at ``far``
+    (by default outside the units, inside the source's Overpass query box)."""
     units = synthetic.admin_units().to_crs(4326)
     centres = units.geometry.representative_point()
     a, d = centres.iloc[0], centres.iloc[3]
@@ -158,7 +159,7 @@ def _write_bus_source(root: Path) -> None:
         {"type": "Feature", "properties": {"id": 7, "name": None, "ward_2025": "Xã D"},
          "geometry": {"type": "Point", "coordinates": [d.x, d.y]}},
         {"type": "Feature", "properties": {"id": 5, "name": "Elsewhere", "ward_2025": "X"},
-         "geometry": {"type": "Point", "coordinates": [106.5, 21.5]}},
+         "geometry": {"type": "Point", "coordinates": list(far)}},
     ]
     path = root / "baobonk-hanoi-bus-stops" / "hanoi_bus_stops_osm.geojson"
     path.parent.mkdir(parents=True)
@@ -180,6 +181,17 @@ def test_build_bus_stops_joins_units_and_drops_stops_outside(tmp_path: Path) -> 
     assert "2 of 4 units" in layer.entry.coverage_note
     assert "1 stops outside" in layer.entry.method
     assert check_layer(data, role="bus_stops", entry=layer.entry).problems == []
+    # the extent is the box of the source's Overpass query, not the stops' hull
+    assert layer.entry.extent == ("POLYGON ((106 20.8, 106 21.3, 105.7 21.3, 105.7 20.8, "
+                                  "106 20.8))")
+    assert "105.7–106 E, 20.8–21.3 N" in layer.entry.coverage_note
+
+
+def test_build_bus_stops_refuses_a_stop_outside_the_query_box(tmp_path: Path) -> None:
+    # a stop the recorded extent would not hold: this is not the source SOURCES.md cites
+    _write_bus_source(tmp_path, far=(106.5, 21.5))
+    with pytest.raises(SourceDataError, match=r"1 stop\(s\) lie outside the Overpass query box"):
+        build_bus_stops(tmp_path)
 
 
 def test_build_bus_stops_without_units_keeps_every_stop(tmp_path: Path) -> None:

@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -57,15 +59,25 @@ if TYPE_CHECKING:
     from geoplan.layers import Bundle
 
 __all__ = [
+    "COVERED",
+    "MIN_INSIDE_SHARE",
+    "OUTSIDE",
+    "OUTSIDE_SHARE",
+    "PARTIAL",
     "POPULATION_METHODS",
+    "LayerCoverage",
     "PopulationMethod",
+    "area_units",
     "check_option_values",
+    "coverage_fields",
     "coverage_table",
     "covered_population",
     "fold",
-    "layer_covered_units",
+    "known_population",
+    "layer_coverage",
     "missing_result",
     "resolve_as_of",
+    "resting_area",
     "scope_values",
     "unit_frame",
 ]
@@ -205,37 +217,326 @@ def unit_frame(bundle: Bundle, *, crs: CRS | None = None) -> gpd.GeoDataFrame:
     return units
 
 
-def layer_covered_units(bundle: Bundle, role: str, units: gpd.GeoDataFrame) -> pd.Series:
-    """Which units a layer covers: all of them unless its manifest says ``coverage: partial``.
+#: A unit with at most this share of its area outside the covered extent of the layers an
+#: indicator reads counts as wholly covered (borders drawn from other sources differ a little).
+OUTSIDE_SHARE = 0.01
+#: A unit with less than this share of its area inside the extent is mostly outside it: it gets
+#: no value (NaN), never zero. Between this and ``1 - OUTSIDE_SHARE`` the unit's value rests on
+#: the part inside and is flagged partial.
+MIN_INSIDE_SHARE = 0.5
+#: States of a unit against a layer's extent (:attr:`LayerCoverage.state`).
+COVERED, PARTIAL, OUTSIDE = "covered", "partial", "outside"
 
-    For a partial layer (e.g. bus stops extracted for 56 of Hà Nội's 126 units) a unit counts
-    as covered when at least one feature of the layer lies in it (by representative point).
-    Units not covered have no value (NaN), never zero.
+
+@dataclass(frozen=True)
+class LayerCoverage:
+    """Where the layers an indicator reads know anything, unit by unit.
+
+    Attributes
+    ----------
+    roles
+        The layers assessed.
+    share
+        Per unit (index ``unit_id``), the share (0–1) of its area inside the intersection of
+        the layers' extents; 1 everywhere when every layer covers the whole bundle.
+    known
+        The area values may rest on, in the units' CRS: the extents' intersection plus every
+        covered unit whole (its sliver outside counts as inside); ``None`` when the layers
+        cover the whole bundle.
+    origin
+        Role → where its extent came from (``manifest extent``, a derived extent, or
+        ``whole bundle``).
+    """
+
+    roles: tuple[str, ...]
+    share: pd.Series
+    known: Any = None
+    origin: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def state(self) -> pd.Series:
+        """``covered``, ``partial`` or ``outside`` per unit (see :data:`OUTSIDE_SHARE`)."""
+        values = np.where(self.share >= 1.0 - OUTSIDE_SHARE, COVERED,
+                          np.where(self.share >= MIN_INSIDE_SHARE, PARTIAL, OUTSIDE))
+        return pd.Series(values, index=self.share.index, name="coverage_state")
+
+    @property
+    def has_value(self) -> pd.Series:
+        """True for the units that get a value (covered or partial)."""
+        return self.state != OUTSIDE
+
+    @property
+    def partial(self) -> pd.Series:
+        """True for the units whose value rests on part of the unit only."""
+        return self.state == PARTIAL
+
+    @property
+    def is_full(self) -> bool:
+        """True when every unit is covered."""
+        return bool((self.state == COVERED).all())
+
+    def clip(self, geom: Any) -> Any:
+        """``geom`` (units' CRS) cut to :attr:`known` (unchanged when the bundle is covered)."""
+        if self.known is None or geom is None or shapely.is_empty(geom):
+            return geom
+        return shapely.intersection(geom, self.known)
+
+    def reasons(self) -> pd.Series:
+        """Why each unit without a value has none ('' for the others)."""
+        roles = "/".join(self.roles)
+        text = [f"{100 * s:.1f} % of the unit lies inside the {roles} extent (less than "
+                f"{100 * MIN_INSIDE_SHARE:.0f} %): no value, not zero" if st == OUTSIDE else ""
+                for s, st in zip(self.share.tolist(), self.state.tolist(), strict=True)]
+        return pd.Series(text, index=self.share.index, dtype=object)
+
+    def describe(self) -> str:
+        """One sentence for an indicator's method (empty when every unit is covered)."""
+        if self.is_full:
+            return ""
+        counts = self.state.value_counts()
+        how = "; ".join(f"{r}: {self.origin.get(r, 'whole bundle')}" for r in self.roles)
+        return (f" Coverage ({how}): {int(counts.get(COVERED, 0))} of {len(self.share)} "
+                "units inside, "
+                f"{int(counts.get(PARTIAL, 0))} partly inside (value over the part inside, "
+                f"flagged partial), {int(counts.get(OUTSIDE, 0))} mostly outside (no value, not "
+                "zero).")
+
+
+def _extent_in(bundle: Bundle, role: str, units: gpd.GeoDataFrame) -> tuple[Any, str]:
+    """The covered extent of ``role`` in the units' CRS and where it came from.
+
+    The manifest's ``extent`` when recorded; else, for a layer marked ``coverage: partial``,
+    one derived from the data (the street network's footprint, or the units holding one of
+    the layer's features); else ``None`` (the whole bundle).
+    """
+    recorded = bundle.extent(role)
+    if recorded is not None:
+        dense = shapely.segmentize(recorded, 0.01)  # lines of latitude bend once projected
+        geom = gpd.GeoSeries([dense], crs="EPSG:4326").to_crs(units.crs).iloc[0]
+        return shapely.make_valid(geom), "manifest extent"
+    if bundle.entry(role).coverage != "partial":
+        return None, "whole bundle"
+    if role == "street_network":
+        from geoplan.network import StreetGraph
+
+        graph = StreetGraph.from_bundle(bundle)
+        shape = graph.footprint()
+        if not graph.crs.equals(units.crs):
+            shape = gpd.GeoSeries([shape], crs=graph.crs).to_crs(units.crs).iloc[0]
+        return shape, "no extent recorded: footprint of its streets (geoplan.network)"
+    layer = bundle.layer(role).to_crs(units.crs)
+    points = shapely.point_on_surface(layer.geometry.to_numpy())
+    points = points[~shapely.is_empty(points) & ~shapely.is_missing(points)]
+    geoms = units.geometry.to_numpy()
+    hit = np.unique(shapely.STRtree(geoms).query(points, predicate="intersects")[1])
+    shape = shapely.union_all(geoms[hit]) if len(hit) else shapely.Polygon()
+    return shape, "no extent recorded: the units holding one of its features"
+
+
+def _inside_shares(units: gpd.GeoDataFrame, extent: Any) -> np.ndarray:
+    geoms = units.geometry.to_numpy()
+    area = shapely.area(geoms)
+    share = np.zeros(len(geoms))
+    if shapely.is_empty(extent):
+        return share
+    shapely.prepare(extent)
+    inside = shapely.contains_properly(extent, geoms)
+    share[inside] = 1.0
+    touch = np.flatnonzero(~inside & shapely.intersects(extent, geoms))
+    if len(touch):
+        part = shapely.area(shapely.intersection(geoms[touch], extent))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share[touch] = np.where(area[touch] > 0, np.minimum(part / area[touch], 1.0), 1.0)
+    return share
+
+
+def layer_coverage(bundle: Bundle, roles: str | Sequence[str],
+                   units: gpd.GeoDataFrame) -> LayerCoverage:
+    """The one coverage rule: each unit's share inside the covered extent of ``roles``.
+
+    A layer knows nothing outside its extent (:meth:`~geoplan.layers.Bundle.extent`; for a
+    ``coverage: partial`` layer without a recorded extent one is derived, see
+    :func:`_extent_in`). Against the intersection of the extents of ``roles`` a unit is
+
+    * **covered** when at most :data:`OUTSIDE_SHARE` of its area lies outside: its value
+      rests on the whole unit;
+    * **partial** when at least :data:`MIN_INSIDE_SHARE` lies inside: its value is computed
+      over the part inside only (numerator and denominator) and flagged partial;
+    * **outside** otherwise: no value (NaN), never zero.
 
     Parameters
     ----------
     bundle
         The bundle.
-    role
-        The (present) role whose coverage is asked.
+    roles
+        One role or several (e.g. ``("bus_stops", "street_network")``); all present.
+    units
+        Output of :func:`unit_frame` or :func:`area_units` (metric CRS).
+
+    Returns
+    -------
+    LayerCoverage
+
+    Raises
+    ------
+    NetworkError
+        When a street network without a recorded extent cannot be read for its footprint.
+
+    Examples
+    --------
+    >>> from geoplan.layers import load_bundle
+    >>> bundle = load_bundle("hanoi")                                   # doctest: +SKIP
+    >>> cov = layer_coverage(bundle, "bus_stops", unit_frame(bundle))   # doctest: +SKIP
+    >>> cov.state.value_counts().to_dict()                              # doctest: +SKIP
+    {'covered': 68, 'outside': 45, 'partial': 13}
+    """
+    chosen = (roles,) if isinstance(roles, str) else tuple(roles)
+    origin: dict[str, str] = {}
+    extent: Any = None
+    for role in chosen:
+        shape, origin[role] = _extent_in(bundle, role, units)
+        if shape is not None:
+            extent = shape if extent is None else shapely.intersection(extent, shape)
+    if extent is None:
+        return LayerCoverage(chosen, pd.Series(1.0, index=units.index, name="coverage"),
+                             None, origin)
+    share = pd.Series(_inside_shares(units, extent), index=units.index, name="coverage")
+    whole = units.geometry.to_numpy()[(share >= 1.0 - OUTSIDE_SHARE).to_numpy()]
+    known = shapely.union_all([extent, *whole]) if len(whole) else extent
+    return LayerCoverage(chosen, share, known, origin)
+
+
+def coverage_fields(units: gpd.GeoDataFrame, coverage: LayerCoverage, resting: pd.Series,
+                    whole: pd.Series, *, basis: str) -> dict[str, Any]:
+    """The coverage attributes of an :class:`IndicatorResult`, as keyword arguments.
+
+    Parameters
+    ----------
+    units
+        The units (``is_inner``).
+    coverage
+        Output of :func:`layer_coverage`.
+    resting
+        Per unit, the population (or area) inside :attr:`LayerCoverage.known`.
+    whole
+        Per unit, the whole population (or area).
+    basis
+        ``"population"`` or ``"area"``.
+
+    Returns
+    -------
+    dict
+        ``coverage`` (share per unit, 1 where covered), ``city_coverage``,
+        ``inner_coverage`` (share of the scope's ``basis`` that the value rests on: units
+        with a value, partial ones by their part inside), ``coverage_basis``,
+        ``coverage_roles``.
+    """
+    ok = coverage.has_value
+    covered = coverage.state == COVERED
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = pd.Series(np.where(whole > 0, resting / whole, coverage.share),
+                          index=units.index, name="coverage").clip(0.0, 1.0)
+    share[covered] = 1.0
+    used = pd.Series(np.where(covered, whole, np.where(ok, resting, 0.0)), index=units.index)
+
+    def scope(mask: pd.Series) -> float | None:
+        total = float(whole[mask].sum())
+        if not (mask & ok).any() or total <= 0:  # no value there: nothing rests on anything
+            return None
+        return min(1.0, float(used[mask].sum()) / total)
+
+    inner = units["is_inner"].astype(bool) if "is_inner" in units else \
+        pd.Series(False, index=units.index)
+    return {"coverage": share, "city_coverage": scope(pd.Series(True, index=units.index)),
+            "inner_coverage": scope(inner) if inner.any() else None,
+            "coverage_basis": basis, "coverage_roles": coverage.roles}
+
+
+def resting_area(units: gpd.GeoDataFrame, coverage: LayerCoverage) -> pd.Series:
+    """Area (m²) of each unit inside :attr:`LayerCoverage.known` (the whole unit if covered)."""
+    area = units["area_m2"] if "area_m2" in units else \
+        pd.Series(shapely.area(units.geometry.to_numpy()), index=units.index)
+    if coverage.known is None:
+        return area.astype(float)
+    inside = pd.Series(np.minimum(coverage.share.to_numpy() * area.to_numpy(), area.to_numpy()),
+                       index=units.index)
+    return inside.where(coverage.state != COVERED, area).astype(float)
+
+
+def known_population(units: gpd.GeoDataFrame, coverage: LayerCoverage, *,
+                     population: str = "census_uniform", raster: str | Path | None = None,
+                     column: str = POPULATION) -> pd.Series:
+    """People of each unit inside :attr:`LayerCoverage.known` (all of them where covered).
+
+    Spread by the same ``population`` method as the indicator's covered people, so that a
+    partial unit's share compares like with like.
+
+    Parameters
+    ----------
     units
         Output of :func:`unit_frame`.
+    coverage
+        Output of :func:`layer_coverage`.
+    population, raster
+        As for :func:`coverage_table`.
+    column
+        The population column (``population`` or ``urban_population``).
 
     Returns
     -------
     pandas.Series
-        Boolean, indexed like ``units``.
+        Indexed like ``units``.
     """
-    if bundle.entry(role).coverage != "partial":
-        return pd.Series(True, index=units.index)
-    layer = bundle.layer(role).to_crs(units.crs)
-    points = shapely.point_on_surface(layer.geometry.to_numpy())
-    points = points[~shapely.is_empty(points) & ~shapely.is_missing(points)]
-    tree = shapely.STRtree(units.geometry.to_numpy())
-    hit = tree.query(points, predicate="intersects")
-    covered = np.zeros(len(units), dtype=bool)
-    covered[np.unique(hit[1])] = True
-    return pd.Series(covered, index=units.index)
+    pop = pd.to_numeric(units[column], errors="coerce").astype(float)
+    if coverage.known is None:
+        return pop
+    table = coverage_table(units, coverage.known, crs=units.crs, population=population,
+                           raster=raster, population_column=column)
+    inside = pd.Series(table["covered_population"].to_numpy(dtype=float), index=units.index)
+    return inside.where(coverage.state != COVERED, pop)
+
+
+def area_units(bundle: Bundle, *, crs: CRS | None = None) -> tuple[gpd.GeoDataFrame, bool]:
+    """The units an area ratio divides by: ``admin_units``, else the city as one unit.
+
+    Parameters
+    ----------
+    bundle
+        A bundle holding ``admin_units`` or ``city_boundary``.
+    crs
+        Metric CRS; default ``bundle.metric_crs``.
+
+    Returns
+    -------
+    units, administrative
+        ``units`` as :func:`unit_frame` gives them (``name``, ``is_inner``, ``area_m2``,
+        index ``unit_id``); without ``admin_units`` one row, the dissolved
+        ``city_boundary`` with ``unit_id`` = the bundle name and ``is_inner`` False (no
+        inner-city value). ``administrative`` is False in that case.
+
+    Raises
+    ------
+    LayerNotAvailableError
+        If the bundle holds neither role.
+
+    Examples
+    --------
+    >>> from geoplan.layers import load_bundle
+    >>> units, administrative = area_units(load_bundle("hatinh"))      # doctest: +SKIP
+    >>> len(units), administrative                                     # doctest: +SKIP
+    (1, False)
+    """
+    if bundle.has("admin_units"):
+        return unit_frame(bundle, crs=crs), True
+    target = crs if crs is not None else bundle.metric_crs
+    outline = bundle.city_boundary.to_crs(target)
+    geom = shapely.union_all(outline.geometry.to_numpy())
+    name = str(bundle.manifest.title or bundle.name)
+    frame = gpd.GeoDataFrame({"unit_id": [bundle.name], "name": [name], "is_inner": [False],
+                              "area_m2": [float(shapely.area(geom))]},
+                             geometry=[geom], crs=target)
+    frame.index = pd.Index(frame["unit_id"], name="unit_id")
+    return frame, False
 
 
 def _as_geometry(covered: Any, crs: CRS) -> Any:

@@ -27,6 +27,14 @@ when the value lies outside (``min`` below, ``max`` above) and the gap is ``0`` 
 reference; negative = the value exceeds it (a surplus for ``>=``, an excess for ``<=``).
 Scope ``unit`` has no single gap (``None``); per-unit gaps are in the per-unit table.
 
+Coverage
+--------
+A value that rests on part of its scope only (a unit partly outside a layer's covered extent,
+units outside it left out: see :func:`geoplan.analyses._population.layer_coverage`) is judged
+as it is and flagged: :attr:`TargetEvaluation.coverage` is the share of the scope's
+population (or area) it rests on, :attr:`TargetEvaluation.is_partial` is True below 1, and
+the note says so (``partial coverage: the value rests on 69.5 % of the population``).
+
 Time
 ----
 Evaluation is against the value *as of* the run date: a target due in 2030 evaluated in 2026
@@ -232,6 +240,15 @@ class TargetEvaluation:
         For scope ``unit``: units met and units with a value.
     as_of
         Date of the evaluation.
+    coverage
+        Share (0–1) of the scope's ``coverage_basis`` that ``value`` rests on (the city's
+        for scopes ``city`` and ``unit``, the inner city's for ``inner``); ``None`` when the
+        indicator does not assess coverage or there is no value. ``per_unit`` then has a
+        ``coverage`` column (share per unit).
+    coverage_basis
+        ``"population"`` or ``"area"``.
+    coverage_roles
+        The layers whose extents set the coverage.
     """
 
     goal: Goal
@@ -244,6 +261,14 @@ class TargetEvaluation:
     units_met: int | None = None
     units_evaluated: int | None = None
     as_of: date | None = None
+    coverage: float | None = None
+    coverage_basis: str = ""
+    coverage_roles: tuple[str, ...] = ()
+
+    @property
+    def is_partial(self) -> bool:
+        """True when the value rests on less than its whole scope (see :attr:`coverage`)."""
+        return self.coverage is not None and self.coverage < 1.0
 
     @property
     def kind(self) -> str:
@@ -302,6 +327,7 @@ def evaluate_target(
     units_met = units_evaluated = None
     if result.per_unit is not None and len(result.per_unit):
         per_unit = pd.DataFrame({"value": result.per_unit.astype(float)})
+    extra = _coverage(result, "inner" if target.scope == "inner" else "city")
     if target.scope == "unit":
         if result.per_unit is None:
             note = f"indicator {result.indicator!r} gave no per-unit values"
@@ -310,17 +336,46 @@ def evaluate_target(
         per_unit, summary, units_met, units_evaluated = judge_units(target, result.per_unit)
         notes.append(f"{units_met} of {units_evaluated} units met")
         value = result.city
+        _coverage_note(notes, extra, result)
         return TargetEvaluation(target, summary.status, value, None, result.method,
-                                "; ".join(notes), per_unit, units_met, units_evaluated, as_of)
+                                "; ".join(notes), _with_coverage(per_unit, result),
+                                units_met, units_evaluated, as_of, *extra)
     value = result.city if target.scope == "city" else result.inner
     if _missing(value):
         note = (f"indicator {result.indicator!r} has no {target.scope} value"
                 if target.scope == "inner" else f"indicator {result.indicator!r} gave no value")
         return TargetEvaluation(target, NO_DATA, None, None, result.method,
-                                "; ".join([*notes, note]), per_unit, as_of=as_of)
+                                "; ".join([*notes, note]), _with_coverage(per_unit, result),
+                                as_of=as_of)
     verdict = judge(target, value)
+    _coverage_note(notes, extra, result)
+    share, basis, roles = extra
     return TargetEvaluation(target, verdict.status, float(value), verdict.gap,  # type: ignore[arg-type]
-                            result.method, "; ".join(notes), per_unit, as_of=as_of)
+                            result.method, "; ".join(notes), _with_coverage(per_unit, result),
+                            as_of=as_of, coverage=share, coverage_basis=basis,
+                            coverage_roles=roles)
+
+
+def _coverage(result: IndicatorResult, scope: str) -> tuple[float | None, str, tuple[str, ...]]:
+    share = result.inner_coverage if scope == "inner" else result.city_coverage
+    if share is None:
+        return None, "", ()
+    return float(share), result.coverage_basis, tuple(result.coverage_roles)
+
+
+def _coverage_note(notes: list[str], extra: tuple[float | None, str, tuple[str, ...]],
+                   result: IndicatorResult) -> None:
+    share = extra[0]
+    if share is not None and share < 1.0:
+        roles = "/".join(result.coverage_roles)
+        notes.append(f"partial coverage: the value rests on {100 * share:.1f} % of the "
+                     f"{result.coverage_basis or 'population'} (inside the {roles} extent)")
+
+
+def _with_coverage(per_unit: pd.DataFrame | None, result: IndicatorResult) -> pd.DataFrame | None:
+    if per_unit is None or result.coverage is None:
+        return per_unit
+    return per_unit.assign(coverage=result.coverage.reindex(per_unit.index).astype(float))
 
 
 def evaluate_statistic(stat: Statistic, *, as_of: date | None = None,

@@ -12,8 +12,11 @@
     buffered by 400 m in the metric CRS, population spread as in
     :mod:`geoplan.analyses._population`.
 
-A ``green_space`` layer whose manifest says ``coverage: partial`` gives values only for units
-holding at least one of its polygons; the others are NaN (``details["unavailable"]``).
+``green_space`` knows nothing outside its covered extent (the one coverage rule,
+:func:`geoplan.analyses._population.layer_coverage`; a ``coverage: partial`` layer without a
+recorded extent covers the units holding one of its polygons): units mostly outside are NaN
+(``details["unavailable"]``), never zero; units partly inside get the value over their part
+inside, flagged partial (``IndicatorResult.coverage``).
 
 >>> from geoplan.layers import load_bundle
 >>> green_space_per_capita(load_bundle("hanoi")).no_data               # doctest: +SKIP
@@ -34,9 +37,11 @@ from geoplan.analyses._population import (
     POPULATION_METHODS,
     PopulationMethod,
     check_option_values,
+    coverage_fields,
     coverage_table,
     fold,
-    layer_covered_units,
+    known_population,
+    layer_coverage,
     missing_result,
     resolve_as_of,
     scope_values,
@@ -72,12 +77,6 @@ def green_union(bundle: Bundle, crs: CRS, kinds: Sequence[str] | None = None) ->
     geoms = green.geometry.to_numpy()
     geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
     return shapely.union_all(geoms) if len(geoms) else shapely.Polygon()
-
-
-def _partial_reasons(units: gpd.GeoDataFrame, available: pd.Series) -> pd.Series:
-    reasons = pd.Series("", index=units.index, dtype=object)
-    reasons[~available] = "green_space layer has partial coverage and no polygon in this unit"
-    return reasons
 
 
 @indicator("green_space_per_capita", unit="m2/person", layers=("admin_units", "green_space"),
@@ -143,39 +142,42 @@ def green_space_per_capita(
     if kinds is not None:
         check_option_values(bundle, ("green_space",), "kind", kinds, option="kinds",
                             indicator=name)
-    green = green_union(bundle, crs, kinds)
+    coverage = layer_coverage(bundle, "green_space", units)
+    green = coverage.clip(green_union(bundle, crs, kinds))
     geoms = units.geometry.to_numpy()
     area = np.zeros(len(geoms))
     if not shapely.is_empty(green):
         shapely.prepare(green)
         hit = np.flatnonzero(shapely.intersects(green, geoms))
         area[hit] = shapely.area(shapely.intersection(geoms[hit], green))
-    available = layer_covered_units(bundle, "green_space", units)
-    people = pd.to_numeric(units[per], errors="coerce").astype(float)
+    available = coverage.has_value
+    whole = pd.to_numeric(units[per], errors="coerce").astype(float)
+    resting = known_population(units, coverage, column=per)
+    people = resting.where(available)
     green_m2 = pd.Series(np.where(available, area, np.nan), index=units.index)
     with np.errstate(invalid="ignore", divide="ignore"):
         values = pd.Series(np.where(people > 0, green_m2 / people, np.nan), index=units.index)
     city, inner = scope_values(units, green_m2, people)
     table = pd.DataFrame({"name": units["name"].astype(str), "is_inner": units["is_inner"],
-                          per: people, "green_m2": green_m2, "m2_per_person": values,
-                          "has_data": available, "note": ""}, index=units.index)
+                          per: whole, f"known_{per}": people, "green_m2": green_m2,
+                          "m2_per_person": values, "inside_share": coverage.share,
+                          "coverage_state": coverage.state, "has_data": available,
+                          "note": coverage.reasons()}, index=units.index)
     table.loc[available & (people <= 0), "note"] = f"{per} 0: per-person value undefined"
-    table.loc[~available, "note"] = _partial_reasons(units, available)[~available]
     details: dict[str, pd.DataFrame] = {"per_unit": table,
                                         "unavailable": table.loc[~available, ["name", "note"]]}
     if target_m2_per_person is not None:
         details.update(_deficits(units, people, green_m2, float(target_m2_per_person)))
-    n_ok = int(available.sum())
     method = (
         f"Area of dissolved green_space{' (kinds ' + ', '.join(kinds) + ')' if kinds else ''} "
-        f"inside each unit (metric CRS) ÷ {per}; city and inner = Σ area ÷ Σ {per}."
-        + ("" if n_ok == len(units) else
-           f" green_space has partial coverage: values for the {n_ok} of {len(units)} units "
-           "holding green polygons only; the others are NaN, not zero.")
+        f"inside each unit (metric CRS) ÷ {per}; city and inner = Σ area ÷ Σ {per}; a unit "
+        f"partly inside the layer's extent: area and {per} of its part inside."
+        + coverage.describe()
     )
+    fields = coverage_fields(units, coverage, resting, whole, basis="population")
     return IndicatorResult(name, unit, city=city, inner=inner,
                            per_unit=values.rename(name), details=details, method=method,
-                           params=params)
+                           params=params, **fields)
 
 
 def _deficits(units: gpd.GeoDataFrame, people: pd.Series, green_m2: pd.Series,
@@ -262,24 +264,24 @@ def open_space_access(
     if kinds is not None:
         check_option_values(bundle, ("green_space",), "kind", kinds, option="kinds",
                             indicator=name)
+    coverage = layer_coverage(bundle, "green_space", units)
     green = green_union(bundle, crs, kinds)
     covered = shapely.buffer(green, float(distance_m), quad_segs=32) \
         if not shapely.is_empty(green) else green
     raster = bundle.raster_path("population_raster") if population == "raster" else None
-    table = coverage_table(units, covered, crs=crs, population=population, raster=raster)
-    available = layer_covered_units(bundle, "green_space", units)
-    per_unit, unavailable = summarise_coverage(units, table, available,
-                                               _partial_reasons(units, available))
-    city, inner = scope_values(units, per_unit["covered_population"], per_unit["population"],
-                               scale=100.0)
-    n_ok = int(available.sum())
+    table = coverage_table(units, coverage.clip(covered), crs=crs, population=population,
+                           raster=raster)
+    resting = known_population(units, coverage, population=population, raster=raster)
+    per_unit, unavailable = summarise_coverage(units, table, coverage, resting)
+    city, inner = scope_values(units, per_unit["covered_population"],
+                               per_unit["known_population"], scale=100.0)
     method = (
         f"Population within {float(distance_m):g} m (straight line) of dissolved green_space "
         f"polygons; population spread {population.replace('_', ' ')} within each unit."
-        + ("" if n_ok == len(units) else
-           f" Values for the {n_ok} of {len(units)} units the partial green_space layer covers.")
+        + coverage.describe()
     )
+    fields = coverage_fields(units, coverage, resting, units["population"], basis="population")
     return IndicatorResult(name, unit, city=city, inner=inner,
                            per_unit=per_unit["covered_share_pct"].rename(name).astype(float),
                            details={"per_unit": per_unit, "unavailable": unavailable},
-                           method=method, params=params)
+                           method=method, params=params, **fields)

@@ -2,7 +2,8 @@
 
 ``urban_land_ratio`` (%)
     Urban construction land ÷ natural land, where natural land is the total area of the
-    administrative units and urban construction land the dissolved ``land_use`` polygons of
+    administrative units (a bundle without ``admin_units``: the city boundary as one unit,
+    no inner-city value) and urban construction land the dissolved ``land_use`` polygons of
     the classes in :data:`URBAN_CONSTRUCTION_CLASSES`.
 ``transport_land_ratio`` (%)
     Transport land ÷ urban construction land. Transport land = ``land_use`` polygons of
@@ -15,6 +16,14 @@
     Estimated carriageway area per unit: street length inside the unit × the assumed width
     of its ``highway`` class (:data:`ROAD_WIDTHS_M`); ``estimate`` is always True and units
     the street network does not cover have no value (NaN).
+
+Coverage
+--------
+``land_use`` and ``street_network`` know nothing outside their covered extents (the one
+coverage rule, :func:`geoplan.analyses._population.layer_coverage`): a unit mostly outside
+has no value (NaN, never zero); a unit partly inside gets the ratio (or road area) over its
+part inside, flagged partial; ``IndicatorResult.city_coverage`` is the share of the city's
+area the value rests on.
 
 Land-use classes
 ----------------
@@ -53,11 +62,15 @@ import shapely
 from pydantic import Field
 
 from geoplan.analyses._population import (
+    LayerCoverage,
+    area_units,
     check_option_values,
+    coverage_fields,
     fold,
-    layer_covered_units,
+    layer_coverage,
     missing_result,
     resolve_as_of,
+    resting_area,
     scope_values,
     unit_frame,
 )
@@ -214,14 +227,26 @@ def _street_lengths(units: gpd.GeoDataFrame, streets: gpd.GeoDataFrame,
     return ui, si, clipped * share[si]
 
 
-def _network_units(bundle: Bundle, units: gpd.GeoDataFrame) -> pd.Series:
-    """Units at least 95% inside the street network's footprint (see geoplan.network)."""
-    from geoplan.network import StreetGraph, population_covered
+def _area_missing(bundle: Bundle, name: str, unit: str,
+                  params: dict[str, Any]) -> IndicatorResult | None:
+    """No data when ``land_use`` is absent, or neither ``admin_units`` nor a boundary is."""
+    absent = missing_result(bundle, name, unit, ("land_use",), params=params)
+    if absent is not None or bundle.has("admin_units") or bundle.has("city_boundary"):
+        return absent
+    return missing_result(bundle, name, unit, ("admin_units", "city_boundary"), params=params)
 
-    graph = StreetGraph.from_bundle(bundle)
-    table = population_covered(units, shapely.Polygon(), crs=units.crs,
-                               footprint=graph.footprint())
-    return pd.Series(table["network_covered"].to_numpy(dtype=bool), index=units.index)
+
+def _units_note(administrative: bool) -> str:
+    return "" if administrative else (
+        " No admin_units: the city boundary is the one unit (no inner-city value).")
+
+
+def _share_note(coverage: LayerCoverage, fields: dict[str, Any]) -> str:
+    if coverage.is_full:
+        return ""
+    share = fields["city_coverage"]
+    return ("" if share is None else
+            f" The city value rests on {100 * share:.1f} % of the city's area.")
 
 
 def _road_area_m2(bundle: Bundle, units: gpd.GeoDataFrame, widths: Mapping[str, float],
@@ -277,32 +302,37 @@ def urban_land_ratio(
     classes = _lower(urban_classes, URBAN_CONSTRUCTION_CLASSES)
     params: dict[str, Any] = {"as_of": resolve_as_of(as_of).isoformat(),
                               "urban_classes": sorted(classes)}
-    absent = missing_result(bundle, name, unit, ("admin_units", "land_use"), params=params)
+    absent = _area_missing(bundle, name, unit, params)
     if absent is not None:
         return absent
     if urban_classes is not None:
         check_option_values(bundle, ("land_use",), "land_use", urban_classes,
                             option="urban_classes", indicator=name)
     crs = bundle.metric_crs
-    units = unit_frame(bundle, crs=crs)
-    urban = _area_in_units(units, class_union(bundle, crs, classes))
-    available = layer_covered_units(bundle, "land_use", units)
+    units, administrative = area_units(bundle, crs=crs)
+    coverage = layer_coverage(bundle, "land_use", units)
+    urban = _area_in_units(units, coverage.clip(class_union(bundle, crs, classes)))
+    available = coverage.has_value
     urban_m2 = pd.Series(np.where(available, urban, np.nan), index=units.index)
-    land = units["area_m2"]
+    known = resting_area(units, coverage)
+    land = known.where(available)
     values = (100.0 * urban_m2 / land).where(land > 0)
     city, inner = scope_values(units, urban_m2, land, scale=100.0)
     table = pd.DataFrame({"name": units["name"].astype(str), "is_inner": units["is_inner"],
-                          "natural_land_m2": land, "urban_construction_m2": urban_m2,
-                          "ratio_pct": values, "has_data": available}, index=units.index)
-    n_ok = int(available.sum())
+                          "unit_area_m2": units["area_m2"], "natural_land_m2": land,
+                          "urban_construction_m2": urban_m2, "ratio_pct": values,
+                          "inside_share": coverage.share, "coverage_state": coverage.state,
+                          "has_data": available}, index=units.index)
+    fields = coverage_fields(units, coverage, known, units["area_m2"], basis="area")
     method = (
         "Σ area of dissolved land_use polygons of urban-construction classes ÷ Σ area of the "
-        "units (natural land), metric CRS."
-        + ("" if n_ok == len(units) else
-           f" land_use has partial coverage: {n_ok} of {len(units)} units; others NaN.")
+        "units (natural land), metric CRS; a unit partly inside the land_use extent: both "
+        "over its part inside." + _units_note(administrative) + coverage.describe()
+        + _share_note(coverage, fields)
     )
-    return IndicatorResult(name, unit, city=city, inner=inner, per_unit=values.rename(name),
-                           details={"per_unit": table}, method=method, params=params)
+    return IndicatorResult(name, unit, city=city, inner=inner,
+                           per_unit=values.rename(name) if administrative else None,
+                           details={"per_unit": table}, method=method, params=params, **fields)
 
 
 @indicator("transport_land_ratio", unit="%", layers=("admin_units", "land_use"),
@@ -354,7 +384,7 @@ def transport_land_ratio(
                               "urban_classes": sorted(urban),
                               "transport_classes": sorted(transport),
                               "road_estimate": road_estimate, "widths": table_widths}
-    absent = missing_result(bundle, name, unit, ("admin_units", "land_use"), params=params)
+    absent = _area_missing(bundle, name, unit, params)
     if absent is not None:
         return absent
     for option, given in (("urban_classes", urban_classes),
@@ -363,31 +393,31 @@ def transport_land_ratio(
             check_option_values(bundle, ("land_use",), "land_use", given, option=option,
                                 indicator=name)
     crs = bundle.metric_crs
-    units = unit_frame(bundle, crs=crs)
-    u_geom = class_union(bundle, crs, urban)
-    t_geom = class_union(bundle, crs, transport)
+    units, administrative = area_units(bundle, crs=crs)
+    with_roads = road_estimate and bundle.has("street_network")
+    try:
+        coverage = layer_coverage(
+            bundle, ("land_use", "street_network") if with_roads else ("land_use",), units)
+    except GeoplanError as exc:
+        return IndicatorResult.missing(name, unit, ("street_network",),
+                                       f"street_network cannot be used: {exc}", params=params)
+    u_geom = coverage.clip(class_union(bundle, crs, urban))
+    t_geom = coverage.clip(class_union(bundle, crs, transport))
     urban_m2 = _area_in_units(units, u_geom)
     transport_m2 = _area_in_units(units, t_geom)
-    available = layer_covered_units(bundle, "land_use", units)
+    available = coverage.has_value
     road_m2 = np.zeros(len(units))
     estimate = False
     notes = ""
     by_class = None
-    if road_estimate and bundle.has("street_network"):
-        try:
-            in_net = _network_units(bundle, units)
-        except GeoplanError as exc:
-            return IndicatorResult.missing(name, unit, ("street_network",),
-                                           f"street_network cannot be used: {exc}",
-                                           params=params)
+    if with_roads:
         streets_zone = shapely.difference(u_geom, t_geom) if not shapely.is_empty(t_geom) \
             else u_geom
         road_m2, by_class = _road_area_m2(bundle, units, table_widths, within=streets_zone)
-        available &= in_net
         estimate = True
         notes = (" Plus estimated carriageway area of street_network edges inside urban "
                  "land outside transport polygons (length × assumed width per class); only "
-                 "units the street network covers.")
+                 "where both land_use and the street network are known.")
     elif road_estimate:
         notes = " No street_network: transport land from land_use polygons only."
     transport_total = pd.Series(np.where(available, transport_m2 + road_m2, np.nan),
@@ -399,19 +429,24 @@ def transport_land_ratio(
                           "urban_construction_m2": urban_total,
                           "transport_polygons_m2": np.where(available, transport_m2, np.nan),
                           "road_estimate_m2": np.where(available, road_m2, np.nan),
-                          "ratio_pct": values, "has_data": available}, index=units.index)
+                          "ratio_pct": values, "inside_share": coverage.share,
+                          "coverage_state": coverage.state, "has_data": available},
+                         index=units.index)
     details = {"per_unit": table}
     if by_class is not None:
         details["roads_by_class"] = by_class
-    n_ok = int(available.sum())
+    fields = coverage_fields(units, coverage, resting_area(units, coverage), units["area_m2"],
+                             basis="area")
     method = (
         "Σ transport land ÷ Σ urban construction land (dissolved land_use polygons by class, "
-        "metric CRS)." + notes
-        + ("" if n_ok == len(units) else
-           f" Values for {n_ok} of {len(units)} units; the others are NaN, not zero.")
+        "metric CRS); a unit partly inside the layers' extents: both over its part inside."
+        + notes + _units_note(administrative) + coverage.describe()
+        + _share_note(coverage, fields)
     )
-    return IndicatorResult(name, unit, city=city, inner=inner, per_unit=values.rename(name),
-                           details=details, method=method, params=params, estimate=estimate)
+    return IndicatorResult(name, unit, city=city, inner=inner,
+                           per_unit=values.rename(name) if administrative else None,
+                           details=details, method=method, params=params, estimate=estimate,
+                           **fields)
 
 
 @indicator("road_area", unit="km2", layers=("admin_units", "street_network"),
@@ -455,26 +490,29 @@ def road_area(
         return absent
     units = unit_frame(bundle)
     try:
-        in_net = _network_units(bundle, units)
+        coverage = layer_coverage(bundle, "street_network", units)
     except GeoplanError as exc:
         return IndicatorResult.missing(name, unit, ("street_network",),
                                        f"street_network cannot be used: {exc}", params=params,
                                        estimate=True)
-    area_m2, by_class = _road_area_m2(bundle, units, table_widths)
+    in_net = coverage.has_value
+    area_m2, by_class = _road_area_m2(bundle, units, table_widths, within=coverage.known)
     km2 = pd.Series(np.where(in_net, area_m2 / 1e6, np.nan), index=units.index)
     city = float(km2[in_net].sum()) if in_net.any() else None
     inner_ok = in_net & units["is_inner"]
     inner = float(km2[inner_ok].sum()) if inner_ok.any() else None
     table = pd.DataFrame({"name": units["name"].astype(str), "is_inner": units["is_inner"],
                           "road_area_km2": km2, "unit_area_km2": units["area_m2"] / 1e6,
-                          "network_covered": in_net}, index=units.index)
-    n_ok = int(in_net.sum())
+                          "network_covered": in_net, "inside_share": coverage.share,
+                          "coverage_state": coverage.state}, index=units.index)
+    fields = coverage_fields(units, coverage, resting_area(units, coverage), units["area_m2"],
+                             basis="area")
     method = (
         "Σ street length in the unit (metric CRS) × assumed carriageway width of its highway "
-        "class (geoplan.analyses.landuse.ROAD_WIDTHS_M; an estimate)."
-        + ("" if n_ok == len(units) else
-           f" Only the {n_ok} of {len(units)} units the street network covers have a value.")
+        "class (geoplan.analyses.landuse.ROAD_WIDTHS_M; an estimate); a unit partly inside "
+        "the street network's extent: the road area of its part inside."
+        + coverage.describe() + _share_note(coverage, fields)
     )
     return IndicatorResult(name, unit, city=city, inner=inner, per_unit=km2.rename(name),
                            details={"per_unit": table, "by_class": by_class}, method=method,
-                           params=params, estimate=True)
+                           params=params, estimate=True, **fields)

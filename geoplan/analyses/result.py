@@ -72,6 +72,20 @@ class IndicatorResult:
         Set when a needed layer is missing; then ``city`` and ``per_unit`` are ``None``.
     estimate
         True when the value rests on documented assumptions (e.g. road widths per class).
+    coverage
+        Per unit, the share (0–1) of the unit's ``coverage_basis`` (population or area) that
+        lies inside the covered extent of the layers the value reads
+        (:func:`geoplan.analyses._population.layer_coverage`): 1 where the unit is covered,
+        less where the value rests on part of the unit only (flagged partial), and below
+        :data:`~geoplan.analyses._population.MIN_INSIDE_SHARE` where the unit has no value.
+        ``None`` when the indicator does not assess coverage.
+    city_coverage, inner_coverage
+        Share (0–1) of the city's (inner city's) ``coverage_basis`` that the city (inner)
+        value rests on; below 1 the value is partial. ``None`` when not assessed.
+    coverage_basis
+        ``"population"`` or ``"area"``: what the coverage shares measure.
+    coverage_roles
+        The layers whose extents set the coverage (e.g. ``("bus_stops",)``).
     """
 
     indicator: str
@@ -84,11 +98,21 @@ class IndicatorResult:
     params: dict[str, Any] = field(default_factory=dict)
     no_data: NoData | None = None
     estimate: bool = False
+    coverage: pd.Series | None = None
+    city_coverage: float | None = None
+    inner_coverage: float | None = None
+    coverage_basis: str = ""
+    coverage_roles: tuple[str, ...] = ()
 
     @property
     def is_no_data(self) -> bool:
         """True when the indicator could not be computed for lack of data."""
         return self.no_data is not None
+
+    @property
+    def is_partial(self) -> bool:
+        """True when the city-wide value rests on less than the whole city (see ``coverage``)."""
+        return self.city_coverage is not None and self.city_coverage < 1.0
 
     @classmethod
     def missing(

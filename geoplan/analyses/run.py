@@ -4,11 +4,16 @@
 provenance as a dict) and, when ``out`` is given, writes into that folder:
 
 ``scorecard.csv``, ``scorecard.md``
-    One row per target and statistic: value, target, status, gap, year, source, method.
+    One row per target and statistic: value, target, status, gap, year, source, method, and
+    the coverage the value rests on (``coverage``: ``full`` / ``partial``, empty where the
+    indicator does not assess it; ``coverage_pct``: % of the scope's population or area).
+    ``scorecard.md`` marks a partial value with ◐ and says in the notes what it rests on.
 ``results.gpkg``
     Layer ``units``: the bundle's administrative units with per-target value (and, for
     targets of scope ``unit``, status and gap) columns named ``<slug>_value``,
-    ``<slug>_status``, ``<slug>_gap`` where ``slug = slugify(key)`` (see :func:`slugify`).
+    ``<slug>_status``, ``<slug>_gap`` where ``slug = slugify(key)`` (see :func:`slugify`);
+    ``<slug>_coverage`` is the % of the unit's population (or area) inside the covered
+    extent of the layers the value reads (100 where covered, NaN where not assessed).
 ``index.html``
     The interactive map, when :mod:`geoplan.maps` provides ``map_run``/``save_map``.
 ``provenance.json``
@@ -88,6 +93,7 @@ from geoplan.provenance import (
 
 __all__ = [
     "AS_OF_RANGE",
+    "COVERAGE_STATES",
     "LANGS",
     "OUTPUT_FILES",
     "SCORECARD_COLUMNS",
@@ -114,8 +120,11 @@ OUTPUT_FILES: tuple[str, ...] = (
 SCORECARD_COLUMNS: tuple[str, ...] = (
     "key", "target_id", "kind", "title", "indicator", "options", "scope", "comparator",
     "target", "target_value", "target_min", "target_max", "value", "unit", "status", "gap",
-    "year", "past_due", "units_met", "units_evaluated", "as_of", "source", "method", "note",
+    "year", "past_due", "units_met", "units_evaluated", "coverage", "coverage_pct", "as_of",
+    "source", "method", "note",
 )
+#: Values of the scorecard's ``coverage`` column ("" where the indicator does not assess it).
+COVERAGE_STATES: tuple[str, ...] = ("full", "partial", "")
 
 
 @dataclass
@@ -341,6 +350,8 @@ def _scorecard(evaluations: list[TargetEvaluation], *, lang: str, as_of: date) -
             "past_due": ev.past_due,
             "units_met": ev.units_met if ev.units_met is not None else pd.NA,
             "units_evaluated": ev.units_evaluated if ev.units_evaluated is not None else pd.NA,
+            "coverage": _coverage_state(ev),
+            "coverage_pct": _round(None if ev.coverage is None else 100.0 * ev.coverage),
             "as_of": as_of.isoformat(),
             "source": goal.source.cite(),
             "method": ev.method,
@@ -350,6 +361,12 @@ def _scorecard(evaluations: list[TargetEvaluation], *, lang: str, as_of: date) -
     for column in ("year", "units_met", "units_evaluated"):
         frame[column] = frame[column].astype("Int64")
     return frame
+
+
+def _coverage_state(ev: TargetEvaluation) -> str:
+    if ev.coverage is None or ev.value is None:
+        return ""
+    return "partial" if ev.is_partial else "full"
 
 
 def _round(x: float | None) -> float:
@@ -382,6 +399,9 @@ def _units(bundle: Bundle, evaluations: list[TargetEvaluation]) -> gpd.GeoDataFr
         if "status" in table.columns:
             columns[f"{slug}_status"] = units["unit_id"].map(table["status"]).fillna("no data")
             columns[f"{slug}_gap"] = units["unit_id"].map(table["gap"]).astype(float)
+        if "coverage" in table.columns:
+            share = units["unit_id"].map(table["coverage"]).astype(float)
+            columns[f"{slug}_coverage"] = (100.0 * share).round(6)
     if columns:
         units = pd.concat([units, pd.DataFrame(columns, index=units.index)], axis=1)
         units = gpd.GeoDataFrame(units, geometry=base.geometry.name, crs=base.crs)
@@ -424,12 +444,20 @@ def _markdown(result: RunResult) -> str:
         f"| {head[0]} | {head[1]} | {head[2]} | {head[3]} | {head[4]} | {head[5]} | {head[6]} |",
         "|---|---:|---|---|---:|---:|---|",
     ]
+    from geoplan.maps.i18n import PARTIAL_MARK, coverage_text
+
     notes = []
     records: list[dict[str, Any]] = result.scorecard.to_dict("records")  # type: ignore[assignment]
+    partial = {ev.goal.key: ev for ev in result.evaluations if ev.is_partial}
     for row in records:
         value = _fmt(row["value"])
         if value != "–":
             value += "%" if row["unit"] == "%" else f" {_md(row['unit'])}"
+        ev = partial.get(str(row["key"]))
+        if ev is not None and value != "–":
+            value += f" {PARTIAL_MARK}"
+            notes.append(f"- {_code(row['key'])}: " + _md(coverage_text(
+                ev.coverage or 0.0, ev.coverage_basis, "/".join(ev.coverage_roles), lang)))
         status = str(labels.get(str(row["status"]), str(row["status"])))
         if not pd.isna(row["units_evaluated"]):
             status += f" ({row['units_met']}/{row['units_evaluated']})"

@@ -23,11 +23,14 @@ Options
 ``population``
     ``"census_uniform"`` or ``"raster"`` (see :mod:`geoplan.analyses._population`).
 
-Partial layers are never read as zero coverage: units outside a layer's coverage (bus stops
-extracted for some wards only: units without any stop in a ``coverage: partial`` layer; for
-``method="network"`` units less than 95% inside the street network's footprint) get NaN, are
-listed in ``details["unavailable"]``, and the city and inner values are computed over the
-units with data only (``method`` says so).
+Partial layers are never read as zero coverage. The stops' layer (and, for
+``method="network"``, the street network) know nothing outside their covered extent
+(:func:`geoplan.analyses._population.layer_coverage`, the one coverage rule): a unit mostly
+outside gets NaN and is listed in ``details["unavailable"]``; a unit partly inside gets the
+share over its part inside (catchments and population both cut to the extent), flagged
+partial (``details["per_unit"]["coverage_state"]``, ``IndicatorResult.coverage``); the city
+and inner values are Σ covered ÷ Σ population over what is known, and
+``IndicatorResult.city_coverage`` says which share of the population they rest on.
 
 >>> from geoplan.layers import load_bundle
 >>> r = transit_coverage(load_bundle("hanoi"), mode="rail")             # doctest: +SKIP
@@ -47,10 +50,14 @@ import pandas as pd
 import shapely
 
 from geoplan.analyses._population import (
+    PARTIAL,
     POPULATION_METHODS,
+    LayerCoverage,
     PopulationMethod,
+    coverage_fields,
     coverage_table,
-    layer_covered_units,
+    known_population,
+    layer_coverage,
     missing_result,
     resolve_as_of,
     scope_values,
@@ -120,39 +127,58 @@ def discs(points: gpd.GeoDataFrame, distance_m: float) -> Any:
 def summarise_coverage(
     units: gpd.GeoDataFrame,
     table: pd.DataFrame,
-    available: pd.Series,
-    reasons: pd.Series,
+    coverage: LayerCoverage,
+    resting: pd.Series,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Blank the units without data and build the per-unit and "unavailable" tables.
+    """Per-unit coverage over the known part of each unit, and the units without a value.
 
     Parameters
     ----------
     units
         Output of :func:`~geoplan.analyses._population.unit_frame`.
     table
-        Output of :func:`~geoplan.analyses._population.coverage_table`.
-    available
-        Boolean per unit: the unit has data.
-    reasons
-        Text per unit saying why it has no data (used where ``available`` is False).
+        Output of :func:`~geoplan.analyses._population.coverage_table` for the catchment
+        already cut to ``coverage.known``.
+    coverage
+        Output of :func:`~geoplan.analyses._population.layer_coverage`.
+    resting
+        Per unit, the population inside ``coverage.known`` (the whole population where the
+        unit is covered).
 
     Returns
     -------
     per_unit, unavailable
-        ``per_unit`` has ``name``, ``is_inner``, ``population``, ``covered_population``,
-        ``covered_share_pct``, ``has_data``; ``unavailable`` lists units without data and why.
+        ``per_unit`` has ``name``, ``is_inner``, ``population``, ``known_population`` (what
+        the value rests on), ``covered_population``, ``covered_share_pct`` (of the known
+        population), ``inside_share`` and ``coverage_state`` (covered / partial / outside),
+        ``has_data`` and ``note``; ``unavailable`` lists units without a value and why.
     """
     table = table.copy()
-    table.loc[~available, ["covered_population", "covered_share_pct"]] = np.nan
+    available = coverage.has_value
+    state = coverage.state
     table.insert(0, "name", units["name"].astype(str) if "name" in units else "")
     table.insert(1, "is_inner", units["is_inner"].to_numpy())
+    known = resting.where(available)
+    table.insert(list(table.columns).index("covered_population"), "known_population", known)
+    table.loc[~available, ["covered_population", "covered_share_pct"]] = np.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = 100.0 * table["covered_population"] / known
+    table["covered_share_pct"] = pct.where(known > 0)
+    table["inside_share"] = coverage.share.to_numpy()
+    table["coverage_state"] = state.to_numpy()
     table["has_data"] = available.to_numpy()
-    table["note"] = ""
-    table.loc[~available, "note"] = reasons[~available]
-    zero = available & (units["population"] <= 0)
+    table["note"] = coverage.reasons().to_numpy()
+    part = state == PARTIAL
+    table.loc[part, "note"] = [f"partial: the value rests on the {100 * s:.1f} % of the unit "
+                               "inside the layers' extent" for s in coverage.share[part]]
+    zero = available & (known <= 0)
     table.loc[zero, "note"] = "population 0: share undefined"
     missing = table.loc[~available, ["name", "note"]].rename(columns={"note": "reason"})
     return table, missing
+
+
+def _pct(share: float | None) -> str:
+    return "–" if share is None else f"{100 * share:.1f} %"
 
 
 def _compute(
@@ -188,36 +214,30 @@ def _compute(
     n_all = len(stops)
     if mode == "rail" or "status" in stops.columns:
         stops = stops[in_service(stops, as_of=when, statuses=statuses).to_numpy()]
-    available = layer_covered_units(bundle, role, units)
-    reasons = pd.Series("", index=units.index, dtype=object)
-    reasons[~available] = f"{role} layer has partial coverage and no stop in this unit"
     left_out: pd.DataFrame | None = None
     far_note = ""
+    roles = (role, "street_network") if method == "network" else (role,)
+    try:
+        coverage = layer_coverage(bundle, roles, units)
+    except GeoplanError as exc:
+        return IndicatorResult.missing(
+            name, unit, ("street_network",),
+            f"street_network cannot be routed on: {exc}", params=params)
     if method == "euclidean":
         covered = discs(stops, distance)
         how = f"straight-line discs of {distance:g} m"
     else:
         try:
-            from geoplan.network import (
-                StreetGraph,
-                catchments_from_stations,
-                population_covered,
-                snap_points,
-            )
+            from geoplan.network import StreetGraph, catchments_from_stations, snap_points
 
             graph = StreetGraph.from_bundle(bundle)
             snaps = snap_points(graph, stops)
             catchment = catchments_from_stations(graph, stops, distance_m=distance, snaps=snaps)
-            footprint = graph.footprint()
-            net = population_covered(units, shapely.Polygon(), crs=crs, footprint=footprint)
         except GeoplanError as exc:
             return IndicatorResult.missing(
                 name, unit, ("street_network",),
                 f"street_network cannot be routed on: {exc}", params=params)
         covered = catchment.geometry.iloc[0] if len(catchment) else shapely.Polygon()
-        in_net = pd.Series(net["network_covered"].to_numpy(dtype=bool), index=units.index)
-        reasons[available & ~in_net] = "street_network does not cover this unit"
-        available &= in_net
         how = f"walking catchments of {distance:g} m along street_network (50 m street band)"
         far = ~snaps["snapped"].to_numpy(dtype=bool)
         if far.any():  # said in the result, not only in the log: coverage is lower for it
@@ -230,36 +250,41 @@ def _compute(
                         f"from every street and are left out: "
                         f"{', '.join(left_out['name'].head(5))} (details['left_out']).")
     raster = bundle.raster_path("population_raster") if population == "raster" else None
-    table = coverage_table(units, covered, crs=crs, population=population, raster=raster)
-    per_unit, unavailable = summarise_coverage(units, table, available, reasons)
-    pop = per_unit["population"]
+    table = coverage_table(units, coverage.clip(covered), crs=crs, population=population,
+                           raster=raster)
+    resting = known_population(units, coverage, population=population, raster=raster)
+    per_unit, unavailable = summarise_coverage(units, table, coverage, resting)
+    available = coverage.has_value
+    known = per_unit["known_population"]
     cov = per_unit["covered_population"]
     if unit == "%":
-        city, inner = scope_values(units, cov, pop, scale=100.0)
+        city, inner = scope_values(units, cov, known, scale=100.0)
         values = per_unit["covered_share_pct"]
     else:
         city = float(cov[available].sum()) if available.any() else None
         inner_ok = available & units["is_inner"]
         inner = float(cov[inner_ok].sum()) if inner_ok.any() else None
         values = cov
-    n_ok = int(available.sum())
-    scope_note = "" if n_ok == len(units) else (
-        f" City and inner values cover only the {n_ok} of {len(units)} units with data "
-        f"({pop[available].sum():,.0f} of {pop.sum():,.0f} people); the others are NaN "
-        "(details['unavailable']), not zero.")
+    fields = coverage_fields(units, coverage, resting, units["population"], basis="population")
+    scope_note = "" if coverage.is_full else (
+        f" The city value rests on {known[available].sum():,.0f} of "
+        f"{units['population'].sum():,.0f} people ({_pct(fields['city_coverage'])})"
+        + ("" if fields["inner_coverage"] is None else
+           f", the inner-city value on {_pct(fields['inner_coverage'])} of the inner city's")
+        + "; units mostly outside the extent are NaN (details['unavailable']), not zero.")
     described = (
         f"Population within {how} of {len(stops)} {role}"
         + (f" in service on {when.isoformat()} (status in {list(statuses)}; {n_all} in layer)"
            if mode == "rail" else "")
         + f"; population spread {population.replace('_', ' ')} within each unit."
-        + scope_note + far_note
+        + coverage.describe() + scope_note + far_note
     )
     details = {"per_unit": per_unit, "unavailable": unavailable}
     if left_out is not None:
         details["left_out"] = left_out
     return IndicatorResult(name, unit, city=city, inner=inner,
                            per_unit=values.rename(name).astype(float), details=details,
-                           method=described, params=params)
+                           method=described, params=params, **fields)
 
 
 @indicator("transit_coverage", unit="%", layers=("admin_units", "stations"),

@@ -39,7 +39,9 @@ def _print(result: RunResult) -> None:
         gap = row["gap"]
         table.add_row(
             escape(f"{row['key']}\n{row['title']}"),
-            escape(format_value(row["value"], str(row["unit"]))),
+            escape(format_value(row["value"], str(row["unit"]))
+                   + (f" ◐ {row['coverage_pct']:.1f} %" if row.get("coverage") == "partial"
+                      else "")),
             escape(str(row["target"])),
             f"[{_COLOURS.get(status, 'white')}]{escape(label)}[/]",
             "–" if gap != gap else f"{float(gap):,.2f}",

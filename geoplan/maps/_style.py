@@ -7,6 +7,7 @@ from typing import Any
 
 __all__ = [
     "CATCHMENT_STYLES",
+    "EXTENT_STYLE",
     "LINE_PALETTE",
     "LINE_STATUS_STYLES",
     "PROGRESS_COLOURS",
@@ -70,6 +71,10 @@ CATCHMENT_STYLES: dict[str, dict[str, Any]] = {
     "catchment_bus": {"color": "#d94801", "weight": 1, "fillColor": "#fdd0a2",
                       "fillOpacity": 0.2},
 }
+
+#: Dashed outline of a layer's covered extent (outside it the layer has no data).
+EXTENT_STYLE: dict[str, Any] = {"color": "#7a0177", "weight": 2, "opacity": 0.9,
+                                "dashArray": "8 6", "fill": False, "fillOpacity": 0}
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 

@@ -48,7 +48,14 @@ from geoplan.maps._elements import (
     escape_html,
 )
 from geoplan.maps._geo import display_coverage, display_layer, feature_collection
-from geoplan.maps.i18n import check_lang, format_number, format_quantity, label
+from geoplan.maps.i18n import (
+    PARTIAL_MARK,
+    check_lang,
+    coverage_text,
+    format_number,
+    format_quantity,
+    label,
+)
 
 __all__ = [
     "OSM_ATTRIBUTION",
@@ -354,6 +361,52 @@ class _Builder:
         self._simple_layer("city_boundary", {"color": "#222", "weight": 2.5, "fill": False,
                                              "fillOpacity": 0},
                            tolerance_m=15, pane="gp-lines", interactive=False)
+        self.add_extents()
+
+    def _city_shape(self) -> Any:
+        for role in ("admin_units", "city_boundary"):
+            if self.bundle.has(role):
+                layer = self.bundle.layer(role)
+                if layer.crs is not None and not layer.empty:
+                    return shapely.union_all(layer.to_crs(4326).geometry.to_numpy())
+        return None
+
+    def add_extents(self) -> None:
+        """A dashed outline of the covered extent of each layer that does not cover the city.
+
+        The extent is the manifest's (:meth:`~geoplan.layers.Bundle.extent`); an extent
+        holding the whole city (at least 99% of its area) is not drawn.
+        """
+        city = self._city_shape()
+        drawn = False
+        for role in self.bundle.roles:
+            if not self.bundle.has(role):
+                continue
+            extent = self.bundle.extent(role)
+            if extent is None:
+                continue
+            if city is not None and not shapely.is_empty(city):
+                frame = gpd.GeoDataFrame(geometry=[city, shapely.intersection(city, extent)],
+                                         crs=4326)
+                whole, inside = to_metric(frame, what=f"{self.bundle.name}/{role}").area
+                if whole > 0 and inside >= 0.99 * whole:
+                    continue
+                extent = shapely.intersection(extent, city)  # the map shows the city only
+            shape = gpd.GeoDataFrame(geometry=[extent], crs=4326)
+            shown = display_layer(shape, tolerance_m=25, what=f"{role} extent")
+            style = {**_style.EXTENT_STYLE, "pane": "gp-lines"}
+            spec = {"cls": f"gp-extent gp-extent-{role.replace('_', '-')}", "kind": "shape",
+                    "interactive": False, "popup": False, "styles": [style], "rows": None}
+            data = SharedData(feature_collection(shown.geometry))
+            self.map.add_child(data)
+            name = f"{self._t('data_extent')}: {self._t(role)}"
+            self._layer(data, spec, name)
+            self._context_item(f"{_line_svg(style['color'], style)}{_esc(name)}")
+            drawn = True
+        if drawn:
+            for section in self.legend:
+                if section.key == "context":
+                    section.notes.append(_esc(self._t("data_extent_note")))
 
     def add_catchments(self, *, show: bool = True) -> None:
         """Straight-line catchments of rail stations (and bus stops) as dissolved polygons.
@@ -701,14 +754,18 @@ class _Builder:
             title = titles.get(key) or _text(target.get("title")) or key
             status = by_id.get(f"{slug}_status")
             gap = by_id.get(f"{slug}_gap")
+            coverage = by_id.get(f"{slug}_coverage")
             self._choropleth(title, target, values, status, gap,
-                             show=show_first and added == 0)
+                             show=show_first and added == 0,
+                             coverage=None if coverage is None else
+                             (coverage.astype(float), *_coverage_of(result, key)))
             added += 1
         return added
 
     def _choropleth(
         self, title: str, target: pd.Series, values: pd.Series, status: pd.Series | None,
         gap: pd.Series | None, *, show: bool,
+        coverage: tuple[pd.Series, str, str] | None = None,
     ) -> None:
         unit = _text(target.get("unit"))
         styles: list[dict[str, Any]] = []
@@ -748,6 +805,10 @@ class _Builder:
         city_status = _text(target.get("status"))
         if city_status:
             notes.append(f'{_esc(self._t("status"))}: {_esc(self._t(city_status))}')
+        basis, roles = (coverage[1], coverage[2]) if coverage is not None else ("", "")
+        if _text(target.get("coverage")) == "partial":
+            share = float(target.get("coverage_pct")) / 100.0  # type: ignore[arg-type]
+            notes.append(_esc(coverage_text(share, basis, roles, self.lang)))
         source = _text(target.get("source"))
         if source:
             notes.append(f'{_esc(self._t("source"))}: {_esc(source)}')
@@ -764,6 +825,12 @@ class _Builder:
                                format_quantity(float(gap.iloc[i]), unit, self.lang, digits=1)])
             if _text(target.get("year")):
                 fields.append([self._t("year"), _text(target.get("year"))])
+            if coverage is not None:
+                share = float(coverage[0].iloc[i]) / 100.0
+                if not math.isnan(share) and share < 1.0:
+                    fields[0][1] += "" if math.isnan(value) else f" {PARTIAL_MARK}"
+                    fields.append([self._t("coverage"), coverage_text(
+                        share, basis, roles, self.lang, outside=math.isnan(value))])
             fields.append([self._t("indicator"), title])
             if source:
                 fields.append([self._t("source"), source])
@@ -839,6 +906,16 @@ def _slug(key: str) -> str:
     except ImportError:  # pragma: no cover - the run module ships with geoplan
         return re.sub(r"[^0-9A-Za-z]+", "_", key).strip("_").lower()
     return str(slugify(key))
+
+
+def _coverage_of(result: Any, key: str) -> tuple[str, str]:
+    """Basis (population/area) and layers of the coverage of target ``key``."""
+    for ev in getattr(result, "evaluations", None) or []:
+        goal = getattr(ev, "goal", None)
+        if goal is not None and str(goal.key) == key:
+            return (str(getattr(ev, "coverage_basis", "") or "population"),
+                    "/".join(getattr(ev, "coverage_roles", ()) or ()))
+    return "population", ""
 
 
 def _titles(result: Any, lang: str) -> dict[str, str]:
@@ -922,6 +999,8 @@ def _scorecard_html(result: _RunLike, lang: str) -> str:
         unit = _text(row.get("unit"))
         shown = (format_quantity(float(value), unit, lang) if _text(value)
                  else label("no data", lang))
+        if _text(value) and _text(row.get("coverage")) == "partial":
+            shown += f" {PARTIAL_MARK} {format_number(float(row['coverage_pct']), lang)} %"
         gap: Any = row.get("gap")
         gap_text = f"{format_number(float(gap), lang, digits=2)}" if _text(gap) else ""
         title = titles.get(key) or _text(row.get("title")) or key

@@ -16,12 +16,17 @@ from geoplan.errors import GeoplanError
 __all__ = [
     "LABELS",
     "LANGS",
+    "PARTIAL_MARK",
     "UnknownLanguageError",
     "check_lang",
+    "coverage_text",
     "format_number",
     "format_quantity",
     "label",
 ]
+
+#: Mark beside every value that rests on partial coverage (scorecards, map popups, legends).
+PARTIAL_MARK = "◐"
 
 #: Languages a map can be drawn in (the first is the default).
 LANGS: tuple[str, ...] = ("vi", "en")
@@ -43,6 +48,10 @@ LABELS: dict[str, dict[str, str]] = {
     "green_space": {"vi": "Không gian xanh", "en": "Green space"},
     "metro_lines": {"vi": "Đường sắt đô thị", "en": "Urban rail lines"},
     "stations": {"vi": "Ga đường sắt đô thị", "en": "Urban rail stations"},
+    "bus_stops": {"vi": "Điểm dừng xe buýt", "en": "Bus stops"},
+    "street_network": {"vi": "Mạng lưới đường phố", "en": "Street network"},
+    "land_use": {"vi": "Sử dụng đất", "en": "Land use"},
+    "population_raster": {"vi": "Lưới dân số", "en": "Population grid"},
     "metro_built": {"vi": "Đường sắt đô thị đang khai thác, đang xây dựng",
                     "en": "Urban rail: operating, under construction"},
     "metro_planned": {"vi": "Đường sắt đô thị quy hoạch", "en": "Urban rail: planned"},
@@ -145,6 +154,26 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "tiles_osm": {"vi": "Bản đồ nền OpenStreetMap", "en": "OpenStreetMap basemap"},
     "tiles_carto": {"vi": "Bản đồ nền CARTO Positron", "en": "CARTO Positron basemap"},
+    # coverage of the layers a value rests on
+    "coverage": {"vi": "Độ phủ dữ liệu", "en": "Data coverage"},
+    "coverage_full": {"vi": "đầy đủ", "en": "full"},
+    "coverage_partial": {
+        "vi": "◐ giá trị chỉ dựa trên {pct} {basis} (phần nằm trong vùng dữ liệu của {roles})",
+        "en": "◐ the value rests on {pct} of the {basis} (inside the {roles} extent)",
+    },
+    "coverage_outside": {
+        "vi": "không có giá trị: chỉ {pct} {basis} nằm trong vùng dữ liệu của {roles}",
+        "en": "no value: only {pct} of the {basis} lies inside the {roles} extent",
+    },
+    "coverage_population": {"vi": "dân số", "en": "population"},
+    "coverage_area": {"vi": "diện tích", "en": "area"},
+    "data_extent": {"vi": "Vùng có dữ liệu", "en": "Data extent"},
+    "data_extent_note": {
+        "vi": "Đường nét đứt: ranh giới vùng có dữ liệu của lớp; ngoài đó không có giá trị "
+              "(không phải bằng 0).",
+        "en": "Dashed outline: the extent a layer's data cover; outside it there is no value "
+              "(not zero).",
+    },
     "display_note": {
         "vi": "Ranh giới được đơn giản hoá để hiển thị; số liệu tính trên hình học đầy đủ.",
         "en": "Boundaries simplified for display; figures computed on full geometry.",
@@ -280,3 +309,42 @@ def format_quantity(value: float | None, unit: str, lang: str, *, digits: int = 
     number = round(float(value)) if unit in _COUNTED else float(value)
     word = _UNIT_WORDS.get(unit, {}).get(lang, unit)
     return f"{format_number(number, lang, digits=digits)} {word}".strip()
+
+
+def coverage_text(share: float, basis: str, roles: str, lang: str, *,
+                  outside: bool = False) -> str:
+    """The sentence flagging a value that rests on partial coverage, in ``lang``.
+
+    Parameters
+    ----------
+    share
+        Share (0–1) of the population or area the value rests on.
+    basis
+        ``"population"`` or ``"area"``.
+    roles
+        The layers whose extents set the coverage (``"bus_stops"``, several joined by
+        ``/``); shown by their label in ``lang``.
+    lang
+        ``"vi"`` or ``"en"``.
+    outside
+        The unit has no value (mostly outside the extent).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> coverage_text(0.6955, "population", "bus_stops", "en")
+    '◐ the value rests on 69.5 % of the population (inside the Bus stops extent)'
+    >>> coverage_text(0.6955, "population", "bus_stops", "vi")
+    '◐ giá trị chỉ dựa trên 69,5 % dân số (phần nằm trong vùng dữ liệu của Điểm dừng xe buýt)'
+    """
+    pct = f"{100.0 * share:.1f} %"
+    if lang == "vi":
+        pct = pct.replace(".", ",")
+    word = label(f"coverage_{basis}" if basis in ("population", "area")
+                 else "coverage_population", lang)
+    key = "coverage_outside" if outside else "coverage_partial"
+    names = " / ".join(label(r, lang) for r in roles.split("/") if r) or "?"
+    return label(key, lang).format(pct=pct, basis=word, roles=names)

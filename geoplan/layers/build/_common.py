@@ -6,13 +6,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import shapely
 
 from geoplan.crs import WGS84
 from geoplan.errors import SourceDataError
 from geoplan.io import file_kind, regular_file_problem
-from geoplan.layers.manifest import LayerEntry
+from geoplan.layers.manifest import LayerEntry, extent_text
 
-__all__ = ["BuiltLayer", "read_source", "source_path"]
+__all__ = [
+    "CITY_EXTENT_MARGIN_DEG",
+    "BuiltLayer",
+    "box_extent",
+    "city_extent",
+    "read_source",
+    "source_path",
+    "with_extent",
+]
+
+#: Margin (degrees, ≈ 550 m) by which the city boundary is widened before it is simplified
+#: into the extent of a layer that covers the whole city: the simplified outline then still
+#: holds every unit whole, and the manifest stays short.
+CITY_EXTENT_MARGIN_DEG = 0.005
 
 
 def source_path(source: Path, rel: str) -> Path:
@@ -77,3 +91,44 @@ class BuiltLayer:
     data: gpd.GeoDataFrame | None = None
     raster: Path | None = None
     file: str | None = None
+
+
+def city_extent(boundary: gpd.GeoDataFrame) -> str:
+    """The manifest extent of a layer whose data cover the whole city.
+
+    The dissolved ``boundary`` (any CRS) widened by :data:`CITY_EXTENT_MARGIN_DEG` and
+    simplified by half of it, as WKT in longitude/latitude: it contains the whole city, so
+    no unit is read as partly outside a layer that covers it.
+
+    Parameters
+    ----------
+    boundary
+        The city outline.
+
+    Returns
+    -------
+    str
+        WKT for :attr:`~geoplan.layers.manifest.LayerEntry.extent`.
+    """
+    outline = shapely.union_all(boundary.to_crs(WGS84).geometry.to_numpy())
+    wide = shapely.buffer(outline, CITY_EXTENT_MARGIN_DEG, quad_segs=2)
+    return extent_text(wide, tolerance=CITY_EXTENT_MARGIN_DEG / 2)
+
+
+def box_extent(west: float, south: float, east: float, north: float) -> str:
+    """The manifest extent of data fetched or cut by a longitude/latitude box.
+
+    Examples
+    --------
+    >>> box_extent(105.7, 20.8, 106.0, 21.3)
+    'POLYGON ((106 20.8, 106 21.3, 105.7 21.3, 105.7 20.8, 106 20.8))'
+    """
+    return extent_text(shapely.box(west, south, east, north), tolerance=0.0)
+
+
+def with_extent(layer: BuiltLayer, extent: str) -> BuiltLayer:
+    """``layer`` with its manifest entry's ``extent`` set (a missing role is returned as is)."""
+    if layer.entry.is_missing or layer.entry.extent is not None:
+        return layer
+    return BuiltLayer(layer.role, layer.entry.model_copy(update={"extent": extent}),
+                      layer.data, layer.raster, layer.file)

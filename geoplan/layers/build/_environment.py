@@ -32,7 +32,7 @@ from shapely.geometry.base import BaseGeometry
 from geoplan.crs import NORTHERN_VIETNAM_CRS, WGS84, to_metric
 from geoplan.errors import SourceDataError
 from geoplan.io import atomic_path
-from geoplan.layers.build._common import BuiltLayer, read_source, source_path
+from geoplan.layers.build._common import BuiltLayer, box_extent, read_source, source_path
 from geoplan.layers.manifest import LayerEntry
 
 __all__ = [
@@ -311,6 +311,8 @@ def build_population_raster(
     window = clip_raster_window(src_path, tuple(outline.bounds), out_path, pad=1)
     total = raster_sum_within(out_path, outline)
     logger.info("WorldPop 2020 inside the boundary: %.0f", total)
+    with rasterio.open(out_path) as written:  # the window is where the grid knows anything
+        west, south, east, north = written.bounds
     entry = LayerEntry(
         file=POPULATION_FILE,
         crs="EPSG:4326",
@@ -334,6 +336,7 @@ def build_population_raster(
         coverage="full",
         coverage_note="modelled 1 km counts: fine for city-scale density and catchments, too "
                       "coarse for sub-ward work; pixels on the edge also hold people outside",
+        extent=box_extent(west, south, east, north),
     )
     return BuiltLayer("population_raster", entry, raster=out_path, file=POPULATION_FILE), total
 

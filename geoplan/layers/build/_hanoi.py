@@ -12,6 +12,7 @@ from geoplan.layers.build._admin import (
     build_city_boundary,
 )
 from geoplan.layers.build._bundle import BundleSpec
+from geoplan.layers.build._common import city_extent, with_extent
 from geoplan.layers.build._environment import build_environment
 from geoplan.layers.build._streets import build_street_network
 from geoplan.layers.build._transit import OSM_ATTRIBUTION, build_transit
@@ -52,7 +53,11 @@ def build_hanoi(source: Path, *, workdir: Path) -> BundleSpec:
     transit = build_transit(source, admin_units=admin.data, boundary=boundary.data)
     environment = build_environment(source, boundary=boundary.data, workdir=workdir)
     streets = build_street_network(source)
-    by_role = {layer.role: layer for layer in [admin, boundary, *transit, *environment, *streets]}
+    # every layer covers the whole city except those recording their own extent (bus stops:
+    # the source's query box; streets: their footprint; the raster: its window)
+    city = city_extent(boundary.data)
+    by_role = {layer.role: with_extent(layer, city)
+               for layer in [admin, boundary, *transit, *environment, *streets]}
     order = ["admin_units", "city_boundary", "river_axis", "river_corridors", "water",
              "metro_lines", "stations", "bus_stops", "green_space", "land_use",
              "street_network", "population_raster"]

@@ -24,7 +24,7 @@ from geoplan.crs import NORTHERN_VIETNAM_CRS, WGS84
 from geoplan.errors import SourceDataError
 from geoplan.layers.build._admin import read_census
 from geoplan.layers.build._bundle import BundleSpec
-from geoplan.layers.build._common import BuiltLayer, source_path
+from geoplan.layers.build._common import BuiltLayer, city_extent, source_path, with_extent
 from geoplan.layers.build._environment import build_population_raster
 from geoplan.layers.build._transit import OSM_ATTRIBUTION
 from geoplan.layers.manifest import LayerEntry, Statistic
@@ -239,7 +239,8 @@ def build_province(name: str, source: Path, *, workdir: Path) -> BundleSpec:
                      "`VN_Population_ward.csv`")
     raster, _ = build_population_raster(source, boundary=outline, workdir=workdir,
                                         census_total=totals["population"])
-    built = {"city_boundary": BuiltLayer("city_boundary", entry, outline, file=f"{name}.gpkg"),
+    outline_layer = BuiltLayer("city_boundary", entry, outline, file=f"{name}.gpkg")
+    built = {"city_boundary": with_extent(outline_layer, city_extent(outline)),
              "population_raster": raster}
     layers = [built.get(role) or BuiltLayer(role, LayerEntry(missing=_missing_reason(role)))
               for role in ROLES]

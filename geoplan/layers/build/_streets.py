@@ -12,13 +12,15 @@ import logging
 import re
 from pathlib import Path
 
+import geopandas as gpd
 import shapely
 
+from geoplan.crs import WGS84, metric_crs
 from geoplan.layers.build._common import BuiltLayer
-from geoplan.layers.manifest import LayerEntry
+from geoplan.layers.manifest import LayerEntry, extent_text
 from geoplan.layers.osm import street_network_from_osm
 
-__all__ = ["build_street_network", "street_files"]
+__all__ = ["build_street_network", "street_extent", "street_files"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,31 @@ def street_files(source: Path) -> list[Path]:
     )
 
 
+def street_extent(edges: gpd.GeoDataFrame) -> str:
+    """The covered extent of a street network: the footprint of its nodes, as manifest WKT.
+
+    The footprint is :meth:`geoplan.network.StreetGraph.footprint` (nodes binned into
+    250 m cells, gaps up to 750 m closed), the area the network's streets reach: the sources
+    are osmnx extracts of named districts, whose outlines are not in the sources (the
+    former districts exist only as GADM polygons, which may not be redistributed).
+
+    Parameters
+    ----------
+    edges
+        Street edges (``u``, ``v``, ``length_m``, LineStrings; any CRS).
+
+    Returns
+    -------
+    str
+        WKT in longitude/latitude for the entry's ``extent``.
+    """
+    from geoplan.network import StreetGraph
+
+    graph = StreetGraph.from_edges(edges, crs=metric_crs(edges, what="street_network"))
+    shape = gpd.GeoSeries([graph.footprint()], crs=graph.crs).to_crs(WGS84).iloc[0]
+    return extent_text(shape)
+
+
 def build_street_network(source: Path) -> list[BuiltLayer]:
     """Build the ``street_network`` role from the street PBFs under ``source``.
 
@@ -67,6 +94,9 @@ def build_street_network(source: Path) -> list[BuiltLayer]:
     edges["geometry"] = shapely.set_precision(edges.geometry.values, 1e-6)
     edges = edges[["u", "v", "osm_id", "highway", "name", "length_m", "geometry"]]
     names = "; ".join(f"shared/data/{p.parent.name}/{p.name}" for p in files)
+    extent = street_extent(edges)
+    shown = gpd.GeoSeries([shapely.from_wkt(extent)], crs=WGS84).to_crs(metric_crs(edges))
+    area_km2 = float(shown.area.iloc[0]) / 1e6
     counts = edges["highway"].value_counts()
     top = ", ".join(f"{k} {v:,}" for k, v in counts.head(6).items())
     entry = LayerEntry(
@@ -93,8 +123,10 @@ def build_street_network(source: Path) -> list[BuiltLayer]:
             "the 12 former urban districts plus Thanh Trì and Hà Đông (drive network: "
             "residential and larger streets); alleys and footways only in the core (Ba Đình, "
             "Hoàn Kiếm, Đống Đa, Hai Bà Trưng, Hoàng Mai, Thanh Xuân); no streets in the "
-            "outer communes"
+            "outer communes. Extent: the footprint of the edges' nodes (250 m cells, gaps up "
+            f"to 750 m closed; {area_km2:,.0f} km²), as geoplan.network measures it"
         ),
+        extent=extent,
     )
     logger.info("street_network: %d edges from %d files", len(edges), len(files))
     return [BuiltLayer("street_network", entry, data=edges, file="streets.parquet")]

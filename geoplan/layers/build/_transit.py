@@ -15,7 +15,8 @@ Sources (all under ``shared/data``, see its ``SOURCES.md``):
   ``metro_hanoi_planned_stations_192.geojson``: the hand-digitised corridors M1–M18 + AIR of the
   Capital master plan and 192 indicative station positions (approximate).
 * ``baobonk-hanoi-bus-stops/hanoi_bus_stops_osm.geojson``: 3,326 OSM bus stops, partial
-  coverage.
+  coverage: the source fetched them with one Overpass query over the box
+  :data:`BUS_QUERY_BOX` (its ``api_getter.py``), which the layer records as its extent.
 
 Lengths are measured in EPSG:32648 through :mod:`geoplan.crs`.
 """
@@ -36,10 +37,11 @@ from shapely.ops import linemerge, nearest_points, substring
 
 from geoplan.crs import NORTHERN_VIETNAM_CRS, WGS84, to_metric
 from geoplan.errors import SourceDataError
-from geoplan.layers.build._common import BuiltLayer, read_source
+from geoplan.layers.build._common import BuiltLayer, box_extent, read_source
 from geoplan.layers.manifest import LayerEntry
 
 __all__ = [
+    "BUS_QUERY_BOX",
     "LINE_COLORS",
     "OSM_ATTRIBUTION",
     "assign_nearest_line",
@@ -66,6 +68,13 @@ _BUS = "baobonk-hanoi-bus-stops/hanoi_bus_stops_osm.geojson"
 _QUY_REPO = "wenruois1238-droid/quyhoachhanoi @ 556a9c487d71dbdec93c14db136cfd36f37ac25d"
 _QH519_REPO = "nguyenminhtudkt/QH519 @ c89a472b3728e42fe9ffb72fb332db87bace4a57"
 _BUS_REPO = "Baobonk/GIS_Hanoi-bus-stops @ 7cde0af045d78fe00e0a175a812b665612a7d59a"
+#: The box (west, south, east, north) of the Overpass query that fetched the bus stops:
+#: ``south, west, north, east = 20.8, 105.7, 21.3, 106.0`` and
+#: ``node["highway"="bus_stop"](south, west, north, east)`` in the source's ``api_getter.py``
+#: (Baobonk/GIS_Hanoi-bus-stops @ 79d455a5f724f0c5c9f66b0c27ddc0c853bf0d2c); the stops' own
+#: bounds, 105.7001–105.9995 E, 20.8004–21.2980 N, agree. Nothing is known outside it.
+BUS_QUERY_BOX: tuple[float, float, float, float] = (105.7, 20.8, 106.0, 21.3)
+_BUS_QUERY_REPO = "Baobonk/GIS_Hanoi-bus-stops @ 79d455a5f724f0c5c9f66b0c27ddc0c853bf0d2c"
 
 PLAN_519 = "QĐ 519/QĐ-TTg (2016)"
 PLAN_MASTER = "Capital master plan corridors (QĐ 1668/QĐ-TTg 2024; digitised, approximate)"
@@ -790,6 +799,14 @@ def build_bus_stops(
         crs=WGS84,
     )
     stops = stops[stops.geom_type == "Point"].drop_duplicates("stop_id")
+    west, south, east, north = BUS_QUERY_BOX
+    beyond = ~stops.geometry.within(shapely.box(west, south, east, north))
+    if beyond.any():  # the recorded extent would then be wrong
+        message = (f"{source / _BUS}: {int(beyond.sum())} stop(s) lie outside the Overpass "
+                   f"query box {BUS_QUERY_BOX} the source was fetched with (e.g. stop "
+                   f"{stops.loc[beyond, 'stop_id'].iloc[0]}); this is not the file of "
+                   "SOURCES.md: take it again from the cited commit")
+        raise SourceDataError(message)
     n_source = len(stops)
     outline: BaseGeometry | None = None
     if boundary is not None and not boundary.empty:
@@ -838,9 +855,13 @@ def build_bus_stops(
         attribution=OSM_ATTRIBUTION,
         coverage="partial",
         coverage_note=(
-            f"{len(stops)} stops; {unit_text}. The source queried only the wards it names "
-            "(column source_ward), so absence of stops elsewhere means no data, not no service."
+            f"{len(stops)} stops; {unit_text}. The source fetched the stops with one Overpass "
+            f"query over the box {west:g}–{east:g} E, {south:g}–{north:g} N "
+            f"({_BUS_QUERY_REPO} `api_getter.py`), recorded as the layer's extent: outside it "
+            "(the north of Sóc Sơn, the west and south of the city) absence of stops means no "
+            "data, not no service."
         ),
+        extent=box_extent(west, south, east, north),
     )
     return BuiltLayer("bus_stops", entry, stops, file="hanoi.gpkg")
 
