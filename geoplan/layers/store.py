@@ -353,7 +353,7 @@ def store_layers(
                         note += f", kept as {backup}"
                     else:
                         note += f", still in {old.file}"
-                    logger.warning("%s: %s%s", bundle, role, note.removeprefix("; "))
+                    logger.warning("%s: %s %s", bundle, role, note.removeprefix("; "))
                 data.to_parquet(stage / name, index=False, compression="zstd")
                 names.append(name)
                 crs = data.crs.to_string() if data.crs is not None else None
