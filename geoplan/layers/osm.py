@@ -611,7 +611,12 @@ def _bundle_boundary(city: str, layers_dir: Path | None) -> shapely.Geometry | N
     from geoplan.layers.bundle import default_layers_dir, load_bundle
     from geoplan.layers.manifest import MANIFEST_NAME
 
+    from geoplan.io import check_output
+
     folder = Path(layers_dir if layers_dir is not None else default_layers_dir()) / city
+    hint = "choose another --city (or --layers-dir)"
+    check_output(folder, folder=True, hint=hint)  # a link or a device is refused, not read
+    check_output(folder / MANIFEST_NAME, hint=hint)
     if not (folder / MANIFEST_NAME).is_file():
         return None
     bundle = load_bundle(folder)

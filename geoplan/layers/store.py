@@ -147,14 +147,18 @@ def _listed_files(manifest: Manifest) -> list[str]:
 
 
 def _refusal(folder: Path, role: str, held: LayerEntry, new: NewLayer, *, noun: str,
-             offer_merge: bool) -> str:
-    """What ``role`` holds, what the new layer brings, what --replace / --merge would do."""
+             offer_merge: bool) -> tuple[str, bool]:
+    """What ``role`` holds, what the new layer brings, what --replace / --merge would do.
+
+    The flag says whether both layers have the key, so that a merge is possible.
+    """
     where = f"{held.file}:{held.layer}" if held.layer else str(held.file)
     old = _read_held(folder, held) if new.key else None
     old_keys = _keys(old, new.key) if old is not None else None
     new_keys = _keys(new.data, new.key)
     if old is None or old_keys is None or new_keys is None:
-        return f"{role} holds {held_description(folder, held)} ({noun} has {len(new.data):,})"
+        return (f"{role} holds {held_description(folder, held)} ({noun} has "
+                f"{len(new.data):,})", False)
     dropped = int((~old_keys.isin(set(new_keys))).sum())
     added = int((~new_keys.isin(set(old_keys))).sum())
     text = (f"{role} holds {len(old):,} features in {where}; {noun} has {len(new.data):,}: "
@@ -162,7 +166,7 @@ def _refusal(folder: Path, role: str, held: LayerEntry, new: NewLayer, *, noun: 
     if offer_merge:
         text += (f", --merge {role} would keep all {len(old):,} and add {added:,} new "
                  f"(matched by {', '.join(new.key)})")
-    return text
+    return text, True
 
 
 def _check_new(layers: Mapping[str, gpd.GeoDataFrame], *, bundle: str, source: str) -> None:
@@ -284,11 +288,12 @@ def store_layers(
                 if role in manifest.layers and not manifest.layers[role].is_missing}
         refused = [role for role in held if role not in allowed | merging]
         if refused:
-            what = "; ".join(_refusal(folder, role, held[role], fresh[role], noun=noun,
-                                      offer_merge=offer_merge) for role in refused)
+            said = {role: _refusal(folder, role, held[role], fresh[role], noun=noun,
+                                   offer_merge=offer_merge) for role in refused}
+            what = "; ".join(text for text, _ in said.values())
             kept = [role for role in fresh if role not in refused]
             keep = keep_hint(kept) if keep_hint is not None else "leave those roles out"
-            mergeable = [role for role in refused if fresh[role].key]
+            mergeable = [role for role in refused if said[role][1]]
             add = (f"; to add the new features to it, pass --merge {','.join(mergeable)}"
                    if offer_merge and mergeable else "")
             message = (f"{manifest_path}: {noun} would replace data the bundle already holds: "
