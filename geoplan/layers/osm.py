@@ -608,10 +608,9 @@ def read_boundary(path: Path | str) -> shapely.Geometry:
 
 def _bundle_boundary(city: str, layers_dir: Path | None) -> shapely.Geometry | None:
     """The city_boundary of bundle ``city`` (``None`` when the bundle or the role is absent)."""
+    from geoplan.io import check_output
     from geoplan.layers.bundle import default_layers_dir, load_bundle
     from geoplan.layers.manifest import MANIFEST_NAME
-
-    from geoplan.io import check_output
 
     folder = Path(layers_dir if layers_dir is not None else default_layers_dir()) / city
     hint = "choose another --city (or --layers-dir)"

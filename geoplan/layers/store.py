@@ -134,6 +134,16 @@ def _union_extent(old: str | None, new: str | None) -> str | None:
     return extent_text(extent_geometry(old).union(extent_geometry(new)))
 
 
+def _backup_name(folder: Path, stem: str, stamp: str) -> str:
+    """``<stem>.replaced-<stamp>.parquet``, numbered when that name is taken (same second)."""
+    name = f"{stem}.replaced-{stamp}.parquet"
+    count = 1
+    while (folder / name).exists() or (folder / name).is_symlink():
+        count += 1
+        name = f"{stem}.replaced-{stamp}-{count}.parquet"
+    return name
+
+
 def _listed_files(manifest: Manifest) -> list[str]:
     """Every file the manifest lists, the ``previous`` entries' included."""
     files: list[str] = []
@@ -351,7 +361,7 @@ def store_layers(
                     old_path = folder / str(old.file)
                     if (not old.layer and old.file == name and old_path.is_file()):
                         # the new file takes the old one's name: keep a copy of the old
-                        backup = f"{Path(str(old.file)).stem}.replaced-{stamp}.parquet"
+                        backup = _backup_name(folder, Path(str(old.file)).stem, stamp)
                         shutil.copy2(old_path, stage / backup)
                         names.append(backup)
                         previous = previous.model_copy(update={"file": backup})
@@ -445,7 +455,7 @@ def restore_layer(bundle: str, role: str, *, layers_dir: Path | None = None) -> 
         path = folder / str(entry.file)
         if (entry.file and not entry.layer and path.suffix == ".parquet" and path.is_file()
                 and entry.file != previous.file):
-            backup = f"{path.stem.split('.replaced-')[0]}.replaced-{stamp}.parquet"
+            backup = _backup_name(folder, path.stem.split(".replaced-")[0], stamp)
             shutil.copy2(path, stage / backup)
             names.append(backup)
             current = current.model_copy(update={"file": backup})
