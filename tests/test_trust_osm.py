@@ -6,7 +6,6 @@ bundle left exactly as it was. SYNTHETIC OSM from tests/test_import_osm_clip.py.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -149,4 +148,4 @@ def test_truncated_pbf(setup: tuple[Path, Path, Path], tmp_path: Path,
         SourceDataError, r"cannot read OSM file .*cut\.osm\.pbf: .*truncated or not OSM",
         capsys)
     assert _tree(layers) == before
-    assert os.path.getsize(cut) == len(data) * 2 // 3  # the input is never modified
+    assert cut.stat().st_size == len(data) * 2 // 3  # the input is never modified
