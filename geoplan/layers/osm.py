@@ -5,8 +5,8 @@ stops and (with census population) admin units from an OSM file, a city extract 
 country (``geoplan import-osm``), in one streaming pass clipped to the bundle's boundary;
 :func:`fetch_osm` does the same online for a place name (``geoplan fetch``). pyosmium was
 picked after measuring it against osmnx's ``graph_from_xml``/``features_from_xml``
-(``benchmarks/bench_osm_import.py``: time and peak memory on extracts 1× and 13× the size of
-than the province's part) and because it reads PBF, which osmnx cannot.
+(``benchmarks/bench_osm_import.py``: time and peak memory on extracts 1× and 13× the
+size of the province's part) and because it reads PBF, which osmnx cannot.
 
 A role that already holds data is never replaced silently: see :func:`import_osm`.
 
