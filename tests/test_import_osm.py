@@ -10,14 +10,15 @@ import pytest
 from geoplan.errors import SourceDataError
 from geoplan.layers.osm import green_space_from_osm, street_network_from_osm, water_from_osm
 
-# SYNTHETIC: a cross of two streets meeting at node 2, a park, a private playground, water.
+# SYNTHETIC: a cross of two streets meeting at node 2, a park, a private playground, water;
+# inside the boundary of tests/synthetic.py's bundle (lon 105.818-105.837, lat 21.024-21.042).
 _OSM = """<?xml version="1.0" encoding="UTF-8"?>
 <osm version="0.6">
-<node id="1" lat="21.0" lon="105.8"/><node id="2" lat="21.0" lon="105.801"/>
-<node id="3" lat="21.0" lon="105.802"/><node id="4" lat="21.001" lon="105.801"/>
-<node id="5" lat="20.999" lon="105.801"/>
-<node id="6" lat="21.002" lon="105.8"/><node id="7" lat="21.002" lon="105.801"/>
-<node id="8" lat="21.003" lon="105.801"/>
+<node id="1" lat="21.03" lon="105.82"/><node id="2" lat="21.03" lon="105.821"/>
+<node id="3" lat="21.03" lon="105.822"/><node id="4" lat="21.031" lon="105.821"/>
+<node id="5" lat="21.029" lon="105.821"/>
+<node id="6" lat="21.032" lon="105.82"/><node id="7" lat="21.032" lon="105.821"/>
+<node id="8" lat="21.033" lon="105.821"/>
 <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/></way>
 <way id="11"><nd ref="4"/><nd ref="2"/><nd ref="5"/><tag k="highway" v="footway"/></way>
 <way id="12"><nd ref="1"/><nd ref="4"/><nd ref="3"/><nd ref="1"/><tag k="leisure" v="park"/></way>
@@ -40,7 +41,7 @@ def test_streets_split_at_shared_node(osm_file: Path) -> None:
     edges = street_network_from_osm(osm_file)
     assert len(edges) == 4  # two ways split at node 2; the motorway is excluded
     assert set(zip(edges.u, edges.v, strict=True)) == {(1, 2), (2, 3), (4, 2), (2, 5)}
-    east = 111_320 * math.cos(math.radians(21.0)) * 0.001  # ~103.9 m
+    east = 111_320 * math.cos(math.radians(21.03)) * 0.001  # ~103.9 m
     row = edges[(edges.u == 1) & (edges.v == 2)].iloc[0]
     assert row.length_m == pytest.approx(east, rel=0.01)
     assert 13 not in set(edges.osm_id)

@@ -614,8 +614,9 @@ def test_import_osm_refuses_then_replaces_on_purpose_with_a_backup(tmp_path: Pat
     folder = import_osm(osm, city="new", layers_dir=layers, roles=["street_network"])
     first = (folder / "osm_street_network.parquet").read_bytes()
     before = _tree(tmp_path)
-    with pytest.raises(OutputError, match=r"street_network holds osm_street_network\.parquet, "
-                                          r"4 features \(the import has 4\)"):
+    with pytest.raises(OutputError, match=r"street_network holds 4 features in "
+                                          r"osm_street_network\.parquet; the import has 4: "
+                                          r"--replace street_network would drop 0 of them"):
         import_osm(osm, city="new", layers_dir=layers, roles=["street_network"])
     assert _tree(tmp_path) == before
     # a role that was missing is filled without --replace; a held one only with it

@@ -119,3 +119,20 @@ def build_command(
         folder = build_bundle(name, source=source, layers_dir=layers_dir)
     console.print(f"built {escape(str(folder))}")
     show_command(str(folder))
+
+
+@layers_app.command("restore")
+def restore_command(
+    bundle: Annotated[str, typer.Argument(help="Bundle name, e.g. hanoi.")],
+    role: Annotated[str, typer.Argument(help="Role to bring back, e.g. bus_stops.")],
+    layers_dir: Annotated[Path | None, typer.Option(
+        "--layers-dir", help="Folder holding bundles (default: the package's layers/).")] = None,
+) -> None:
+    """Bring back the layer a role held before geoplan last replaced or merged it.
+
+    The current layer becomes the entry's 'previous' (restore again to undo).
+    """
+    from geoplan.layers.store import restore_layer
+
+    folder = restore_layer(bundle, role, layers_dir=layers_dir)
+    console.print(f"restored {escape(role)} of {escape(str(folder))}")
