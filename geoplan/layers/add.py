@@ -390,7 +390,7 @@ def _extent(data: gpd.GeoDataFrame, role: str, kind: str, boundary: Any) -> str:
 
     if kind == "boundary":
         return extent_text(boundary)
-    geoms = data.geometry.to_numpy()
+    geoms = data.to_crs(4326).geometry.to_numpy()
     if set(role_spec(role).geometry_types) <= {"Polygon", "MultiPolygon"} and \
             role_spec(role).geometry_types:
         return extent_text(shapely.union_all(shapely.make_valid(geoms)))
