@@ -184,7 +184,7 @@ def _inputs(path: Path) -> list[Path]:
 def _decode(value: Any, encoding: str) -> Any:
     if not isinstance(value, str):
         return value
-    return unicodedata.normalize("NFC", value.encode("latin-1").decode(encoding))
+    return unicodedata.normalize("NFC", value.encode("iso-8859-1").decode(encoding))
 
 
 def _read(path: Path, kind: str, *, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:
@@ -234,7 +234,7 @@ def _read(path: Path, kind: str, *, layer: str | None, encoding: str | None) -> 
     use = encoding or "utf-8"
     try:
         data = gpd.read_file(path, layer=layer, engine="pyogrio",
-                             encoding="latin-1" if raw else None)
+                             encoding="ISO-8859-1" if raw else None)
     except Exception as exc:  # GDAL's errors for broken files
         message = (f"cannot read {path} ({type(exc).__name__}: {exc}); the file is truncated "
                    f"or not a {kind}")
@@ -247,8 +247,9 @@ def _read(path: Path, kind: str, *, layer: str | None, encoding: str | None) -> 
         data = data.rename(columns={c: _decode(c, use) for c in data.columns
                                     if c != data.geometry.name})
         for column in data.columns:
-            if column != data.geometry.name and data[column].dtype == object:
-                data[column] = data[column].map(lambda v: _decode(v, use))
+            if column != data.geometry.name and (data[column].dtype == object or
+                                                 pd.api.types.is_string_dtype(data[column])):
+                data[column] = data[column].map(lambda v: _decode(v, use)).astype(object)
     except UnicodeDecodeError as exc:
         sample = exc.object[max(0, exc.start - 10):exc.end + 10]
         given = f"--encoding {encoding}" if encoding else "UTF-8 (there is no .cpg file)"
@@ -343,8 +344,6 @@ def _rename(data: gpd.GeoDataFrame, columns: Mapping[str, str], path: Path
             problems.append(f"{path}: --columns {target}={source}: the file already has a "
                             f"column {target!r}; rename that one too (e.g. "
                             f"{target}_old={target}) or leave this rename out")
-    if problems:
-        return data, problems, resolved
     out = data.copy()
     for target, source in resolved.items():
         out[target] = data[source]
@@ -544,7 +543,7 @@ def add_layer(
 
     unknown: dict[str, int] = {}
     dropped = 0
-    if role == "land_use" and land_use_codes and not problems and "land_use" in data.columns:
+    if role == "land_use" and land_use_codes and "land_use" in data.columns:
         code_column = resolved.get("land_use", "land_use_code")
         mapping = map_land_use_codes(data["land_use"], unknown=unknown_codes)
         if mapping.unknown and unknown_codes == "refuse":
