@@ -429,11 +429,11 @@ def fits_zone(xy: Iterable[tuple[float, float]] | np.ndarray, zone: Zone) -> str
     if -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90:
         return (f"{found} look like longitude/latitude degrees, not VN-2000 TM-3 metres; "
                 "give --crs EPSG:4756 (VN-2000 longitude/latitude) or EPSG:4326 (WGS 84)")
-    in_x = 500_000 - _HALF_WIDTH <= x0 and x1 <= 500_000 + _HALF_WIDTH
+    in_x = x0 >= 500_000 - _HALF_WIDTH and x1 <= 500_000 + _HALF_WIDTH
     in_y = _NORTHING[0] <= y0 and y1 <= _NORTHING[1]
     if not (in_x and in_y):
         swapped = (_NORTHING[0] <= x0 and x1 <= _NORTHING[1]
-                   and 500_000 - _HALF_WIDTH <= y0 and y1 <= 500_000 + _HALF_WIDTH)
+                   and y0 >= 500_000 - _HALF_WIDTH and y1 <= 500_000 + _HALF_WIDTH)
         why = ("x and y are swapped (northing first): swap them in the file" if swapped else
                "VN-2000 TM-3 coordinates in Vietnam have eastings 50,000…950,000 m and "
                "northings 850,000…2,650,000 m: the file is in another CRS (give it with "

@@ -285,8 +285,8 @@ def _vn2000_lookalike(crs: CRS | None) -> float | None:
         return None
     datum = crs.datum.name if crs.datum is not None else ""
     op = crs.coordinate_operation
-    if "WGS 84" not in datum and "World Geodetic System 1984" not in datum or op is None \
-            or "Transverse Mercator" not in op.method_name:
+    wgs84 = "WGS 84" in datum or "World Geodetic System 1984" in datum
+    if not wgs84 or op is None or "Transverse Mercator" not in op.method_name:
         return None
     values = {p.name: p.value for p in op.params}
     meridian = float(values.get("Longitude of natural origin", float("nan")))

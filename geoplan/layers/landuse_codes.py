@@ -265,6 +265,7 @@ def map_land_use_codes(codes: pd.Series, *, unknown: UnknownCodesPolicy = "refus
     names = pd.Series([c.name if c is not None else "" for c in found], index=codes.index,
                       dtype=object)
     if unknown == "keep":
-        values = values.where(~bad, codes.map(lambda v: "" if normalise_code(v) is None else str(v).strip()))
+        written = codes.map(lambda v: "" if normalise_code(v) is None else str(v).strip())
+        values = values.where(~bad, written)
     keep = ~bad if unknown == "drop" else pd.Series(True, index=codes.index)
     return LandUseMapping(values, names, keep, unknown_counts, counts)
