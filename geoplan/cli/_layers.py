@@ -136,3 +136,74 @@ def restore_command(
 
     folder = restore_layer(bundle, role, layers_dir=layers_dir)
     console.print(f"restored {escape(role)} of {escape(str(folder))}")
+
+
+@layers_app.command("add")
+def add_command(
+    bundle: Annotated[str, typer.Argument(help="Bundle to add to (created when absent).")],
+    role: Annotated[str, typer.Argument(help="Role the file fills: admin_units, land_use, "
+                                             "green_space, stations, ...")],
+    file: Annotated[Path, typer.Argument(help="Shapefile, GeoPackage, GeoJSON, GeoParquet or "
+                                              "MapInfo TAB.")],
+    layer: Annotated[str | None, typer.Option(
+        "--layer", help="Layer of a multi-layer file (GeoPackage).")] = None,
+    crs: Annotated[str | None, typer.Option(
+        "--crs", help="CRS of a file without one: vn2000:<province> (vn2000:hanoi), "
+                      "vn2000:<meridian> (vn2000:105-45) or any CRS pyproj reads "
+                      "(EPSG:4326).")] = None,
+    columns: Annotated[list[str] | None, typer.Option(
+        "--columns", help="Renames TARGET=SOURCE, comma-separated "
+                          "(name=TEN_XA,population=DAN_SO); may repeat.")] = None,
+    encoding: Annotated[str | None, typer.Option(
+        "--encoding", help="Text encoding of a Shapefile's .dbf without .cpg (cp1258, "
+                           "utf-8, ...).")] = None,
+    source: Annotated[str | None, typer.Option(
+        "--source", help="Where the file comes from (recorded in bundle.yaml).")] = None,
+    licence: Annotated[str | None, typer.Option(
+        "--licence", help="Its licence or terms of use.")] = None,
+    extent: Annotated[str, typer.Option(
+        "--extent", help="Covered extent: 'features' (the layer's own) or 'boundary' (the "
+                         "bundle's city boundary).")] = "features",
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Replace the role if the bundle holds it (the old entry is kept "
+                          "as 'previous').")] = False,
+    unknown_codes: Annotated[str, typer.Option(
+        "--unknown-codes", help="land_use: codes not in TT 08/2024: 'refuse' (default), "
+                                "'keep' (as written, counted by no indicator) or 'drop'.")
+    ] = "refuse",
+    layers_dir: Annotated[Path | None, typer.Option(
+        "--layers-dir", help="Folder holding bundles (default: the package's layers/).")] = None,
+) -> None:
+    """Add a planner's own GIS file to a bundle as one role, checked against its contract.
+
+    The file is never modified. Columns are renamed with --columns; VN-2000 files without a
+    .prj need --crs vn2000:<province>; land_use codes of TT 08/2024/TT-BTNMT are mapped to
+    the indicators' classes. A role the bundle holds is replaced only with --replace.
+    """
+    from geoplan.layers.add import add_layer, parse_columns
+    from geoplan.layers.validate import GeometryRepairWarning
+
+    choices = {"--extent": (extent, ("features", "boundary")),
+               "--unknown-codes": (unknown_codes, ("refuse", "keep", "drop"))}
+    for option, (value, allowed) in choices.items():
+        if value not in allowed:
+            message = f"{value!r} is not one of {', '.join(allowed)}"
+            raise typer.BadParameter(message, param_hint=option)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GeometryRepairWarning)
+        result = add_layer(bundle, role, file, layer=layer, crs=crs,
+                           columns=parse_columns(columns), encoding=encoding, source=source,
+                           licence=licence, extent=extent,  # type: ignore[arg-type]
+                           replace=replace, unknown_codes=unknown_codes,  # type: ignore[arg-type]
+                           layers_dir=layers_dir)
+    for warning in caught:
+        if issubclass(warning.category, GeometryRepairWarning):
+            console.print(f"[yellow]{escape(str(warning.message))}[/]")
+    console.print(f"added {escape(result.role)} to {escape(str(result.folder))}: "
+                  f"{result.features:,} features, CRS {escape(result.crs)}")
+    for note in result.notes:
+        console.print(f"  {escape(note)}")
+    if result.unknown_codes:
+        verb = "dropped" if result.dropped else "kept as written (counted by no indicator)"
+        listed = ", ".join(f"{escape(code)} × {n}" for code, n in result.unknown_codes.items())
+        console.print(f"[yellow]land-use codes not in TT 08/2024 {verb}[/]: {listed}")
