@@ -237,7 +237,9 @@ def _square(x: float, y: float, side: float = 100.0) -> shapely.Polygon:
 
 
 def test_land_use_codes_hand_computed(tmp_path: Path) -> None:
-    """SYNTHETIC: a 1 km² unit holding four 1 ha parcels ODT, DGT, LUC, DTS.
+    """SYNTHETIC: a 1 km² unit mapped wall to wall: four 1 ha parcels ODT, DGT, LUC, DTS and
+    the remaining 96 ha as one LUC parcel (a land-use map covers its whole unit; a patchy one
+    would leave the unit partly outside the layer's extent, and then it gets no value).
 
     Urban construction land = ODT + DGT + DTS = 3 ha of 100 ha → 3 %; transport land =
     DGT = 1 ha of the 3 ha → 33.33 %. LUC (paddy) is not counted.
@@ -248,17 +250,19 @@ def test_land_use_codes_hand_computed(tmp_path: Path) -> None:
                              "urban_population": [10000], "rural_population": [0],
                              "is_inner": [True]}, geometry=[_square(x0, y0, 1000)], crs=32648)
     unit.to_file(tmp_path / "unit.geojson")
-    parcels = gpd.GeoDataFrame({"MA_LOAI": ["ODT", "DGT", "luc ", "DTS"]},
-                               geometry=[_square(x0 + 100 + 200 * i, y0 + 100)
-                                         for i in range(4)], crs=32648)
+    small = [_square(x0 + 100 + 200 * i, y0 + 100) for i in range(4)]
+    rest = _square(x0, y0, 1000).difference(shapely.union_all(small))
+    assert rest.area == pytest.approx(960_000.0)
+    parcels = gpd.GeoDataFrame({"MA_LOAI": ["ODT", "DGT", "luc ", "DTS", "LUC"]},
+                               geometry=[*small, rest], crs=32648)
     parcels.to_file(tmp_path / "landuse.shp")
     add_layer("lu", "admin_units", tmp_path / "unit.geojson", layers_dir=tmp_path)
     add_layer("lu", "land_use", tmp_path / "landuse.shp", columns={"land_use": "MA_LOAI"},
               layers_dir=tmp_path)
     bundle = load_bundle(tmp_path / "lu")
     land = bundle.land_use
-    assert land["land_use"].tolist() == ["odt", "dgt", "luc", "institutional"]
-    assert land["MA_LOAI"].tolist() == ["ODT", "DGT", "luc", "DTS"]  # as written (.dbf trims)
+    assert land["land_use"].tolist() == ["odt", "dgt", "luc", "institutional", "luc"]
+    assert land["MA_LOAI"].tolist() == ["ODT", "DGT", "luc", "DTS", "LUC"]  # .dbf trims
     assert land["land_use_name"].iloc[1] == "Đất giao thông"
     assert urban_land_ratio(bundle).city == pytest.approx(3.0, rel=1e-4)
     ratio = transport_land_ratio(bundle, road_estimate=False)
