@@ -103,7 +103,7 @@ def province_of(bundle: Bundle) -> str | None:
     '42'
     """
     from geoplan.errors import GeoplanError
-    from geoplan.layers.census import find_province  # type: ignore[import-untyped]
+    from geoplan.layers.census import find_province
 
     boundary = bundle.city_boundary if bundle.has("city_boundary") else None
     if boundary is not None and "province_code" in boundary.columns and len(boundary):

@@ -82,12 +82,17 @@ def run_command(
         "--as-of", help="Evaluate as of this date, YYYY-MM-DD (default today).")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language of titles: vi or en.")] = "vi",
     tiles: Annotated[str, typer.Option("--tiles", help="Map tiles: none, osm or carto.")] = "none",
+    bundle: Annotated[str | None, typer.Option(
+        "--bundle", help="Run on this bundle (name or folder) instead of the recipe's, e.g. "
+                         "one started with `geoplan layers new`.")] = None,
     snapshot: Annotated[bool, typer.Option(
         "--snapshot/--no-snapshot",
         help="Store the results as a dated snapshot in <out>/history.parquet "
              "(read by geoplan monitor).")] = True,
 ) -> None:
     """Compute a recipe's targets on its bundle; write scorecard, GeoPackage, map, provenance.
+
+    --bundle runs the recipe on another bundle (default output maps/<recipe id>--<bundle>/).
 
     With --snapshot (the default) the results are also appended, dated --as-of, to the
     monitoring history beside the outputs; the same run twice adds nothing. --out is a folder
@@ -111,9 +116,11 @@ def run_command(
     if tiles not in TILES:
         raise typer.BadParameter(f"use one of {', '.join(TILES)}", param_hint="--tiles")
     parsed = load_recipe(recipe)
+    the_bundle = load_bundle(bundle if bundle is not None else parsed.bundle)
+    # another bundle's results (and history) never share the recipe's default folder
+    default = parsed.id if bundle is None else f"{parsed.id}--{the_bundle.name}"
     folder = out if out is not None else Path("maps") / check_name(
-        parsed.id, option=f"{parsed.path or 'recipe'}: key id", inside="maps/ (or pass --out)")
-    the_bundle = load_bundle(parsed.bundle)
+        default, option=f"{parsed.path or 'recipe'}: key id", inside="maps/ (or pass --out)")
     if snapshot:  # a history or lock that may not be written (an input, even as a hard
         # link: compared with the inputs registered), or a broken history, stops the run
         # before any output is written
