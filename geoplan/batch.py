@@ -108,6 +108,10 @@ class TaskOutcome:
     data_dates
         Target key → date of the data its value rests on
         (:func:`geoplan.analyses.national.data_dates`).
+    per_unit
+        Indicator key → unit id → value, for every indicator of the run with per-unit values
+        (the national bundle's provinces fill the national table's rows of provinces that
+        have no bundle of their own).
     seconds
         Time the worker spent on the task.
     error
@@ -122,6 +126,7 @@ class TaskOutcome:
     snapshot: pd.DataFrame | None = None
     outputs: list[str] = field(default_factory=list)
     data_dates: dict[str, str] = field(default_factory=dict)
+    per_unit: dict[str, dict[str, float]] = field(default_factory=dict)
     seconds: float = 0.0
     error: str | None = None
 
@@ -292,6 +297,8 @@ def run_task(task: BatchTask) -> TaskOutcome:
         task, recipe_id=result.recipe.id, bundle_name=result.bundle.name,
         scorecard=result.scorecard, snapshot=snapshot_rows(result),
         outputs=sorted(result.outputs), data_dates=data_dates(result),
+        per_unit={key: {str(u): float(v) for u, v in found.per_unit.dropna().items()}
+                  for key, found in result.indicators.items() if found.per_unit is not None},
         seconds=time.perf_counter() - clock,
     )
 

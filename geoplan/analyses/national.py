@@ -200,7 +200,9 @@ def national_scorecard(
         message = (f"a national table holds one recipe at one date; got {sorted(recipes)} at "
                    f"{sorted(d.isoformat() for d in days)}")
         raise RecipeError(message)
+    from geoplan.analyses.evaluate import judge
     from geoplan.analyses.recipe import load_recipe
+    from geoplan.analyses.run import indicator_key
     from geoplan.layers import Bundle
 
     nation = national if isinstance(national, Bundle) else load_bundle(national)
@@ -229,7 +231,15 @@ def national_scorecard(
         if first.scorecard is not None else pd.DataFrame()
     as_of = first.task.as_of
     rows: list[dict[str, Any]] = []
+    recipe = load_recipe(first.task.recipe)
+    targets = {t.key: t for t in recipe.targets}
+    national_run = next((o for o in done if o.bundle_name == nation.name), None)
     for goal in goals.to_dict("records"):
+        target = targets.get(str(goal["key"]))
+        from_nation: dict[str, float] = {}
+        if national_run is not None and target is not None and target.indicator:
+            from_nation = national_run.per_unit.get(
+                indicator_key(target.indicator, dict(target.options or {})), {})
         for code in sorted(names):
             got_outcome = by_code.get(code)
             row: dict[str, Any] = {
@@ -248,6 +258,14 @@ def national_scorecard(
                     row |= {"value": float(got["value"]), "status": str(got["status"]),
                             "gap": float(got["gap"]),
                             "data_date": got_outcome.data_dates.get(goal["key"], "")}
+            elif code in from_nation and target is not None and national_run is not None:
+                # no bundle of its own: the national run's value for the province, judged
+                # against the same target by the same rule
+                judged = judge(target, from_nation[code])
+                row |= {"bundle": nation.name, "value": from_nation[code],
+                        "status": judged.status,
+                        "gap": float("nan") if judged.gap is None else judged.gap,
+                        "data_date": national_run.data_dates.get(goal["key"], "")}
             rows.append(row)
     table = pd.DataFrame(rows, columns=list(NATIONAL_COLUMNS))
     table["year"] = table["year"].astype("Int64")
@@ -269,7 +287,6 @@ def national_scorecard(
         for column in ("value", "gap"):
             summary[column] = float("nan")
         summary["status"] = "no data"
-    recipe = load_recipe(first.task.recipe)
     return NationalScorecard(recipe, nation, as_of,
                              summary[summary["scope"] == "city"].reset_index(drop=True),
                              table, units, lang=lang)

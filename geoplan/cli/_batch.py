@@ -105,7 +105,11 @@ def batch_command(
     if lang not in LANGS:
         raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
     if not logging.getLogger("geoplan").isEnabledFor(logging.DEBUG):  # unless --verbose:
-        logging.getLogger("distributed").setLevel(logging.WARNING)  # no worker chatter
+        import distributed  # noqa: F401  (its import sets levels on its own loggers)
+
+        for name in ["distributed", *logging.root.manager.loggerDict]:
+            if name.split(".")[0] == "distributed":  # no scheduler, nanny or worker chatter
+                logging.getLogger(name).setLevel(logging.WARNING)
     days = _dates(as_of, start, end, period)
     bundles = list(bundle or [])
     if provinces:
