@@ -269,3 +269,62 @@ def test_census_table_rebuilds_byte_identical(tmp_path: Path) -> None:
     assert (rebuilt / name).read_bytes() == (committed / name).read_bytes()
     table = pd.read_csv(rebuilt / name, dtype={"commune_code": str})
     assert len(table) == 3_321 and table["commune_code"].is_unique
+
+
+# -- import-osm admin_units: census through the national table ------------------------------------
+def _osm_relations(path: Path, units: gpd.GeoDataFrame) -> None:
+    """An OSM XML file of admin_level=6 boundary relations, one closed way each, DERIVED from
+    the committed Hà Nội units (OSM geometry, ODbL) simplified to their convex hull."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
+    node = 1
+    ways = []
+    for i, row in enumerate(units.itertuples(), start=1):
+        ring = list(shapely.convex_hull(row.geometry).exterior.coords)[:-1]
+        ids = []
+        for x, y in ring:
+            lines.append(f'<node id="{node}" version="1" lat="{y:.7f}" lon="{x:.7f}"/>')
+            ids.append(node)
+            node += 1
+        ways.append((i, ids))
+    for i, ids in ways:
+        refs = "".join(f'<nd ref="{n}"/>' for n in [*ids, ids[0]])
+        lines.append(f'<way id="{i}" version="1">{refs}</way>')
+    for i, row in enumerate(units.itertuples(), start=1):
+        lines.append(
+            f'<relation id="{1000 + i}" version="1"><member type="way" ref="{i}" role="outer"/>'
+            '<tag k="type" v="boundary"/><tag k="boundary" v="administrative"/>'
+            f'<tag k="admin_level" v="6"/><tag k="name" v="{row.name}"/></relation>')
+    lines.append("</osm>")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_import_osm_admin_units_get_the_census(tmp_path: Path) -> None:
+    pytest.importorskip("osmium")
+    from geoplan.layers.osm import import_osm
+
+    layers = tmp_path / "layers"
+    new_province_bundle("hn", province="Hà Nội", layers_dir=layers)
+    real = _hanoi_polygons()
+    chosen = real[real["name"].isin(["Phường Văn Miếu - Quốc Tử Giám", "Phường Hoàn Kiếm",
+                                     "Xã Sóc Sơn"])]
+    source = tmp_path / "communes_DERIVED.osm"
+    _osm_relations(source, chosen)
+    import_osm(source, city="hn", layers_dir=layers, roles=["admin_units"],
+               population=units_population)
+    got = load_bundle(layers / "hn").layer("admin_units")
+    table = province_communes("01")
+    assert sorted(got["unit_id"]) == sorted(chosen["unit_id"])
+    for row in got.itertuples():
+        assert row.population == table.loc[row.unit_id, "population"]
+    # a name no commune of 2025 has: the import is refused, nothing written
+    before = (layers / "hn" / "bundle.yaml").read_bytes()
+    fake = chosen.iloc[:1].copy()
+    fake["name"] = ["Phường SYNTHETIC Không Có"]
+    bad = tmp_path / "fake_SYNTHETIC.osm"
+    _osm_relations(bad, fake)
+    new_province_bundle("hn2", province="Hà Nội", layers_dir=layers)
+    with pytest.raises(SourceDataError, match="SYNTHETIC Không Có"):
+        import_osm(bad, city="hn2", layers_dir=layers, roles=["admin_units"],
+                   population=units_population)
+    assert (layers / "hn" / "bundle.yaml").read_bytes() == before
+    assert load_bundle(layers / "hn2").manifest.layers["admin_units"].is_missing
