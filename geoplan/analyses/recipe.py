@@ -422,11 +422,18 @@ class Recipe(_Model):
 
 # -- YAML with line numbers (geoplan._yaml) ---------------------------------------------------
 class _Problems:
-    """Collects ``file:line: message`` problems."""
+    """Collects ``file:line: message`` problems (of a recipe, or of a file read beside it).
 
-    def __init__(self, where: str, lines: dict[PathKey, int]) -> None:
+    ``what`` names the kind of file in the heading (``"recipe"``, ``"statistics file"``);
+    ``most`` caps the problems listed (the heading still counts them all).
+    """
+
+    def __init__(self, where: str, lines: dict[PathKey, int], *, what: str = "recipe",
+                 most: int | None = None) -> None:
         self.where = where
         self.lines = lines
+        self.what = what
+        self.most = most
         self.items: list[tuple[int, str]] = []
 
     def line(self, path: PathKey) -> int:
@@ -445,7 +452,9 @@ class _Problems:
     def error(self) -> RecipeError:
         rows = [f"{self.where}:{line}: {msg}" for line, msg in sorted(self.items)]
         count = len(rows)
-        head = f"{count} problem{'s' if count != 1 else ''} in recipe {self.where}:"
+        head = f"{count} problem{'s' if count != 1 else ''} in {self.what} {self.where}:"
+        if self.most is not None and count > self.most:
+            rows = [*rows[:self.most], f"... and {count - self.most:,} more (fix these first)"]
         return RecipeError("\n".join([head, *(f"  - {r}" for r in rows)]))
 
 
