@@ -380,6 +380,7 @@ class Recipe(_Model):
     statistics: list[Statistic] = Field(default_factory=list)
 
     _path: Path | None = PrivateAttr(default=None)
+    _statistics_files: tuple[Path, ...] = PrivateAttr(default=())
 
     @field_validator("baseline", mode="before")
     @classmethod
@@ -413,6 +414,13 @@ class Recipe(_Model):
     def path(self) -> Path | None:
         """File the recipe was read from (``None`` when parsed from text)."""
         return self._path
+
+    @property
+    def statistics_files(self) -> tuple[Path, ...]:
+        """Statistics CSV files whose reports were merged into :attr:`statistics`
+        (:func:`geoplan.analyses.statistics_file.read_reported_statistics`); inputs of a run
+        like the recipe itself."""
+        return self._statistics_files
 
     @property
     def goals(self) -> list[Goal]:
