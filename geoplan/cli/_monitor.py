@@ -81,6 +81,9 @@ def monitor_command(
     lang: Annotated[str, typer.Option("--lang", help="Report language: vi or en.")] = "vi",
     tiles: Annotated[str, typer.Option(
         "--tiles", help="Progress map tiles: none, osm or carto.")] = "none",
+    statistics: Annotated[Path | None, typer.Option(
+        "--statistics", help="CSV file of reported statistics (id,value,date,source,note) "
+                             "read beside the recipe's own reported values.")] = None,
 ) -> None:
     """Evaluate a recipe at each period end, store the snapshots, report progress.
 
@@ -91,6 +94,7 @@ def monitor_command(
     """
     from geoplan.analyses.recipe import load_recipe
     from geoplan.analyses.run import LANGS, TILES
+    from geoplan.analyses.statistics_file import read_reported_statistics
     from geoplan.monitor import PERIODS, monitor_recipe
 
     if period not in PERIODS:
@@ -103,6 +107,8 @@ def monitor_command(
     last = parse_date(end, option="--to")
     base = parse_date(baseline, option="--baseline")
     parsed = load_recipe(recipe)
+    if statistics is not None:
+        parsed = read_reported_statistics(statistics, parsed)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=console.quiet) as bar:
         task = bar.add_task("dates", total=None)
