@@ -37,6 +37,7 @@ from geoplan.analyses.statistics_file import FileReport, read_reported_statistic
 from geoplan.batch import plan_batch
 from geoplan.errors import OutputError, RecipeError
 from geoplan.io import sha256_file
+from geoplan.monitor import monitor_recipe
 from tests._hostile import assert_refused, cli, flat
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -212,6 +213,14 @@ def test_monitor_and_batch_take_the_file(tmp_path: Path,
     good = _write(tmp_path / "good.csv", HEADER + "hp.housing,30,2025,SYNTHETIC,\n")
     tasks = plan_batch([str(RECIPE)], out=tmp_path / "b", statistics=good, dates=[AS_OF])
     assert [t.statistics for t in tasks] == [str(good)]
+    result = monitor_recipe(RECIPE, out=tmp_path / "m", start=date(2025, 1, 1), end=AS_OF,
+                            statistics=good, write=False)
+    rows = result.history
+    housing = rows[rows["key"] == "hp.housing@2025"].sort_values("as_of")
+    # the 2025 report is known from 31 December 2025: 30 (met) at both year ends evaluated
+    assert [str(d)[:10] for d in housing["as_of"]] == ["2025-12-31", "2026-06-30"]
+    assert housing["value"].tolist() == [30.0, 30.0]
+    assert housing["status"].tolist() == [MET, MET]
 
 
 # -- hostile files: one error, naming file, row and column ------------------------------------
@@ -351,7 +360,7 @@ def test_stats_fifo(tmp_path: Path) -> None:
     def call() -> None:
         try:
             read_reported_statistics(path, load_recipe(RECIPE))
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        except BaseException as exc:  # handed to the test thread
             box["error"] = exc
 
     thread = threading.Thread(target=call, daemon=True)

@@ -94,7 +94,6 @@ def monitor_command(
     """
     from geoplan.analyses.recipe import load_recipe
     from geoplan.analyses.run import LANGS, TILES
-    from geoplan.analyses.statistics_file import read_reported_statistics
     from geoplan.monitor import PERIODS, monitor_recipe
 
     if period not in PERIODS:
@@ -107,8 +106,6 @@ def monitor_command(
     last = parse_date(end, option="--to")
     base = parse_date(baseline, option="--baseline")
     parsed = load_recipe(recipe)
-    if statistics is not None:
-        parsed = read_reported_statistics(statistics, parsed)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=console.quiet) as bar:
         task = bar.add_task("dates", total=None)
@@ -119,6 +116,6 @@ def monitor_command(
 
         result = monitor_recipe(parsed, out=out, period=period, start=first, end=last,
                                 baseline=base, review=review, lang=lang, tiles=tiles,
-                                progress=step)
+                                progress=step, statistics=statistics)
     _print(result)
 
