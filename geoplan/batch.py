@@ -198,7 +198,9 @@ def plan_batch(
     lang
         Output language.
     statistics
-        A statistics CSV for every task.
+        A statistics CSV for every task (its ids must be statistics of every recipe); it is
+        checked here, against each recipe, before any task runs, and no output may replace
+        it.
 
     Returns
     -------
@@ -208,8 +210,8 @@ def plan_batch(
     Raises
     ------
     RecipeError
-        If a recipe is invalid, or two tasks would write the same folder (the same recipe and
-        bundle twice).
+        If a recipe or the statistics file is invalid, or two tasks would write the same
+        folder (the same recipe and bundle twice).
     BundleNotFoundError, LayerValidationError
         If a bundle cannot be found or read.
     OutputError
@@ -226,6 +228,7 @@ def plan_batch(
     """
     from geoplan.analyses.recipe import load_recipe
     from geoplan.analyses.run import protected_inputs
+    from geoplan.analyses.statistics_file import read_reported_statistics
     from geoplan.io import check_name, check_output
     from geoplan.layers import load_bundle
     from geoplan.monitor.history import goal_units, lock_path, read_history
@@ -236,6 +239,8 @@ def plan_batch(
     seen: dict[Path, str] = {}
     for path in recipes:
         recipe = load_recipe(path)  # every recipe checked before anything runs
+        if statistics is not None:  # and the statistics file against each recipe
+            recipe = read_reported_statistics(statistics, recipe)
         recipe_id = check_name(recipe.id, option=f"{path}: key id", inside=str(root))
         names = list(bundles) if bundles else [recipe.bundle]
         for name in names:

@@ -417,7 +417,14 @@ def evaluate_statistic(stat: Statistic, *, as_of: date | None = None,
         status = REPORTED if stat.comparator is None else NO_DATA
         return TargetEvaluation(stat, status, None, None, "reported statistic", note,
                                 as_of=as_of)
+    from geoplan.analyses.statistics_file import FileReport
+
     verdict = judge(stat, reported.value)
-    method = f"reported: {reported.source} ({reported.date})"
-    return TargetEvaluation(stat, verdict.status, reported.value, verdict.gap, method, "",
+    note = ""
+    if isinstance(reported, FileReport):  # say which file and row the number came from
+        method = f"reported: {reported.source} ({reported.date}; {reported.origin})"
+        note = reported.note
+    else:
+        method = f"reported: {reported.source} ({reported.date})"
+    return TargetEvaluation(stat, verdict.status, reported.value, verdict.gap, method, note,
                             as_of=as_of)

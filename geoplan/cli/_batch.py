@@ -88,6 +88,9 @@ def batch_command(
     national: Annotated[str, typer.Option(
         "--national", help="National bundle: the provinces of the national scorecard.")
     ] = "vietnam",
+    statistics: Annotated[Path | None, typer.Option(
+        "--statistics", help="CSV file of reported statistics (id,value,date,source,note) "
+                             "read beside every recipe's own reported values.")] = None,
 ) -> None:
     """Run recipes over bundles and dates as tasks on dask.distributed; one national table.
 
@@ -117,7 +120,7 @@ def batch_command(
     if workers < 0:  # before planning reads anything
         run_batch([], workers=workers)
     tasks = plan_batch([str(r) for r in recipes], out=out, bundles=bundles or None,
-                       dates=days, lang=lang)
+                       dates=days, lang=lang, statistics=statistics)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=console.quiet) as bar:
         job = bar.add_task("tasks", total=len(tasks))

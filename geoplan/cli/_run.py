@@ -89,6 +89,9 @@ def run_command(
         "--snapshot/--no-snapshot",
         help="Store the results as a dated snapshot in <out>/history.parquet "
              "(read by geoplan monitor).")] = True,
+    statistics: Annotated[Path | None, typer.Option(
+        "--statistics", help="CSV file of reported statistics (id,value,date,source,note) "
+                             "read beside the recipe's own reported values.")] = None,
 ) -> None:
     """Compute a recipe's targets on its bundle; write scorecard, GeoPackage, map, provenance.
 
@@ -96,11 +99,14 @@ def run_command(
 
     With --snapshot (the default) the results are also appended, dated --as-of, to the
     monitoring history beside the outputs; the same run twice adds nothing. --out is a folder
-    of its own: not the bundle folder or inside it, not a folder holding the recipe or the
-    bundle; files there that no earlier run recorded are never replaced or removed.
+    of its own: not the bundle folder or inside it, not a folder holding the recipe, the
+    statistics file or the bundle; files there that no earlier run recorded are never
+    replaced or removed. With --statistics, a file report of a statistic joins its series (it
+    replaces the recipe's report of the same date); the scorecard cites the file's row.
     """
     from geoplan.analyses.recipe import load_recipe
     from geoplan.analyses.run import LANGS, TILES, protected_inputs, run_recipe
+    from geoplan.analyses.statistics_file import read_reported_statistics
     from geoplan.layers import load_bundle
     from geoplan.monitor.history import (
         HISTORY_NAME,
@@ -116,6 +122,8 @@ def run_command(
     if tiles not in TILES:
         raise typer.BadParameter(f"use one of {', '.join(TILES)}", param_hint="--tiles")
     parsed = load_recipe(recipe)
+    if statistics is not None:  # every row checked before anything is computed
+        parsed = read_reported_statistics(statistics, parsed)
     the_bundle = load_bundle(bundle if bundle is not None else parsed.bundle)
     # another bundle's results (and history) never share the recipe's default folder
     default = parsed.id if bundle is None else f"{parsed.id}--{the_bundle.name}"

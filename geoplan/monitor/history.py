@@ -483,7 +483,8 @@ def record_snapshot(snapshot: RunResult | pd.DataFrame,
     target = Path(path)
     guard: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if not isinstance(snapshot, pd.DataFrame):
-        guard = inputs_protected(snapshot.recipe.path, snapshot.bundle)
+        guard = inputs_protected(snapshot.recipe.path, snapshot.bundle,
+                                 statistics=snapshot.recipe.statistics_files)
     recipe = None if isinstance(snapshot, pd.DataFrame) else snapshot.recipe
     with guard, exclusive_lock(lock_path(check_output(target))):
         old = read_history(target, recipe_id=None if recipe is None else recipe.id,
