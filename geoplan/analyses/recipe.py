@@ -567,7 +567,8 @@ def load_recipe(path: str | os.PathLike[str]) -> Recipe:
     Parameters
     ----------
     path
-        Path of an ``analyses/*.yaml`` file.
+        Path of a recipe file, or the id (file name without ``.yaml``) of a shipped recipe
+        (``"hanoi-02-nq-tw"``) when no such file exists here.
 
     Returns
     -------
@@ -588,6 +589,11 @@ def load_recipe(path: str | os.PathLike[str]) -> Recipe:
 
     path = Path(path)
     kind = file_kind(path)
+    if kind == "missing" and len(path.parts) == 1:  # a shipped recipe by id or file name
+        shipped = {p.stem: p for p in list_recipes()} | {p.name: p for p in list_recipes()}
+        if str(path) in shipped:
+            path = shipped[str(path)]
+            kind = file_kind(path)
     if kind not in (None, "missing"):  # never open a FIFO or a device: it would block
         message = f"{path} is {kind}, not a regular file; give the path of a recipe YAML file"
         raise RecipeError(message)
@@ -610,8 +616,10 @@ def load_recipe(path: str | os.PathLike[str]) -> Recipe:
 
 
 def default_recipes_dir() -> Path:
-    """The repository's ``analyses/`` folder."""
-    return Path(__file__).resolve().parents[2] / "analyses"
+    """The shipped recipes: the repository's ``analyses/`` (a wheel carries a copy)."""
+    from geoplan._data import shipped_dir
+
+    return shipped_dir("analyses")
 
 
 def list_recipes() -> list[Path]:

@@ -99,11 +99,11 @@ def new_province_bundle(name: str, *, province: str | int,
     from geoplan.layers.build._bundle import BundleSpec, staging_folder, write_bundle
     from geoplan.layers.build._common import BuiltLayer, box_extent, city_extent
     from geoplan.layers.build._environment import clip_raster_window
-    from geoplan.layers.bundle import default_layers_dir, load_bundle
+    from geoplan.layers.bundle import load_bundle, writable_layers_dir
     from geoplan.layers.roles import ROLES
 
     check_name(name, option="NAME", inside="the layers folder")
-    target = Path(layers_dir if layers_dir is not None else default_layers_dir()) / name
+    target = Path(layers_dir if layers_dir is not None else writable_layers_dir()) / name
     if target.exists() or target.is_symlink():
         message = (f"{target} already exists; `geoplan layers new` never replaces anything: "
                    "choose another NAME, or add to that bundle with `geoplan layers add` / "

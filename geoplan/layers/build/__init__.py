@@ -133,9 +133,9 @@ def build_bundle(name: str, *, source: Path | str, layers_dir: Path | str | None
     PosixPath('.../layers/hanoi')
     """
     from geoplan import __version__
-    from geoplan.layers.bundle import default_layers_dir
+    from geoplan.layers.bundle import writable_layers_dir
 
-    target = Path(layers_dir if layers_dir is not None else default_layers_dir()) / name
+    target = Path(layers_dir if layers_dir is not None else writable_layers_dir()) / name
     if name in BUILDABLE:  # refuse a forbidden target before the (long) build
         with protect_inputs(folders=[source]):
             check_replaceable(target)
