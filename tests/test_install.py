@@ -66,3 +66,18 @@ def test_geoplan_layers_wins_over_the_shipped_bundles(monkeypatch: pytest.Monkey
     assert load_bundle("hatinh").path == mine / "hatinh"
     monkeypatch.delenv(LAYERS_ENV)
     assert load_bundle("hatinh").path == ROOT / "layers" / "hatinh"
+
+
+def test_recipe_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests._hostile import cli
+
+    for recipe in sorted((ROOT / "analyses").glob("*.yaml")):
+        code, err = cli(["recipe", "check", str(recipe)], capsys)
+        assert code == 0, err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\ntargets: [{id: a}]\n", encoding="utf-8")
+    code, err = cli(["recipe", "check", str(bad)], capsys)
+    assert code == 2
+    assert "7 problems" in err and "bad.yaml:1: bundle" in err and "targets[0].unit" in err
+    code, err = cli(["recipe", "check", "hanoi-02-nq-tw", "--bundle", "no-such"], capsys)
+    assert code == 2 and "no bundle 'no-such'" in err
