@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Bundle",
     "LayerSummary",
+    "UNIT_INDEX",
     "ValidationReport",
     "default_layers_dir",
     "list_bundles",
@@ -43,6 +44,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: Name of the index of ``admin_units`` (and of every indicator's per-unit values).
+UNIT_INDEX = "unit_id"
 
 #: Environment variable naming extra folders (``os.pathsep``-separated) that hold bundles.
 LAYERS_ENV = "GEOPLAN_LAYERS"
@@ -329,6 +333,11 @@ class Bundle:
     def layer(self, role: str) -> gpd.GeoDataFrame:
         """Return the layer of ``role`` (checked, invalid geometries repaired), as a copy.
 
+        ``admin_units`` is indexed by its ``unit_id`` (as text, index name ``"unit_id"``; the
+        column is kept), the index of every indicator's per-unit values: ``units.join(
+        result.per_unit)`` aligns them. Other layers keep the file's row order and a
+        ``RangeIndex``.
+
         Raises
         ------
         LayerNotAvailableError
@@ -346,7 +355,7 @@ class Bundle:
             problems = check.problems or self._cross_problems(role, check.data)
             if problems:
                 raise LayerValidationError(problems, bundle=self.name)
-            self._cache[role] = check.data
+            self._cache[role] = _keyed(role, check.data)
         return self._cache[role].copy()
 
     def _cross_problems(self, role: str, data: gpd.GeoDataFrame) -> list[str]:
@@ -490,7 +499,7 @@ class Bundle:
             if check.data.crs is not None:
                 row.crs = CRS.from_user_input(check.data.crs).to_string()
             if not check.problems:
-                self._cache[role] = check.data
+                self._cache[role] = _keyed(role, check.data)
         if "admin_units" in self._cache and "city_boundary" in self._cache:
             cross = self._cross_problems("admin_units", self._cache["admin_units"])
             if cross:
@@ -543,6 +552,19 @@ class Bundle:
             rows.append(LayerSummary(role, features, crs, entry.source, entry.licence,
                                      entry.coverage, entry.missing, problem=problem))
         return rows
+
+
+def _keyed(role: str, data: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``data`` indexed by its ``unit_id`` (text) when ``role`` is ``admin_units``.
+
+    The ids were checked (non-empty, unique, normalised) by
+    :func:`~geoplan.layers.validate.check_layer`; the order of the rows is kept.
+    """
+    if role != "admin_units" or UNIT_INDEX not in data.columns:
+        return data
+    data.index = pd.Index(data[UNIT_INDEX].astype(str).to_numpy(), name=UNIT_INDEX,
+                          dtype=object)
+    return data
 
 
 def require(bundle: Bundle, roles: Iterable[str]) -> list[str]:
