@@ -2,7 +2,8 @@
 
 The core install (``pip install geoplan``) runs ``geoplan layers list|show|validate``,
 ``run``, ``map``, ``monitor`` and ``fetch``. Reading OSM files (``import-osm``) and rebuilding
-bundles (``layers build``) need the ``build`` extra; nothing imports those packages at start-up,
+bundles (``layers build``) need the ``build`` extra; ``IndicatorResult.explore`` needs the
+``explore`` extra (mapclassify, which ``GeoDataFrame.explore`` imports); nothing imports those packages at start-up,
 so a core install never fails on them before the command that needs them.
 """
 
@@ -23,6 +24,7 @@ EXTRAS: dict[str, str] = {
     "openpyxl": "build",
     "dask": "batch",
     "distributed": "batch",
+    "mapclassify": "explore",
 }
 
 
