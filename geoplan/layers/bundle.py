@@ -179,6 +179,18 @@ class Bundle:
     _cache: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
 
     # -- description ---------------------------------------------------------------------
+    def __repr__(self) -> str:
+        """``<Bundle hanoi: 'Hà Nội', 9 layers, 3 missing>`` (roles with data, roles missing).
+
+        Examples
+        --------
+        >>> load_bundle("hanoi")  # doctest: +ELLIPSIS
+        <Bundle hanoi: 'Hà Nội', ... layers, ... missing>
+        """
+        title = f" {self.manifest.title!r}," if self.manifest.title else ""
+        return (f"<Bundle {self.name}:{title} {len(self.roles)} layers, "
+                f"{len(self.missing)} missing>")
+
     @property
     def name(self) -> str:
         """The bundle's name (from its manifest)."""
