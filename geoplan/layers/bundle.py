@@ -34,9 +34,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 __all__ = [
+    "UNIT_INDEX",
     "Bundle",
     "LayerSummary",
-    "UNIT_INDEX",
     "ValidationReport",
     "default_layers_dir",
     "list_bundles",
