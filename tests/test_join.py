@@ -119,7 +119,7 @@ def test_to_geodataframe_refuses_units_of_another_bundle(hanoi: Bundle,
 
 
 def test_to_geodataframe_without_per_unit_values(hanoi: Bundle) -> None:
-    with pytest.raises(ResultError, match="rail_length.*city-wide value only"):
+    with pytest.raises(ResultError, match=r"rail_length.*city-wide value only"):
         rail_length(hanoi).to_geodataframe(hanoi)
     green = geoplan.indicators.green_space_per_capita(hanoi)  # hanoi has no green_space
     assert green.is_no_data
@@ -145,7 +145,7 @@ def test_evaluation_without_per_unit_values() -> None:
     ev = evaluate_target(_unit_target(10.0), IndicatorResult.missing(
         "transit_coverage", "%", ("stations",), "no stations (SYNTHETIC)"))
     assert ev.status == NO_DATA
-    with pytest.raises(ResultError, match="no values per unit.*no stations"):
+    with pytest.raises(ResultError, match=r"no values per unit.*no stations"):
         ev.to_geodataframe(gpd.GeoDataFrame({"unit_id": ["a"]}, geometry=[None]))
 
 
