@@ -2,7 +2,8 @@
 
 Each case runs ``python -m geoplan ARGS`` (through :mod:`runpy`, as the console script does)
 in a fresh interpreter and reports the exit code and which heavy packages got imported.
-Also ``geoplan --version`` and ``geoplan indicators``.
+Also ``geoplan --version`` and ``geoplan indicators``. (``geoplan layers validate NAME``
+imports the layer checks before it opens the bundle, so it is not among the cases.)
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ def _probe(args: list[str]) -> tuple[int, list[str], str, str]:
     (["batch", RECIPE, "--as-of", "x"], 2, "is not a date"),
     (["batch", RECIPE, "--from", "2024-01-01", "--period", "week"], 2, "use one of month"),
     (["indicators", "--format", "xml"], 2, "use one of table, csv, json"),
+    (["map", "atlantis"], 2, "no bundle 'atlantis'"),
+    (["layers", "show", "atlantis"], 2, "no bundle 'atlantis'"),
 ])
 def test_start_and_refusals_import_no_geopandas_or_folium(args: list[str], code: int,
                                                            says: str) -> None:

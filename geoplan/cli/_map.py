@@ -37,6 +37,9 @@ def map_command(
     check_choice(lang, LANGS, option="--lang")  # before geopandas and folium are imported
     check_choice(tiles, TILES, option="--tiles")
     from geoplan.layers import load_bundle
+
+    started, clock = datetime.now(UTC), time.perf_counter()
+    the_bundle = load_bundle(bundle)  # no such bundle: refused before folium is imported
     from geoplan.maps import map_bundle, save_map
     from geoplan.provenance import (
         check_record_target,
@@ -45,8 +48,6 @@ def map_command(
         write_record,
     )
 
-    started, clock = datetime.now(UTC), time.perf_counter()
-    the_bundle = load_bundle(bundle)
     target = out if out is not None else Path("maps") / check_name(
         the_bundle.name, option=f"{the_bundle.path / 'bundle.yaml'}: key name",
         inside="maps/ (or pass --out)") / "layers.html"

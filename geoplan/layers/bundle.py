@@ -16,22 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
-import pyogrio
-import shapely
-from pyproj import CRS
-
-from geoplan.crs import metric_crs
 from geoplan.errors import BundleNotFoundError, LayerNotAvailableError, LayerValidationError
 from geoplan.io import regular_file_problem
 from geoplan.layers.manifest import MANIFEST_NAME, LayerEntry, Manifest, read_manifest
 from geoplan.layers.roles import ROLES, role_spec
-from geoplan.layers.validate import check_layer, check_units_in_boundary
-from geoplan.raster import raster_problems
 
+# geopandas, pyogrio and the layer checks are imported where layers are read: opening a
+# bundle reads its manifest only, and a name that is no bundle is refused without them
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    import geopandas as gpd
+    import shapely
+    from pyproj import CRS
 
 __all__ = [
     "UNIT_INDEX",
@@ -293,6 +290,9 @@ class Bundle:
         return f"{self.name}/{role} ({entry.file}{inner})"
 
     def _read(self, role: str) -> gpd.GeoDataFrame:
+        import geopandas as gpd
+        import pyogrio
+
         path = self.file_path(role)
         entry = self.entry(role)
         where = self._where(role)
@@ -361,6 +361,8 @@ class Bundle:
             message = f"{role!r} is a raster; use Bundle.raster_path({role!r})"
             raise LayerNotAvailableError(message)
         if role not in self._cache:
+            from geoplan.layers.validate import check_layer
+
             check = check_layer(
                 self._read(role), role=role, entry=self.entry(role), where=self._where(role)
             )
@@ -374,6 +376,8 @@ class Bundle:
         """Problems between layers: admin units outside the city boundary."""
         if role != "admin_units" or not self.has("city_boundary"):
             return []
+        from geoplan.layers.validate import check_units_in_boundary
+
         return check_units_in_boundary(
             data, self.layer("city_boundary"), where=self._where(role),
             id_column=self.entry(role).id_column or "unit_id",
@@ -388,6 +392,10 @@ class Bundle:
     @property
     def metric_crs(self) -> CRS:
         """Projected metric CRS for this bundle (manifest value, else from its extent)."""
+        from pyproj import CRS
+
+        from geoplan.crs import metric_crs
+
         if self.manifest.metric_crs:
             return CRS.from_user_input(self.manifest.metric_crs)
         for role in ("city_boundary", "admin_units", *self.roles):
@@ -477,6 +485,10 @@ class Bundle:
         >>> report.bundle
         'hanoi'
         """
+        from pyproj import CRS
+
+        from geoplan.layers.validate import check_layer
+
         problems: list[str] = []
         rows: list[LayerSummary] = []
         for role, entry in self.manifest.layers.items():
@@ -524,6 +536,8 @@ class Bundle:
     def _check_raster(self, role: str) -> tuple[int, str]:
         import rasterio
 
+        from geoplan.raster import raster_problems
+
         path = self.raster_path(role)
         try:
             problems = raster_problems(path, where=self._where(role))
@@ -537,6 +551,8 @@ class Bundle:
 
     def summary(self) -> list[LayerSummary]:
         """Feature counts, CRS, source and licence per role, without raising on problems."""
+        import pyogrio
+
         rows = []
         for role, entry in self.manifest.layers.items():
             features: int | None = None
@@ -574,6 +590,8 @@ def _keyed(role: str, data: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """
     if role != "admin_units" or UNIT_INDEX not in data.columns:
         return data
+    import pandas as pd
+
     data.index = pd.Index(data[UNIT_INDEX].astype(str).to_numpy(), name=UNIT_INDEX,
                           dtype=object)
     return data
@@ -593,6 +611,9 @@ def _text_in_number_columns(path: Path, layer: str | None, data: gpd.GeoDataFram
     The file is opened read-only and immutable, so nothing is written beside it.
     """
     import sqlite3
+
+    import pandas as pd
+    import pyogrio
 
     numbers = [c for c in data.columns if c != data.geometry.name
                and pd.api.types.is_numeric_dtype(data[c])]
