@@ -73,6 +73,8 @@ def test_join_gives_every_unit_its_value(hanoi: Bundle, rail_1km: IndicatorResul
     assert rail_1km.per_unit is not None
     joined = hanoi.admin_units.join(rail_1km.per_unit.rename("share"))
     assert int(joined["share"].notna().sum()) == 126  # was 0 of 126 on a RangeIndex
+    assert hanoi.admin_units.index.equals(rail_1km.per_unit.index)  # same ids, same order
+    assert hanoi.admin_units.index.dtype == rail_1km.per_unit.index.dtype
     # the value of each row is its own unit's: covered people / population, per unit
     people = transit_coverage_population(hanoi, mode="rail", distance_m=1000)
     assert people.per_unit is not None

@@ -67,11 +67,10 @@ def units_by_id(units: Bundle | gpd.GeoDataFrame, *, what: str) -> gpd.GeoDataFr
         raise ResultError(message)
     frame = units.copy()
     if frame.index.name == _UNIT_ID:
-        frame.index = pd.Index(frame.index.astype(str), name=_UNIT_ID, dtype=object)
+        frame.index = pd.Index(frame.index.astype(str), name=_UNIT_ID)
         return frame
     if _UNIT_ID in frame.columns:
-        frame.index = pd.Index(frame[_UNIT_ID].astype(str).to_numpy(), name=_UNIT_ID,
-                               dtype=object)
+        frame.index = pd.Index(frame[_UNIT_ID].astype(str), name=_UNIT_ID)
         return frame
     columns = ", ".join(map(str, frame.columns)) or "none"
     message = (f"{what}: the units have no 'unit_id' (index {frame.index.name!r}, columns "

@@ -158,7 +158,7 @@ class IndicatorResult:
         table = pd.DataFrame({"value": self.per_unit.astype(float)})
         if self.coverage is not None:
             table["coverage"] = self.coverage.reindex(table.index).astype(float)
-        table.index = pd.Index(table.index.astype(str), name="unit_id", dtype=object)
+        table.index = pd.Index(table.index.astype(str), name="unit_id")
         return table
 
     def to_geodataframe(self, units: Bundle | gpd.GeoDataFrame) -> gpd.GeoDataFrame:

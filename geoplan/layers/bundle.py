@@ -592,8 +592,8 @@ def _keyed(role: str, data: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         return data
     import pandas as pd
 
-    data.index = pd.Index(data[UNIT_INDEX].astype(str).to_numpy(), name=UNIT_INDEX,
-                          dtype=object)
+    # the same text index as the per-unit values (analyses._population.unit_frame)
+    data.index = pd.Index(data[UNIT_INDEX].astype(str), name=UNIT_INDEX)
     return data
 
 
