@@ -2,8 +2,10 @@
 
 The core install (``pip install geoplan``) runs ``geoplan layers list|show|validate``,
 ``run``, ``map``, ``monitor`` and ``fetch``. Reading OSM files (``import-osm``) and rebuilding
-bundles (``layers build``) need the ``build`` extra; nothing imports those packages at start-up,
-so a core install never fails on them before the command that needs them.
+bundles (``layers build``) need the ``build`` extra, and ``IndicatorResult.explore`` the
+``explore`` extra (mapclassify, which ``GeoDataFrame.explore`` imports); nothing imports
+those packages at start-up, so a core install never fails on them before the command that
+needs them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ EXTRAS: dict[str, str] = {
     "openpyxl": "build",
     "dask": "batch",
     "distributed": "batch",
+    "mapclassify": "explore",
 }
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "NetworkError",
     "OutputError",
     "RecipeError",
+    "ResultError",
     "SourceDataError",
 ]
 
@@ -78,6 +79,11 @@ class LayerNotAvailableError(GeoplanError, KeyError):
 
 class RecipeError(GeoplanError, ValueError):
     """A recipe (``analyses/*.yaml``) is malformed; the message names file, line and fix."""
+
+
+class ResultError(GeoplanError, ValueError):
+    """An indicator result or evaluation cannot give what was asked of it (no per-unit
+    values, or units of another bundle to join them to)."""
 
 
 class SourceDataError(GeoplanError, ValueError):

@@ -773,6 +773,10 @@ def write_gpkg_layer(data: gpd.GeoDataFrame, path: Path | str, *, layer: str, wh
         Layer name.
     when
         Date recorded as the layer's last change.
+
+    An index that repeats a column (``admin_units``' ``unit_id`` index beside its
+    ``unit_id`` column) is not written a second time.
     """
+    index = False if data.index.name is not None and data.index.name in data.columns else None
     with _pinned_gdal_date(when):
-        data.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+        data.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", index=index)

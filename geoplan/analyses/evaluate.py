@@ -54,14 +54,18 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from geoplan.analyses.recipe import Goal, Statistic, Target
 
 if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
+
     from geoplan.analyses.result import IndicatorResult
+    from geoplan.layers.bundle import Bundle
 
 __all__ = [
     "MET",
@@ -281,6 +285,80 @@ class TargetEvaluation:
         if self.goal.year is None or self.as_of is None:
             return False
         return self.as_of > date(self.goal.year, 12, 31)
+
+    def to_geodataframe(self, units: Bundle | gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """The administrative units with this evaluation's per-unit table.
+
+        Joined on ``unit_id`` (the index of ``admin_units`` and of :attr:`per_unit`): the
+        ``value`` per unit, and for a target of scope ``unit`` its ``status`` (``"no data"``
+        where a unit has no value) and ``gap``; ``coverage`` when assessed.
+
+        Parameters
+        ----------
+        units
+            The bundle the target was evaluated on, or its ``admin_units``.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            One row per unit, indexed by ``unit_id``; ``attrs`` records ``key``,
+            ``status`` (the target's) and ``unit``.
+
+        Raises
+        ------
+        ResultError
+            If the evaluation has no per-unit values (a statistic, a city-wide indicator,
+            no data: the message gives the note), or ``units`` do not hold its units.
+
+        Examples
+        --------
+        >>> from geoplan.analyses.run import run_recipe                       # doctest: +SKIP
+        >>> result = run_recipe("analyses/hanoi-02-nq-tw.yaml", out=None)     # doctest: +SKIP
+        >>> ev = next(e for e in result.evaluations if e.units_evaluated)     # doctest: +SKIP
+        >>> ev.to_geodataframe(result.bundle)["status"].value_counts()        # doctest: +SKIP
+        """
+        from geoplan.analyses._frames import units_with
+        from geoplan.errors import ResultError
+
+        if self.per_unit is None:
+            why = f": {self.note}" if self.note else ""
+            message = (f"target {self.goal.key!r} has no values per unit (status "
+                       f"{self.status!r}{why}); only indicator targets with per-unit values "
+                       "have them")
+            raise ResultError(message)
+        frame = units_with(units, self.per_unit, what=f"target {self.goal.key!r}")
+        frame.attrs.update(key=self.goal.key, status=self.status, unit=self.goal.unit)
+        return frame
+
+    def explore(self, units: Bundle | gpd.GeoDataFrame, *, tiles: str | None = None,
+                **kwargs: Any) -> folium.Map:
+        """An interactive folium map of the units: by status when judged per unit, else value.
+
+        Parameters
+        ----------
+        units
+            As for :meth:`to_geodataframe`.
+        tiles
+            Basemap; ``None`` (default) loads no tiles.
+        **kwargs
+            Passed to :meth:`geopandas.GeoDataFrame.explore` (``column="value"`` shows the
+            values of a target judged per unit).
+
+        Returns
+        -------
+        folium.Map
+
+        Raises
+        ------
+        ResultError
+            As :meth:`to_geodataframe`.
+        """
+        from geoplan.analyses._frames import explore_units
+
+        frame = self.to_geodataframe(units)
+        column = kwargs.pop("column", "status" if "status" in frame.columns else "value")
+        return explore_units(frame, column=column, caption=f"{self.goal.key} ({self.goal.unit})",
+                             tiles=tiles, **kwargs)
 
 
 def evaluate_target(

@@ -7,9 +7,17 @@ An indicator never answers a missing layer with NaN or an exception: it returns 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from geoplan.errors import LayerNotAvailableError, ResultError
+
+if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
+
+    from geoplan.layers.bundle import Bundle
 
 __all__ = ["UNITS", "IndicatorResult", "NoData"]
 
@@ -120,3 +128,104 @@ class IndicatorResult:
     ) -> IndicatorResult:
         """Build the typed "no data" result for ``indicator``."""
         return cls(indicator, unit, no_data=NoData(tuple(missing), reason), **kwargs)
+
+    def per_unit_table(self) -> pd.DataFrame:
+        """The per-unit values as a table indexed by ``unit_id``: ``value`` (and
+        ``coverage``, the share 0–1 of the unit the value rests on, when assessed).
+
+        Raises
+        ------
+        LayerNotAvailableError
+            If the result is "no data" (the message names the missing layer).
+        ResultError
+            If the indicator gives no per-unit values (a city-wide figure only).
+
+        Examples
+        --------
+        >>> r = IndicatorResult("x", "%", city=50.0,  # SYNTHETIC
+        ...     per_unit=pd.Series([40.0, 60.0], index=pd.Index(["a", "b"], name="unit_id")))
+        >>> r.per_unit_table()["value"].tolist()
+        [40.0, 60.0]
+        """
+        if self.no_data is not None:
+            message = (f"indicator {self.indicator!r} has no values: {self.no_data}; fill the "
+                       "missing layer(s) and compute it again")
+            raise LayerNotAvailableError(message)
+        if self.per_unit is None:
+            message = (f"indicator {self.indicator!r} gives a city-wide value only, no values "
+                       "per unit; use .city (and .inner), or an indicator with scope 'unit'")
+            raise ResultError(message)
+        table = pd.DataFrame({"value": self.per_unit.astype(float)})
+        if self.coverage is not None:
+            table["coverage"] = self.coverage.reindex(table.index).astype(float)
+        table.index = pd.Index(table.index.astype(str), name="unit_id")
+        return table
+
+    def to_geodataframe(self, units: Bundle | gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """The administrative units with this result's per-unit ``value`` (and ``coverage``).
+
+        Values are joined on ``unit_id`` (the index of ``admin_units`` and of
+        :attr:`per_unit`), never by position; units without a value get NaN.
+
+        Parameters
+        ----------
+        units
+            The bundle the indicator was computed on (its ``admin_units`` are read), or
+            those units as a GeoDataFrame (indexed by ``unit_id`` or with that column).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            One row per unit, indexed by ``unit_id``, with the units' columns, ``value``
+            (in :attr:`unit`) and ``coverage`` when the indicator assesses it; ``attrs``
+            records ``indicator`` and ``unit``.
+
+        Raises
+        ------
+        LayerNotAvailableError
+            If the result is "no data", or the bundle has no ``admin_units``.
+        ResultError
+            If the indicator has no per-unit values, or ``units`` do not hold its units.
+
+        Examples
+        --------
+        >>> from geoplan.indicators import transit_coverage      # doctest: +SKIP
+        >>> from geoplan.layers import load_bundle               # doctest: +SKIP
+        >>> hanoi = load_bundle("hanoi")                         # doctest: +SKIP
+        >>> frame = transit_coverage(hanoi).to_geodataframe(hanoi)  # doctest: +SKIP
+        >>> int(frame["value"].notna().sum()), len(frame)        # doctest: +SKIP
+        (126, 126)
+        """
+        from geoplan.analyses._frames import units_with
+
+        frame = units_with(units, self.per_unit_table(), what=f"indicator {self.indicator!r}")
+        frame.attrs.update(indicator=self.indicator, unit=self.unit)
+        return frame
+
+    def explore(self, units: Bundle | gpd.GeoDataFrame, *, tiles: str | None = None,
+                **kwargs: Any) -> folium.Map:
+        """An interactive folium map of the per-unit values (``GeoDataFrame.explore``).
+
+        Parameters
+        ----------
+        units
+            As for :meth:`to_geodataframe`.
+        tiles
+            Basemap; ``None`` (default) loads no tiles (folium's Leaflet script still comes
+            from its CDN when the map is shown; ``geoplan run`` writes fully offline maps).
+        **kwargs
+            Passed to :meth:`geopandas.GeoDataFrame.explore` (e.g. ``cmap``, ``scheme``).
+
+        Returns
+        -------
+        folium.Map
+
+        Raises
+        ------
+        LayerNotAvailableError, ResultError
+            As :meth:`to_geodataframe`.
+        """
+        from geoplan.analyses._frames import explore_units
+
+        return explore_units(self.to_geodataframe(units), column="value",
+                             caption=f"{self.indicator} ({self.unit})", tiles=tiles, **kwargs)

@@ -59,6 +59,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geoplan import _choices
 from geoplan._safetext import markdown_code as _code
 from geoplan._safetext import markdown_text as _md
 from geoplan._safetext import neutralise_formulas
@@ -117,8 +118,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-LANGS: tuple[str, ...] = ("vi", "en")
-TILES: tuple[str, ...] = ("none", "osm", "carto")
+LANGS = _choices.LANGS
+TILES = _choices.TILES
 #: Evaluation dates a run accepts (a year 1 or 9999 would measure nothing real).
 AS_OF_RANGE: tuple[date, date] = DATE_RANGE
 #: Files a run writes (``results.gpkg`` only with admin units, ``index.html`` only with maps).

@@ -33,10 +33,21 @@ app.add_typer(layers_app, name="layers")
 app.add_typer(recipe_app, name="recipe")
 
 
+def _version(value: bool) -> None:
+    """``--version``: print ``geoplan <version>`` and exit (before any command is imported)."""
+    if value:
+        import geoplan
+
+        typer.echo(f"geoplan {geoplan.__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only print errors."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Print debug logging."),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                 help="Print the version and exit."),
 ) -> None:
     level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING
     # geoplan's own messages at ``level``; other libraries only from warnings up (or debug)

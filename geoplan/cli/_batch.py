@@ -11,8 +11,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from geoplan._choices import LANGS, PERIODS
 from geoplan.cli import app
-from geoplan.cli._common import console, escape, parse_date
+from geoplan.cli._common import check_choice, console, escape, parse_date
 
 if TYPE_CHECKING:
     from geoplan.batch import BatchResult
@@ -22,20 +23,18 @@ __all__ = ["batch_command"]
 
 def _dates(as_of: list[str] | None, start: str | None, end: str | None,
            period: str) -> list[date] | None:
-    from geoplan.monitor.pipeline import monitor_dates
-    from geoplan.monitor.progress import PERIODS
-
     days = [d for d in (parse_date(t, option="--as-of") for t in as_of or []) if d is not None]
     first = parse_date(start, option="--from")
     last = parse_date(end, option="--to")
     if first is None and last is None:
         return days or None
-    if period not in PERIODS:
-        raise typer.BadParameter(f"use one of {', '.join(PERIODS)}", param_hint="--period")
+    check_choice(period, PERIODS, option="--period")
     last = last or date.today()
     first = first or last
     if first > last:
         raise typer.BadParameter(f"--from {first} is after --to {last}", param_hint="--from")
+    from geoplan.monitor.pipeline import monitor_dates
+
     return sorted({*days, *monitor_dates(start=first, end=last, period=period)})
 
 
@@ -101,19 +100,17 @@ def batch_command(
     also gets <out>/<recipe id>/national/<date>/ (national.csv, .md, .gpkg, .html): one row
     and one map unit per province.
     """
+    check_choice(lang, LANGS, option="--lang")  # options first: no geopandas for a typo
+    days = _dates(as_of, start, end, period)
     from geoplan.analyses.national import national_scorecard, write_national
-    from geoplan.analyses.run import LANGS
     from geoplan.batch import plan_batch, run_batch
 
-    if lang not in LANGS:
-        raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
     if not logging.getLogger("geoplan").isEnabledFor(logging.DEBUG):  # unless --verbose:
         import distributed  # noqa: F401  (its import sets levels on its own loggers)
 
         for name in ["distributed", *logging.root.manager.loggerDict]:
             if name.split(".")[0] == "distributed":  # no scheduler, nanny or worker chatter
                 logging.getLogger(name).setLevel(logging.WARNING)
-    days = _dates(as_of, start, end, period)
     bundles = list(bundle or [])
     if provinces:
         bundles += [b for b in _province_bundles(national) if b not in bundles]

@@ -11,8 +11,8 @@ from rich.markup import escape as _markup_escape
 
 from geoplan._safetext import terminal_text
 
-__all__ = ["TerminalFormatter", "console", "err_console", "escape", "format_value",
-           "parse_date"]
+__all__ = ["TerminalFormatter", "check_choice", "console", "err_console", "escape",
+           "format_value", "parse_date"]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -61,6 +61,24 @@ def parse_date(text: str | None, *, option: str) -> date | None:
     except ValueError:
         message = f"{text!r} is not a date; give it as YYYY-MM-DD (e.g. 2027-06-30)"
         raise typer.BadParameter(message, param_hint=option) from None
+
+
+def check_choice(value: str, choices: tuple[str, ...], *, option: str) -> str:
+    """``value`` of ``option`` when it is one of ``choices``.
+
+    Raises
+    ------
+    typer.BadParameter
+        Naming the option and the choices (the CLI exits with code 2).
+
+    Examples
+    --------
+    >>> check_choice("en", ("vi", "en"), option="--lang")
+    'en'
+    """
+    if value not in choices:
+        raise typer.BadParameter(f"use one of {', '.join(choices)}", param_hint=option)
+    return value
 
 
 def format_value(x: object, unit: str) -> str:

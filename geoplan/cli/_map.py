@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
+from geoplan._choices import LANGS, TILES
 from geoplan.cli import app
-from geoplan.cli._common import console, escape
+from geoplan.cli._common import check_choice, console, escape
 from geoplan.io import check_name, check_output, commit_staged, staging_dir
 
 __all__ = ["map_command"]
@@ -33,8 +34,13 @@ def map_command(
     record of that same map. --out must not be a file of the bundle,
     lie in the bundle folder, or be a device, FIFO, socket, folder or symbolic link.
     """
+    check_choice(lang, LANGS, option="--lang")  # before geopandas and folium are imported
+    check_choice(tiles, TILES, option="--tiles")
     from geoplan.layers import load_bundle
-    from geoplan.maps import LANGS, TILES, map_bundle, save_map
+
+    started, clock = datetime.now(UTC), time.perf_counter()
+    the_bundle = load_bundle(bundle)  # no such bundle: refused before folium is imported
+    from geoplan.maps import map_bundle, save_map
     from geoplan.provenance import (
         check_record_target,
         inputs_protected,
@@ -42,12 +48,6 @@ def map_command(
         write_record,
     )
 
-    if lang not in LANGS:
-        raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
-    if tiles not in TILES:
-        raise typer.BadParameter(f"use one of {', '.join(TILES)}", param_hint="--tiles")
-    started, clock = datetime.now(UTC), time.perf_counter()
-    the_bundle = load_bundle(bundle)
     target = out if out is not None else Path("maps") / check_name(
         the_bundle.name, option=f"{the_bundle.path / 'bundle.yaml'}: key name",
         inside="maps/ (or pass --out)") / "layers.html"

@@ -10,8 +10,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from geoplan._choices import LANGS, PERIODS, TILES
 from geoplan.cli import app
-from geoplan.cli._common import console, escape, format_value, parse_date
+from geoplan.cli._common import check_choice, console, escape, format_value, parse_date
 
 if TYPE_CHECKING:
     from geoplan.monitor import MonitorResult
@@ -92,20 +93,17 @@ def monitor_command(
     no data). Writes <out>/monitor/report.md and report.html (one chart per target) and
     progress.html (the map with a progress layer); the snapshots go to <out>/history.parquet.
     """
-    from geoplan.analyses.recipe import load_recipe
-    from geoplan.analyses.run import LANGS, TILES
-    from geoplan.monitor import PERIODS, monitor_recipe
-
-    if period not in PERIODS:
-        raise typer.BadParameter(f"use one of {', '.join(PERIODS)}", param_hint="--period")
-    if lang not in LANGS:
-        raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
-    if tiles not in TILES:
-        raise typer.BadParameter(f"use one of {', '.join(TILES)}", param_hint="--tiles")
+    check_choice(period, PERIODS, option="--period")  # options first: no geopandas for a typo
+    check_choice(lang, LANGS, option="--lang")
+    check_choice(tiles, TILES, option="--tiles")
     first = parse_date(start, option="--from")
     last = parse_date(end, option="--to")
     base = parse_date(baseline, option="--baseline")
-    parsed = load_recipe(recipe)
+    from geoplan.analyses.recipe import load_recipe
+
+    parsed = load_recipe(recipe)  # a missing recipe is refused before geopandas is imported
+    from geoplan.monitor import monitor_recipe
+
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=console.quiet) as bar:
         task = bar.add_task("dates", total=None)

@@ -9,8 +9,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from geoplan._choices import LANGS, TILES
 from geoplan.cli import app
-from geoplan.cli._common import console, escape, format_value, parse_date
+from geoplan.cli._common import check_choice, console, escape, format_value, parse_date
 from geoplan.errors import OutputError
 from geoplan.io import check_name, check_output
 
@@ -104,8 +105,13 @@ def run_command(
     replaced or removed. With --statistics, a file report of a statistic joins its series (it
     replaces the recipe's report of the same date); the scorecard cites the file's row.
     """
+    when = parse_date(as_of, option="--as-of")  # options first: no geopandas for a typo
+    check_choice(lang, LANGS, option="--lang")
+    check_choice(tiles, TILES, option="--tiles")
     from geoplan.analyses.recipe import load_recipe
-    from geoplan.analyses.run import LANGS, TILES, protected_inputs, run_recipe
+
+    parsed = load_recipe(recipe)  # a missing recipe is refused before geopandas is imported
+    from geoplan.analyses.run import protected_inputs, run_recipe
     from geoplan.analyses.statistics_file import read_reported_statistics
     from geoplan.layers import load_bundle
     from geoplan.monitor.history import (
@@ -116,12 +122,6 @@ def run_command(
         record_snapshot,
     )
 
-    when = parse_date(as_of, option="--as-of")
-    if lang not in LANGS:
-        raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
-    if tiles not in TILES:
-        raise typer.BadParameter(f"use one of {', '.join(TILES)}", param_hint="--tiles")
-    parsed = load_recipe(recipe)
     if statistics is not None:  # every row checked before anything is computed
         parsed = read_reported_statistics(statistics, parsed)
     the_bundle = load_bundle(bundle if bundle is not None else parsed.bundle)

@@ -16,24 +16,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
-import pyogrio
-import shapely
-from pyproj import CRS
-
-from geoplan.crs import metric_crs
 from geoplan.errors import BundleNotFoundError, LayerNotAvailableError, LayerValidationError
 from geoplan.io import regular_file_problem
 from geoplan.layers.manifest import MANIFEST_NAME, LayerEntry, Manifest, read_manifest
 from geoplan.layers.roles import ROLES, role_spec
-from geoplan.layers.validate import check_layer, check_units_in_boundary
-from geoplan.raster import raster_problems
 
+# geopandas, pyogrio and the layer checks are imported where layers are read: opening a
+# bundle reads its manifest only, and a name that is no bundle is refused without them
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    import geopandas as gpd
+    import shapely
+    from pyproj import CRS
+
 __all__ = [
+    "UNIT_INDEX",
     "Bundle",
     "LayerSummary",
     "ValidationReport",
@@ -44,6 +42,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: Name of the index of ``admin_units`` (and of every indicator's per-unit values).
+UNIT_INDEX = "unit_id"
 
 #: Environment variable naming extra folders (``os.pathsep``-separated) that hold bundles.
 LAYERS_ENV = "GEOPLAN_LAYERS"
@@ -197,6 +198,18 @@ class Bundle:
     _cache: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
 
     # -- description ---------------------------------------------------------------------
+    def __repr__(self) -> str:
+        """``<Bundle hanoi: 'Hà Nội', 9 layers, 3 missing>`` (roles with data, roles missing).
+
+        Examples
+        --------
+        >>> load_bundle("hanoi")  # doctest: +ELLIPSIS
+        <Bundle hanoi: 'Hà Nội', ... layers, ... missing>
+        """
+        title = f" {self.manifest.title!r}," if self.manifest.title else ""
+        return (f"<Bundle {self.name}:{title} {len(self.roles)} layers, "
+                f"{len(self.missing)} missing>")
+
     @property
     def name(self) -> str:
         """The bundle's name (from its manifest)."""
@@ -299,6 +312,9 @@ class Bundle:
         return f"{self.name}/{role} ({entry.file}{inner})"
 
     def _read(self, role: str) -> gpd.GeoDataFrame:
+        import geopandas as gpd
+        import pyogrio
+
         path = self.file_path(role)
         entry = self.entry(role)
         where = self._where(role)
@@ -351,6 +367,11 @@ class Bundle:
     def layer(self, role: str) -> gpd.GeoDataFrame:
         """Return the layer of ``role`` (checked, invalid geometries repaired), as a copy.
 
+        ``admin_units`` is indexed by its ``unit_id`` (as text, index name ``"unit_id"``; the
+        column is kept), the index of every indicator's per-unit values: ``units.join(
+        result.per_unit)`` aligns them. Other layers keep the file's row order and a
+        ``RangeIndex``.
+
         Raises
         ------
         LayerNotAvailableError
@@ -362,19 +383,23 @@ class Bundle:
             message = f"{role!r} is a raster; use Bundle.raster_path({role!r})"
             raise LayerNotAvailableError(message)
         if role not in self._cache:
+            from geoplan.layers.validate import check_layer
+
             check = check_layer(
                 self._read(role), role=role, entry=self.entry(role), where=self._where(role)
             )
             problems = check.problems or self._cross_problems(role, check.data)
             if problems:
                 raise LayerValidationError(problems, bundle=self.name)
-            self._cache[role] = check.data
+            self._cache[role] = _keyed(role, check.data)
         return self._cache[role].copy()
 
     def _cross_problems(self, role: str, data: gpd.GeoDataFrame) -> list[str]:
         """Problems between layers: admin units outside the city boundary."""
         if role != "admin_units" or not self.has("city_boundary"):
             return []
+        from geoplan.layers.validate import check_units_in_boundary
+
         return check_units_in_boundary(
             data, self.layer("city_boundary"), where=self._where(role),
             id_column=self.entry(role).id_column or "unit_id",
@@ -389,6 +414,10 @@ class Bundle:
     @property
     def metric_crs(self) -> CRS:
         """Projected metric CRS for this bundle (manifest value, else from its extent)."""
+        from pyproj import CRS
+
+        from geoplan.crs import metric_crs
+
         if self.manifest.metric_crs:
             return CRS.from_user_input(self.manifest.metric_crs)
         for role in ("city_boundary", "admin_units", *self.roles):
@@ -478,6 +507,10 @@ class Bundle:
         >>> report.bundle
         'hanoi'
         """
+        from pyproj import CRS
+
+        from geoplan.layers.validate import check_layer
+
         problems: list[str] = []
         rows: list[LayerSummary] = []
         for role, entry in self.manifest.layers.items():
@@ -512,7 +545,7 @@ class Bundle:
             if check.data.crs is not None:
                 row.crs = CRS.from_user_input(check.data.crs).to_string()
             if not check.problems:
-                self._cache[role] = check.data
+                self._cache[role] = _keyed(role, check.data)
         if "admin_units" in self._cache and "city_boundary" in self._cache:
             cross = self._cross_problems("admin_units", self._cache["admin_units"])
             if cross:
@@ -524,6 +557,8 @@ class Bundle:
 
     def _check_raster(self, role: str) -> tuple[int, str]:
         import rasterio
+
+        from geoplan.raster import raster_problems
 
         path = self.raster_path(role)
         try:
@@ -538,6 +573,8 @@ class Bundle:
 
     def summary(self) -> list[LayerSummary]:
         """Feature counts, CRS, source and licence per role, without raising on problems."""
+        import pyogrio
+
         rows = []
         for role, entry in self.manifest.layers.items():
             features: int | None = None
@@ -567,6 +604,21 @@ class Bundle:
         return rows
 
 
+def _keyed(role: str, data: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``data`` indexed by its ``unit_id`` (text) when ``role`` is ``admin_units``.
+
+    The ids were checked (non-empty, unique, normalised) by
+    :func:`~geoplan.layers.validate.check_layer`; the order of the rows is kept.
+    """
+    if role != "admin_units" or UNIT_INDEX not in data.columns:
+        return data
+    import pandas as pd
+
+    # the same text index as the per-unit values (analyses._population.unit_frame)
+    data.index = pd.Index(data[UNIT_INDEX].astype(str), name=UNIT_INDEX)
+    return data
+
+
 def require(bundle: Bundle, roles: Iterable[str]) -> list[str]:
     """Return the roles of ``roles`` that ``bundle`` lacks (empty when all are present)."""
     return [r for r in roles if not bundle.has(r)]
@@ -581,6 +633,9 @@ def _text_in_number_columns(path: Path, layer: str | None, data: gpd.GeoDataFram
     The file is opened read-only and immutable, so nothing is written beside it.
     """
     import sqlite3
+
+    import pandas as pd
+    import pyogrio
 
     numbers = [c for c in data.columns if c != data.geometry.name
                and pd.api.types.is_numeric_dtype(data[c])]

@@ -35,7 +35,6 @@ from pyproj import CRS
 
 from geoplan._dates import check_date
 from geoplan._yaml import YAMLContentError, YAMLFileError, dotted, load_yaml, read_yaml_file
-from geoplan.crs import require_metric
 from geoplan.errors import CRSError, LayerValidationError
 from geoplan.layers.roles import DTYPES, MAX_TOTAL_POPULATION, normalise_id
 
@@ -297,6 +296,8 @@ class Manifest(BaseModel):
     @classmethod
     def _measurable(cls, value: str | None) -> str | None:
         if value is not None:
+            from geoplan.crs import require_metric  # imports geopandas: only when needed
+
             try:
                 require_metric(value, what=value)
             except CRSError as exc:  # reported with its key by read_manifest

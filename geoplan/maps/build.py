@@ -28,9 +28,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan import _choices
 from geoplan.crs import to_metric
 from geoplan.errors import GeoplanError
-from geoplan.io import atomic_write_text, protect_inputs
+from geoplan.io import atomic_write_text
 from geoplan.layers import Bundle, load_bundle
 from geoplan.maps import _style
 from geoplan.maps._elements import (
@@ -69,7 +70,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Basemap choices: ``none`` keeps the map offline; the others load tiles from the network.
-TILES: tuple[str, ...] = ("none", "osm", "carto")
+TILES = _choices.TILES
 #: Attribution required by the ODbL for layers derived from OpenStreetMap.
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
 

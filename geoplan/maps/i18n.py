@@ -11,6 +11,7 @@ Every fixed piece of text a map shows comes from :data:`LABELS`; text that comes
 
 from __future__ import annotations
 
+from geoplan import _choices
 from geoplan.errors import GeoplanError
 
 __all__ = [
@@ -29,7 +30,7 @@ __all__ = [
 PARTIAL_MARK = "◐"
 
 #: Languages a map can be drawn in (the first is the default).
-LANGS: tuple[str, ...] = ("vi", "en")
+LANGS = _choices.LANGS
 
 
 class UnknownLanguageError(GeoplanError, ValueError):
