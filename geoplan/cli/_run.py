@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from geoplan.cli import app
-from geoplan.cli._common import console, escape, format_value, parse_date
+from geoplan.cli._common import STATUS_STYLES, console, escape, format_value, parse_date
 from geoplan.errors import OutputError
 from geoplan.io import check_name, check_output
 
@@ -19,38 +19,37 @@ if TYPE_CHECKING:
 
 __all__ = ["run_command"]
 
-_COLOURS = {"met": "green", "partly": "yellow", "not met": "red", "no data": "dim",
-            "reported": "cyan"}
-
-
 def _print(result: RunResult) -> None:
-    from geoplan.analyses.evaluate import STATUS_LABELS
+    from geoplan.analyses.evaluate import STATUSES, status_label
+    from geoplan.maps.i18n import OLD_DATA_MARK, PARTIAL_MARK, format_number
 
-    labels = STATUS_LABELS[result.lang]
-    title = (f"{result.recipe.title.get(result.lang)} — {result.bundle.name}, "
+    lang = result.lang
+    title = (f"{result.recipe.title.get(lang)} — {result.bundle.name}, "
              f"as of {result.as_of.isoformat()}")
     table = Table("target", "value", "target value", "status", "gap", "year", "source",
                   show_lines=True, title=escape(title))
-    for row in result.scorecard.to_dict("records"):
-        status = str(row["status"])
-        label = labels.get(status, status)
-        if row["units_evaluated"] is not None and str(row["units_evaluated"]) != "<NA>":
-            label += f" ({row['units_met']}/{row['units_evaluated']})"
-        gap = row["gap"]
+    for ev, row in zip(result.evaluations, result.scorecard.to_dict("records"), strict=True):
+        status = ev.status
+        label = ev.label(lang)
+        if ev.units_evaluated is not None:
+            label += f" ({ev.units_met}/{ev.units_evaluated})"
+        value = format_value(ev.value, str(row["unit"]), lang)
+        if ev.is_partial and ev.value is not None:
+            value += f" {PARTIAL_MARK} {format_number(100.0 * (ev.coverage or 0.0), lang)} %"
+        if ev.is_stale and ev.value is not None:
+            value += f" {OLD_DATA_MARK} {ev.data_date}"
         table.add_row(
             escape(f"{row['key']}\n{row['title']}"),
-            escape(format_value(row["value"], str(row["unit"]))
-                   + (f" ◐ {row['coverage_pct']:.1f} %" if row.get("coverage") == "partial"
-                      else "")),
+            escape(value),
             escape(str(row["target"])),
-            f"[{_COLOURS.get(status, 'white')}]{escape(label)}[/]",
-            "–" if gap != gap else f"{float(gap):,.2f}",
+            f"[{STATUS_STYLES.get(status, 'white')}]{escape(label)}[/]",
+            "–" if ev.gap is None else escape(format_number(ev.gap, lang)),
             "" if str(row["year"]) == "<NA>" else str(row["year"]),
             escape(str(row["source"])),
         )
     console.print(table)
     counts = result.scorecard["status"].value_counts()
-    summary = ", ".join(f"{counts[s]} {labels.get(s, s)}" for s in labels if s in counts)
+    summary = ", ".join(f"{counts[s]} {status_label(s, lang)}" for s in STATUSES if s in counts)
     console.print(escape(summary))
     if result.out is not None:
         files = ", ".join(sorted(result.outputs))
@@ -89,8 +88,9 @@ def run_command(
 ) -> None:
     """Compute a recipe's targets on its bundle; write scorecard, GeoPackage, map, provenance.
 
-    With --snapshot (the default) the results are also appended, dated --as-of, to the
-    monitoring history beside the outputs; the same run twice adds nothing. --out is a folder
+    With --snapshot (the default) the results are also recorded, dated --as-of, in the
+    monitoring history beside the outputs, replacing that date's earlier snapshot; the same
+    run twice changes nothing. --out is a folder
     of its own: not the bundle folder or inside it, not a folder holding the recipe or the
     bundle; files there that no earlier run recorded are never replaced or removed.
     """
