@@ -59,15 +59,17 @@ Its *data year* is the earliest year that text names (a value is as old as its o
 
 **Data dated before the target year cannot show that year's outcome.** So once the target
 year has begun on the evaluation date (``as_of`` on or after 1 January of ``year``: the year
-is under way or over, :attr:`TargetEvaluation.past_due`), a value whose data year is earlier
-than ``year`` is not judged ``met`` or ``not met``: its status is ``data older than target``,
-shown with the data date (``"data older than target (2019-04-01)"``) and marked
+is under way or over, :attr:`TargetEvaluation.past_due`), a value whose data year is
+earlier than ``year`` is not judged ``met`` or ``not met``: its status is
+``data older than target``, shown with the data date
+(``data older than target (2019-04-01)``) and marked
 :data:`geoplan.maps.i18n.OLD_DATA_MARK` (⏱); the gap is kept as information. Before the
 target year begins, the status says where the target stands *now* (``met`` already,
-``not met`` yet), whatever the data's date: the monitor turns a ``not met`` into ``on track`` or ``behind``. A target
-without a year, a value without a dated source, and data of the target year or later are
-judged as usual. Examples: Hải Phòng's 2025 urbanisation rate evaluated in 2026 on the 2019
-census is ``data older than target (2019-04-01)``; a 2019 target on 2019 data is ``met`` or
+``not met`` yet), whatever the data's date: the monitor turns a ``not met`` into
+``on track`` or ``behind``. A target without a year, a value without a dated source, and
+data of the target year or later are judged as usual. Examples: Hải Phòng's 2025
+urbanisation rate evaluated in 2026 on the 2019 census is
+``data older than target (2019-04-01)``; a 2019 target on 2019 data is ``met`` or
 ``not met``.
 
 >>> from geoplan.analyses.recipe import Statistic
