@@ -52,10 +52,11 @@ Outputs mark such a value with :data:`geoplan.maps.i18n.PARTIAL_MARK` (◐).
 
 Time: the rule for old data
 ---------------------------
-Every value carries the date of the data it rests on (:attr:`TargetEvaluation.data_date`,
-the text as cited: a statistic's ``reported.date``, the manifest statistics an indicator
-read, else the manifest ``date`` of the bundle layers it read; see :func:`value_data_date`).
-Its *data year* is the earliest year that text names (a value is as old as its oldest input).
+Every value carries the date of the data it rests on (:attr:`TargetEvaluation.data_date`):
+a statistic's ``reported.date``; for an indicator, the earliest date of the manifest
+statistics it read, else of the bundle layers it read, each layer dated by the latest date
+its manifest ``date`` names (a value is as old as its oldest input, a layer as recent as its
+latest source; see :func:`value_data_date`). Its *data year* is that date's year.
 
 **Data dated before the target year cannot show that year's outcome.** So once the target
 year has begun on the evaluation date (``as_of`` on or after 1 January of ``year``: the year
@@ -151,7 +152,9 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
            MONITORING: "theo dõi", NO_DATA: "không có dữ liệu"},
 }
 _REL = 1e-9
-_YEAR = re.compile(r"(?<![0-9])(1[9][0-9]{2}|2[0-2][0-9]{2})(?![0-9]|s\b)")
+_YEAR = re.compile(r"(?<![0-9])(19[0-9]{2}|2[0-2][0-9]{2})(?![0-9]|s\b)")
+_DATE_TOKEN = re.compile(
+    r"(?<![0-9])(?:19[0-9]{2}|2[0-2][0-9]{2})(?:-[01][0-9](?:-[0-3][0-9])?)?(?![0-9]|s\b)")
 
 
 def status_label(status: str, lang: str, *, data_date: str = "") -> str:
@@ -560,15 +563,35 @@ def _with_coverage(per_unit: pd.DataFrame | None, result: IndicatorResult) -> pd
     return per_unit.assign(coverage=result.coverage.reindex(per_unit.index).astype(float))
 
 
+def _latest_token(text: str) -> str:
+    """The latest ISO date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) a date text names."""
+    from geoplan.analyses.recipe import known_from
+
+    tokens = _DATE_TOKEN.findall(str(text or ""))
+    dated = [(known_from(t), t) for t in tokens]
+    dated = [(d, t) for d, t in dated if d is not None]
+    return max(dated)[1] if dated else ""
+
+
+def _earliest(tokens: list[str]) -> str:
+    from geoplan.analyses.recipe import known_from
+
+    dated = [(known_from(t), t) for t in tokens if t]
+    dated = [(d, t) for d, t in dated if d is not None]
+    return min(dated)[1] if dated else ""
+
+
 def value_data_date(result: IndicatorResult, bundle: Bundle, *,
                     layers: tuple[str, ...] = ()) -> str:
-    """The date of the data an indicator's value rests on, as cited.
+    """The date of the data an indicator's value rests on (``YYYY[-MM[-DD]]``).
 
-    The dates of the manifest statistics the indicator read (``details["statistics"]``,
-    column ``date``) when it read any; else the manifest ``date`` of every bundle layer it
-    read: ``layers`` (the registry's roles of the indicator) and the roles that set its
-    coverage, in that order, those present in the bundle. Several dates are joined with
-    ``"; "``; :func:`data_year` takes the earliest year of the text.
+    The earliest date of the manifest statistics the indicator read
+    (``details["statistics"]``, column ``date``) when it read any; else the earliest of the
+    dates of the bundle layers it read, ``layers`` (the registry's roles of the indicator)
+    and the roles that set its coverage, those present in the bundle, each dated by the
+    latest ISO date its manifest ``date`` text names (``"OSM ≈ 2026-08 (repo commit
+    2026-08-05); QH519 2024-10-01"`` is ``2026-08-05``). Manifest dates are free text: a
+    layer whose text names no date does not count.
 
     Parameters
     ----------
@@ -595,14 +618,10 @@ def value_data_date(result: IndicatorResult, bundle: Bundle, *,
     if result.no_data is not None:
         return ""
     stats = result.details.get("statistics")
-    dates: list[str] = []
     if isinstance(stats, pd.DataFrame) and "date" in stats.columns and len(stats):
-        dates = [str(d) for d in stats["date"].tolist()]
-    else:
-        for role in (*layers, *result.coverage_roles):
-            if bundle.has(role):
-                dates.append(str(bundle.entry(role).date or ""))
-    return "; ".join(dict.fromkeys(d.strip() for d in dates if d and d.strip()))
+        return _earliest([_latest_token(str(d)) for d in stats["date"].tolist()])
+    roles = [r for r in dict.fromkeys((*layers, *result.coverage_roles)) if bundle.has(r)]
+    return _earliest([_latest_token(str(bundle.entry(r).date or "")) for r in roles])
 
 
 def evaluate_statistic(stat: Statistic, *, as_of: date | None = None,
