@@ -263,7 +263,7 @@ def run_recipe(
     --------
     >>> r = run_recipe("analyses/hanoi-02-nq-tw.yaml", as_of=date(2026, 11, 24))  # doctest: +SKIP
     >>> sorted(set(r.scorecard["status"]))  # doctest: +SKIP
-    ['no data', 'not met', 'reported']
+    ['monitoring', 'no data', 'not met']
     """
     started = datetime.now(UTC)
     clock = time.perf_counter()

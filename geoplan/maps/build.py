@@ -722,7 +722,7 @@ class _Builder:
         if counts.get("", 0):
             items.append(f'{_swatch("#ffffff")}{_esc(self._t("outside_scope"))} '
                          f'({int(counts.get("", 0))})')
-        city_status = _text(target.get("status")) or "no data"
+        city_status = _text(target.get("status")) or NO_DATA
         notes = [_esc(self._t({"unit": "progress_per_unit", "inner": "progress_inner"}
                               .get(scope, "progress_city"))),
                  f'{_esc(self._t("target"))}: {_esc(_text(target.get("target")))}'
@@ -780,8 +780,8 @@ class _Builder:
             statuses = list(_style.STATUS_COLOURS)
             for st in statuses:
                 styles.append({**base_style, "fillColor": _style.STATUS_COLOURS[st]})
-            per_unit = status.fillna("no data").astype(str)
-            s = [statuses.index(v) if v in statuses else statuses.index("no data")
+            per_unit = status.fillna(NO_DATA).astype(str)
+            s = [statuses.index(v) if v in statuses else statuses.index(NO_DATA)
                  for v in per_unit]
             counts = per_unit.value_counts()
             items = [f"{_swatch(_style.STATUS_COLOURS[st])}{_esc(self._t(st))} "
@@ -791,7 +791,7 @@ class _Builder:
             breaks = _breaks(values)
             for colour in _style.VALUE_RAMP[: max(1, len(breaks) - 1)]:
                 styles.append({**base_style, "fillColor": colour})
-            styles.append({**base_style, "fillColor": _style.STATUS_COLOURS["no data"]})
+            styles.append({**base_style, "fillColor": _style.STATUS_COLOURS[NO_DATA]})
             nodata = len(styles) - 1
             s = [nodata if math.isnan(v) else _class_of(v, breaks) for v in values]
             for i in range(len(breaks) - 1):
@@ -800,8 +800,8 @@ class _Builder:
                 span = low if breaks[i] == breaks[i + 1] else f"{low}–{high}"
                 items.append(f"{_swatch(_style.VALUE_RAMP[i])}{_esc(span)} {_esc(unit)}")
             if any(math.isnan(v) for v in values):
-                items.append(f'{_swatch(_style.STATUS_COLOURS["no data"])}'
-                             f'{_esc(self._t("no data"))}')
+                items.append(f'{_swatch(_style.STATUS_COLOURS[NO_DATA])}'
+                             f'{_esc(self._t(NO_DATA))}')
             notes.insert(0, _esc(self._t("value_classes")))
             notes[-1] = f'{_esc(self._t("city_target"))}: {_esc(_text(target.get("target")))}'
         city_status = _text(target.get("status"))

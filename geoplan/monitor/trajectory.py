@@ -28,7 +28,6 @@ import pandas as pd
 from geoplan.analyses.recipe import Goal, Recipe, Statistic
 from geoplan.monitor.history import latest_snapshots
 from geoplan.monitor.progress import (
-    MONITORING,
     NO_DATA,
     Progress,
     progress_status,
@@ -271,8 +270,8 @@ def review_table(trajectories: list[Trajectory], *, at: date, lang: str = "vi") 
 def progress_frame(trajectories: list[Trajectory], *, lang: str = "vi") -> pd.DataFrame:
     """What the map's progress layers draw: one row per judged target, plus its units.
 
-    Targets without comparator (``monitoring``) are left out; targets of scope ``unit`` add
-    one row per unit with the unit's own status.
+    Targets without comparator (``monitoring``, or ``no data`` without values) are left out;
+    targets of scope ``unit`` add one row per unit with the unit's own status.
 
     Parameters
     ----------
@@ -293,7 +292,7 @@ def progress_frame(trajectories: list[Trajectory], *, lang: str = "vi") -> pd.Da
     """
     rows: list[dict[str, Any]] = []
     for t in trajectories:
-        if t.status == MONITORING or t.kind == "statistic":
+        if t.goal.comparator is None or t.kind == "statistic":
             continue
         p = t.progress
         base = {"key": t.key, "title": t.goal.title.get(lang), "scope": t.goal.scope,
