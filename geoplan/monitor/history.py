@@ -32,7 +32,8 @@ wrote outputs; a rebuilt bundle; a newly reported statistic) *replaces* that dat
 a date has one snapshot, the latest measurement of it, and other dates' rows are kept as
 they were. Histories written before this rule may hold several snapshots of one date;
 readers use the most recently recorded one (:func:`latest_snapshots`), and the next
-recording on that date leaves one. Rows of other recipes in the same file are kept.
+recording of a new measurement of that date leaves one. Rows of other recipes in the same
+file are kept.
 
 Older histories
 ---------------
