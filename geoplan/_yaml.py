@@ -50,6 +50,7 @@ __all__ = [
     "YAMLFileError",
     "dotted",
     "load_yaml",
+    "read_small_file",
     "read_yaml_file",
 ]
 
@@ -162,13 +163,44 @@ def read_yaml_file(path: Path, *, what: str) -> str:
     FileNotFoundError, UnicodeDecodeError, OSError
         As ``open`` and ``bytes.decode`` raise them (the callers name the file and the fix).
     """
+    return read_small_file(path, what=what, kind=f"{what} .yaml file").decode("utf-8")
+
+
+def read_small_file(path: Path, *, what: str, kind: str) -> bytes:
+    """The bytes of the small input file ``path``: a regular file of at most :data:`MAX_BYTES`.
+
+    The one bounded read of the files a user writes by hand: recipes and manifests
+    (:func:`read_yaml_file`) and statistics CSV files
+    (:func:`geoplan.analyses.statistics_file.read_reported_statistics`).
+
+    Parameters
+    ----------
+    path
+        The file.
+    what
+        What the file is, for messages (``"recipe"``, ``"statistics file"``).
+    kind
+        What to give instead, for messages (``"recipe .yaml file"``).
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    YAMLFileError
+        If ``path`` is a folder, not a regular file (a FIFO would block the read, a device
+        never end) or larger than :data:`MAX_BYTES`; the message leaves out the path.
+    FileNotFoundError, OSError
+        As ``open`` raises them (the callers name the file and the fix).
+    """
     from geoplan.io import file_kind
 
-    kind = file_kind(path)  # by stat alone: a FIFO or a device is never opened
-    if kind == "missing":
+    found = file_kind(path)  # by stat alone: a FIFO or a device is never opened
+    if found == "missing":
         raise FileNotFoundError(2, "No such file or directory", str(path))
-    if kind is not None:
-        message = f"is {kind}, not a regular file; give the path of a {what} .yaml file"
+    if found is not None:
+        message = f"is {found}, not a regular file; give the path of a {kind}"
         raise YAMLFileError(message)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as handle:
@@ -177,7 +209,7 @@ def read_yaml_file(path: Path, *, what: str) -> str:
         message = (f"is larger than {MAX_BYTES // 1_000_000} MB; a {what} is a few tens of kB: "
                    f"give the right file")
         raise YAMLFileError(message)
-    return data.decode("utf-8")
+    return data
 
 
 def _check_events(text: str) -> None:

@@ -108,6 +108,10 @@ class TaskOutcome:
     data_dates
         Target key → date of the data its value rests on
         (:func:`geoplan.analyses.national.data_dates`).
+    per_unit
+        Indicator key → unit id → value, for every indicator of the run with per-unit values
+        (the national bundle's provinces fill the national table's rows of provinces that
+        have no bundle of their own).
     seconds
         Time the worker spent on the task.
     error
@@ -122,6 +126,7 @@ class TaskOutcome:
     snapshot: pd.DataFrame | None = None
     outputs: list[str] = field(default_factory=list)
     data_dates: dict[str, str] = field(default_factory=dict)
+    per_unit: dict[str, dict[str, float]] = field(default_factory=dict)
     seconds: float = 0.0
     error: str | None = None
 
@@ -193,7 +198,9 @@ def plan_batch(
     lang
         Output language.
     statistics
-        A statistics CSV for every task.
+        A statistics CSV for every task (its ids must be statistics of every recipe); it is
+        checked here, against each recipe, before any task runs, and no output may replace
+        it.
 
     Returns
     -------
@@ -203,8 +210,8 @@ def plan_batch(
     Raises
     ------
     RecipeError
-        If a recipe is invalid, or two tasks would write the same folder (the same recipe and
-        bundle twice).
+        If a recipe or the statistics file is invalid, or two tasks would write the same
+        folder (the same recipe and bundle twice).
     BundleNotFoundError, LayerValidationError
         If a bundle cannot be found or read.
     OutputError
@@ -221,6 +228,7 @@ def plan_batch(
     """
     from geoplan.analyses.recipe import load_recipe
     from geoplan.analyses.run import protected_inputs
+    from geoplan.analyses.statistics_file import read_reported_statistics
     from geoplan.io import check_name, check_output
     from geoplan.layers import load_bundle
     from geoplan.monitor.history import goal_units, lock_path, read_history
@@ -231,6 +239,8 @@ def plan_batch(
     seen: dict[Path, str] = {}
     for path in recipes:
         recipe = load_recipe(path)  # every recipe checked before anything runs
+        if statistics is not None:  # and the statistics file against each recipe
+            recipe = read_reported_statistics(statistics, recipe)
         recipe_id = check_name(recipe.id, option=f"{path}: key id", inside=str(root))
         names = list(bundles) if bundles else [recipe.bundle]
         for name in names:
@@ -292,6 +302,8 @@ def run_task(task: BatchTask) -> TaskOutcome:
         task, recipe_id=result.recipe.id, bundle_name=result.bundle.name,
         scorecard=result.scorecard, snapshot=snapshot_rows(result),
         outputs=sorted(result.outputs), data_dates=data_dates(result),
+        per_unit={key: {str(u): float(v) for u, v in found.per_unit.dropna().items()}
+                  for key, found in result.indicators.items() if found.per_unit is not None},
         seconds=time.perf_counter() - clock,
     )
 

@@ -19,6 +19,7 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,8 +85,10 @@ def _bundle_files(bundle: Bundle) -> dict[str, list[str]]:
     return files
 
 
-def input_paths(recipe_path: Path | str | None, bundle: Bundle) -> list[Path]:
-    """The input files of a run or map: the recipe (if any), the manifest, every data file.
+def input_paths(recipe_path: Path | str | None, bundle: Bundle, *,
+                statistics: Iterable[Path | str] = ()) -> list[Path]:
+    """The input files of a run or map: the recipe (if any), its statistics files, the
+    manifest, every data file.
 
     The set :func:`geoplan.io.protect_inputs` guards while outputs are written (the files
     :func:`input_files` lists, without reading them).
@@ -96,6 +99,9 @@ def input_paths(recipe_path: Path | str | None, bundle: Bundle) -> list[Path]:
         The recipe file (skipped when ``None``).
     bundle
         The bundle.
+    statistics
+        Statistics CSV files read beside the recipe
+        (:attr:`geoplan.analyses.recipe.Recipe.statistics_files`).
 
     Returns
     -------
@@ -108,15 +114,17 @@ def input_paths(recipe_path: Path | str | None, bundle: Bundle) -> list[Path]:
     'bundle.yaml'
     """
     paths = [Path(recipe_path)] if recipe_path is not None else []
+    paths += [Path(p) for p in statistics]
     return paths + [bundle.path / name for name in sorted(_bundle_files(bundle))]
 
 
-def inputs_protected(recipe_path: Path | str | None,
-                     bundle: Bundle) -> contextlib.AbstractContextManager[None]:
+def inputs_protected(recipe_path: Path | str | None, bundle: Bundle, *,
+                     statistics: Iterable[Path | str] = ()
+                     ) -> contextlib.AbstractContextManager[None]:
     """:func:`geoplan.io.protect_inputs` for a command on ``bundle`` (and a recipe, if any).
 
-    Within the block no output may replace the recipe or a file of the bundle (also through
-    a hard or symbolic link) or go into the bundle folder.
+    Within the block no output may replace the recipe, its ``statistics`` files or a file of
+    the bundle (also through a hard or symbolic link) or go into the bundle folder.
 
     Examples
     --------
@@ -126,10 +134,12 @@ def inputs_protected(recipe_path: Path | str | None,
     """
     from geoplan.io import protect_inputs
 
-    return protect_inputs(input_paths(recipe_path, bundle), folders=[bundle.path])
+    return protect_inputs(input_paths(recipe_path, bundle, statistics=statistics),
+                          folders=[bundle.path])
 
 
-def input_files(recipe_path: Path | None, bundle: Bundle) -> list[dict[str, Any]]:
+def input_files(recipe_path: Path | None, bundle: Bundle, *,
+                statistics: Iterable[Path | str] = ()) -> list[dict[str, Any]]:
     """Every input of a run with its size and SHA-256.
 
     Parameters
@@ -138,22 +148,33 @@ def input_files(recipe_path: Path | None, bundle: Bundle) -> list[dict[str, Any]
         The recipe file (skipped when ``None``).
     bundle
         The bundle: its manifest and every data file a present role points at.
+    statistics
+        Statistics CSV files whose reports the run used (where its reported numbers came
+        from).
 
     Returns
     -------
     list of dict
-        ``kind`` (``recipe``/``bundle``), ``path`` (bundle files relative to the bundle
-        folder), ``roles``, ``bytes``, ``sha256`` (``None`` for a file that does not exist).
+        ``kind`` (``recipe``/``statistics``/``bundle``), ``path`` (bundle files relative to
+        the bundle folder), ``roles``, ``bytes``, ``sha256`` (``None`` for a file that does
+        not exist).
     """
     rows: list[dict[str, Any]] = []
     if recipe_path is not None and Path(recipe_path).is_file():
         path = Path(recipe_path)
         rows.append({"kind": "recipe", "path": path.as_posix(), "bytes": path.stat().st_size,
                      "sha256": sha256_file(path)})
+    for item in statistics:
+        path = Path(item)
+        row: dict[str, Any] = {"kind": "statistics", "path": path.as_posix()}
+        if regular_file_problem(path) is None:
+            row.update(bytes=path.stat().st_size, sha256=sha256_file(path))
+        else:
+            row.update(bytes=None, sha256=None)
+        rows.append(row)
     for name, roles in sorted(_bundle_files(bundle).items()):
         path = bundle.path / name
-        row: dict[str, Any] = {"kind": "bundle", "bundle": bundle.name, "path": name,
-                               "roles": roles}
+        row = {"kind": "bundle", "bundle": bundle.name, "path": name, "roles": roles}
         inside = None if name == "bundle.yaml" else bundle.path  # never a FIFO or a link out
         if regular_file_problem(path, inside=inside) is None:
             row.update(bytes=path.stat().st_size, sha256=sha256_file(path))
@@ -183,14 +204,16 @@ def jsonable(value: Any) -> Any:
 
 
 def run_checksum(prov: dict[str, Any]) -> str:
-    """SHA-256 of a provenance record without its times and the recipe's path.
+    """SHA-256 of a provenance record without its times and the paths of the recipe and
+    its statistics files (their contents count, by SHA-256).
 
     Two runs on the same inputs, parameters and outputs share the checksum.
     """
     stable = {k: prov[k] for k in ("geoplan_version", "recipe", "inputs", "parameters",
                                    "outputs")}
     stable["recipe"] = {k: v for k, v in dict(stable["recipe"]).items() if k != "path"}
-    stable["inputs"] = [{k: v for k, v in row.items() if k != "path" or row["kind"] != "recipe"}
+    stable["inputs"] = [{k: v for k, v in row.items()
+                         if k != "path" or row["kind"] not in ("recipe", "statistics")}
                         for row in stable["inputs"]]
     text = json.dumps(jsonable(stable), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -206,7 +206,7 @@ def _fingerprint(bundle: Bundle) -> dict[str, object]:
 @pytest.mark.shared
 @pytest.mark.slow
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is absent")
-@pytest.mark.parametrize("name", ["hanoi", "haiphong", "hatinh", "tuyenquang"])
+@pytest.mark.parametrize("name", ["hanoi", "haiphong", "hatinh", "tuyenquang", "vietnam"])
 def test_build_reproduces_the_committed_bundle(name: str, tmp_path: Path) -> None:
     from geoplan.layers.build import build_bundle
 

@@ -665,9 +665,16 @@ def evaluate_statistic(stat: Statistic, *, as_of: date | None = None,
                 f"in {where}")
         return TargetEvaluation(stat, NO_DATA, None, None, "reported statistic", note,
                                 as_of=as_of)
+    from geoplan.analyses.statistics_file import FileReport
+
     verdict = judge(stat, reported.value)
-    method = f"reported: {reported.source} ({reported.date})"
     notes: list[str] = []
+    if isinstance(reported, FileReport):  # say which file and row the number came from
+        method = f"reported: {reported.source} ({reported.date}; {reported.origin})"
+        if reported.note:
+            notes.append(reported.note)
+    else:
+        method = f"reported: {reported.source} ({reported.date})"
     status = _old_data(stat, verdict.status, verdict.gap, reported.date, as_of, notes)
     return TargetEvaluation(stat, status, reported.value, verdict.gap, method,
                             "; ".join(notes), as_of=as_of, data_date=reported.date)

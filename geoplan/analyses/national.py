@@ -81,7 +81,7 @@ def province_of(bundle: Bundle) -> str | None:
     '42'
     """
     from geoplan.errors import GeoplanError
-    from geoplan.layers.census import find_province  # type: ignore[import-untyped]
+    from geoplan.layers.census import find_province
 
     boundary = bundle.city_boundary if bundle.has("city_boundary") else None
     if boundary is not None and "province_code" in boundary.columns and len(boundary):
@@ -178,7 +178,10 @@ def national_scorecard(
         message = (f"a national table holds one recipe at one date; got {sorted(recipes)} at "
                    f"{sorted(d.isoformat() for d in days)}")
         raise RecipeError(message)
+    from geoplan.analyses.evaluate import evaluate_target
     from geoplan.analyses.recipe import load_recipe
+    from geoplan.analyses.result import IndicatorResult
+    from geoplan.analyses.run import indicator_key
     from geoplan.layers import Bundle
 
     nation = national if isinstance(national, Bundle) else load_bundle(national)
@@ -207,7 +210,15 @@ def national_scorecard(
         if first.scorecard is not None else pd.DataFrame()
     as_of = first.task.as_of
     rows: list[dict[str, Any]] = []
+    recipe = load_recipe(first.task.recipe)
+    targets = {t.key: t for t in recipe.targets}
+    national_run = next((o for o in done if o.bundle_name == nation.name), None)
     for goal in goals.to_dict("records"):
+        target = targets.get(str(goal["key"]))
+        from_nation: dict[str, float] = {}
+        if national_run is not None and target is not None and target.indicator:
+            from_nation = national_run.per_unit.get(
+                indicator_key(target.indicator, dict(target.options or {})), {})
         for code in sorted(names):
             got_outcome = by_code.get(code)
             row: dict[str, Any] = {
@@ -226,6 +237,18 @@ def national_scorecard(
                     row |= {"value": float(got["value"]), "status": str(got["status"]),
                             "gap": float(got["gap"]),
                             "data_date": got_outcome.data_dates.get(goal["key"], "")}
+            elif code in from_nation and target is not None and national_run is not None:
+                # no bundle of its own: the national run's value for the province, judged
+                # against the same target by the same evaluation (the rule for old data too)
+                dated = national_run.data_dates.get(goal["key"], "")
+                judged = evaluate_target(
+                    target, IndicatorResult(target.indicator, target.unit,
+                                            city=from_nation[code]),
+                    as_of=as_of, data_date=dated)
+                row |= {"bundle": nation.name, "value": from_nation[code],
+                        "status": judged.status,
+                        "gap": float("nan") if judged.gap is None else judged.gap,
+                        "data_date": dated}
             rows.append(row)
     table = pd.DataFrame(rows, columns=list(NATIONAL_COLUMNS))
     table["year"] = table["year"].astype("Int64")
@@ -247,7 +270,6 @@ def national_scorecard(
         for column in ("value", "gap"):
             summary[column] = float("nan")
         summary["status"] = NO_DATA
-    recipe = load_recipe(first.task.recipe)
     return NationalScorecard(recipe, nation, as_of,
                              summary[summary["scope"] == "city"].reset_index(drop=True),
                              table, units, lang=lang)

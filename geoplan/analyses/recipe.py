@@ -380,6 +380,7 @@ class Recipe(_Model):
     statistics: list[Statistic] = Field(default_factory=list)
 
     _path: Path | None = PrivateAttr(default=None)
+    _statistics_files: tuple[Path, ...] = PrivateAttr(default=())
 
     @field_validator("baseline", mode="before")
     @classmethod
@@ -415,6 +416,13 @@ class Recipe(_Model):
         return self._path
 
     @property
+    def statistics_files(self) -> tuple[Path, ...]:
+        """Statistics CSV files whose reports were merged into :attr:`statistics`
+        (:func:`geoplan.analyses.statistics_file.read_reported_statistics`); inputs of a run
+        like the recipe itself."""
+        return self._statistics_files
+
+    @property
     def goals(self) -> list[Goal]:
         """Targets then statistics, in file order."""
         return [*self.targets, *self.statistics]
@@ -422,11 +430,18 @@ class Recipe(_Model):
 
 # -- YAML with line numbers (geoplan._yaml) ---------------------------------------------------
 class _Problems:
-    """Collects ``file:line: message`` problems."""
+    """Collects ``file:line: message`` problems (of a recipe, or of a file read beside it).
 
-    def __init__(self, where: str, lines: dict[PathKey, int]) -> None:
+    ``what`` names the kind of file in the heading (``"recipe"``, ``"statistics file"``);
+    ``most`` caps the problems listed (the heading still counts them all).
+    """
+
+    def __init__(self, where: str, lines: dict[PathKey, int], *, what: str = "recipe",
+                 most: int | None = None) -> None:
         self.where = where
         self.lines = lines
+        self.what = what
+        self.most = most
         self.items: list[tuple[int, str]] = []
 
     def line(self, path: PathKey) -> int:
@@ -445,7 +460,9 @@ class _Problems:
     def error(self) -> RecipeError:
         rows = [f"{self.where}:{line}: {msg}" for line, msg in sorted(self.items)]
         count = len(rows)
-        head = f"{count} problem{'s' if count != 1 else ''} in recipe {self.where}:"
+        head = f"{count} problem{'s' if count != 1 else ''} in {self.what} {self.where}:"
+        if self.most is not None and count > self.most:
+            rows = [*rows[:self.most], f"... and {count - self.most:,} more (fix these first)"]
         return RecipeError("\n".join([head, *(f"  - {r}" for r in rows)]))
 
 
@@ -550,7 +567,8 @@ def load_recipe(path: str | os.PathLike[str]) -> Recipe:
     Parameters
     ----------
     path
-        Path of an ``analyses/*.yaml`` file.
+        Path of a recipe file, or the id (file name without ``.yaml``) of a shipped recipe
+        (``"hanoi-02-nq-tw"``) when no such file exists here.
 
     Returns
     -------
@@ -571,6 +589,11 @@ def load_recipe(path: str | os.PathLike[str]) -> Recipe:
 
     path = Path(path)
     kind = file_kind(path)
+    if kind == "missing" and len(path.parts) == 1:  # a shipped recipe by id or file name
+        shipped = {p.stem: p for p in list_recipes()} | {p.name: p for p in list_recipes()}
+        if str(path) in shipped:
+            path = shipped[str(path)]
+            kind = file_kind(path)
     if kind not in (None, "missing"):  # never open a FIFO or a device: it would block
         message = f"{path} is {kind}, not a regular file; give the path of a recipe YAML file"
         raise RecipeError(message)
@@ -593,8 +616,10 @@ def load_recipe(path: str | os.PathLike[str]) -> Recipe:
 
 
 def default_recipes_dir() -> Path:
-    """The repository's ``analyses/`` folder."""
-    return Path(__file__).resolve().parents[2] / "analyses"
+    """The shipped recipes: the repository's ``analyses/`` (a wheel carries a copy)."""
+    from geoplan._data import shipped_dir
+
+    return shipped_dir("analyses")
 
 
 def list_recipes() -> list[Path]:

@@ -75,7 +75,15 @@ from geoplan.analyses.evaluate import (
     evaluate_target,
     value_data_date,
 )
-from geoplan.analyses.recipe import DATE_RANGE, Recipe, Target, load_recipe, slugify
+from geoplan.analyses.recipe import (
+    DATE_RANGE,
+    Goal,
+    Recipe,
+    Statistic,
+    Target,
+    load_recipe,
+    slugify,
+)
 from geoplan.analyses.registry import get_indicator
 from geoplan.analyses.result import IndicatorResult
 from geoplan.errors import OutputError, RecipeError
@@ -224,6 +232,7 @@ def run_recipe(
     tiles: str = "none",
     bundle: Bundle | str | os.PathLike[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    statistics: str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Compute every target of ``recipe`` on its bundle and (optionally) write the outputs.
 
@@ -244,6 +253,12 @@ def run_recipe(
         Use this bundle (object, name or folder) instead of the one the recipe names.
     progress
         Called with each target's key before it is computed (the CLI's progress bar).
+    statistics
+        A statistics CSV file (``id,value,date,source,note``) whose reports join the
+        recipe's statistics
+        (:func:`~geoplan.analyses.statistics_file.read_reported_statistics`); it is an input
+        of the run like the recipe: protected from the outputs, listed with its SHA-256 in
+        the provenance.
 
     Returns
     -------
@@ -252,8 +267,8 @@ def run_recipe(
     Raises
     ------
     RecipeError
-        If the recipe is invalid, ``lang``/``tiles`` is unknown, or ``as_of`` lies outside
-        :data:`AS_OF_RANGE`.
+        If the recipe or the statistics file is invalid, ``lang``/``tiles`` is unknown, or
+        ``as_of`` lies outside :data:`AS_OF_RANGE`.
     BundleNotFoundError, LayerValidationError
         If the bundle cannot be found or a layer is broken.
     OutputError
@@ -270,6 +285,10 @@ def run_recipe(
     check_display_options(lang, tiles)
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe)
+    if statistics is not None:
+        from geoplan.analyses.statistics_file import read_reported_statistics
+
+        recipe = read_reported_statistics(statistics, recipe)
     if isinstance(bundle, Bundle):
         the_bundle = bundle
     else:
@@ -364,7 +383,7 @@ def _scorecard(evaluations: list[TargetEvaluation], *, lang: str, as_of: date) -
             "coverage_pct": _round(None if ev.coverage is None else 100.0 * ev.coverage),
             "data_date": ev.data_date,
             "as_of": as_of.isoformat(),
-            "source": goal.source.cite(),
+            "source": _source(goal, as_of),
             "method": ev.method,
             "note": ev.note,
         })
@@ -372,6 +391,18 @@ def _scorecard(evaluations: list[TargetEvaluation], *, lang: str, as_of: date) -
     for column in ("year", "units_met", "units_evaluated"):
         frame[column] = frame[column].astype("Int64")
     return frame
+
+
+def _source(goal: Goal, as_of: date) -> str:
+    """The goal's citation; for a statistic reported in a statistics file, also the source
+    text of the file's row and where it is (``"…; reported: yearbook (stats.csv row 2)"``)."""
+    from geoplan.analyses.statistics_file import FileReport
+
+    cite = goal.source.cite()
+    report = goal.reported_on(as_of) if isinstance(goal, Statistic) else None
+    if isinstance(report, FileReport):
+        cite += f"; reported: {report.source} ({report.origin})"
+    return cite
 
 
 def _coverage_state(ev: TargetEvaluation) -> str:
@@ -498,7 +529,7 @@ def _provenance(recipe: Recipe, bundle: Bundle, indicators: dict[str, IndicatorR
         "recipe": {"id": recipe.id, "path": str(recipe.path) if recipe.path else None,
                    "document": recipe.document.number, "bundle": recipe.bundle},
         "bundle": {"name": bundle.name, "path": str(bundle.path)},
-        "inputs": input_files(recipe.path, bundle),
+        "inputs": input_files(recipe.path, bundle, statistics=recipe.statistics_files),
         "parameters": {
             "as_of": as_of.isoformat(),
             "lang": lang,
@@ -526,12 +557,14 @@ def _finish_times(prov: dict[str, Any], clock: float) -> None:
 
 # -- writing --------------------------------------------------------------------------------
 def protected_inputs(recipe: Recipe, bundle: Bundle) -> contextlib.AbstractContextManager[None]:
-    """:func:`geoplan.io.protect_inputs` for a run: the recipe, the bundle's files and folder.
+    """:func:`geoplan.io.protect_inputs` for a run: the recipe and its statistics files, the
+    bundle's files and folder.
 
     Parameters
     ----------
     recipe
-        The run's recipe (its file, when it has one).
+        The run's recipe (its file, when it has one, and its
+        :attr:`~geoplan.analyses.recipe.Recipe.statistics_files`).
     bundle
         The run's bundle.
 
@@ -541,7 +574,7 @@ def protected_inputs(recipe: Recipe, bundle: Bundle) -> contextlib.AbstractConte
         Within it, no writer of :mod:`geoplan.io` replaces those files or writes into the
         bundle folder.
     """
-    return inputs_protected(recipe.path, bundle)
+    return inputs_protected(recipe.path, bundle, statistics=recipe.statistics_files)
 
 
 def _previous_outputs(folder: Path) -> dict[str, str] | None:

@@ -17,6 +17,7 @@ from geoplan.__main__ import INTERRUPTED as _INTERRUPTED
 from geoplan._safetext import terminal_text, undecodable_text
 from geoplan.cli._common import TerminalFormatter, console, err_console, escape
 from geoplan.cli._layers import layers_app
+from geoplan.cli._recipe import recipe_app
 from geoplan.errors import GeoplanError
 
 __all__ = ["app", "main"]
@@ -29,6 +30,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(layers_app, name="layers")
+app.add_typer(recipe_app, name="recipe")
 
 
 @app.callback()

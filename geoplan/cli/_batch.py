@@ -90,6 +90,9 @@ def batch_command(
     national: Annotated[str, typer.Option(
         "--national", help="National bundle: the provinces of the national scorecard.")
     ] = "vietnam",
+    statistics: Annotated[Path | None, typer.Option(
+        "--statistics", help="CSV file of reported statistics (id,value,date,source,note) "
+                             "read beside every recipe's own reported values.")] = None,
 ) -> None:
     """Run recipes over bundles and dates as tasks on dask.distributed; one national table.
 
@@ -107,7 +110,11 @@ def batch_command(
     if lang not in LANGS:
         raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
     if not logging.getLogger("geoplan").isEnabledFor(logging.DEBUG):  # unless --verbose:
-        logging.getLogger("distributed").setLevel(logging.WARNING)  # no worker chatter
+        import distributed  # noqa: F401  (its import sets levels on its own loggers)
+
+        for name in ["distributed", *logging.root.manager.loggerDict]:
+            if name.split(".")[0] == "distributed":  # no scheduler, nanny or worker chatter
+                logging.getLogger(name).setLevel(logging.WARNING)
     days = _dates(as_of, start, end, period)
     bundles = list(bundle or [])
     if provinces:
@@ -115,7 +122,7 @@ def batch_command(
     if workers < 0:  # before planning reads anything
         run_batch([], workers=workers)
     tasks = plan_batch([str(r) for r in recipes], out=out, bundles=bundles or None,
-                       dates=days, lang=lang)
+                       dates=days, lang=lang, statistics=statistics)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=console.quiet) as bar:
         job = bar.add_task("tasks", total=len(tasks))

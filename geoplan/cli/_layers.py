@@ -1,4 +1,4 @@
-"""``geoplan layers list|show|validate|build``."""
+"""``geoplan layers list|show|validate|build|new|add|restore``."""
 
 from __future__ import annotations
 
@@ -118,6 +118,27 @@ def build_command(
     with console.status(f"building {escape(name)} from {escape(str(source))}"):
         folder = build_bundle(name, source=source, layers_dir=layers_dir)
     console.print(f"built {escape(str(folder))}")
+    show_command(str(folder))
+
+
+@layers_app.command("new")
+def new_command(
+    name: Annotated[str, typer.Argument(help="Name of the new bundle (a folder name).")],
+    province: Annotated[str, typer.Option(
+        "--province", help="Province of 2025: name or two-digit code, e.g. 'Hà Tĩnh' or 42.")],
+    layers_dir: Annotated[Path | None, typer.Option(
+        "--layers-dir", help="Folder to write the bundle into (default: the package's "
+                             "layers/).")] = None,
+) -> None:
+    """Start a bundle for any of the 34 provinces: outline, census totals, WorldPop window.
+
+    Every other layer is listed as missing with the command that fills it (import-osm for
+    a country extract, layers add for your own files). An existing NAME is never replaced.
+    """
+    from geoplan.layers.new import new_province_bundle
+
+    folder = new_province_bundle(name, province=province, layers_dir=layers_dir)
+    console.print(f"created {escape(str(folder))}")
     show_command(str(folder))
 
 

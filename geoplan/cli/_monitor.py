@@ -78,6 +78,9 @@ def monitor_command(
     lang: Annotated[str, typer.Option("--lang", help="Report language: vi or en.")] = "vi",
     tiles: Annotated[str, typer.Option(
         "--tiles", help="Progress map tiles: none, osm or carto.")] = "none",
+    statistics: Annotated[Path | None, typer.Option(
+        "--statistics", help="CSV file of reported statistics (id,value,date,source,note) "
+                             "read beside the recipe's own reported values.")] = None,
 ) -> None:
     """Evaluate a recipe at each period end, store the snapshots, report progress.
 
@@ -111,6 +114,6 @@ def monitor_command(
 
         result = monitor_recipe(parsed, out=out, period=period, start=first, end=last,
                                 baseline=base, review=review, lang=lang, tiles=tiles,
-                                progress=step)
+                                progress=step, statistics=statistics)
     _print(result)
 

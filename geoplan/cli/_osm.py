@@ -69,19 +69,10 @@ def import_osm_command(
 
 
 def _census_population() -> Callable[[Any], Any]:
-    """The census seam: ``geoplan.layers.census.units_population`` when it is installed."""
-    from geoplan.errors import SourceDataError
+    """The census seam: :func:`geoplan.layers.census.units_population`."""
+    from geoplan.layers.census import units_population
 
-    try:
-        from geoplan.layers import census  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        census = None
-    adapter = getattr(census, "units_population", None)
-    if adapter is None:
-        message = ("admin_units need census population and this geoplan has no "
-                   "geoplan.layers.census.units_population; leave admin_units out of --only")
-        raise SourceDataError(message)
-    return cast("Callable[[Any], Any]", adapter)
+    return cast("Callable[[Any], Any]", units_population)
 
 
 @app.command("fetch")

@@ -81,21 +81,32 @@ def run_command(
         "--as-of", help="Evaluate as of this date, YYYY-MM-DD (default today).")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language of titles: vi or en.")] = "vi",
     tiles: Annotated[str, typer.Option("--tiles", help="Map tiles: none, osm or carto.")] = "none",
+    bundle: Annotated[str | None, typer.Option(
+        "--bundle", help="Run on this bundle (name or folder) instead of the recipe's, e.g. "
+                         "one started with `geoplan layers new`.")] = None,
     snapshot: Annotated[bool, typer.Option(
         "--snapshot/--no-snapshot",
         help="Store the results as a dated snapshot in <out>/history.parquet "
              "(read by geoplan monitor).")] = True,
+    statistics: Annotated[Path | None, typer.Option(
+        "--statistics", help="CSV file of reported statistics (id,value,date,source,note) "
+                             "read beside the recipe's own reported values.")] = None,
 ) -> None:
     """Compute a recipe's targets on its bundle; write scorecard, GeoPackage, map, provenance.
 
+    --bundle runs the recipe on another bundle (default output maps/<recipe id>--<bundle>/).
+
     With --snapshot (the default) the results are also recorded, dated --as-of, in the
     monitoring history beside the outputs, replacing that date's earlier snapshot; the same
-    run twice changes nothing. --out is a folder
-    of its own: not the bundle folder or inside it, not a folder holding the recipe or the
-    bundle; files there that no earlier run recorded are never replaced or removed.
+    run twice changes nothing. --out is a folder of its own: not the bundle folder or inside
+    it, not a folder holding the recipe, the statistics file or the bundle; files there that
+    no earlier run recorded are never replaced or removed. With --statistics, a file report
+    of a statistic joins its series (it replaces the recipe's report of the same date); the
+    scorecard cites the file's row.
     """
     from geoplan.analyses.recipe import load_recipe
     from geoplan.analyses.run import LANGS, TILES, protected_inputs, run_recipe
+    from geoplan.analyses.statistics_file import read_reported_statistics
     from geoplan.layers import load_bundle
     from geoplan.monitor.history import (
         HISTORY_NAME,
@@ -111,9 +122,13 @@ def run_command(
     if tiles not in TILES:
         raise typer.BadParameter(f"use one of {', '.join(TILES)}", param_hint="--tiles")
     parsed = load_recipe(recipe)
+    if statistics is not None:  # every row checked before anything is computed
+        parsed = read_reported_statistics(statistics, parsed)
+    the_bundle = load_bundle(bundle if bundle is not None else parsed.bundle)
+    # another bundle's results (and history) never share the recipe's default folder
+    default = parsed.id if bundle is None else f"{parsed.id}--{the_bundle.name}"
     folder = out if out is not None else Path("maps") / check_name(
-        parsed.id, option=f"{parsed.path or 'recipe'}: key id", inside="maps/ (or pass --out)")
-    the_bundle = load_bundle(parsed.bundle)
+        default, option=f"{parsed.path or 'recipe'}: key id", inside="maps/ (or pass --out)")
     if snapshot:  # a history or lock that may not be written (an input, even as a hard
         # link: compared with the inputs registered), or a broken history, stops the run
         # before any output is written

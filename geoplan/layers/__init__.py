@@ -7,6 +7,7 @@ from geoplan.layers.bundle import (
     default_layers_dir,
     list_bundles,
     load_bundle,
+    writable_layers_dir,
 )
 from geoplan.layers.manifest import LayerEntry, Manifest, read_manifest, write_manifest
 from geoplan.layers.roles import ROLES, RoleSpec
@@ -27,5 +28,6 @@ __all__ = [
     "list_bundles",
     "load_bundle",
     "read_manifest",
+    "writable_layers_dir",
     "write_manifest",
 ]

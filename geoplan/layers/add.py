@@ -477,7 +477,7 @@ def add_layer(
     >>> add_layer("hanoi-own", "admin_units", "tests/data/hanoi_units_vn2000_noprj.shp",
     ...           crs="vn2000:hanoi")                                   # doctest: +SKIP
     """
-    from geoplan.layers.bundle import default_layers_dir
+    from geoplan.layers.bundle import writable_layers_dir
     from geoplan.layers.manifest import MANIFEST_NAME, LayerEntry
     from geoplan.layers.roles import ROLES
     from geoplan.layers.store import NewLayer, store_layers
@@ -569,7 +569,7 @@ def add_layer(
             notes.append(f"land_use from TT 08/2024 codes ({len(mapping.counts)} codes; "
                          f"originals kept in {code_column!r})")
 
-    root = Path(layers_dir if layers_dir is not None else default_layers_dir())
+    root = Path(layers_dir if layers_dir is not None else writable_layers_dir())
     boundary = _bundle_boundary(root / bundle, bundle) \
         if (root / bundle / MANIFEST_NAME).is_file() else None
     if extent == "boundary" and boundary is None:

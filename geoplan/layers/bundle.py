@@ -40,6 +40,7 @@ __all__ = [
     "default_layers_dir",
     "list_bundles",
     "load_bundle",
+    "writable_layers_dir",
 ]
 
 logger = logging.getLogger(__name__)
@@ -49,8 +50,29 @@ LAYERS_ENV = "GEOPLAN_LAYERS"
 
 
 def default_layers_dir() -> Path:
-    """Return the folder of the embedded bundles (the repository's ``layers/``)."""
-    return Path(__file__).resolve().parents[2] / "layers"
+    """Return the folder of the embedded bundles.
+
+    In a checkout (or an editable install) the repository's ``layers/``; in an installed
+    wheel the copy shipped inside the package (``geoplan/_shipped/layers``), read-only.
+    """
+    from geoplan._data import shipped_dir
+
+    return shipped_dir("layers")
+
+
+def writable_layers_dir() -> Path:
+    """The folder new or changed bundles go to when no ``--layers-dir`` is given.
+
+    The first folder of ``$GEOPLAN_LAYERS`` when set; else the repository's ``layers/`` in a
+    checkout; else ``layers/`` in the current folder (an installed package never writes into
+    its own files).
+    """
+    from geoplan._data import in_checkout
+
+    first = next((p for p in os.environ.get(LAYERS_ENV, "").split(os.pathsep) if p), None)
+    if first is not None:
+        return Path(first)
+    return default_layers_dir() if in_checkout() else Path("layers").absolute()
 
 
 def _search_dirs() -> list[Path]:

@@ -609,10 +609,10 @@ def read_boundary(path: Path | str) -> shapely.Geometry:
 def _bundle_boundary(city: str, layers_dir: Path | None) -> shapely.Geometry | None:
     """The city_boundary of bundle ``city`` (``None`` when the bundle or the role is absent)."""
     from geoplan.io import check_output
-    from geoplan.layers.bundle import default_layers_dir, load_bundle
+    from geoplan.layers.bundle import load_bundle, writable_layers_dir
     from geoplan.layers.manifest import MANIFEST_NAME
 
-    folder = Path(layers_dir if layers_dir is not None else default_layers_dir()) / city
+    folder = Path(layers_dir if layers_dir is not None else writable_layers_dir()) / city
     hint = "choose another --city (or --layers-dir)"
     check_output(folder, folder=True, hint=hint)  # a link or a device is refused, not read
     check_output(folder / MANIFEST_NAME, hint=hint)
@@ -658,7 +658,7 @@ def import_osm(
     city
         Bundle name (folder under ``layers_dir``).
     layers_dir
-        Folder holding bundles; default :func:`geoplan.layers.bundle.default_layers_dir`.
+        Folder holding bundles; default :func:`geoplan.layers.bundle.writable_layers_dir`.
     roles
         Roles to import, among :data:`OSM_ROLES` (default :data:`DEFAULT_ROLES`).
     replace, merge

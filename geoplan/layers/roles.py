@@ -157,7 +157,7 @@ REFERENCE_COLUMNS: dict[str, tuple[str, ...]] = {"stations": ("line_id",)}
 #: ``operatng`` would silently drop the feature from every count).
 VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
     # since the 2025 reform wards, communes and special zones; townships (thị trấn) before
-    "admin_units": {"unit_type": ("phường", "xã", "đặc khu", "thị trấn")},
+    "admin_units": {"unit_type": ("phường", "xã", "đặc khu", "thị trấn", "tỉnh", "thành phố")},
     "metro_lines": {"status": LINE_STATUSES},
     "stations": {"status": LINE_STATUSES},
 }

@@ -222,7 +222,7 @@ def store_layers(
     layers
         Role → :class:`NewLayer`.
     layers_dir
-        Folder holding bundles; default :func:`geoplan.layers.bundle.default_layers_dir`.
+        Folder holding bundles; default :func:`geoplan.layers.bundle.writable_layers_dir`.
     replace
         Roles that already hold data and may be replaced.
     merge
@@ -259,7 +259,7 @@ def store_layers(
         If a replacement fails validation (nothing is written).
     """
     from geoplan.io import check_name, check_output, commit_staged, protect_inputs, staging_dir
-    from geoplan.layers.bundle import default_layers_dir
+    from geoplan.layers.bundle import writable_layers_dir
     from geoplan.layers.manifest import MANIFEST_NAME, Manifest, read_manifest, write_manifest
 
     hint = f"choose another {option} (or --layers-dir)"
@@ -270,7 +270,7 @@ def store_layers(
         message = (f"role(s) {', '.join(both)} given to both --replace and --merge; choose one "
                    "per role")
         raise OutputError(message)
-    root = Path(layers_dir if layers_dir is not None else default_layers_dir())
+    root = Path(layers_dir if layers_dir is not None else writable_layers_dir())
     folder = root / check_name(bundle, option=option)
     manifest_path = folder / MANIFEST_NAME
     with protect_inputs(inputs):
@@ -401,7 +401,7 @@ def restore_layer(bundle: str, role: str, *, layers_dir: Path | None = None) -> 
     role
         The role to restore.
     layers_dir
-        Folder holding bundles; default :func:`geoplan.layers.bundle.default_layers_dir`.
+        Folder holding bundles; default :func:`geoplan.layers.bundle.writable_layers_dir`.
 
     Returns
     -------
@@ -420,11 +420,11 @@ def restore_layer(bundle: str, role: str, *, layers_dir: Path | None = None) -> 
     PosixPath('layers/hanoi')
     """
     from geoplan.io import check_name, check_output, commit_staged, sha256_file, staging_dir
-    from geoplan.layers.bundle import default_layers_dir
+    from geoplan.layers.bundle import writable_layers_dir
     from geoplan.layers.manifest import MANIFEST_NAME, read_manifest, write_manifest
 
     hint = "choose another bundle (or --layers-dir)"
-    root = Path(layers_dir if layers_dir is not None else default_layers_dir())
+    root = Path(layers_dir if layers_dir is not None else writable_layers_dir())
     folder = root / check_name(bundle, option="BUNDLE")
     manifest_path = folder / MANIFEST_NAME
     if not manifest_path.is_file():

@@ -505,7 +505,8 @@ def record_snapshot(snapshot: RunResult | pd.DataFrame,
     target = Path(path)
     guard: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if not isinstance(snapshot, pd.DataFrame):
-        guard = inputs_protected(snapshot.recipe.path, snapshot.bundle)
+        guard = inputs_protected(snapshot.recipe.path, snapshot.bundle,
+                                 statistics=snapshot.recipe.statistics_files)
     recipe = None if isinstance(snapshot, pd.DataFrame) else snapshot.recipe
     with guard, exclusive_lock(lock_path(check_output(target))):
         if recipe is not None:  # a row of this recipe in another unit is refused

@@ -233,6 +233,7 @@ def monitor_recipe(
     bundle: Bundle | str | os.PathLike[str] | None = None,
     write: bool = True,
     progress: Callable[[date, int], None] | None = None,
+    statistics: str | os.PathLike[str] | None = None,
 ) -> MonitorResult:
     """Evaluate ``recipe`` at each period end, store the snapshots, report the trajectories.
 
@@ -266,6 +267,10 @@ def monitor_recipe(
     progress
         Called with each date and the number of dates before the date is evaluated (the
         CLI's progress bar).
+    statistics
+        A statistics CSV file whose reports join the recipe's statistics at every date
+        (:func:`~geoplan.analyses.statistics_file.read_reported_statistics`; an input of
+        every run, like the recipe).
 
     Returns
     -------
@@ -276,7 +281,7 @@ def monitor_recipe(
     MonitorError
         For an unknown period, ``start`` after ``end``, or an implausible review year.
     RecipeError
-        For an invalid recipe, language or tiles.
+        For an invalid recipe, statistics file, language or tiles.
     HistoryError
         If ``history.parquet`` exists but is not a geoplan history.
     OutputError
@@ -298,6 +303,10 @@ def monitor_recipe(
     check_display_options(lang, tiles)
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe)
+    if statistics is not None:
+        from geoplan.analyses.statistics_file import read_reported_statistics
+
+        recipe = read_reported_statistics(statistics, recipe)
     the_bundle = bundle if isinstance(bundle, Bundle) else \
         load_bundle(bundle if bundle is not None else recipe.bundle)
     today = date.today()

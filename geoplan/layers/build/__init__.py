@@ -12,6 +12,10 @@ Bundles:
     rail, bus stops, street network, rivers, WorldPop 2020 (:mod:`._hanoi`).
 ``haiphong``, ``hatinh``, ``tuyenquang``
     Statistics bundles: outline, WorldPop 2020 and 2019 census totals (:mod:`._provinces`).
+``vietnam``
+    The 34 provinces of 2025 with 2019 census population, WorldPop 2000/2020, and the census
+    carried to the 3,321 communes (:mod:`._national`); ``geoplan layers new`` starts a
+    province bundle from it.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ __all__ = ["BUILDABLE", "BuiltLayer", "build_bundle", "build_spec"]
 logger = logging.getLogger(__name__)
 
 #: Names of the bundles geoplan can build from ``shared/data``.
-BUILDABLE: tuple[str, ...] = ("hanoi", "haiphong", "hatinh", "tuyenquang")
+BUILDABLE: tuple[str, ...] = ("hanoi", "haiphong", "hatinh", "tuyenquang", "vietnam")
 
 
 def build_spec(name: str, source: Path, *, workdir: Path) -> BundleSpec:
@@ -82,6 +86,12 @@ def build_spec(name: str, source: Path, *, workdir: Path) -> BundleSpec:
         from geoplan.layers.build._hanoi import build_hanoi
 
         return build_hanoi(source, workdir=workdir)
+    if name == "vietnam":
+        from geoplan.layers.build._national import build_vietnam
+
+        spec, tables = build_vietnam(source, workdir=workdir)
+        spec.tables.update(tables)
+        return spec
     from geoplan.layers.build._provinces import build_province
 
     return build_province(name, source, workdir=workdir)
@@ -123,9 +133,9 @@ def build_bundle(name: str, *, source: Path | str, layers_dir: Path | str | None
     PosixPath('.../layers/hanoi')
     """
     from geoplan import __version__
-    from geoplan.layers.bundle import default_layers_dir
+    from geoplan.layers.bundle import writable_layers_dir
 
-    target = Path(layers_dir if layers_dir is not None else default_layers_dir()) / name
+    target = Path(layers_dir if layers_dir is not None else writable_layers_dir()) / name
     if name in BUILDABLE:  # refuse a forbidden target before the (long) build
         with protect_inputs(folders=[source]):
             check_replaceable(target)

@@ -52,6 +52,9 @@ class BundleSpec:
         Non-spatial figures (census totals, ...) with their citation.
     notes
         Paragraphs for ``SOURCES.md`` after the header (licence caveats, what is not kept).
+    tables
+        Further text files of the bundle (name → content), e.g. the ``vietnam`` bundle's
+        per-commune census table.
     """
 
     name: str
@@ -64,6 +67,7 @@ class BundleSpec:
     layers: list[BuiltLayer]
     statistics: dict[str, Statistic] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    tables: dict[str, str] = field(default_factory=dict)
 
 
 def check_replaceable(target: Path) -> Path:
@@ -186,6 +190,8 @@ def write_bundle(spec: BundleSpec, folder: Path, *, built_with: str) -> Manifest
         metric_crs=spec.metric_crs, attribution=spec.attribution, built_with=built_with,
         layers=entries, statistics=spec.statistics,
     )
+    for name, text in spec.tables.items():
+        atomic_write_text(folder / name, text)
     write_manifest(manifest, folder / MANIFEST_NAME)
     atomic_write_text(folder / SOURCES_NAME, render_sources(manifest, spec.notes))
     return manifest
