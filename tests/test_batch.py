@@ -77,10 +77,14 @@ def test_two_workers_give_the_serial_bytes(tmp_path: Path) -> None:
     for name in ha:
         pd.testing.assert_frame_equal(ha[name], hb[name])
         assert sorted(set(ha[name]["as_of"])) == ["2024-12-31", "2025-12-31"]
-    # the 2025 urbanisation of Hà Tĩnh is the 2019 census share, judged not met (> 40 %)
+    # the 2025 urbanisation of Hà Tĩnh is the 2019 census share: on 2025-12-31 the 2019
+    # data cannot show the 2025 outcome (> 40 %); on 2024-12-31 it was not met yet
     card = pd.read_csv(serial / "hatinh-15-ctr-tu" / "hatinh" / "2025-12-31" / "scorecard.csv")
     row = card[card["key"] == "ht.urbanisation@2025"].iloc[0]
     assert row["value"] == pytest.approx(100 * 251_893 / 1_288_866, abs=1e-6)
+    assert (row["status"], row["data_date"]) == ("data older than target", "2019-04-01")
+    card = pd.read_csv(serial / "hatinh-15-ctr-tu" / "hatinh" / "2024-12-31" / "scorecard.csv")
+    row = card[card["key"] == "ht.urbanisation@2025"].iloc[0]
     assert row["status"] == "not met"
 
 

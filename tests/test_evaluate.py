@@ -11,10 +11,10 @@ import pytest
 
 from geoplan.analyses.evaluate import (
     MET,
+    MONITORING,
     NO_DATA,
     NOT_MET,
     PARTLY,
-    REPORTED,
     evaluate_statistic,
     evaluate_target,
     judge,
@@ -69,7 +69,10 @@ def _target(**kwargs: Any) -> Target:
         ({"comparator": "range", "min": 16, "max": 24, "open_max": True}, 16.0, PARTLY, 8.0),
         ({"comparator": "range", "min": 16, "max": 24, "open_max": True}, 30.0, MET, -6.0),
         # monitoring: informational
-        ({}, 55.0, REPORTED, None),
+        ({}, 55.0, MONITORING, None),
+        # no value: no data, with or without a comparator
+        ({}, math.nan, NO_DATA, None),
+        ({"comparator": ">=", "value": 10}, None, NO_DATA, None),
     ],
 )
 def test_judge_every_comparator(goal: dict[str, Any], value: float, status: str,
@@ -157,5 +160,9 @@ def test_statistics_reported_and_not() -> None:
     assert (ev.status, ev.value, ev.gap) == (MET, 120, -7)
     # a value reported after the evaluation date was not known then
     assert evaluate_statistic(filled, as_of=date(2027, 1, 1)).status == NO_DATA
+    # a monitoring statistic without a report has nothing to show: no data, as a target
     monitor = _stat(unit="count")
-    assert evaluate_statistic(monitor).status == REPORTED
+    assert evaluate_statistic(monitor).status == NO_DATA
+    shown = _stat(unit="count", reported={"value": 3, "unit": "count", "date": "2026",
+                                          "source": "r"})
+    assert evaluate_statistic(shown).status == MONITORING

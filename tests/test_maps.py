@@ -280,10 +280,10 @@ def test_run_map_choropleths_and_status_colours(run_result: Any, tmp_path: Path)
                        STATUS_COLOURS["not met"], STATUS_COLOURS["not met"]]
     popup_d = dict(per_unit["rows"][3][1])
     assert per_unit["rows"][3][0] == "Xã D"
-    assert popup_d["Value"] == "25 %"
+    assert popup_d["Value"] == "25%"
     assert popup_d["Target"] == "≥ 50 %"
     assert popup_d["Status"] == "not met"
-    assert popup_d["Gap"] == "25 %"
+    assert popup_d["Gap"] == "25%"
     assert popup_d["Source"] == "99-NQ/TW (2021-01-01), 2"
     # the city-wide target is drawn by value class: C (0 %) lightest, A and B darkest
     city = units[1]
@@ -313,8 +313,11 @@ def test_labels_have_both_languages() -> None:
     assert all(set(entry) == {"vi", "en"} and all(entry.values()) for entry in LABELS.values())
     assert label("stations", "vi") == "Ga đường sắt đô thị"
     assert label("stations", "en") == "Urban rail stations"
-    assert format_number(1234567.891, "vi") == "1.234.567,9"
-    assert format_number(1234567.891, "en") == "1,234,567.9"
+    assert format_number(1234567.891, "vi", digits=1) == "1.234.567,9"
+    assert format_number(1234567.891, "en", digits=1) == "1,234,567.9"
+    # by default decimals follow the magnitude: none from 1,000, one from 100, else two
+    assert format_number(1234567.891, "vi") == "1.234.568"
+    assert (format_number(177.7877, "vi"), format_number(21.5505, "en")) == ("177,8", "21.55")
     assert format_number(float("nan"), "en") == "no data"
     with pytest.raises(UnknownLanguageError, match="vi, en"):
         label("stations", "fr")

@@ -26,12 +26,15 @@ from geoplan.errors import GeoplanError, OutputError, RecipeError
 from geoplan.io import sha256_file
 from geoplan.layers import load_bundle
 from geoplan.monitor import (
-    ACHIEVED,
     BEHIND,
     HISTORY_NAME,
+    MET,
     MONITORING,
     NO_DATA,
+    NOT_MET,
     ON_TRACK,
+    PARTLY,
+    STALE,
     HistoryError,
     MonitorError,
     TargetPath,
@@ -83,8 +86,8 @@ MID = D(2028, 1, 1)  # 730 of 1,825 days: 40 % of the way to 2030-12-31
     (55.0, ON_TRACK),   # path at MID: 20 + 80 × 0.4 = 52
     (52.0, ON_TRACK),   # exactly on the path
     (50.0, BEHIND),
-    (100.0, ACHIEVED),
-    (130.0, ACHIEVED),
+    (100.0, MET),
+    (130.0, MET),
 ])
 def test_rising_target(latest: float, status: str) -> None:
     g = goal(">=", value=100)
@@ -97,7 +100,7 @@ def test_rising_target(latest: float, status: str) -> None:
 
 
 @pytest.mark.parametrize(("latest", "status"), [(21.0, ON_TRACK), (25.0, BEHIND),
-                                                (10.0, ACHIEVED)])
+                                                (10.0, MET)])
 def test_falling_target(latest: float, status: str) -> None:
     # "≤ 10 %": from 30 the path falls to 10; at MID it is 30 − 20 × 0.4 = 22
     p = progress_status(goal("<=", value=10, unit="%"), {BASE: 30.0, MID: latest},
@@ -108,7 +111,7 @@ def test_falling_target(latest: float, status: str) -> None:
 
 def test_approx_target_is_achieved_inside_its_tolerance() -> None:
     g = goal("approx", value=100, tolerance="10%")
-    assert progress_status(g, {BASE: 20.0, MID: 91.0}, baseline=BASE).status == ACHIEVED
+    assert progress_status(g, {BASE: 20.0, MID: 91.0}, baseline=BASE).status == MET
     assert progress_status(g, {BASE: 20.0, MID: 53.0}, baseline=BASE).status == ON_TRACK
     assert progress_status(g, {BASE: 20.0, MID: 51.0}, baseline=BASE).status == BEHIND
     # from above: 150 → 100 (path at MID: 150 − 50 × 0.4 = 130)
@@ -122,14 +125,14 @@ def test_ranges_aim_at_the_bound_beyond_the_baseline() -> None:
     p = progress_status(closed, {BASE: 77.5, MID: 74.0}, baseline=BASE)
     assert (p.reference, p.status) == (70.0, ON_TRACK)
     assert p.path_value == pytest.approx(74.5)
-    assert progress_status(closed, {BASE: 77.5, MID: 69.0}, baseline=BASE).status == ACHIEVED
+    assert progress_status(closed, {BASE: 77.5, MID: 69.0}, baseline=BASE).status == MET
     # "16 – ≥24 %" (open_max): 20 is partly met, not achieved; the path aims at 24:
     # at MID 10 + 14 × 0.4 = 15.6
     open_max = goal("range", min=16, max=24, open_max=True, unit="%")
     p = progress_status(open_max, {BASE: 10.0, MID: 20.0}, baseline=BASE)
     assert (p.reference, p.status) == (24.0, ON_TRACK)
     assert p.path_value == pytest.approx(15.6)
-    assert progress_status(open_max, {BASE: 10.0, MID: 24.0}, baseline=BASE).status == ACHIEVED
+    assert progress_status(open_max, {BASE: 10.0, MID: 24.0}, baseline=BASE).status == MET
 
 
 def test_strict_comparator_at_the_reference_takes_its_direction() -> None:
@@ -140,14 +143,15 @@ def test_strict_comparator_at_the_reference_takes_its_direction() -> None:
     assert progress_status(g, {BASE: 11.0, MID: 10.9}, baseline=BASE).status == BEHIND
 
 
-def test_target_year_over_is_behind() -> None:
+def test_target_year_over_is_not_met() -> None:
+    # once the year is over there is no path left: the run's verdict, not met, stands
     g = goal(">=", value=100)
     p = progress_status(g, {BASE: 20.0, D(2030, 6, 30): 99.0}, baseline=BASE,
                         at=D(2031, 1, 1))
-    assert p.status == BEHIND and "2030 is over" in p.note
-    # but a value meeting the target after the year is achieved
+    assert p.status == NOT_MET and "2030 is over" in p.note
+    # but a value meeting the target after the year is met
     assert progress_status(g, {BASE: 20.0, D(2031, 1, 1): 100.0}, baseline=BASE).status \
-        == ACHIEVED
+        == MET
 
 
 def test_no_data_and_monitoring() -> None:
@@ -157,9 +161,12 @@ def test_no_data_and_monitoring() -> None:
     # values only after the date asked for: not known yet
     p = progress_status(g, {MID: 60.0}, baseline=BASE, at=D(2027, 1, 1))
     assert p.status == NO_DATA and p.value is None
-    # a date before the baseline has no path yet
+    # a date before the baseline has no path yet: the run's verdict on 10 (≥ 100) stands
     p = progress_status(g, {D(2024, 1, 1): 10.0}, baseline=BASE, at=D(2025, 1, 1))
-    assert p.status == NO_DATA and "before the baseline" in p.note
+    assert p.status == NOT_MET and "before the baseline" in p.note
+    # a monitoring target without a value has no data, as in the run
+    assert progress_status(goal(None), {}, baseline=BASE).status == NO_DATA
+    assert progress_status(goal(None), {BASE: math.nan}, baseline=BASE).status == NO_DATA
     # no comparator: shown with its change since the baseline, never judged
     m = progress_status(goal(None), {BASE: 3.0, MID: 5.0}, baseline=BASE)
     assert (m.status, m.value, m.change, m.path_value) == (MONITORING, 5.0, 2.0, None)
@@ -178,11 +185,32 @@ def test_baseline_moves_to_the_first_value_when_none_is_known_then() -> None:
     assert (p.baseline_date, p.baseline_value) == (BASE, 18.0)
 
 
+def test_old_data_is_not_judged_once_the_target_year_has_begun() -> None:
+    # SYNTHETIC: "≥ 100 km by 2030"; 50 km measured on data of 2026-08
+    g = goal(">=", value=100)
+    series = {BASE: 20.0, D(2030, 6, 30): 50.0}
+    p = progress_status(g, series, baseline=BASE, at=D(2030, 7, 1), data_date="2026-08")
+    assert (p.status, p.value) == (STALE, 50.0) and "2026-08" in p.note
+    # the same value on data of 2030 is placed on the path (52 + ... : behind)
+    p = progress_status(g, series, baseline=BASE, at=D(2030, 7, 1), data_date="2030-06")
+    assert p.status == BEHIND
+    # the run's recorded status wins: what the run said on that date
+    p = progress_status(g, series, baseline=BASE, at=D(2030, 7, 1), status=STALE)
+    assert p.status == STALE
+    # before 2030 the old data place it on the path as usual
+    p = progress_status(g, {BASE: 20.0, MID: 55.0}, baseline=BASE, data_date="2019")
+    assert p.status == ON_TRACK
+
+
 def test_unit_summary() -> None:
-    assert summarise_units([ACHIEVED, ACHIEVED, NO_DATA]) == ACHIEVED
-    assert summarise_units([ACHIEVED, ON_TRACK]) == ON_TRACK
-    assert summarise_units([ON_TRACK, BEHIND, ACHIEVED]) == BEHIND
+    assert summarise_units([MET, MET, NO_DATA]) == MET
+    assert summarise_units([MET, ON_TRACK]) == ON_TRACK
+    assert summarise_units([ON_TRACK, BEHIND, MET]) == BEHIND
     assert summarise_units([NO_DATA, NO_DATA]) == NO_DATA
+    # without paths (the year is over) the units summarise as the run does
+    assert summarise_units([MET, NOT_MET]) == PARTLY
+    assert summarise_units([NOT_MET, NOT_MET, NO_DATA]) == NOT_MET
+    assert summarise_units([STALE, STALE]) == STALE
     assert summarise_units([]) == NO_DATA
 
 
@@ -356,8 +384,8 @@ def test_snapshot_rows_one_per_target_and_unit(monitor_recipe_path: Path) -> Non
     assert len(rows) == 5 + 4 + 4
 
 
-def test_history_is_append_only_and_idempotent(monitor_recipe_path: Path,
-                                               tmp_path: Path) -> None:
+def test_history_has_one_snapshot_per_date(monitor_recipe_path: Path,
+                                           tmp_path: Path) -> None:
     path = tmp_path / "out" / HISTORY_NAME
     first = run_recipe(monitor_recipe_path, as_of=END)
     assert record_snapshot(first, path) == 13
@@ -367,19 +395,20 @@ def test_history_is_append_only_and_idempotent(monitor_recipe_path: Path,
     assert again.provenance["run_checksum"] == first.provenance["run_checksum"]
     assert record_snapshot(again, path) == 0
     assert read_history(path).equals(before)
-    # a different run on the same date (English titles: other parameters) is appended
+    # a different run on the same date (English titles: other parameters) replaces it
     english = run_recipe(monitor_recipe_path, as_of=END, lang="en")
     assert record_snapshot(english, path) == 13
     after = read_history(path)
-    assert len(after) == 26
-    pd.testing.assert_frame_equal(after.iloc[:13], before)  # earlier rows unchanged
-    latest = latest_snapshots(after)
-    assert set(latest["run_checksum"]) == {english.provenance["run_checksum"]}
-    assert len(latest) == 13
-    # another date is simply added
+    assert len(after) == 13
+    assert set(after["run_checksum"]) == {english.provenance["run_checksum"]}
+    pd.testing.assert_frame_equal(after.drop(columns=["run_checksum", "recorded_at"]),
+                                  before.drop(columns=["run_checksum", "recorded_at"]))
+    # another date is simply added, and the first date's rows stay as they were
     assert record_snapshot(run_recipe(monitor_recipe_path, as_of=D(2021, 1, 1)), path) == 13
-    assert sorted(set(latest_snapshots(read_history(path))["as_of"])) == [
-        "2021-01-01", "2025-06-30"]
+    both = read_history(path)
+    assert len(both) == 26
+    pd.testing.assert_frame_equal(both.iloc[:13], after)
+    assert sorted(set(latest_snapshots(both)["as_of"])) == ["2021-01-01", "2025-06-30"]
     assert not [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp.parquet")]
 
 
@@ -471,11 +500,11 @@ def test_monitor_statuses_by_hand(monitored: Any) -> None:
     # stay at 0 % while their path rises from 0 to 30 %: behind; the target is behind
     cover = by_key["s.cover/unit@2030"]
     assert cover.unit_progress is not None
-    assert cover.unit_progress["status"].to_dict() == {"A": ACHIEVED, "B": ACHIEVED,
+    assert cover.unit_progress["status"].to_dict() == {"A": MET, "B": MET,
                                                        "C": BEHIND, "D": BEHIND}
     assert cover.unit_progress.loc["A", "value"] == pytest.approx(A_SHARE, rel=2e-4)
     assert cover.status == BEHIND
-    assert cover.units_count() == {ACHIEVED: 2, BEHIND: 2}
+    assert cover.units_count() == {MET: 2, BEHIND: 2}
     assert by_key["s.cover_city"].status == MONITORING
     # housing: report A ("2021", known 2021-12-31) is the first value, so the path starts
     # there: 24 → 30 m²/person by 2030-12-31; on 2025-06-30 report B (27) is the latest
@@ -526,7 +555,7 @@ def test_report_files_charts_and_escaping(monitored: Any, tmp_path: Path) -> Non
     md = (folder / "review-2024.md").read_text(encoding="utf-8")
     # path on 2024-12-31: 3 km × 1,460 / 3,651 days = 1.20 km
     assert "| `s.rail@2030` Rail in service | 0 km (2021-01-01) | 2 km (2024-12-31) " \
-           "| 2 km | 66.7% | 1.20 km | on track |" in md
+           "| 2 km | 66.67% | 1.20 km | on track |" in md
     assert "![Rail in service](charts/s_rail_2030.png)" in md
     # the same trajectory draws the same bytes
     again = monitor_recipe(monitored.recipe, out=tmp_path / "again", period="year", end=END,

@@ -18,9 +18,9 @@ from geoplan.analyses.rail import rail_length
 from geoplan.analyses.recipe import load_recipe, parse_recipe
 from geoplan.layers import Bundle, list_bundles
 from geoplan.monitor import (
-    ACHIEVED,
     BEHIND,
     HISTORY_NAME,
+    MET,
     MONITORING,
     NO_DATA,
     ON_TRACK,
@@ -110,7 +110,7 @@ def test_rail_target_against_its_path(rail_monitor: Any) -> None:
     assert p.path_value == pytest.approx(expected)
     value = rail_monitor.trajectories[0].values[TODAY]
     if 90 <= value <= 110:
-        assert p.status == ACHIEVED
+        assert p.status == MET
     else:
         assert p.status == (ON_TRACK if value >= expected - 1e-9 else BEHIND)
     # on 2026-11-24 (a fixed date) 21.6 km were in service; the path was at

@@ -789,7 +789,7 @@ def test_history_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
      r"row 1 column value: '1e\+300' is not a finite number of at most 1e\+12"),
     ("history_value_not_finite", "value", -math.inf, r"row 1 column value: '-inf' is not a"),
     ("history_vocabulary", "status", "bogus",
-     r"row 1 column status: 'bogus' is not one of '', 'met', 'partly', 'not met'"),
+     r"row 1 column status: 'bogus' is not one of '', 'met', 'partly', 'on track', 'not met'"),
     ("history_vocabulary", "scope", "nowhere",
      r"row 1 column scope: 'nowhere' is not one of 'city', 'inner', 'unit'"),
     ("history_vocabulary", "kind", "guess",

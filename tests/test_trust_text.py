@@ -402,5 +402,5 @@ statistics:
     assert _dangerous(markdown, allowed_images="\0") == []
     cells = [t for t in _markdown_parser().parse(markdown) if t.type == "td_open"]
     assert len(cells) == 7  # one row of seven cells: the unit's "|" made no column
-    assert "27.00 m2 [x](javascript:alert(1)) <img src=x onerror=alert(1)> | extra \\x1b[2J" \
+    assert "27 m2 [x](javascript:alert(1)) <img src=x onerror=alert(1)> | extra \\x1b[2J" \
         in _rendered_text(markdown)

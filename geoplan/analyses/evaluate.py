@@ -1,22 +1,36 @@
-"""Judge indicator values against recipe targets: status and gap.
+"""Judge indicator values against recipe targets: one status vocabulary, one evaluation.
+
+Every output (the scorecard CSV and Markdown, the GeoPackage, the map, the monitoring history
+and report, the CLI and the API's :attr:`TargetEvaluation.status`) shows the status this
+module gives, with the labels of :data:`STATUS_LABELS` (:func:`status_label`); none derives
+its own.
 
 Statuses
 --------
 ``met``
     The value satisfies the comparator (within ``1e-9`` relative rounding).
-``not met``
-    It does not.
 ``partly``
     Two precise cases: (a) a ``range`` target with ``open_max`` (the ``"16 – ≥24%"`` form of
     the urban-classification standards) whose value reached the minimum ``min`` but not the
     full target ``max``; (b) a target of scope ``unit`` where some units with data are met (or
     partly met) and others are not.
+``not met``
+    It does not.
+``on track``, ``behind``
+    Given only by the monitor (:mod:`geoplan.monitor.progress`), where a target has a
+    trajectory: a value not (yet) met that is level with, or short of, the straight path from
+    the baseline to the target at the end of its year.
+``data older than target``
+    The value rests on data dated before the target year, and the target year has begun on
+    the evaluation date (see *Time* below): the data cannot show whether the target was met.
+    The value, its data date and the gap are still reported, as information.
+``monitoring``
+    A target with no comparator (the text sets no number): the value is shown, not judged,
+    and a target of scope ``unit`` has no per-unit verdicts (no "0 of 126 units met").
 ``no data``
-    The indicator returned "no data" (the note names the missing layer), the value is NaN, or
-    a statistic has no ``reported`` value yet.
-``reported``
-    Informational: a monitoring target with no comparator (the text sets no number); the
-    value is shown, not judged.
+    No value: the indicator returned "no data" (the note names the missing layer), the value
+    is NaN, or a statistic has no ``reported`` value yet. This holds for monitoring targets
+    too: without a value there is nothing to monitor.
 
 Gap
 ---
@@ -34,11 +48,30 @@ units outside it left out: see :func:`geoplan.analyses._population.layer_coverag
 as it is and flagged: :attr:`TargetEvaluation.coverage` is the share of the scope's
 population (or area) it rests on, :attr:`TargetEvaluation.is_partial` is True below 1, and
 the note says so (``partial coverage: the value rests on 69.5 % of the population``).
+Outputs mark such a value with :data:`geoplan.maps.i18n.PARTIAL_MARK` (◐).
 
-Time
-----
-Evaluation is against the value *as of* the run date: a target due in 2030 evaluated in 2026
-says whether it is met *now*; :attr:`TargetEvaluation.past_due` tells whether its year is over.
+Time: the rule for old data
+---------------------------
+Every value carries the date of the data it rests on (:attr:`TargetEvaluation.data_date`):
+a statistic's ``reported.date``; for an indicator, the earliest date of the manifest
+statistics it read, else of the bundle layers it read, each layer dated by the latest date
+its manifest ``date`` names (a value is as old as its oldest input, a layer as recent as its
+latest source; see :func:`value_data_date`). Its *data year* is that date's year.
+
+**Data dated before the target year cannot show that year's outcome.** So once the target
+year has begun on the evaluation date (``as_of`` on or after 1 January of ``year``: the year
+is under way or over, :attr:`TargetEvaluation.past_due`), a value whose data year is
+earlier than ``year`` is not judged ``met`` or ``not met``: its status is
+``data older than target``, shown with the data date
+(``data older than target (2019-04-01)``) and marked
+:data:`geoplan.maps.i18n.OLD_DATA_MARK` (⏱); the gap is kept as information. Before the
+target year begins, the status says where the target stands *now* (``met`` already,
+``not met`` yet), whatever the data's date: the monitor turns a ``not met`` into
+``on track`` or ``behind``. A target without a year, a value without a dated source, and
+data of the target year or later are judged as usual. Examples: Hải Phòng's 2025
+urbanisation rate evaluated in 2026 on the 2019 census is
+``data older than target (2019-04-01)``; a 2019 target on 2019 data is ``met`` or
+``not met``.
 
 >>> from geoplan.analyses.recipe import Statistic
 >>> goal = Statistic.model_validate({"id": "x", "title": {"vi": "x", "en": "x"},
@@ -46,12 +79,15 @@ says whether it is met *now*; :attr:`TargetEvaluation.past_due` tells whether it
 ...     "source": {"document": "d", "date": "2026", "section": "II"}})
 >>> judge(goal, 7.5)
 Judgement(status='not met', gap=2.5)
+>>> stale_data(goal, "2019-04-01", as_of=date(2031, 1, 1))
+True
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -68,39 +104,130 @@ if TYPE_CHECKING:
     from geoplan.layers.bundle import Bundle
 
 __all__ = [
+    "BEHIND",
+    "JUDGED",
+    "LEGACY_STATUSES",
     "MET",
+    "MONITORING",
     "NOT_MET",
     "NO_DATA",
+    "ON_TRACK",
     "PARTLY",
-    "REPORTED",
+    "STALE",
     "STATUSES",
     "STATUS_LABELS",
     "Judgement",
     "TargetEvaluation",
+    "data_year",
     "evaluate_statistic",
     "evaluate_target",
     "judge",
     "judge_units",
+    "stale_data",
+    "status_label",
+    "value_data_date",
 ]
 
 logger = logging.getLogger(__name__)
 
 MET = "met"
-NOT_MET = "not met"
 PARTLY = "partly"
+NOT_MET = "not met"
+ON_TRACK = "on track"
+BEHIND = "behind"
+STALE = "data older than target"
+MONITORING = "monitoring"
 NO_DATA = "no data"
-REPORTED = "reported"
-#: Every status, in display order.
-STATUSES: tuple[str, ...] = (MET, PARTLY, NOT_MET, NO_DATA, REPORTED)
+#: Every status, in display order (``on track``/``behind`` only from the monitor).
+STATUSES: tuple[str, ...] = (MET, PARTLY, ON_TRACK, NOT_MET, BEHIND, STALE, MONITORING,
+                             NO_DATA)
+#: The statuses that are a verdict on the value against the target.
+JUDGED: tuple[str, ...] = (MET, PARTLY, NOT_MET)
+#: Words of earlier geoplan versions, as found in old monitoring histories → today's word.
+LEGACY_STATUSES: dict[str, str] = {"reported": MONITORING, "achieved": MET}
 #: Status labels per language.
 STATUS_LABELS: dict[str, dict[str, str]] = {
-    "en": {MET: "met", PARTLY: "partly", NOT_MET: "not met", NO_DATA: "no data",
-           REPORTED: "reported (informational)"},
-    "vi": {MET: "đạt", PARTLY: "đạt một phần", NOT_MET: "chưa đạt",
-           NO_DATA: "không có dữ liệu", REPORTED: "theo dõi (không có chỉ tiêu số)"},
+    "en": {MET: "met", PARTLY: "partly", ON_TRACK: "on track", NOT_MET: "not met",
+           BEHIND: "behind", STALE: "data older than target", MONITORING: "monitoring",
+           NO_DATA: "no data"},
+    "vi": {MET: "đạt", PARTLY: "đạt một phần", ON_TRACK: "đúng tiến độ", NOT_MET: "chưa đạt",
+           BEHIND: "chậm tiến độ", STALE: "dữ liệu cũ hơn năm mục tiêu",
+           MONITORING: "theo dõi", NO_DATA: "không có dữ liệu"},
 }
-
 _REL = 1e-9
+_YEAR = re.compile(r"(?<![0-9])(19[0-9]{2}|2[0-2][0-9]{2})(?![0-9]|s\b)")
+_DATE_TOKEN = re.compile(
+    r"(?<![0-9])(?:19[0-9]{2}|2[0-2][0-9]{2})(?:-[01][0-9](?:-[0-3][0-9])?)?(?![0-9]|s\b)")
+
+
+def status_label(status: str, lang: str, *, data_date: str = "") -> str:
+    """The label of ``status`` in ``lang``; ``data older than target`` with its data date.
+
+    Parameters
+    ----------
+    status
+        One of :data:`STATUSES` (a word of :data:`LEGACY_STATUSES` reads as today's word).
+    lang
+        ``"vi"`` or ``"en"``.
+    data_date
+        The date of the data (shown with :data:`STALE` only).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> status_label("data older than target", "en", data_date="2019-04-01")
+    'data older than target (2019-04-01)'
+    >>> status_label("monitoring", "vi")
+    'theo dõi'
+    """
+    word = LEGACY_STATUSES.get(status, status)
+    labels = STATUS_LABELS.get(lang, STATUS_LABELS["en"])
+    text = labels.get(word, word)
+    if word == STALE and data_date:
+        text += f" ({data_date})"
+    return text
+
+
+def data_year(text: str | None) -> int | None:
+    """The earliest year (1900–2299) a data date names, or ``None`` (see the module doc).
+
+    Examples
+    --------
+    >>> data_year("2019-04-01"), data_year("units of 2025-07-01; population 2019-04-01")
+    (2019, 2019)
+    >>> data_year("WDBII (1980s digitisation)"), data_year("n.d.")
+    (None, None)
+    """
+    years = [int(y) for y in _YEAR.findall(str(text or ""))]
+    return min(years) if years else None
+
+
+def stale_data(goal: Goal, data_date: str | None, *, as_of: date | None) -> bool:
+    """True when a value dated ``data_date`` cannot show the outcome of ``goal``'s year.
+
+    That is: the goal has a year, the year has begun on ``as_of``, and the data year
+    (:func:`data_year`) is earlier than it (the rule of the module docstring).
+
+    Examples
+    --------
+    >>> from geoplan.analyses.recipe import Statistic
+    >>> g = Statistic.model_validate({"id": "x", "title": {"vi": "x", "en": "x"},
+    ...     "comparator": ">=", "value": 1, "unit": "%", "year": 2025,
+    ...     "source": {"document": "d", "date": "2023", "section": "1"}})
+    >>> stale_data(g, "2019-04-01", as_of=date(2026, 1, 1))
+    True
+    >>> stale_data(g, "2019-04-01", as_of=date(2024, 12, 31))  # 2025 not begun: judged now
+    False
+    >>> stale_data(g, "2025", as_of=date(2026, 1, 1))
+    False
+    """
+    year = data_year(data_date)
+    if goal.year is None or as_of is None or year is None:
+        return False
+    return as_of >= date(goal.year, 1, 1) and year < goal.year
 
 
 @dataclass(frozen=True)
@@ -118,6 +245,9 @@ def _missing(value: float | None) -> bool:
 def judge(goal: Goal, value: float | None) -> Judgement:
     """Judge ``value`` against ``goal`` (see the module docstring for the rules).
 
+    The data date is not known here: :func:`evaluate_target` and :func:`evaluate_statistic`
+    apply the rule for old data on top.
+
     Parameters
     ----------
     goal
@@ -128,6 +258,8 @@ def judge(goal: Goal, value: float | None) -> Judgement:
     Returns
     -------
     Judgement
+        ``no data`` without a value (whatever the comparator), ``monitoring`` for a value of a
+        goal without comparator, else ``met``/``partly``/``not met`` and the gap.
 
     Examples
     --------
@@ -139,10 +271,10 @@ def judge(goal: Goal, value: float | None) -> Judgement:
     Judgement(status='not met', gap=10.8)
     """
     comp = goal.comparator
-    if comp is None:
-        return Judgement(REPORTED, None)
     if _missing(value):
         return Judgement(NO_DATA, None)
+    if comp is None:
+        return Judgement(MONITORING, None)
     v = float(value)  # type: ignore[arg-type]
 
     def eps(ref: float) -> float:
@@ -183,7 +315,8 @@ def judge_units(goal: Goal, values: pd.Series) -> tuple[pd.DataFrame, Judgement,
     Parameters
     ----------
     goal
-        The target (scope ``unit``).
+        The target (scope ``unit``) with a comparator (a monitoring target has no per-unit
+        verdicts: :func:`evaluate_target` does not call this for it).
     values
         Values per unit (index ``unit_id``); NaN where a unit has no value.
 
@@ -207,7 +340,7 @@ def judge_units(goal: Goal, values: pd.Series) -> tuple[pd.DataFrame, Judgement,
     n_met = int((with_data["status"] == MET).sum())
     n_partly = int((with_data["status"] == PARTLY).sum())
     if goal.comparator is None:
-        summary = Judgement(REPORTED, None)
+        summary = Judgement(MONITORING if n else NO_DATA, None)
     elif n == 0:
         summary = Judgement(NO_DATA, None)
     elif n_met == n:
@@ -228,20 +361,23 @@ class TargetEvaluation:
     goal
         The recipe target or statistic.
     status
-        One of :data:`STATUSES`.
+        One of :data:`STATUSES` (never ``on track``/``behind``: those come from the monitor).
     value
         The value compared (city/inner value; for scope ``unit`` the city-wide value, shown
         for context); ``None`` without data.
     gap
-        See the module docstring; ``None`` when not applicable.
+        See the module docstring; ``None`` when not applicable. Kept, as information, when
+        the status is ``data older than target``.
     method
         How the value was obtained (indicator method, or who reported it).
     note
-        Why there is no data (naming the missing layer), estimate flags, etc.
+        Why there is no data (naming the missing layer), estimate flags, old data, etc.
     per_unit
-        Per-unit ``value`` (and for scope ``unit`` also ``status`` and ``gap``), or ``None``.
+        Per-unit ``value`` (and for scope ``unit`` with a comparator also ``status`` and
+        ``gap``), or ``None``.
     units_met, units_evaluated
-        For scope ``unit``: units met and units with a value.
+        For scope ``unit`` with a comparator: units met and units with a value (``None`` for
+        a monitoring target: it has no per-unit verdicts).
     as_of
         Date of the evaluation.
     coverage
@@ -253,6 +389,9 @@ class TargetEvaluation:
         ``"population"`` or ``"area"``.
     coverage_roles
         The layers whose extents set the coverage.
+    data_date
+        The date of the data the value rests on, as cited (``"2019-04-01"``, a manifest
+        layer's wording); ``""`` when unknown (see :func:`value_data_date`).
     """
 
     goal: Goal
@@ -268,11 +407,17 @@ class TargetEvaluation:
     coverage: float | None = None
     coverage_basis: str = ""
     coverage_roles: tuple[str, ...] = ()
+    data_date: str = ""
 
     @property
     def is_partial(self) -> bool:
         """True when the value rests on less than its whole scope (see :attr:`coverage`)."""
         return self.coverage is not None and self.coverage < 1.0
+
+    @property
+    def is_stale(self) -> bool:
+        """True when the value rests on data older than the target year (status ``STALE``)."""
+        return self.status == STALE
 
     @property
     def kind(self) -> str:
@@ -281,7 +426,11 @@ class TargetEvaluation:
 
     @property
     def past_due(self) -> bool:
-        """True when the evaluation date is after the end of the target year."""
+        """True when the evaluation date is after the end of the target year.
+
+        A past-due target is judged like any other whose year has begun: on data of its year
+        or later, else ``data older than target`` (the module's rule for old data).
+        """
         if self.goal.year is None or self.as_of is None:
             return False
         return self.as_of > date(self.goal.year, 12, 31)
@@ -359,10 +508,25 @@ class TargetEvaluation:
         column = kwargs.pop("column", "status" if "status" in frame.columns else "value")
         return explore_units(frame, column=column, caption=f"{self.goal.key} ({self.goal.unit})",
                              tiles=tiles, **kwargs)
+    def label(self, lang: str) -> str:
+        """The status in ``lang`` (:func:`status_label`, with the data date when stale)."""
+        return status_label(self.status, lang, data_date=self.data_date)
+
+
+def _old_data(goal: Goal, status: str, gap: float | None, data_date: str,
+              as_of: date | None, notes: list[str]) -> str:
+    """``status``, or ``STALE`` (with a note) when the rule for old data applies."""
+    if status not in JUDGED or not stale_data(goal, data_date, as_of=as_of):
+        return status
+    shown = "" if gap is None else f"; the gap ({gap:g} {goal.unit}) is for information"
+    notes.append(f"data of {data_date} are older than the target year {goal.year}: they "
+                 f"cannot show whether the target was met (it would read {status!r}){shown}")
+    return STALE
 
 
 def evaluate_target(
-    target: Target, result: IndicatorResult, *, as_of: date | None = None
+    target: Target, result: IndicatorResult, *, as_of: date | None = None,
+    data_date: str = "",
 ) -> TargetEvaluation:
     """Evaluate ``target`` on an indicator result computed for it.
 
@@ -374,6 +538,9 @@ def evaluate_target(
         The indicator's result on the bundle (possibly "no data").
     as_of
         Date of the evaluation (stored on the evaluation).
+    data_date
+        Date of the data the result rests on (:func:`value_data_date`); with ``as_of`` it
+        decides the rule for old data.
 
     Returns
     -------
@@ -394,13 +561,17 @@ def evaluate_target(
     >>> ev = evaluate_target(t, IndicatorResult("rail_length", "km", city=21.5))
     >>> ev.status, ev.gap
     ('not met', 78.5)
+    >>> evaluate_target(t, IndicatorResult("rail_length", "km", city=21.5),
+    ...                 as_of=date(2030, 6, 30), data_date="2026-08").status
+    'data older than target'
     """
-    notes = []
+    notes: list[str] = []
     if result.estimate:
         notes.append("estimate (see method)")
     if result.no_data is not None:
         return TargetEvaluation(target, NO_DATA, None, None,
-                                result.method, str(result.no_data), None, as_of=as_of)
+                                result.method, str(result.no_data), None, as_of=as_of,
+                                data_date=data_date)
     per_unit: pd.DataFrame | None = None
     units_met = units_evaluated = None
     if result.per_unit is not None and len(result.per_unit):
@@ -410,28 +581,40 @@ def evaluate_target(
         if result.per_unit is None:
             note = f"indicator {result.indicator!r} gave no per-unit values"
             return TargetEvaluation(target, NO_DATA, result.city, None, result.method, note,
-                                    None, as_of=as_of)
-        per_unit, summary, units_met, units_evaluated = judge_units(target, result.per_unit)
-        notes.append(f"{units_met} of {units_evaluated} units met")
+                                    None, as_of=as_of, data_date=data_date)
+        if target.comparator is None:  # monitoring: values per unit, no per-unit verdicts
+            status = MONITORING if per_unit is not None and per_unit["value"].notna().any() \
+                else NO_DATA
+        else:
+            per_unit, summary, units_met, units_evaluated = judge_units(target,
+                                                                        result.per_unit)
+            notes.append(f"{units_met} of {units_evaluated} units met")
+            status = summary.status
+            if _old_data(target, status, None, data_date, as_of, notes) == STALE:
+                status = STALE
+                judged = per_unit["status"].isin(JUDGED)
+                per_unit.loc[judged, "status"] = STALE
         value = result.city
         _coverage_note(notes, extra, result)
-        return TargetEvaluation(target, summary.status, value, None, result.method,
+        return TargetEvaluation(target, status, value, None, result.method,
                                 "; ".join(notes), _with_coverage(per_unit, result),
-                                units_met, units_evaluated, as_of, *extra)
+                                units_met, units_evaluated, as_of, *extra,
+                                data_date=data_date)
     value = result.city if target.scope == "city" else result.inner
     if _missing(value):
         note = (f"indicator {result.indicator!r} has no {target.scope} value"
                 if target.scope == "inner" else f"indicator {result.indicator!r} gave no value")
         return TargetEvaluation(target, NO_DATA, None, None, result.method,
                                 "; ".join([*notes, note]), _with_coverage(per_unit, result),
-                                as_of=as_of)
+                                as_of=as_of, data_date=data_date)
     verdict = judge(target, value)
+    status = _old_data(target, verdict.status, verdict.gap, data_date, as_of, notes)
     _coverage_note(notes, extra, result)
     share, basis, roles = extra
-    return TargetEvaluation(target, verdict.status, float(value), verdict.gap,  # type: ignore[arg-type]
+    return TargetEvaluation(target, status, float(value), verdict.gap,  # type: ignore[arg-type]
                             result.method, "; ".join(notes), _with_coverage(per_unit, result),
                             as_of=as_of, coverage=share, coverage_basis=basis,
-                            coverage_roles=roles)
+                            coverage_roles=roles, data_date=data_date)
 
 
 def _coverage(result: IndicatorResult, scope: str) -> tuple[float | None, str, tuple[str, ...]]:
@@ -456,6 +639,67 @@ def _with_coverage(per_unit: pd.DataFrame | None, result: IndicatorResult) -> pd
     return per_unit.assign(coverage=result.coverage.reindex(per_unit.index).astype(float))
 
 
+def _latest_token(text: str) -> str:
+    """The latest ISO date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) a date text names."""
+    from geoplan.analyses.recipe import known_from
+
+    tokens = _DATE_TOKEN.findall(str(text or ""))
+    dated = [(known_from(t), t) for t in tokens]
+    dated = [(d, t) for d, t in dated if d is not None]
+    return max(dated)[1] if dated else ""
+
+
+def _earliest(tokens: list[str]) -> str:
+    from geoplan.analyses.recipe import known_from
+
+    dated = [(known_from(t), t) for t in tokens if t]
+    dated = [(d, t) for d, t in dated if d is not None]
+    return min(dated)[1] if dated else ""
+
+
+def value_data_date(result: IndicatorResult, bundle: Bundle, *,
+                    layers: tuple[str, ...] = ()) -> str:
+    """The date of the data an indicator's value rests on (``YYYY[-MM[-DD]]``).
+
+    The earliest date of the manifest statistics the indicator read
+    (``details["statistics"]``, column ``date``) when it read any; else the earliest of the
+    dates of the bundle layers it read, ``layers`` (the registry's roles of the indicator)
+    and the roles that set its coverage, those present in the bundle, each dated by the
+    latest ISO date its manifest ``date`` text names (``"OSM ≈ 2026-08 (repo commit
+    2026-08-05); QH519 2024-10-01"`` is ``2026-08-05``). Manifest dates are free text: a
+    layer whose text names no date does not count.
+
+    Parameters
+    ----------
+    result
+        The indicator's result.
+    bundle
+        The bundle it was computed on.
+    layers
+        The roles the indicator reads (:attr:`geoplan.analyses.registry.IndicatorSpec.layers`).
+
+    Returns
+    -------
+    str
+        ``""`` when the result is "no data" or no date is recorded.
+
+    Examples
+    --------
+    >>> from geoplan.layers import load_bundle
+    >>> from geoplan.analyses.urbanisation import urbanisation_rate
+    >>> b = load_bundle("haiphong")  # doctest: +SKIP
+    >>> value_data_date(urbanisation_rate(b, territory="pre2025"), b)  # doctest: +SKIP
+    '2019-04-01'
+    """
+    if result.no_data is not None:
+        return ""
+    stats = result.details.get("statistics")
+    if isinstance(stats, pd.DataFrame) and "date" in stats.columns and len(stats):
+        return _earliest([_latest_token(str(d)) for d in stats["date"].tolist()])
+    roles = [r for r in dict.fromkeys((*layers, *result.coverage_roles)) if bundle.has(r)]
+    return _earliest([_latest_token(str(bundle.entry(r).date or "")) for r in roles])
+
+
 def evaluate_statistic(stat: Statistic, *, as_of: date | None = None,
                        where: str = "the recipe") -> TargetEvaluation:
     """Evaluate a statistic on its reported value (``no data`` until one is reported).
@@ -468,7 +712,8 @@ def evaluate_statistic(stat: Statistic, *, as_of: date | None = None,
         Date of the evaluation. The latest report known on that date is used
         (:meth:`~geoplan.analyses.recipe.Statistic.reported_on`): a report dated after it is
         ignored (not yet known then), and a partial date counts from the end of the period
-        it names (``2025`` from 31 December 2025).
+        it names (``2025`` from 31 December 2025). The report's date is the data date (the
+        rule for old data of the module docstring).
     where
         How to name the recipe file in the "fill it in" note.
 
@@ -486,23 +731,27 @@ def evaluate_statistic(stat: Statistic, *, as_of: date | None = None,
     'no data'
     >>> evaluate_statistic(s, as_of=date(2027, 1, 1)).status
     'not met'
+    >>> evaluate_statistic(s, as_of=date(2035, 1, 1)).label("en")
+    'data older than target (2026)'
     """
     reported = stat.reported_on(as_of)
     if reported is None:
         later = " (only reports dated after the evaluation date)" if stat.reports else ""
         note = (f"not reported yet{later}: fill 'reported: {{value, unit, date, source}}' "
                 f"in {where}")
-        status = REPORTED if stat.comparator is None else NO_DATA
-        return TargetEvaluation(stat, status, None, None, "reported statistic", note,
+        return TargetEvaluation(stat, NO_DATA, None, None, "reported statistic", note,
                                 as_of=as_of)
     from geoplan.analyses.statistics_file import FileReport
 
     verdict = judge(stat, reported.value)
-    note = ""
+    notes: list[str] = []
     if isinstance(reported, FileReport):  # say which file and row the number came from
         method = f"reported: {reported.source} ({reported.date}; {reported.origin})"
-        note = reported.note
+        if reported.note:
+            notes.append(reported.note)
     else:
         method = f"reported: {reported.source} ({reported.date})"
-    return TargetEvaluation(stat, verdict.status, reported.value, verdict.gap, method, note,
-                            as_of=as_of)
+    status = _old_data(stat, verdict.status, verdict.gap, reported.date, as_of, notes)
+    return TargetEvaluation(stat, status, reported.value, verdict.gap, method,
+                            "; ".join(notes), as_of=as_of, data_date=reported.date)
+

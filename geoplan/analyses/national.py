@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
-from geoplan.analyses.evaluate import STATUS_LABELS
+from geoplan.analyses.evaluate import NO_DATA, status_label
 from geoplan.analyses.recipe import slugify
 from geoplan.errors import RecipeError
 
@@ -51,9 +51,9 @@ NATIONAL_COLUMNS = ("unit_id", "province", "bundle", "key", "title", "value", "u
 def data_dates(result: RunResult) -> dict[str, str]:
     """The date of the data each target's value rests on, by target key.
 
-    Statistics (of the recipe or the bundle's manifest) carry their own date; a layer's
-    value carries the ``date`` of the bundle's manifest entry of the first layer its
-    indicator reads. Empty when nothing is known.
+    What the evaluation recorded (:attr:`geoplan.analyses.evaluate.TargetEvaluation.data_date`,
+    see :func:`geoplan.analyses.evaluate.value_data_date`): a statistic's report date, the
+    manifest statistics an indicator read, else the manifest dates of the layers it read.
 
     Parameters
     ----------
@@ -63,31 +63,9 @@ def data_dates(result: RunResult) -> dict[str, str]:
     Returns
     -------
     dict
-        Target key → date text (``2019-04-01``, or the manifest's wording).
+        Target key → date text (``2019-04-01``, or the manifest's wording; ``""`` unknown).
     """
-    from geoplan.analyses.registry import get_indicator
-    from geoplan.analyses.run import indicator_key
-
-    out: dict[str, str] = {}
-    for ev in result.evaluations:
-        goal = ev.goal
-        indicator = getattr(goal, "indicator", None)
-        if not indicator:  # a reported statistic: its own latest date before as_of
-            report = goal.reported_on(result.as_of) if hasattr(goal, "reported_on") else None
-            out[goal.key] = str(getattr(report, "date", "") or "")
-            continue
-        options = dict(getattr(goal, "options", {}) or {})
-        found = result.indicators.get(indicator_key(indicator, options))
-        stats = None if found is None else found.details.get("statistics")
-        if stats is not None and "date" in stats.columns and len(stats):
-            out[goal.key] = str(stats["date"].astype(str).max())
-            continue
-        out[goal.key] = ""
-        for role in get_indicator(indicator).layers:
-            if result.bundle.has(role):
-                out[goal.key] = result.bundle.entry(role).date
-                break
-    return out
+    return {ev.goal.key: ev.data_date for ev in result.evaluations}
 
 
 def province_of(bundle: Bundle) -> str | None:
@@ -200,8 +178,9 @@ def national_scorecard(
         message = (f"a national table holds one recipe at one date; got {sorted(recipes)} at "
                    f"{sorted(d.isoformat() for d in days)}")
         raise RecipeError(message)
-    from geoplan.analyses.evaluate import judge
+    from geoplan.analyses.evaluate import evaluate_target
     from geoplan.analyses.recipe import load_recipe
+    from geoplan.analyses.result import IndicatorResult
     from geoplan.analyses.run import indicator_key
     from geoplan.layers import Bundle
 
@@ -247,7 +226,7 @@ def national_scorecard(
                 "bundle": "" if got_outcome is None else got_outcome.bundle_name,
                 "key": goal["key"],
                 "title": goal["title"], "unit": goal["unit"], "target": goal["target"],
-                "year": goal["year"], "value": float("nan"), "status": "no data",
+                "year": goal["year"], "value": float("nan"), "status": NO_DATA,
                 "gap": float("nan"), "data_date": "", "as_of": as_of.isoformat(),
             }
             if got_outcome is not None and got_outcome.scorecard is not None:
@@ -260,12 +239,16 @@ def national_scorecard(
                             "data_date": got_outcome.data_dates.get(goal["key"], "")}
             elif code in from_nation and target is not None and national_run is not None:
                 # no bundle of its own: the national run's value for the province, judged
-                # against the same target by the same rule
-                judged = judge(target, from_nation[code])
+                # against the same target by the same evaluation (the rule for old data too)
+                dated = national_run.data_dates.get(goal["key"], "")
+                judged = evaluate_target(
+                    target, IndicatorResult(target.indicator, target.unit,
+                                            city=from_nation[code]),
+                    as_of=as_of, data_date=dated)
                 row |= {"bundle": nation.name, "value": from_nation[code],
                         "status": judged.status,
                         "gap": float("nan") if judged.gap is None else judged.gap,
-                        "data_date": national_run.data_dates.get(goal["key"], "")}
+                        "data_date": dated}
             rows.append(row)
     table = pd.DataFrame(rows, columns=list(NATIONAL_COLUMNS))
     table["year"] = table["year"].astype("Int64")
@@ -277,7 +260,7 @@ def national_scorecard(
         slug = slugify(str(key))
         part = part.set_index("unit_id")
         columns[f"{slug}_value"] = units["unit_id"].map(part["value"]).astype(float)
-        columns[f"{slug}_status"] = units["unit_id"].map(part["status"]).fillna("no data")
+        columns[f"{slug}_status"] = units["unit_id"].map(part["status"]).fillna(NO_DATA)
         columns[f"{slug}_date"] = units["unit_id"].map(part["data_date"]).fillna("")
     if columns:
         units = gpd.GeoDataFrame(pd.concat([units, pd.DataFrame(columns, index=units.index)],
@@ -286,7 +269,7 @@ def national_scorecard(
         summary = goals.copy()
         for column in ("value", "gap"):
             summary[column] = float("nan")
-        summary["status"] = "no data"
+        summary["status"] = NO_DATA
     return NationalScorecard(recipe, nation, as_of,
                              summary[summary["scope"] == "city"].reset_index(drop=True),
                              table, units, lang=lang)
@@ -294,8 +277,8 @@ def national_scorecard(
 
 def _markdown(card: NationalScorecard) -> str:
     from geoplan._safetext import markdown_text
+    from geoplan.maps.i18n import format_quantity
 
-    labels = STATUS_LABELS[card.lang]
     head = ("Tỉnh, thành phố", "Giá trị", "Mục tiêu", "Trạng thái", "Ngày dữ liệu") \
         if card.lang == "vi" else ("Province", "Value", "Target", "Status", "Data date")
     lines = [f"# {markdown_text(card.recipe_id)} — {card.as_of.isoformat()}", ""]
@@ -303,10 +286,12 @@ def _markdown(card: NationalScorecard) -> str:
         lines += [f"## {markdown_text(str(part['title'].iloc[0]))} ({markdown_text(str(key))})",
                   "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for row in part.to_dict("records"):
-            value = "–" if row["value"] != row["value"] else f"{row['value']:.2f} {row['unit']}"
+            value = "–" if row["value"] != row["value"] else \
+                format_quantity(float(row["value"]), str(row["unit"]), card.lang)
             lines.append("| " + " | ".join(markdown_text(str(c)) for c in (
                 f"{row['province']} ({row['unit_id']})", value, row["target"],
-                labels.get(row["status"], row["status"]), row["data_date"] or "–")) + " |")
+                status_label(row["status"], card.lang, data_date=row["data_date"]),
+                row["data_date"] or "–")) + " |")
         lines.append("")
     return "\n".join(lines)
 

@@ -6,12 +6,18 @@ provenance as a dict) and, when ``out`` is given, writes into that folder:
 ``scorecard.csv``, ``scorecard.md``
     One row per target and statistic: value, target, status, gap, year, source, method, and
     the coverage the value rests on (``coverage``: ``full`` / ``partial``, empty where the
-    indicator does not assess it; ``coverage_pct``: % of the scope's population or area).
-    ``scorecard.md`` marks a partial value with ◐ and says in the notes what it rests on.
+    indicator does not assess it; ``coverage_pct``: % of the scope's population or area), and
+    the date of the data it rests on (``data_date``). ``status`` is a word of the one
+    vocabulary of :mod:`geoplan.analyses.evaluate` (``data older than target`` for a value
+    whose data predate a target year that has begun). ``scorecard.md`` marks a partial value
+    with ◐ and a value on data older than its target with ⏱ and the data date, and says in
+    the notes what it rests on; its numbers are formatted per language by
+    :func:`geoplan.maps.i18n.format_quantity`, as in the map, the CLI and the monitor.
 ``results.gpkg``
     Layer ``units``: the bundle's administrative units with per-target value (and, for
     targets of scope ``unit``, status and gap) columns named ``<slug>_value``,
-    ``<slug>_status``, ``<slug>_gap`` where ``slug = slugify(key)`` (see :func:`slugify`);
+    ``<slug>_status``, ``<slug>_gap`` where ``slug = slugify(key)`` (see :func:`slugify`;
+    a monitoring target, without comparator, has no per-unit status or gap);
     ``<slug>_coverage`` is the % of the unit's population (or area) inside the covered
     extent of the layers the value reads (100 where covered, NaN where not assessed).
 ``index.html``
@@ -64,10 +70,11 @@ from geoplan._safetext import markdown_code as _code
 from geoplan._safetext import markdown_text as _md
 from geoplan._safetext import neutralise_formulas
 from geoplan.analyses.evaluate import (
-    STATUS_LABELS,
+    NO_DATA,
     TargetEvaluation,
     evaluate_statistic,
     evaluate_target,
+    value_data_date,
 )
 from geoplan.analyses.recipe import (
     DATE_RANGE,
@@ -129,8 +136,8 @@ OUTPUT_FILES: tuple[str, ...] = (
 SCORECARD_COLUMNS: tuple[str, ...] = (
     "key", "target_id", "kind", "title", "indicator", "options", "scope", "comparator",
     "target", "target_value", "target_min", "target_max", "value", "unit", "status", "gap",
-    "year", "past_due", "units_met", "units_evaluated", "coverage", "coverage_pct", "as_of",
-    "source", "method", "note",
+    "year", "past_due", "units_met", "units_evaluated", "coverage", "coverage_pct",
+    "data_date", "as_of", "source", "method", "note",
 )
 #: Values of the scorecard's ``coverage`` column ("" where the indicator does not assess it).
 COVERAGE_STATES: tuple[str, ...] = ("full", "partial", "")
@@ -272,7 +279,7 @@ def run_recipe(
     --------
     >>> r = run_recipe("analyses/hanoi-02-nq-tw.yaml", as_of=date(2026, 11, 24))  # doctest: +SKIP
     >>> sorted(set(r.scorecard["status"]))  # doctest: +SKIP
-    ['no data', 'not met', 'reported']
+    ['monitoring', 'no data', 'not met']
     """
     started = datetime.now(UTC)
     clock = time.perf_counter()
@@ -307,7 +314,10 @@ def run_recipe(
         ikey = indicator_key(target.indicator, target.options)
         if ikey not in indicators:
             indicators[ikey] = _compute(target, the_bundle, when, where=where)
-        evaluations.append(evaluate_target(target, indicators[ikey], as_of=when))
+        found = indicators[ikey]
+        dated = value_data_date(found, the_bundle,
+                                layers=get_indicator(target.indicator).layers)
+        evaluations.append(evaluate_target(target, found, as_of=when, data_date=dated))
     for stat in recipe.statistics:
         if progress is not None:
             progress(stat.key)
@@ -372,6 +382,7 @@ def _scorecard(evaluations: list[TargetEvaluation], *, lang: str, as_of: date) -
             "units_evaluated": ev.units_evaluated if ev.units_evaluated is not None else pd.NA,
             "coverage": _coverage_state(ev),
             "coverage_pct": _round(None if ev.coverage is None else 100.0 * ev.coverage),
+            "data_date": ev.data_date,
             "as_of": as_of.isoformat(),
             "source": _source(goal, as_of),
             "method": ev.method,
@@ -429,7 +440,7 @@ def _units(bundle: Bundle, evaluations: list[TargetEvaluation]) -> gpd.GeoDataFr
         table = ev.per_unit
         columns[f"{slug}_value"] = units["unit_id"].map(table["value"]).astype(float)
         if "status" in table.columns:
-            columns[f"{slug}_status"] = units["unit_id"].map(table["status"]).fillna("no data")
+            columns[f"{slug}_status"] = units["unit_id"].map(table["status"]).fillna(NO_DATA)
             columns[f"{slug}_gap"] = units["unit_id"].map(table["gap"]).astype(float)
         if "coverage" in table.columns:
             share = units["unit_id"].map(table["coverage"]).astype(float)
@@ -440,15 +451,8 @@ def _units(bundle: Bundle, evaluations: list[TargetEvaluation]) -> gpd.GeoDataFr
     return units
 
 
-def _fmt(x: Any) -> str:
-    if x is None or (isinstance(x, float) and x != x) or x is pd.NA:
-        return "–"
-    x = float(x)
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    if abs(x) >= 100:
-        return f"{x:,.1f}"
-    return f"{x:.2f}"
+def _missing(x: Any) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and x != x)
 
 
 _MD_HEAD = {
@@ -462,7 +466,6 @@ _MD_HEAD = {
 def _markdown(result: RunResult) -> str:
     lang = result.lang
     head = _MD_HEAD[lang]
-    labels = STATUS_LABELS[lang]
     recipe = result.recipe
     doc = recipe.document
     lines = [
@@ -476,27 +479,35 @@ def _markdown(result: RunResult) -> str:
         f"| {head[0]} | {head[1]} | {head[2]} | {head[3]} | {head[4]} | {head[5]} | {head[6]} |",
         "|---|---:|---|---|---:|---:|---|",
     ]
-    from geoplan.maps.i18n import PARTIAL_MARK, coverage_text
+    from geoplan.maps.i18n import (
+        OLD_DATA_MARK,
+        PARTIAL_MARK,
+        coverage_text,
+        format_number,
+        format_quantity,
+    )
 
     notes = []
     records: list[dict[str, Any]] = result.scorecard.to_dict("records")  # type: ignore[assignment]
-    partial = {ev.goal.key: ev for ev in result.evaluations if ev.is_partial}
+    by_key = {ev.goal.key: ev for ev in result.evaluations}
     for row in records:
-        value = _fmt(row["value"])
-        if value != "–":
-            value += "%" if row["unit"] == "%" else f" {_md(row['unit'])}"
-        ev = partial.get(str(row["key"]))
-        if ev is not None and value != "–":
+        ev = by_key[str(row["key"])]
+        value = "–" if _missing(row["value"]) else \
+            _md(format_quantity(float(row["value"]), str(row["unit"]), lang))
+        if ev.is_partial and value != "–":
             value += f" {PARTIAL_MARK}"
             notes.append(f"- {_code(row['key'])}: " + _md(coverage_text(
                 ev.coverage or 0.0, ev.coverage_basis, "/".join(ev.coverage_roles), lang)))
-        status = str(labels.get(str(row["status"]), str(row["status"])))
+        if ev.is_stale and value != "–":
+            value += f" {OLD_DATA_MARK} {_md(ev.data_date)}"
+        status = ev.label(lang)
         if not pd.isna(row["units_evaluated"]):
             status += f" ({row['units_met']}/{row['units_evaluated']})"
         year = "" if pd.isna(row["year"]) else str(row["year"])
+        gap = "–" if _missing(row["gap"]) else format_number(float(row["gap"]), lang)
         lines.append(
             f"| {_code(row['key'])} {_md(row['title'])} | {value} "
-            f"| {_md(row['target'])} | {_md(status)} | {_fmt(row['gap'])} | {year} "
+            f"| {_md(row['target'])} | {_md(status)} | {gap} | {year} "
             f"| {_md(row['source'])} |"
         )
         if row["note"]:

@@ -47,13 +47,15 @@ def _province_bundles(national: str) -> list[str]:
 
 
 def _print(result: BatchResult) -> None:
-    table = Table("recipe", "bundle", "as of", "met", "not met", "no data", "s", "error",
+    table = Table("recipe", "bundle", "as of", "met", "not met", "data older than target",
+                  "no data", "s", "error",
                   title=f"batch: {len(result.outcomes)} task(s), "
                         f"{'serial' if result.workers == 0 else f'{result.workers} worker(s)'},"
                         f" {result.seconds:.1f} s")
     for row in result.summary().to_dict("records"):
         table.add_row(escape(row["recipe"]), escape(row["bundle"]), row["as_of"],
                       str(row.get("n_met", 0)), str(row.get("n_not met", 0)),
+                      str(row.get("n_data older than target", 0)),
                       str(row.get("n_no data", 0)), f"{row['seconds']:.1f}",
                       escape(row["error"]))
     console.print(table)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape as _markup_escape
 
 from geoplan._safetext import terminal_text
 
-__all__ = ["TerminalFormatter", "check_choice", "console", "err_console", "escape",
+__all__ = ["STATUS_STYLES", "TerminalFormatter", "check_choice", "console",
+           "err_console", "escape",
            "format_value", "parse_date"]
 
 console = Console(highlight=False)
@@ -81,16 +83,29 @@ def check_choice(value: str, choices: tuple[str, ...], *, option: str) -> str:
     return value
 
 
-def format_value(x: object, unit: str) -> str:
-    """A value with its unit for the console (``–`` for no value).
+#: Console colour per status of the one vocabulary (:mod:`geoplan.analyses.evaluate`).
+STATUS_STYLES: dict[str, str] = {
+    "met": "green", "partly": "yellow", "on track": "green3", "not met": "red",
+    "behind": "red", "data older than target": "magenta", "monitoring": "cyan",
+    "no data": "dim",
+}
+
+
+def format_value(x: object, unit: str, lang: str = "en") -> str:
+    """A value with its unit for the console (``–`` for no value), in ``lang``.
+
+    The console prints what the scorecard and the map print:
+    :func:`geoplan.maps.i18n.format_quantity`.
 
     Examples
     --------
     >>> format_value(21.55, "km"), format_value(49.2, "%"), format_value(None, "km")
     ('21.55 km', '49.20%', '–')
+    >>> format_value(837978.78, "people", "vi")
+    '837.979 người'
     """
-    if x is None or (isinstance(x, float) and x != x):
+    from geoplan.maps.i18n import format_quantity
+
+    if x is None or x is pd.NA or (isinstance(x, float) and x != x):
         return "–"
-    v = float(x)  # type: ignore[arg-type]
-    text = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.1f}" if abs(v) >= 100 else f"{v:.2f}"
-    return f"{text}%" if unit == "%" else f"{text} {unit}"
+    return format_quantity(float(x), unit, lang)  # type: ignore[arg-type]

@@ -12,19 +12,22 @@ from rich.table import Table
 
 from geoplan._choices import LANGS, PERIODS, TILES
 from geoplan.cli import app
-from geoplan.cli._common import check_choice, console, escape, format_value, parse_date
+from geoplan.cli._common import (
+    STATUS_STYLES,
+    check_choice,
+    console,
+    escape,
+    format_value,
+    parse_date,
+)
 
 if TYPE_CHECKING:
     from geoplan.monitor import MonitorResult
 
 __all__ = ["monitor_command"]
 
-_COLOURS = {"achieved": "green", "on track": "green3", "behind": "red", "no data": "dim",
-            "monitoring": "cyan"}
-
-
 def _print(result: MonitorResult) -> None:
-    from geoplan.maps.i18n import label
+    from geoplan.analyses.evaluate import status_label
 
     lang = result.lang
     title = (f"{result.recipe.title.get(lang)} — {result.bundle.name}: "
@@ -35,22 +38,23 @@ def _print(result: MonitorResult) -> None:
     for t in result.trajectories:
         p = t.progress
         unit = t.goal.unit
-        latest = format_value(p.value, unit)
+        latest = format_value(p.value, unit, lang)
         if p.value_date is not None:
             latest += f" ({p.value_date.isoformat()})"
-        status = label(p.status, lang)
+        status = status_label(p.status, lang, data_date=t.data_date)
         counts = t.units_count()
         if counts:
-            status += " (" + ", ".join(f"{label(k, lang)} {v}" for k, v in counts.items()) + ")"
+            status += " (" + ", ".join(f"{status_label(k, lang)} {v}"
+                                       for k, v in counts.items()) + ")"
         year = f" ({t.goal.year})" if t.goal.year is not None else ""
-        table.add_row(escape(t.key), escape(format_value(p.baseline_value, unit)),
-                      escape(latest), escape(format_value(p.path_value, unit)),
+        table.add_row(escape(t.key), escape(format_value(p.baseline_value, unit, lang)),
+                      escape(latest), escape(format_value(p.path_value, unit, lang)),
                       escape(t.goal.describe() + year),
-                      f"[{_COLOURS.get(p.status, 'white')}]{escape(status)}[/]")
+                      f"[{STATUS_STYLES.get(p.status, 'white')}]{escape(status)}[/]")
     console.print(table)
     seconds = result.seconds.get("evaluate", 0.0)
     console.print(f"evaluated {len(result.dates)} date(s) in {seconds:.1f} s; "
-                  f"{result.appended} row(s) added to {escape(str(result.history_path))}")
+                  f"{result.appended} row(s) recorded in {escape(str(result.history_path))}")
     if result.outputs:
         folder = next(iter(result.outputs.values())).parent
         if folder.name == "charts":
@@ -89,9 +93,10 @@ def monitor_command(
     """Evaluate a recipe at each period end, store the snapshots, report progress.
 
     For every target: its values over time, the straight path from the baseline to the
-    target value at the end of the target year, and a status (achieved, on track, behind,
-    no data). Writes <out>/monitor/report.md and report.html (one chart per target) and
-    progress.html (the map with a progress layer); the snapshots go to <out>/history.parquet.
+    target value at the end of the target year, and a status (met, on track, behind, not met,
+    data older than target, monitoring, no data: the words of geoplan run). Writes
+    <out>/monitor/report.md and report.html (one chart per target) and progress.html (the
+    map with a progress layer); the snapshots go to <out>/history.parquet.
     """
     check_choice(period, PERIODS, option="--period")  # options first: no geopandas for a typo
     check_choice(lang, LANGS, option="--lang")

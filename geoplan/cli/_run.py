@@ -11,7 +11,14 @@ from rich.table import Table
 
 from geoplan._choices import LANGS, TILES
 from geoplan.cli import app
-from geoplan.cli._common import check_choice, console, escape, format_value, parse_date
+from geoplan.cli._common import (
+    STATUS_STYLES,
+    check_choice,
+    console,
+    escape,
+    format_value,
+    parse_date,
+)
 from geoplan.errors import OutputError
 from geoplan.io import check_name, check_output
 
@@ -20,38 +27,37 @@ if TYPE_CHECKING:
 
 __all__ = ["run_command"]
 
-_COLOURS = {"met": "green", "partly": "yellow", "not met": "red", "no data": "dim",
-            "reported": "cyan"}
-
-
 def _print(result: RunResult) -> None:
-    from geoplan.analyses.evaluate import STATUS_LABELS
+    from geoplan.analyses.evaluate import STATUSES, status_label
+    from geoplan.maps.i18n import OLD_DATA_MARK, PARTIAL_MARK, format_number
 
-    labels = STATUS_LABELS[result.lang]
-    title = (f"{result.recipe.title.get(result.lang)} — {result.bundle.name}, "
+    lang = result.lang
+    title = (f"{result.recipe.title.get(lang)} — {result.bundle.name}, "
              f"as of {result.as_of.isoformat()}")
     table = Table("target", "value", "target value", "status", "gap", "year", "source",
                   show_lines=True, title=escape(title))
-    for row in result.scorecard.to_dict("records"):
-        status = str(row["status"])
-        label = labels.get(status, status)
-        if row["units_evaluated"] is not None and str(row["units_evaluated"]) != "<NA>":
-            label += f" ({row['units_met']}/{row['units_evaluated']})"
-        gap = row["gap"]
+    for ev, row in zip(result.evaluations, result.scorecard.to_dict("records"), strict=True):
+        status = ev.status
+        label = ev.label(lang)
+        if ev.units_evaluated is not None:
+            label += f" ({ev.units_met}/{ev.units_evaluated})"
+        value = format_value(ev.value, str(row["unit"]), lang)
+        if ev.is_partial and ev.value is not None:
+            value += f" {PARTIAL_MARK} {format_number(100.0 * (ev.coverage or 0.0), lang)} %"
+        if ev.is_stale and ev.value is not None:
+            value += f" {OLD_DATA_MARK} {ev.data_date}"
         table.add_row(
             escape(f"{row['key']}\n{row['title']}"),
-            escape(format_value(row["value"], str(row["unit"]))
-                   + (f" ◐ {row['coverage_pct']:.1f} %" if row.get("coverage") == "partial"
-                      else "")),
+            escape(value),
             escape(str(row["target"])),
-            f"[{_COLOURS.get(status, 'white')}]{escape(label)}[/]",
-            "–" if gap != gap else f"{float(gap):,.2f}",
+            f"[{STATUS_STYLES.get(status, 'white')}]{escape(label)}[/]",
+            "–" if ev.gap is None else escape(format_number(ev.gap, lang)),
             "" if str(row["year"]) == "<NA>" else str(row["year"]),
             escape(str(row["source"])),
         )
     console.print(table)
     counts = result.scorecard["status"].value_counts()
-    summary = ", ".join(f"{counts[s]} {labels.get(s, s)}" for s in labels if s in counts)
+    summary = ", ".join(f"{counts[s]} {status_label(s, lang)}" for s in STATUSES if s in counts)
     console.print(escape(summary))
     if result.out is not None:
         files = ", ".join(sorted(result.outputs))
@@ -98,12 +104,13 @@ def run_command(
 
     --bundle runs the recipe on another bundle (default output maps/<recipe id>--<bundle>/).
 
-    With --snapshot (the default) the results are also appended, dated --as-of, to the
-    monitoring history beside the outputs; the same run twice adds nothing. --out is a folder
-    of its own: not the bundle folder or inside it, not a folder holding the recipe, the
-    statistics file or the bundle; files there that no earlier run recorded are never
-    replaced or removed. With --statistics, a file report of a statistic joins its series (it
-    replaces the recipe's report of the same date); the scorecard cites the file's row.
+    With --snapshot (the default) the results are also recorded, dated --as-of, in the
+    monitoring history beside the outputs, replacing that date's earlier snapshot; the same
+    run twice changes nothing. --out is a folder of its own: not the bundle folder or inside
+    it, not a folder holding the recipe, the statistics file or the bundle; files there that
+    no earlier run recorded are never replaced or removed. With --statistics, a file report
+    of a statistic joins its series (it replaces the recipe's report of the same date); the
+    scorecard cites the file's row.
     """
     when = parse_date(as_of, option="--as-of")  # options first: no geopandas for a typo
     check_choice(lang, LANGS, option="--lang")

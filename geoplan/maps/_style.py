@@ -10,7 +10,6 @@ __all__ = [
     "EXTENT_STYLE",
     "LINE_PALETTE",
     "LINE_STATUS_STYLES",
-    "PROGRESS_COLOURS",
     "STATION_STATUS_STYLES",
     "STATUS_COLOURS",
     "VALUE_RAMP",
@@ -18,23 +17,18 @@ __all__ = [
     "valid_colour",
 ]
 
-#: Fill colour per target status (colour-blind safe: green/orange-red/amber/grey).
+#: Fill colour per status of the one vocabulary (:data:`geoplan.analyses.evaluate.STATUSES`;
+#: colour-blind safe): met green, partly amber, on track light green, not met and behind
+#: red, data older than target purple, monitoring (no number) light blue, no data grey.
 STATUS_COLOURS: dict[str, str] = {
     "met": "#1a9850",
     "partly": "#fdae61",
-    "not met": "#d73027",
-    "no data": "#bdbdbd",
-    "reported": "#9ecae1",
-}
-
-#: Fill colour per progress status of a monitored target (geoplan.monitor): achieved green,
-#: on track light green, behind red, no data grey, monitoring (no number) light blue.
-PROGRESS_COLOURS: dict[str, str] = {
-    "achieved": "#1a9850",
     "on track": "#a6d96a",
+    "not met": "#d73027",
     "behind": "#d73027",
-    "no data": "#bdbdbd",
+    "data older than target": "#9e9ac8",
     "monitoring": "#9ecae1",
+    "no data": "#bdbdbd",
 }
 
 #: Sequential ramp (light → dark) for value classes when a target is not judged per unit.

@@ -29,6 +29,7 @@ import pandas as pd
 import shapely
 
 from geoplan import _choices
+from geoplan.analyses.evaluate import NO_DATA, STALE, status_label
 from geoplan.crs import to_metric
 from geoplan.errors import GeoplanError
 from geoplan.io import atomic_write_text
@@ -50,6 +51,7 @@ from geoplan.maps._elements import (
 )
 from geoplan.maps._geo import display_coverage, display_layer, feature_collection
 from geoplan.maps.i18n import (
+    OLD_DATA_MARK,
     PARTIAL_MARK,
     check_lang,
     coverage_text,
@@ -666,9 +668,9 @@ class _Builder:
         self, key: str, target: pd.Series, per_unit: pd.DataFrame, order: list[str],
         inner: list[bool], *, show: bool,
     ) -> None:
-        statuses = list(_style.PROGRESS_COLOURS)
+        statuses = list(_style.STATUS_COLOURS)
         base_style = {"color": "#555", "weight": 0.8, "fillOpacity": 0.8, "pane": "gp-units"}
-        styles = [{**base_style, "fillColor": _style.PROGRESS_COLOURS[st]} for st in statuses]
+        styles = [{**base_style, "fillColor": _style.STATUS_COLOURS[st]} for st in statuses]
         styles.append({**base_style, "fillColor": "#ffffff", "fillOpacity": 0.2})  # outside
         outside = len(styles) - 1
         scope = _text(target.get("scope")) or "city"
@@ -692,8 +694,8 @@ class _Builder:
                              [[self._t("progress"), self._t("outside_scope")]]])
                 shown.append("")
                 continue
-            status = _text(row.get("status")) if row is not None else "no data"
-            status = status if status in statuses else "no data"
+            status = _text(row.get("status")) if row is not None else NO_DATA
+            status = status if status in statuses else NO_DATA
             s.append(statuses.index(status))
             shown.append(status)
             fields = [[self._t("progress"), self._t(status)]]
@@ -716,12 +718,12 @@ class _Builder:
                 fields.append([self._t("source"), _text(target.get("source"))])
             rows.append([self.unit_title(unit_row), [f for f in fields if f[1]]])
         counts = pd.Series(shown).value_counts()
-        items = [f"{_swatch(_style.PROGRESS_COLOURS[st])}{_esc(self._t(st))} "
+        items = [f"{_swatch(_style.STATUS_COLOURS[st])}{_esc(self._t(st))} "
                  f"({int(counts.get(st, 0))})" for st in statuses if counts.get(st, 0)]
         if counts.get("", 0):
             items.append(f'{_swatch("#ffffff")}{_esc(self._t("outside_scope"))} '
                          f'({int(counts.get("", 0))})')
-        city_status = _text(target.get("status")) or "no data"
+        city_status = _text(target.get("status")) or NO_DATA
         notes = [_esc(self._t({"unit": "progress_per_unit", "inner": "progress_inner"}
                               .get(scope, "progress_city"))),
                  f'{_esc(self._t("target"))}: {_esc(_text(target.get("target")))}'
@@ -776,11 +778,11 @@ class _Builder:
         notes = [f'{_esc(self._t("target"))}: {_esc(_text(target.get("target")))}'
                  + (f' ({_esc(_text(target.get("year")))})' if _text(target.get("year")) else "")]
         if status is not None:
-            statuses = [st for st in _style.STATUS_COLOURS if st != "reported"]
+            statuses = list(_style.STATUS_COLOURS)
             for st in statuses:
                 styles.append({**base_style, "fillColor": _style.STATUS_COLOURS[st]})
-            per_unit = status.fillna("no data").astype(str)
-            s = [statuses.index(v) if v in statuses else statuses.index("no data")
+            per_unit = status.fillna(NO_DATA).astype(str)
+            s = [statuses.index(v) if v in statuses else statuses.index(NO_DATA)
                  for v in per_unit]
             counts = per_unit.value_counts()
             items = [f"{_swatch(_style.STATUS_COLOURS[st])}{_esc(self._t(st))} "
@@ -790,7 +792,7 @@ class _Builder:
             breaks = _breaks(values)
             for colour in _style.VALUE_RAMP[: max(1, len(breaks) - 1)]:
                 styles.append({**base_style, "fillColor": colour})
-            styles.append({**base_style, "fillColor": _style.STATUS_COLOURS["no data"]})
+            styles.append({**base_style, "fillColor": _style.STATUS_COLOURS[NO_DATA]})
             nodata = len(styles) - 1
             s = [nodata if math.isnan(v) else _class_of(v, breaks) for v in values]
             for i in range(len(breaks) - 1):
@@ -799,13 +801,15 @@ class _Builder:
                 span = low if breaks[i] == breaks[i + 1] else f"{low}–{high}"
                 items.append(f"{_swatch(_style.VALUE_RAMP[i])}{_esc(span)} {_esc(unit)}")
             if any(math.isnan(v) for v in values):
-                items.append(f'{_swatch(_style.STATUS_COLOURS["no data"])}'
-                             f'{_esc(self._t("no data"))}')
+                items.append(f'{_swatch(_style.STATUS_COLOURS[NO_DATA])}'
+                             f'{_esc(self._t(NO_DATA))}')
             notes.insert(0, _esc(self._t("value_classes")))
             notes[-1] = f'{_esc(self._t("city_target"))}: {_esc(_text(target.get("target")))}'
         city_status = _text(target.get("status"))
+        data_date = _text(target.get("data_date"))
         if city_status:
-            notes.append(f'{_esc(self._t("status"))}: {_esc(self._t(city_status))}')
+            notes.append(f'{_esc(self._t("status"))}: '
+                         f'{_esc(status_label(city_status, self.lang, data_date=data_date))}')
         basis, roles = (coverage[1], coverage[2]) if coverage is not None else ("", "")
         if _text(target.get("coverage")) == "partial":
             share = float(target.get("coverage_pct")) / 100.0  # type: ignore[arg-type]
@@ -817,13 +821,17 @@ class _Builder:
         assert self.units_display is not None
         for i, (_, unit_row) in enumerate(self.units_display.iterrows()):
             value = float(values.iloc[i])
-            fields = [[self._t("value"), format_quantity(value, unit, self.lang, digits=1)]]
+            fields = [[self._t("value"), format_quantity(value, unit, self.lang)]]
             if status is not None:
-                fields.append([self._t("status"), self._t(_text(status.iloc[i]) or "no data")])
+                unit_status = _text(status.iloc[i]) or NO_DATA
+                if unit_status == STALE and not math.isnan(value):
+                    fields[0][1] += f" {OLD_DATA_MARK} {data_date}"
+                fields.append([self._t("status"),
+                               status_label(unit_status, self.lang, data_date=data_date)])
             fields.append([self._t("target"), _text(target.get("target"))])
             if gap is not None and not math.isnan(float(gap.iloc[i])):
                 fields.append([self._t("gap"),
-                               format_quantity(float(gap.iloc[i]), unit, self.lang, digits=1)])
+                               format_quantity(float(gap.iloc[i]), unit, self.lang)])
             if _text(target.get("year")):
                 fields.append([self._t("year"), _text(target.get("year"))])
             if coverage is not None:
@@ -994,23 +1002,27 @@ def _scorecard_html(result: _RunLike, lang: str) -> str:
     parts.append("</tr></thead><tbody>")
     for _, row in table.iterrows():
         key = _text(row.get("key"))
-        status = _text(row.get("status")) or "no data"
-        colour = _style.STATUS_COLOURS.get(status, _style.STATUS_COLOURS["no data"])
+        status = _text(row.get("status")) or NO_DATA
+        data_date = _text(row.get("data_date"))
+        colour = _style.STATUS_COLOURS.get(status, _style.STATUS_COLOURS[NO_DATA])
         value: Any = row.get("value")
         unit = _text(row.get("unit"))
         shown = (format_quantity(float(value), unit, lang) if _text(value)
-                 else label("no data", lang))
+                 else label(NO_DATA, lang))
         if _text(value) and _text(row.get("coverage")) == "partial":
             shown += f" {PARTIAL_MARK} {format_number(float(row['coverage_pct']), lang)} %"
+        if _text(value) and status == STALE:
+            shown += f" {OLD_DATA_MARK} {data_date}"
         gap: Any = row.get("gap")
-        gap_text = f"{format_number(float(gap), lang, digits=2)}" if _text(gap) else ""
+        gap_text = format_number(float(gap), lang) if _text(gap) else ""
         title = titles.get(key) or _text(row.get("title")) or key
         parts.append(
             f"<tr><td>{_esc(title)}<br><small>{_esc(label('target', lang))}: "
             f"{_esc(_text(row.get('target')))}</small></td>"
             f'<td class="gp-num">{_esc(shown)}</td>'
-            f'<td><span class="gp-badge" style="background:{colour}">'
-            f"{_esc(label(status, lang))}</span></td>"
+            f'<td><span class="gp-badge gp-status" data-key="{_esc(key)}" '
+            f'data-status="{_esc(status)}" style="background:{colour}">'
+            f"{_esc(status_label(status, lang, data_date=data_date))}</span></td>"
             f'<td class="gp-num">{_esc(gap_text)}</td>'
             f"<td>{_esc(_text(row.get('year')))}</td>"
             f"<td>{_esc(_text(row.get('source')))}</td></tr>"

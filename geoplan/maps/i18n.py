@@ -11,12 +11,18 @@ Every fixed piece of text a map shows comes from :data:`LABELS`; text that comes
 
 from __future__ import annotations
 
+import math
+
+from babel.numbers import format_decimal
+
 from geoplan import _choices
+from geoplan.analyses.evaluate import STATUS_LABELS, STATUSES
 from geoplan.errors import GeoplanError
 
 __all__ = [
     "LABELS",
     "LANGS",
+    "OLD_DATA_MARK",
     "PARTIAL_MARK",
     "UnknownLanguageError",
     "check_lang",
@@ -28,6 +34,9 @@ __all__ = [
 
 #: Mark beside every value that rests on partial coverage (scorecards, map popups, legends).
 PARTIAL_MARK = "◐"
+#: Mark beside every value that rests on data older than its target year (status
+#: ``data older than target``, :mod:`geoplan.analyses.evaluate`), with the data date.
+OLD_DATA_MARK = "⏱"
 
 #: Languages a map can be drawn in (the first is the default).
 LANGS = _choices.LANGS
@@ -84,17 +93,6 @@ LABELS: dict[str, dict[str, str]] = {
     "operating": {"vi": "đang khai thác", "en": "operating"},
     "under_construction": {"vi": "đang xây dựng", "en": "under construction"},
     "planned": {"vi": "quy hoạch", "en": "planned"},
-    # target statuses (the same words as the scorecard)
-    "met": {"vi": "đạt", "en": "met"},
-    "not met": {"vi": "chưa đạt", "en": "not met"},
-    "partly": {"vi": "đạt một phần", "en": "partly"},
-    "no data": {"vi": "không có dữ liệu", "en": "no data"},
-    "reported": {"vi": "theo dõi", "en": "reported"},
-    # progress statuses of monitored targets (geoplan.monitor)
-    "achieved": {"vi": "đã đạt", "en": "achieved"},
-    "on track": {"vi": "đúng tiến độ", "en": "on track"},
-    "behind": {"vi": "chậm tiến độ", "en": "behind"},
-    "monitoring": {"vi": "theo dõi", "en": "monitoring"},
     # fields
     "name": {"vi": "Tên", "en": "Name"},
     "unit_id": {"vi": "Mã đơn vị", "en": "Unit code"},
@@ -175,11 +173,15 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Dashed outline: the extent a layer's data cover; outside it there is no value "
               "(not zero).",
     },
+    "data_date": {"vi": "Ngày dữ liệu", "en": "Data date"},
     "display_note": {
         "vi": "Ranh giới được đơn giản hoá để hiển thị; số liệu tính trên hình học đầy đủ.",
         "en": "Boundaries simplified for display; figures computed on full geometry.",
     },
 }
+# target statuses: the one vocabulary of geoplan.analyses.evaluate, its labels
+LABELS.update({status: {lang: STATUS_LABELS[lang][status] for lang in LANGS}
+               for status in STATUSES})
 
 
 def check_lang(lang: str) -> str:
@@ -235,10 +237,25 @@ def label(key: str, lang: str) -> str:
     return entry.get(check_lang(lang), entry["en"])
 
 
-def format_number(value: float | None, lang: str, *, digits: int = 1) -> str:
+def _decimals(number: float, digits: int | None) -> int:
+    """Decimals shown: ``digits`` when given, else by magnitude (0 from 1,000, 1 from 100,
+    else 2); whole numbers never get decimals."""
+    if number.is_integer():
+        return 0
+    if digits is not None:
+        return digits
+    size = abs(number)
+    return 0 if size >= 1000 else 1 if size >= 100 else 2
+
+
+def format_number(value: float | None, lang: str, *, digits: int | None = None) -> str:
     """Format a number for display: ``12,345.6`` in English, ``12.345,6`` in Vietnamese.
 
-    Whole numbers are shown without decimals; ``None``/NaN gives the "no data" label.
+    The one number formatter of geoplan (Babel's locale data): scorecards, map popups and
+    legends, the CLI and the monitoring report all print numbers through it (a value with
+    its unit through :func:`format_quantity`). Whole numbers are shown without decimals;
+    others with ``digits`` decimals, by default 0 from 1,000, 1 from 100, else 2.
+    ``None``/NaN gives the "no data" label.
 
     Parameters
     ----------
@@ -247,7 +264,7 @@ def format_number(value: float | None, lang: str, *, digits: int = 1) -> str:
     lang
         ``"vi"`` or ``"en"``.
     digits
-        Decimals kept for non-integral values.
+        Decimals kept for non-integral values (default: by magnitude).
 
     Returns
     -------
@@ -255,18 +272,18 @@ def format_number(value: float | None, lang: str, *, digits: int = 1) -> str:
 
     Examples
     --------
-    >>> format_number(12345.67, "vi")
-    '12.345,7'
-    >>> format_number(12345.0, "en")
-    '12,345'
+    >>> format_number(12345.67, "vi"), format_number(21.554, "vi")
+    ('12.346', '21,55')
+    >>> format_number(12345.67, "en", digits=1), format_number(12345.0, "en")
+    ('12,345.7', '12,345')
     """
-    if value is None or value != value:  # NaN
+    if value is None or value != value or math.isinf(float(value)):  # NaN, inf
         return label("no data", lang)
     number = float(value)
-    text = f"{number:,.0f}" if number.is_integer() else f"{number:,.{digits}f}"
-    if lang == "vi":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
+    places = _decimals(number, digits)
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    text = format_decimal(round(number, places), format=pattern, locale=check_lang(lang))
+    return "0" if text in ("-0", "−0") else text
 
 
 #: Units of counted things: shown without decimals.
@@ -280,8 +297,14 @@ _UNIT_WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def format_quantity(value: float | None, unit: str, lang: str, *, digits: int = 2) -> str:
-    """A value with its unit for a map: counts whole, unit words in the map's language.
+def format_quantity(value: float | None, unit: str, lang: str, *,
+                    digits: int | None = None) -> str:
+    """A value with its unit: the one formatter of a quantity, in every output.
+
+    Counts (``people``, ``count``) are whole; other values follow :func:`format_number`;
+    unit words are in ``lang`` (``người``/``people``); ``%`` follows the number directly.
+    ``837978.78 people`` is ``837.979 người`` in Vietnamese and ``837,979 people`` in English
+    in the scorecard, the map, the CLI and the monitoring report alike.
 
     Parameters
     ----------
@@ -292,7 +315,8 @@ def format_quantity(value: float | None, unit: str, lang: str, *, digits: int = 
     lang
         ``"vi"`` or ``"en"``.
     digits
-        Decimals kept for non-integral values of measured (not counted) quantities.
+        Decimals kept for non-integral values of measured (not counted) quantities
+        (default: by magnitude, see :func:`format_number`).
 
     Returns
     -------
@@ -300,16 +324,19 @@ def format_quantity(value: float | None, unit: str, lang: str, *, digits: int = 
 
     Examples
     --------
-    >>> format_quantity(837978.78, "people", "vi")
-    '837.979 người'
-    >>> format_quantity(21.55, "km", "en")
-    '21.55 km'
+    >>> format_quantity(837978.78, "people", "vi"), format_quantity(837978.78, "people", "en")
+    ('837.979 người', '837,979 people')
+    >>> format_quantity(21.5505, "km", "en"), format_quantity(49.2, "%", "vi")
+    ('21.55 km', '49,20%')
     """
     if value is None or value != value:  # NaN
         return label("no data", lang)
-    number = round(float(value)) if unit in _COUNTED else float(value)
+    number = float(round(float(value))) if unit in _COUNTED else float(value)
+    text = format_number(number, lang, digits=digits)
+    if unit == "%":
+        return f"{text}%"
     word = _UNIT_WORDS.get(unit, {}).get(lang, unit)
-    return f"{format_number(number, lang, digits=digits)} {word}".strip()
+    return f"{text} {word}".strip()
 
 
 def coverage_text(share: float, basis: str, roles: str, lang: str, *,

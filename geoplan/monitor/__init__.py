@@ -25,13 +25,16 @@ from geoplan.monitor.history import (
 )
 from geoplan.monitor.pipeline import MONITOR_DIR, MonitorResult, monitor_dates, monitor_recipe
 from geoplan.monitor.progress import (
-    ACHIEVED,
     BEHIND,
+    MET,
     MONITORING,
     NO_DATA,
+    NOT_MET,
     ON_TRACK,
+    PARTLY,
     PERIODS,
     PROGRESS_STATUSES,
+    STALE,
     MonitorError,
     Progress,
     TargetPath,
@@ -47,16 +50,19 @@ from geoplan.monitor.trajectory import (
 )
 
 __all__ = [
-    "ACHIEVED",
     "BEHIND",
     "HISTORY_COLUMNS",
     "HISTORY_NAME",
+    "MET",
     "MONITORING",
     "MONITOR_DIR",
+    "NOT_MET",
     "NO_DATA",
     "ON_TRACK",
+    "PARTLY",
     "PERIODS",
     "PROGRESS_STATUSES",
+    "STALE",
     "HistoryError",
     "MonitorError",
     "MonitorResult",

@@ -1,33 +1,45 @@
-"""The monitoring history: dated snapshots of runs, append-only, in one Parquet file.
+"""The monitoring history: one dated snapshot of a recipe per date, in one Parquet file.
 
 A *snapshot* is what one run (:func:`geoplan.analyses.run.run_recipe`) measured on its
 ``as_of`` date: one row per target (``unit_id`` empty: the value the target is judged on,
 city-wide or inner city) and, when the indicator has values per administrative unit, one row
-per target per unit. Every row carries the run's provenance checksum (``run_checksum`` of
-``provenance.json``) and the time it was recorded.
+per target per unit. Every row carries the run's status (the one vocabulary of
+:mod:`geoplan.analyses.evaluate`), the date of the data the value rests on (``data_date``),
+the run's provenance checksum (``run_checksum`` of ``provenance.json``) and the time it was
+recorded.
 
 Where it lives
 --------------
 ``<out>/history.parquet`` beside a run's outputs (``maps/<recipe id>/history.parquet`` by
 default), so ``geoplan run`` and ``geoplan monitor`` on one recipe share it.
 
-Append-only and atomic
-----------------------
-Rows are never changed or removed. Appending reads the file, adds the new rows at the end and
-writes the whole file to a temporary file that is renamed onto the old one
+Atomic
+------
+Recording reads the file, drops the rows of the snapshot it replaces (below), adds the new
+rows at the end and writes the whole file to a temporary file that is renamed onto the old one
 (:func:`geoplan.io.atomic_path`), under an exclusive lock (``.history.parquet.lock``,
 :func:`geoplan.io.exclusive_lock`: never a planted link or FIFO) so that two processes
 cannot lose each other's rows. A crash leaves the previous file intact. Neither the history
 nor its lock may be a symbolic link, device or FIFO, nor one of the run's inputs
 (:func:`geoplan.io.check_output`).
 
-Two snapshots on one date
--------------------------
+One snapshot per date
+---------------------
 The same run again (same recipe, date and ``run_checksum``: same inputs, parameters and
-outputs) adds nothing: its rows are already there. A run on the same date with a different
-checksum (the bundle was rebuilt, a statistic was reported, the language changed) is
-*appended*, never replacing the earlier one; readers use the most recently recorded snapshot
-of each date (:func:`latest_snapshots`) and can still see every earlier one.
+outputs) changes nothing: its rows are already there. Another run of the same recipe on the
+same date (``geoplan monitor`` after ``geoplan run``, whose checksums differ because the run
+wrote outputs; a rebuilt bundle; a newly reported statistic) *replaces* that date's snapshot:
+a date has one snapshot, the latest measurement of it, and other dates' rows are kept as
+they were. Histories written before this rule may hold several snapshots of one date;
+readers use the most recently recorded one (:func:`latest_snapshots`), and the next
+recording of a new measurement of that date leaves one. Rows of other recipes in the same
+file are kept.
+
+Older histories
+---------------
+A file without the ``data_date`` column (written before it existed) reads with it empty;
+status words of earlier versions (``reported``, ``achieved``) read as today's
+(:data:`geoplan.analyses.evaluate.LEGACY_STATUSES`).
 
 >>> rows = snapshot_rows(run_recipe("analyses/hanoi-02-nq-tw.yaml"))   # doctest: +SKIP
 >>> record_snapshot(rows, "maps/hanoi-02-nq-tw/history.parquet")       # doctest: +SKIP
@@ -82,8 +94,10 @@ HISTORY_NAME = "history.parquet"
 #: Columns of the history, in order. ``unit_id`` is ``""`` on a target's own row.
 HISTORY_COLUMNS: tuple[str, ...] = (
     "recipe_id", "bundle", "as_of", "key", "target_id", "kind", "scope", "unit_id", "value",
-    "unit", "status", "note", "run_checksum", "geoplan_version", "recorded_at",
+    "unit", "status", "note", "data_date", "run_checksum", "geoplan_version", "recorded_at",
 )
+#: Columns a history written by an earlier version may lack (read as empty).
+_OPTIONAL: tuple[str, ...] = ("data_date",)
 _TEXT = [c for c in HISTORY_COLUMNS if c != "value"]
 
 
@@ -98,9 +112,12 @@ def _empty() -> pd.DataFrame:
 
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame[list(HISTORY_COLUMNS)].copy()
+    from geoplan.analyses.evaluate import LEGACY_STATUSES
+
+    out = frame.reindex(columns=list(HISTORY_COLUMNS))
     for column in _TEXT:
         out[column] = out[column].astype(object).where(out[column].notna(), "").astype(str)
+    out["status"] = out["status"].replace(LEGACY_STATUSES)
     out["value"] = pd.to_numeric(out["value"], errors="coerce").astype(float)
     return out.reset_index(drop=True)
 
@@ -136,11 +153,10 @@ _KINDS: tuple[str, ...] = ("indicator", "statistic")
 
 
 def _vocabularies() -> dict[str, tuple[str, ...]]:
-    from geoplan.analyses.evaluate import STATUSES
+    from geoplan.analyses.evaluate import LEGACY_STATUSES, STATUSES
     from geoplan.analyses.recipe import SCOPES
-    from geoplan.monitor.progress import PROGRESS_STATUSES
 
-    statuses = tuple(dict.fromkeys(("", *STATUSES, *PROGRESS_STATUSES)))
+    statuses = tuple(dict.fromkeys(("", *STATUSES, *LEGACY_STATUSES)))
     return {"kind": _KINDS, "scope": SCOPES, "status": statuses}
 
 
@@ -339,7 +355,7 @@ def snapshot_rows(result: RunResult, *, recorded_at: datetime | None = None) -> 
     for ev in result.evaluations:
         goal = ev.goal
         base = {**common, "key": goal.key, "target_id": goal.id, "kind": ev.kind,
-                "scope": goal.scope, "unit": goal.unit}
+                "scope": goal.scope, "unit": goal.unit, "data_date": ev.data_date}
         rows.append({**base, "unit_id": "", "value": _value(ev.value), "status": ev.status,
                      "note": ev.note})
         if ev.per_unit is None:
@@ -403,12 +419,15 @@ def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None,
                    f"Parquet file geoplan writes. Move it aside (geoplan never rewrites a "
                    f"history it cannot read) and run again to start a new one")
         raise HistoryError(message) from None
-    lacking = [c for c in HISTORY_COLUMNS if c not in frame.columns]
+    lacking = [c for c in HISTORY_COLUMNS if c not in frame.columns and c not in _OPTIONAL]
     if lacking:
         message = (f"{target}: not a geoplan monitoring history: column(s) "
                    f"{', '.join(lacking)} missing. Move the file aside and run again to "
                    "start a new history")
         raise HistoryError(message)
+    for column in _OPTIONAL:  # an older history: the column reads as empty
+        if column not in frame.columns:
+            frame[column] = ""
     problems = _row_problems(frame)
     if not _schema_problems(frame):  # the id checks need text columns
         problem = _id_problem(frame)
@@ -448,7 +467,10 @@ def lock_path(history: str | os.PathLike[str]) -> Path:
 
 def record_snapshot(snapshot: RunResult | pd.DataFrame,
                     path: str | os.PathLike[str]) -> int:
-    """Append a run's snapshot to the history at ``path`` (see the module docstring).
+    """Record a run's snapshot in the history at ``path``, replacing that date's snapshot.
+
+    See the module docstring: a recipe has one snapshot per date, so the rows of earlier
+    snapshots of the same recipe and ``as_of`` are replaced by these.
 
     Parameters
     ----------
@@ -460,8 +482,8 @@ def record_snapshot(snapshot: RunResult | pd.DataFrame,
     Returns
     -------
     int
-        Rows appended: ``0`` when the same snapshot (recipe, date and run checksum) is
-        already recorded.
+        Rows written: ``0`` when the same snapshot (recipe, date and run checksum) is
+        already recorded (nothing changes).
 
     Raises
     ------
@@ -487,23 +509,32 @@ def record_snapshot(snapshot: RunResult | pd.DataFrame,
                                  statistics=snapshot.recipe.statistics_files)
     recipe = None if isinstance(snapshot, pd.DataFrame) else snapshot.recipe
     with guard, exclusive_lock(lock_path(check_output(target))):
-        old = read_history(target, recipe_id=None if recipe is None else recipe.id,
-                           units=None if recipe is None else goal_units(recipe))
+        if recipe is not None:  # a row of this recipe in another unit is refused
+            read_history(target, recipe_id=recipe.id, units=goal_units(recipe))
+        old = read_history(target)  # every recipe's rows: those of others are kept
         ident = ["recipe_id", "as_of", "run_checksum"]
         seen = set(map(tuple, old[ident].drop_duplicates().to_numpy().tolist()))
         fresh = ~pd.Series([tuple(r) in seen for r in rows[ident].to_numpy().tolist()],
                            index=rows.index)
         rows = rows[fresh.to_numpy()]
         if rows.empty:
-            logger.info("snapshot already in %s: nothing appended", target)
+            logger.info("snapshot already in %s: nothing recorded", target)
             return 0
+        dates = set(map(tuple, rows[["recipe_id", "as_of"]].drop_duplicates()
+                        .to_numpy().tolist()))
+        replaced = np.array([tuple(r) in dates for r in
+                             old[["recipe_id", "as_of"]].to_numpy().tolist()], dtype=bool)
+        if replaced.any():
+            logger.info("replacing %d row(s) of the earlier snapshot(s) of %s in %s",
+                        int(replaced.sum()), ", ".join(sorted(d for _, d in dates)), target)
+        old = old[~replaced]
         both = pd.concat([old, rows], ignore_index=True) if len(old) else rows
         with atomic_path(target) as tmp:
             try:
                 both.to_parquet(tmp, engine="pyarrow", index=False)
             except OSError as exc:
                 raise output_error(target, exc) from None
-    logger.info("appended %d row(s) to %s", len(rows), target)
+    logger.info("recorded %d row(s) in %s", len(rows), target)
     return len(rows)
 
 

@@ -10,8 +10,9 @@ How a monitoring run works
 2. **Fill.** Each date is one :func:`geoplan.analyses.run.run_recipe` call with ``as_of`` set
    to it, on one loaded bundle and without outputs (no map per date): indicators use what was
    true then (lines and stations by opening date, statistics by report date). Its snapshot is
-   appended to ``<out>/history.parquet`` (:func:`geoplan.monitor.history.record_snapshot`:
-   the same run twice adds nothing).
+   recorded in ``<out>/history.parquet`` (:func:`geoplan.monitor.history.record_snapshot`:
+   it replaces that date's earlier snapshot, e.g. one ``geoplan run`` stored; the same run
+   twice changes nothing).
 3. **Trajectories.** The history (including snapshots stored earlier by ``geoplan run``) gives
    each target's values by date; :mod:`geoplan.monitor.progress` gives its status on ``end``.
 4. **Report.** ``<out>/monitor/report.md`` and ``report.html`` (``review-<year>.md``/``.html``
@@ -107,7 +108,7 @@ class MonitorResult:
     history_path, history
         The history file and its rows for this recipe (all snapshots).
     appended
-        Rows this run appended to the history.
+        Rows this run wrote to the history (replacing earlier snapshots of its dates).
     trajectories
         One per target and statistic, in recipe order.
     review_year, review_date, review

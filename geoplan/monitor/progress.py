@@ -1,4 +1,10 @@
-"""Trajectories against the target path: on track, behind, achieved, no data.
+"""Trajectories against the target path: on track, behind, met, no data.
+
+The statuses are the one vocabulary of :mod:`geoplan.analyses.evaluate`; the monitor adds
+``on track`` and ``behind`` where a target has a path, and otherwise says what the run says
+on the same date (the run's recorded status is passed in, so that ``monitor`` and ``run``
+never disagree: a target without data is ``no data`` in both, a value on data older than its
+target year ``data older than target`` in both).
 
 Definitions
 -----------
@@ -17,17 +23,23 @@ Direction
     The sign of ``reference - baseline value``; when they are equal, the comparator's
     (``>=``/``>``: up, ``<=``/``<``: down).
 Status at a date (the latest value on or before it, at the value's own date ``d``)
-    ``achieved``: the value meets the target (:func:`geoplan.analyses.evaluate.judge` says
-    ``met``); ``on track``: not yet, but the value is at least the path's value at ``d`` in
-    the direction of travel (``direction × (value − path(d)) ≥ 0``, within 1e-9 relative)
-    and the target year is not over; ``behind``: otherwise (also once 31 December of the
-    target year has passed without the target met); ``no data``: no value on or before the
-    date, or the date is before the baseline (no path yet); ``monitoring``: the target has no
-    comparator (the text sets no number), so values are shown and not judged.
-Per unit (targets of scope ``unit``)
-    Each unit gets its own status from its own series and baseline; the target is
-    ``achieved`` when every unit with data is, ``on track`` when every unit with data is
-    achieved or on track, ``behind`` when any is behind, ``no data`` when no unit has data.
+    The run's verdict on that value (``status``, as recorded in the history; else
+    :func:`geoplan.analyses.evaluate.judge`, with the rule for old data applied on
+    ``data_date``) decides first: ``no data`` without a value on or before the date;
+    ``monitoring`` for a target without comparator (values shown, not judged);
+    ``data older than target`` when the value's data predate a target year that has begun;
+    ``met`` when the value meets the target. A value not (yet) met is then placed against
+    the path: ``on track`` when it is at least the path's value at ``d`` in the direction of
+    travel (``direction × (value − path(d)) ≥ 0``, within 1e-9 relative) and the target year
+    is not over, ``behind`` otherwise. Where there is no path (the date is before the
+    baseline, the target has no year, or its year is over) the run's verdict stands
+    (``not met`` or ``partly``): a target whose year has passed unmet is ``not met``.
+Per unit (targets of scope ``unit`` with a comparator)
+    Each unit gets its own status from its own series and baseline; the target is ``met``
+    when every unit with data is, ``on track`` when every unit with data is met or on track,
+    ``behind`` when any is behind, otherwise as the run summarises units
+    (:func:`summarise_units`); ``no data`` when no unit has data. A monitoring target has
+    no per-unit statuses.
 
 >>> import datetime as dt
 >>> from geoplan.analyses.recipe import Statistic
@@ -50,20 +62,36 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from geoplan.analyses.evaluate import MET, judge
+from geoplan.analyses.evaluate import (
+    BEHIND,
+    JUDGED,
+    MET,
+    MONITORING,
+    NO_DATA,
+    NOT_MET,
+    ON_TRACK,
+    PARTLY,
+    STALE,
+    STATUSES,
+    judge,
+    stale_data,
+)
 from geoplan.errors import GeoplanError
 
 if TYPE_CHECKING:
     from geoplan.analyses.recipe import Goal
 
 __all__ = [
-    "ACHIEVED",
     "BEHIND",
+    "MET",
     "MONITORING",
+    "NOT_MET",
     "NO_DATA",
     "ON_TRACK",
+    "PARTLY",
     "PERIODS",
     "PROGRESS_STATUSES",
+    "STALE",
     "MonitorError",
     "Progress",
     "TargetPath",
@@ -77,13 +105,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-ACHIEVED = "achieved"
-ON_TRACK = "on track"
-BEHIND = "behind"
-NO_DATA = "no data"
-MONITORING = "monitoring"
-#: Every progress status, in display order.
-PROGRESS_STATUSES: tuple[str, ...] = (ACHIEVED, ON_TRACK, BEHIND, NO_DATA, MONITORING)
+#: Every status the monitor gives: the one vocabulary (:data:`~geoplan.analyses.evaluate.
+#: STATUSES`), in display order.
+PROGRESS_STATUSES: tuple[str, ...] = STATUSES
 #: Reporting periods of ``geoplan monitor --period``.
 PERIODS: tuple[str, ...] = ("month", "quarter", "year")
 
@@ -252,6 +276,8 @@ def progress_status(
     *,
     baseline: date | None,
     at: date | None = None,
+    status: str | None = None,
+    data_date: str = "",
 ) -> Progress:
     """Status of ``goal`` on ``at`` from its values over time (see the module docstring).
 
@@ -265,6 +291,12 @@ def progress_status(
         Start of the path; ``None`` uses the first value's date.
     at
         Date of the status (default: the last date in ``values``).
+    status
+        The run's status of the latest value (as recorded in the history); ``None`` judges
+        the value here (:func:`geoplan.analyses.evaluate.judge`).
+    data_date
+        Date of the data of the latest value: a judged value whose data predate a target
+        year begun on ``at`` is ``data older than target``.
 
     Returns
     -------
@@ -284,19 +316,20 @@ def progress_status(
     """
     series = as_series(values)
     when = at if at is not None else (series.index[-1] if len(series) else None)
-    status_if_missing = MONITORING if goal.comparator is None else NO_DATA
     end = target_date(goal)
     if when is None:
-        return Progress(status_if_missing, target_date=end, note="no value recorded")
+        return Progress(NO_DATA, target_date=end, note="no value recorded")
     known = series[[d <= when for d in series.index]]
     if known.empty:
-        return Progress(status_if_missing, target_date=end,
-                        note=f"no value on or before {when}")
+        return Progress(NO_DATA, target_date=end, note=f"no value on or before {when}")
     value, value_date = float(known.iloc[-1]), known.index[-1]
+    verdict = status if status else judge(goal, value).status
+    if verdict in JUDGED and stale_data(goal, data_date, as_of=when):
+        verdict = STALE
     start = baseline if baseline is not None else known.index[0]
     note = ""
     if when < start:
-        return Progress(status_if_missing, value, value_date, start, target_date=end,
+        return Progress(verdict, value, value_date, start, target_date=end,
                         note=f"before the baseline ({start}): no path yet")
     before = known[[d <= start for d in known.index]]
     if len(before):
@@ -304,22 +337,26 @@ def progress_status(
     else:
         start, start_value = known.index[0], float(known.iloc[0])
         note = f"no value on the baseline date; the path starts from the first value ({start})"
-    if goal.comparator is None:  # shown, with its change since the baseline, not judged
-        return Progress(MONITORING, value, value_date, start, start_value, note=note)
+    if goal.comparator is None or verdict in (MONITORING, NO_DATA):
+        # shown, with its change since the baseline, not judged
+        return Progress(MONITORING if goal.comparator is None else verdict, value,
+                        value_date, start, start_value, note=note)
     reference = reference_value(goal, start_value)
-    if judge(goal, value).status == MET:
-        path_value = None if reference is None or end is None else \
-            TargetPath(start, start_value, end, reference).value_at(value_date)
-        return Progress(ACHIEVED, value, value_date, start, start_value, path_value,
+    path_value = None if reference is None or end is None else \
+        TargetPath(start, start_value, end, reference).value_at(value_date)
+    if verdict in (MET, STALE):
+        if verdict == STALE:
+            note = "; ".join(filter(None, [note, f"data of {data_date or 'an earlier year'} are "
+                                                 f"older than the target year {goal.year}"]))
+        return Progress(verdict, value, value_date, start, start_value, path_value,
                         reference, end, note)
     if reference is None or end is None:
-        return Progress(BEHIND, value, value_date, start, start_value, None, reference, end,
+        return Progress(verdict, value, value_date, start, start_value, None, reference, end,
                         "; ".join(filter(None, [note, "no target year: no path"])))
-    path = TargetPath(start, start_value, end, reference)
-    path_value = path.value_at(value_date)
     if when > end:
-        return Progress(BEHIND, value, value_date, start, start_value, path_value, reference,
+        return Progress(verdict, value, value_date, start, start_value, path_value, reference,
                         end, "; ".join(filter(None, [note, f"target year {goal.year} is over"])))
+    assert path_value is not None
     direction = _direction(goal, start_value, reference)
     slack = _REL * max(1.0, abs(path_value))
     on_track = direction != 0 and direction * (value - path_value) >= -slack
@@ -332,19 +369,27 @@ def summarise_units(statuses: Iterable[str]) -> str:
 
     Examples
     --------
-    >>> summarise_units(["achieved", "on track", "no data"])
+    >>> summarise_units(["met", "on track", "no data"])
     'on track'
-    >>> summarise_units(["achieved", "behind"])
+    >>> summarise_units(["met", "behind"])
     'behind'
+    >>> summarise_units(["met", "not met"])  # no path (the year is over): as the run says
+    'partly'
     """
     known = [s for s in statuses if s not in (NO_DATA, MONITORING)]
     if not known:
         return NO_DATA
-    if all(s == ACHIEVED for s in known):
-        return ACHIEVED
-    if all(s in (ACHIEVED, ON_TRACK) for s in known):
-        return ON_TRACK
-    return BEHIND
+    if all(s == MET for s in known):
+        return MET
+    if any(s in (ON_TRACK, BEHIND) for s in known):
+        if all(s in (MET, ON_TRACK) for s in known):
+            return ON_TRACK
+        return BEHIND
+    if any(s == STALE for s in known):
+        return STALE
+    if not any(s in (MET, PARTLY) for s in known):
+        return NOT_MET
+    return PARTLY
 
 
 def period_ends(start: date, end: date, period: str) -> list[date]:

@@ -20,12 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from geoplan._safetext import markdown_code as _code
 from geoplan._safetext import markdown_text as _md
-from geoplan.analyses.evaluate import STATUS_LABELS
+from geoplan.analyses.evaluate import NO_DATA, STATUSES, status_label
 from geoplan.maps._elements import escape_html
-from geoplan.maps._style import PROGRESS_COLOURS
-from geoplan.maps.i18n import check_lang, format_number
+from geoplan.maps._style import STATUS_COLOURS
+from geoplan.maps.i18n import check_lang, format_number, format_quantity
 from geoplan.maps.i18n import label as map_label
-from geoplan.monitor.progress import PROGRESS_STATUSES
 from geoplan.monitor.trajectory import Trajectory
 
 if TYPE_CHECKING:
@@ -75,16 +74,19 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
                   "en": "Made by geoplan {version} from {history}"},
     "definitions": {
         "vi": ("Lộ trình: đường thẳng từ giá trị tại mốc cơ sở đến giá trị mục tiêu vào "
-               "31/12 của năm mục tiêu. Đã đạt: giá trị mới nhất đáp ứng mục tiêu. Đúng tiến "
+               "31/12 của năm mục tiêu. Đạt: giá trị mới nhất đáp ứng mục tiêu. Đúng tiến "
                "độ: chưa đạt nhưng giá trị mới nhất không kém giá trị của lộ trình tại ngày "
-               "đo. Chậm tiến độ: kém lộ trình, hoặc đã qua năm mục tiêu mà chưa đạt. "
-               "Không có dữ liệu: chưa có giá trị. Theo dõi: văn bản không nêu con số."),
+               "đo. Chậm tiến độ: kém lộ trình. Chưa đạt: đã qua năm mục tiêu mà chưa đạt. "
+               "Dữ liệu cũ hơn năm mục tiêu: giá trị dựa trên dữ liệu trước năm mục tiêu "
+               "(đã bắt đầu), nên không cho biết kết quả. Không có dữ liệu: chưa có giá trị. "
+               "Theo dõi: văn bản không nêu con số."),
         "en": ("Path: the straight line from the value on the baseline date to the target "
-               "value on 31 December of the target year. Achieved: the latest value meets "
-               "the target. On track: not yet, but the latest value is at least the path's "
-               "value on its date. Behind: short of the path, or the target year is over "
-               "without the target met. No data: no value yet. Monitoring: the text sets no "
-               "number."),
+               "value on 31 December of the target year. Met: the latest value meets the "
+               "target. On track: not yet, but the latest value is at least the path's value "
+               "on its date. Behind: short of the path. Not met: the target year is over "
+               "without the target met. Data older than target: the value rests on data from "
+               "before the target year, which has begun, so it cannot show the outcome. No "
+               "data: no value yet. Monitoring: the text sets no number."),
     },
 }
 
@@ -101,14 +103,13 @@ _esc = escape_html
 def _number(x: float | None, lang: str, unit: str = "") -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    text = format_number(float(x), lang, digits=2)
     if not unit:
-        return text
-    return f"{text}%" if unit == "%" else f"{text} {unit}"
+        return format_number(float(x), lang)
+    return format_quantity(float(x), unit, lang)
 
 
-def _status(status: str, lang: str) -> str:
-    return map_label(status, lang)
+def _status(status: str, lang: str, data_date: str = "") -> str:
+    return status_label(status, lang, data_date=data_date)
 
 
 def chart_name(key: str) -> str:
@@ -128,7 +129,7 @@ def _units_text(t: Trajectory, lang: str) -> str:
     counts = t.units_count()
     if not counts:
         return ""
-    parts = [f"{_status(s, lang)}: {counts[s]}" for s in PROGRESS_STATUSES if s in counts]
+    parts = [f"{_status(s, lang)}: {counts[s]}" for s in STATUSES if s in counts]
     return f"{_t('units', lang)}: " + ", ".join(parts)
 
 
@@ -167,7 +168,7 @@ def _summary_rows(result: MonitorResult) -> list[list[str]]:
         rows.append([t.key, t.goal.title.get(lang), baseline, latest,
                      _number(p.path_value, lang, unit), t.goal.describe(),
                      "" if t.goal.year is None else str(t.goal.year), p.status,
-                     _units_text(t, lang)])
+                     _units_text(t, lang), t.data_date])
     return rows
 
 
@@ -192,12 +193,11 @@ def _review_rows(result: MonitorResult) -> list[list[str]]:
 
 
 def _series_rows(t: Trajectory, lang: str) -> list[list[str]]:
-    labels = STATUS_LABELS[lang]
     rows = []
     for when, value in zip(t.values.index, t.values.to_numpy(), strict=True):
         status = str(t.statuses.get(when, "")) if len(t.statuses) else ""
         rows.append([str(when), _number(float(value), lang, t.goal.unit),
-                     labels.get(status, status)])
+                     _status(status, lang) if status else ""])
     return rows
 
 
@@ -242,7 +242,7 @@ def report_markdown(result: MonitorResult) -> str:
               f"{_t('status', lang)} |",
               "|---|---:|---:|---:|---|---:|---|"]
     for r in _summary_rows(result):
-        status = _status(r[7], lang) + (f" ({r[8]})" if r[8] else "")
+        status = _status(r[7], lang, r[9]) + (f" ({r[8]})" if r[8] else "")
         lines.append(f"| {_code(r[0])} {_md(r[1])} | {_md(r[2])} | {_md(r[3])} | {_md(r[4])} "
                      f"| {_md(r[5])} | {_md(r[6])} | {_md(status)} |")
     lines += ["", f"## {_md(_t('targets', lang))}", ""]
@@ -252,7 +252,7 @@ def report_markdown(result: MonitorResult) -> str:
         lines += [f"### {_code(t.key)} {_md(t.goal.title.get(lang))}", "",
                   f"- {_md(_t('goal', lang))}: {_md(t.goal.describe())}"
                   + (f" ({t.goal.year})" if t.goal.year is not None else ""),
-                  f"- {_md(_t('status', lang))}: {_md(_status(t.status, lang))}",
+                  f"- {_md(_t('status', lang))}: {_md(_status(t.status, lang, t.data_date))}",
                   f"- {_md(_t('source', lang))}: {_md(t.goal.source.cite())}"]
         if _units_text(t, lang):
             lines.append(f"- {_md(_units_text(t, lang))}")
@@ -299,10 +299,10 @@ footer { margin-top: 30px; color: #777; font-size: 12px; }
 """
 
 
-def _badge(status: str, lang: str) -> str:
-    colour = PROGRESS_COLOURS.get(status, PROGRESS_COLOURS["no data"])
+def _badge(status: str, lang: str, data_date: str = "") -> str:
+    colour = STATUS_COLOURS.get(status, STATUS_COLOURS[NO_DATA])
     return (f'<span class="gp-badge gp-status" data-status="{_esc(status)}" '
-            f'style="background:{colour}">{_esc(_status(status, lang))}</span>')
+            f'style="background:{colour}">{_esc(_status(status, lang, data_date))}</span>')
 
 
 def _table(head: list[str], rows: list[list[str]], *, numeric: set[int], cls: str) -> str:
@@ -366,7 +366,7 @@ def report_html(result: MonitorResult) -> str:
         anchor = _esc(chart_name(r[0]).removeprefix("charts/").removesuffix(".png"))
         rows.append([f'<a href="#t-{anchor}"><code>{_esc(r[0])}</code></a><br>{_esc(r[1])}',
                      _esc(r[2]), _esc(r[3]), _esc(r[4]), _esc(r[5]), _esc(r[6]),
-                     _badge(r[7], lang) + (f'<br><span class="gp-note">{_esc(r[8])}</span>'
+                     _badge(r[7], lang, r[9]) + (f'<br><span class="gp-note">{_esc(r[8])}</span>'
                                            if r[8] else "")])
     head = [_t(k, lang) for k in ("target_col", "baseline", "latest", "path_value", "goal",
                                   "year_col", "status")]
@@ -379,7 +379,7 @@ def report_html(result: MonitorResult) -> str:
                      f"<code>{_esc(t.key)}</code> {_esc(t.goal.title.get(lang))}</h3>")
         facts = [f"{_esc(_t('goal', lang))}: {_esc(t.goal.describe())}"
                  + (f" ({t.goal.year})" if t.goal.year is not None else ""),
-                 f"{_esc(_t('status', lang))}: {_badge(t.status, lang)}",
+                 f"{_esc(_t('status', lang))}: {_badge(t.status, lang, t.data_date)}",
                  f"{_esc(_t('source', lang))}: {_esc(t.goal.source.cite())}"]
         if _units_text(t, lang):
             facts.append(_esc(_units_text(t, lang)))

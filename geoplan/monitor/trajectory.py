@@ -28,7 +28,6 @@ import pandas as pd
 from geoplan.analyses.recipe import Goal, Recipe, Statistic
 from geoplan.monitor.history import latest_snapshots
 from geoplan.monitor.progress import (
-    MONITORING,
     NO_DATA,
     Progress,
     progress_status,
@@ -80,6 +79,8 @@ class Trajectory:
         The run's status (met, not met, ...) by date, as recorded.
     note
         The run's note on the latest date (e.g. which layer is missing).
+    data_date
+        The date of the data of the latest value (as recorded by the run).
     """
 
     goal: Goal
@@ -89,6 +90,7 @@ class Trajectory:
     unit_progress: pd.DataFrame | None = None
     statuses: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     note: str = ""
+    data_date: str = ""
 
     @property
     def key(self) -> str:
@@ -162,8 +164,11 @@ def build_trajectories(
         own = part[part["unit_id"] == ""].drop_duplicates("as_of", keep="last")
         values = pd.Series(own["value"].to_numpy(dtype=float), index=_dates(own["as_of"]))
         statuses = pd.Series(own["status"].to_numpy(), index=values.index)
+        dated = pd.Series(own["data_date"].to_numpy(), index=values.index)
         note = str(own["note"].iloc[-1]) if len(own) else ""
-        progress = progress_status(goal, values, baseline=start, at=at)
+        status, data_date = _recorded(values, statuses, dated)
+        progress = progress_status(goal, values, baseline=start, at=at, status=status,
+                                   data_date=data_date)
         per_unit = part[part["unit_id"] != ""]
         unit_values = None
         unit_progress = None
@@ -174,24 +179,42 @@ def build_trajectories(
             unit_values = unit_values.sort_index()
             order = list(dict.fromkeys(per_unit["unit_id"]))
             unit_values = unit_values.reindex(columns=order)
-        if unit_values is not None and goal.scope == "unit":
+        if unit_values is not None and goal.scope == "unit" and goal.comparator is not None:
+            unit_statuses = (per_unit.groupby(["as_of", "unit_id"], sort=False)["status"]
+                             .last().unstack())
+            unit_statuses.index = _dates(pd.Series(unit_statuses.index))
             records = []
             for unit_id in unit_values.columns:
-                p = progress_status(goal, unit_values[unit_id], baseline=start, at=at)
+                own_status = unit_statuses[unit_id] if unit_id in unit_statuses.columns \
+                    else pd.Series(dtype=object)
+                recorded, _ = _recorded(unit_values[unit_id], own_status, dated)
+                p = progress_status(goal, unit_values[unit_id], baseline=start, at=at,
+                                    status=recorded, data_date=data_date)
                 records.append({"unit_id": unit_id, "status": p.status, "value": p.value,
                                 "value_date": p.value_date, "baseline_date": p.baseline_date,
                                 "baseline_value": p.baseline_value,
                                 "path_value": p.path_value})
             unit_progress = pd.DataFrame(records).set_index("unit_id")
-            if goal.comparator is not None:
-                summary = summarise_units(unit_progress["status"])
-                progress = Progress(summary, progress.value, progress.value_date,
-                                    progress.baseline_date, progress.baseline_value,
-                                    progress.path_value, progress.reference,
-                                    progress.target_date, progress.note)
+            summary = summarise_units(unit_progress["status"])
+            progress = Progress(summary, progress.value, progress.value_date,
+                                progress.baseline_date, progress.baseline_value,
+                                progress.path_value, progress.reference,
+                                progress.target_date, progress.note)
         out.append(Trajectory(goal, values, progress, unit_values, unit_progress, statuses,
-                              note))
+                              note, data_date))
     return out
+
+
+def _recorded(values: pd.Series, statuses: pd.Series,
+              dated: pd.Series) -> tuple[str | None, str]:
+    """The run's status and data date of the latest value (``None``, ``""`` without one)."""
+    known = values.dropna()
+    if known.empty:
+        return None, ""
+    when = known.index[-1]
+    status = statuses.get(when) if len(statuses) else None
+    data_date = dated.get(when) if len(dated) else None
+    return (str(status) if status else None), ("" if data_date is None else str(data_date))
 
 
 def _num(x: Any) -> float:
@@ -247,8 +270,8 @@ def review_table(trajectories: list[Trajectory], *, at: date, lang: str = "vi") 
 def progress_frame(trajectories: list[Trajectory], *, lang: str = "vi") -> pd.DataFrame:
     """What the map's progress layers draw: one row per judged target, plus its units.
 
-    Targets without comparator (``monitoring``) are left out; targets of scope ``unit`` add
-    one row per unit with the unit's own status.
+    Targets without comparator (``monitoring``, or ``no data`` without values) are left out;
+    targets of scope ``unit`` add one row per unit with the unit's own status.
 
     Parameters
     ----------
@@ -269,7 +292,7 @@ def progress_frame(trajectories: list[Trajectory], *, lang: str = "vi") -> pd.Da
     """
     rows: list[dict[str, Any]] = []
     for t in trajectories:
-        if t.status == MONITORING or t.kind == "statistic":
+        if t.goal.comparator is None or t.kind == "statistic":
             continue
         p = t.progress
         base = {"key": t.key, "title": t.goal.title.get(lang), "scope": t.goal.scope,
