@@ -143,3 +143,63 @@ def test_sdg_11_2_1_stops_too_far_from_streets_are_named(tmp_path: Path) -> None
     assert far["name"].tolist() == ["b1", "Bus 2"]
     assert far["nearest_street_m"].tolist() == pytest.approx([1000.0, 1000.0])
     assert "2 stop(s)" in r.method and "b1, Bus 2" in r.method
+
+
+# -- 2. edge snapping -------------------------------------------------------------------------
+def _t_graph() -> Any:
+    """SYNTHETIC graph: node 0 at (0,0), node 1 at (1000,0), node 2 at (0,1000); two 1 km
+    edges 0–1 and 0–2."""
+    from shapely.geometry import LineString
+
+    from geoplan.network import StreetGraph
+
+    edges = gpd.GeoDataFrame({"u": [0, 0], "v": [1, 2], "length_m": [1000.0, 1000.0]},
+                             geometry=[LineString([(0, 0), (1000, 0)]),
+                                       LineString([(0, 0), (0, 1000)])], crs=CRS)
+    return StreetGraph.from_edges(edges)
+
+
+def test_edge_snapping_splits_the_nearest_edge() -> None:
+    from geoplan.network import catchments_from_stations, reachable, snap_points
+
+    graph = _t_graph()
+    station = gpd.GeoDataFrame({"name": ["S"]}, geometry=[shapely.Point(300, -20)], crs=CRS)
+    snaps = snap_points(graph, station)
+    # nearest point of a street: (300, 0) on edge 0–1, 20 m away, 300 m from node 0
+    assert snaps[["edge", "along_m", "distance_m"]].iloc[0].tolist() == [0, 300.0, 20.0]
+    reach = reachable(graph, snaps["node"], distances=(2000,), offsets_m=snaps["distance_m"],
+                      edges=snaps["edge"], along_m=snaps["along_m"])
+    # node 0: 20 + 300; node 1: 20 + 700; node 2: 20 + 300 + 1000
+    assert reach.distance_m.tolist() == pytest.approx([320.0, 720.0, 1320.0])
+    # 500 m walk: 480 m left at (300,0): edge 0–1 from 0 to 780 (the whole stretch 0–300
+    # and 480 m east), and 180 m of edge 0–2 beyond node 0: 960 m of street
+    edge = catchments_from_stations(graph, station, distance_m=500, buffer_m=10)
+    assert edge["street_length_m"].iloc[0] == pytest.approx(960.0)
+    # the band: 790 m × 20 m along y=0 (west end square... x from −10 to 790 with round
+    # ends) is at least the 780 × 20 m rectangle, and holds no street beyond x = 790
+    band = edge.geometry.iloc[0]
+    assert band.covers(box(0, -10, 780, 10)) and not band.intersects(box(791, -20, 900, 20))
+    # node snapping: node 0 is √(300² + 20²) m away: 500 − 300.67 m left along each edge
+    near = snap_points(graph, station, snap="node", tolerance_m=400)
+    assert near["distance_m"].iloc[0] == pytest.approx(math.hypot(300, 20))
+    assert near["edge"].iloc[0] == -1
+    node = catchments_from_stations(graph, station, distance_m=500, snaps=near)
+    assert node["street_length_m"].iloc[0] == pytest.approx(2 * (500 - math.hypot(300, 20)))
+
+
+def test_edge_snapping_per_station_and_tolerance() -> None:
+    from geoplan.network import catchments_from_stations, snap_points
+
+    graph = _t_graph()
+    # two stations on edge 0–1 at x = 200 and 800 (on the street), 250 m walks: each owns
+    # its 500 m stretch [−50..450] ∩ edge and [550..1050] ∩ edge, plus 50 m of edge 0–2 for
+    # the first: 450 + 50 = 500 m and 450 m
+    two = gpd.GeoDataFrame({"name": ["W", "E"]},
+                           geometry=[shapely.Point(200, 0), shapely.Point(800, 0)], crs=CRS)
+    each = catchments_from_stations(graph, two, distance_m=250, per_station=True)
+    assert each["street_length_m"].tolist() == pytest.approx([500.0, 450.0])
+    # 300 m from every street: beyond the 250 m tolerance, whatever the method
+    far = gpd.GeoDataFrame({"name": ["F"]}, geometry=[shapely.Point(500, 300)], crs=CRS)
+    assert not snap_points(graph, far)["snapped"].iloc[0]
+    with pytest.raises(ValueError, match="snap='nearest'"):
+        snap_points(graph, far, snap="nearest")

@@ -79,6 +79,7 @@ __all__ = [
     "MAX_DISTANCE_M",
     "MODES",
     "SDG_DISTANCES_M",
+    "SNAPS",
     "public_transport_access",
     "transit_coverage",
     "transit_coverage_population",
@@ -95,14 +96,20 @@ SDG_DISTANCES_M: dict[str, float] = {"rail": 1000.0, "bus": 500.0}
 #: (and GEOS cannot buffer by astronomical distances).
 MAX_DISTANCE_M = 100_000.0
 Mode = Literal["rail", "bus"]
+#: How stops join the street network (:func:`geoplan.network.snap_points`): the nearest
+#: point of the nearest street (default) or its nearest node.
+Snap = Literal["edge", "node"]
+SNAPS: tuple[str, ...] = get_args(Snap)
 Method = Literal["euclidean", "network"]
 _METHODS: tuple[str, ...] = get_args(Method)
 _QUAD_SEGS = 64  # 256-gon discs
 
 
 def _check_options(indicator_name: str, mode: str, method: str, population: str,
-                   distance_m: float | None) -> None:
+                   distance_m: float | None, snap: str = "edge") -> None:
     problems = []
+    if snap not in SNAPS:
+        problems.append(f"snap={snap!r} (use one of {', '.join(SNAPS)})")
     if mode not in MODES:
         problems.append(f"mode={mode!r} (use one of {', '.join(MODES)})")
     if method not in _METHODS:
@@ -194,14 +201,15 @@ def _compute(
     statuses: Sequence[str],
     method: str,
     population: str,
+    snap: str = "edge",
 ) -> IndicatorResult:
-    _check_options(name, mode, method, population, distance_m)
+    _check_options(name, mode, method, population, distance_m, snap)
     when = resolve_as_of(as_of)
     distance = float(distance_m) if distance_m is not None else SDG_DISTANCES_M[mode]
     role = MODES[mode]
     params: dict[str, Any] = {"as_of": when.isoformat(), "mode": mode, "distance_m": distance,
                               "statuses": list(statuses), "method": method,
-                              "population": population}
+                              "population": population, "snap": snap}
     needed = ["admin_units", role]
     if method == "network":
         needed.append("street_network")
@@ -233,14 +241,15 @@ def _compute(
             from geoplan.network import StreetGraph, catchments_from_stations, snap_points
 
             graph = StreetGraph.from_bundle(bundle)
-            snaps = snap_points(graph, stops)
+            snaps = snap_points(graph, stops, snap=snap)
             catchment = catchments_from_stations(graph, stops, distance_m=distance, snaps=snaps)
         except GeoplanError as exc:
             return IndicatorResult.missing(
                 name, unit, ("street_network",),
                 f"street_network cannot be routed on: {exc}", params=params)
         covered = catchment.geometry.iloc[0] if len(catchment) else shapely.Polygon()
-        how = f"walking catchments of {distance:g} m along street_network (50 m street band)"
+        how = (f"walking catchments of {distance:g} m along street_network (50 m street band; "
+               f"stops snapped to the nearest street {snap})")
         far = ~snaps["snapped"].to_numpy(dtype=bool)
         if far.any():  # said in the result, not only in the log: coverage is lower for it
             label = next((c for c in ("name", "station_id", "stop_id") if c in stops), None)
@@ -301,6 +310,7 @@ def transit_coverage(
     statuses: Sequence[LineStatus] = ("operating",),
     method: Method = "euclidean",
     population: PopulationMethod = "census_uniform",
+    snap: Snap = "edge",
 ) -> IndicatorResult:
     """Share (%) of population within ``distance_m`` of a stop (SDG 11.2.1).
 
@@ -320,6 +330,9 @@ def transit_coverage(
         ``"euclidean"`` or ``"network"``.
     population
         ``"census_uniform"`` or ``"raster"``.
+    snap
+        With ``method="network"``: ``"edge"`` (stops join the nearest point of the nearest
+        street, the edge split there) or ``"node"`` (the nearest street node).
 
     Returns
     -------
@@ -343,7 +356,7 @@ def transit_coverage(
     """
     return _compute(bundle, name="transit_coverage", unit="%", as_of=as_of, mode=mode,
                     distance_m=distance_m, statuses=statuses, method=method,
-                    population=population)
+                    population=population, snap=snap)
 
 
 @indicator("transit_coverage_population", unit="people", layers=("admin_units", "stations"),
@@ -358,12 +371,13 @@ def transit_coverage_population(
     statuses: Sequence[LineStatus] = ("operating",),
     method: Method = "euclidean",
     population: PopulationMethod = "census_uniform",
+    snap: Snap = "edge",
 ) -> IndicatorResult:
     """Number of people within ``distance_m`` of a stop (see :func:`transit_coverage`).
 
     Parameters
     ----------
-    bundle, as_of, mode, distance_m, statuses, method, population
+    bundle, as_of, mode, distance_m, statuses, method, population, snap
         As for :func:`transit_coverage`.
 
     Returns
@@ -384,7 +398,7 @@ def transit_coverage_population(
     """
     return _compute(bundle, name="transit_coverage_population", unit="people", as_of=as_of,
                     mode=mode, distance_m=distance_m, statuses=statuses, method=method,
-                    population=population)
+                    population=population, snap=snap)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -410,7 +424,7 @@ def _label_column(frame: pd.DataFrame) -> pd.Series:
 
 
 def _walking(bundle: Bundle, stops: gpd.GeoDataFrame, distance: float, *, kind: str,
-             area: Any) -> tuple[Any, pd.DataFrame]:
+             area: Any, snap: str) -> tuple[Any, pd.DataFrame]:
     """Walking catchment of ``stops`` and the stops inside ``area`` no street reaches."""
     from geoplan.network import StreetGraph, catchments_from_stations, snap_points
 
@@ -418,7 +432,7 @@ def _walking(bundle: Bundle, stops: gpd.GeoDataFrame, distance: float, *, kind: 
     columns = ["name", "kind", "nearest_street_m"]
     if not len(stops):
         return shapely.Polygon(), pd.DataFrame(columns=columns)
-    snaps = snap_points(graph, stops)
+    snaps = snap_points(graph, stops, snap=snap)
     catchment = catchments_from_stations(graph, stops, distance_m=distance, snaps=snaps)
     far = ~snaps["snapped"].to_numpy(dtype=bool)
     far &= np.asarray(shapely.intersects(area, stops.geometry.to_numpy()), dtype=bool)
@@ -441,6 +455,7 @@ def public_transport_access(
     statuses: Sequence[LineStatus] = ("operating",),
     method: AccessMethod = "network",
     population: PopulationMethod = "census_uniform",
+    snap: Snap = "edge",
 ) -> IndicatorResult:
     """SDG 11.2.1 as UN-Habitat defines it: people with convenient access to public transport.
 
@@ -476,6 +491,9 @@ def public_transport_access(
         streets) or ``"euclidean"`` (straight-line discs everywhere, for comparison).
     population
         ``"census_uniform"`` or ``"raster"`` (see :mod:`geoplan.analyses._population`).
+    snap
+        ``"edge"`` (stops join the nearest point of the nearest street) or ``"node"``.
+
     Returns
     -------
     IndicatorResult
@@ -511,6 +529,8 @@ def public_transport_access(
         problems.append(f"method={method!r} (use one of {', '.join(_ACCESS_METHODS)})")
     if population not in POPULATION_METHODS:
         problems.append(f"population={population!r} (use one of {', '.join(POPULATION_METHODS)})")
+    if snap not in SNAPS:
+        problems.append(f"snap={snap!r} (use one of {', '.join(SNAPS)})")
     if problems:
         message = f"{name}: bad option(s) {'; '.join(problems)}"
         raise RecipeError(message)
@@ -518,7 +538,7 @@ def public_transport_access(
     bus_d, rail_d = float(bus_distance_m), float(rail_distance_m)
     params: dict[str, Any] = {"as_of": when.isoformat(), "bus_distance_m": bus_d,
                               "rail_distance_m": rail_d, "statuses": list(statuses),
-                              "method": method, "population": population}
+                              "method": method, "population": population, "snap": snap}
     needed = ["admin_units", "bus_stops", "stations"]
     if population == "raster":
         needed.append("population_raster")
@@ -540,9 +560,10 @@ def public_transport_access(
         try:
             streets = layer_coverage(bundle, ("street_network",), units)
             walk_area = units.union_all() if streets.known is None else streets.known
-            bus_walk, bus_far = _walking(bundle, bus, bus_d, kind="bus_stops", area=walk_area)
+            bus_walk, bus_far = _walking(bundle, bus, bus_d, kind="bus_stops", area=walk_area,
+                                         snap=snap)
             rail_walk, rail_far = _walking(bundle, rail, rail_d, kind="stations",
-                                           area=walk_area)
+                                           area=walk_area, snap=snap)
         except GeoplanError as exc:
             walk_area = shapely.Polygon()
             why_proxy = f" street_network cannot be routed on ({exc}): straight lines only."
@@ -592,7 +613,8 @@ def public_transport_access(
     city, inner = scope_values(units, per_unit["covered_population"], known, scale=100.0)
     fields = coverage_fields(units, coverage, resting, units["population"], basis="population")
     if method == "network":
-        how = (f"walking along street_network (50 m street band); where it has no streets a "
+        how = (f"walking along street_network (50 m street band, stops snapped to the nearest "
+               f"street {snap}); where it has no streets a "
                f"straight-line proxy (discs of the same distances): "
                f"{measured['share_pct'].iloc[0]:.1f} % of the population the value rests on "
                f"measured walking, {measured['share_pct'].iloc[1]:.1f} % by the proxy "
