@@ -3,7 +3,8 @@
 A bundle's ``street_network`` layer (edges with ``u``, ``v`` node ids and ``length_m``) is
 turned once into a :class:`StreetGraph`: an undirected ``scipy.sparse`` CSR matrix (people walk
 both ways along one-way streets), node coordinates and edge geometries in the bundle's metric
-CRS. Stations are snapped to their nearest street node (:func:`snap_points`); one
+CRS. Stations are snapped to the nearest point of the nearest street edge, which is split
+there (:func:`snap_points`; ``snap="node"`` joins the nearest node instead); one
 multi-source bounded Dijkstra pass (``scipy.sparse.csgraph.dijkstra`` with ``min_only=True``
 and a distance limit) gives, for every node, the walking distance to the nearest station and
 which station that is (:func:`reachable`); :func:`catchments_from_stations` turns the reached
@@ -13,10 +14,13 @@ rail network in service now, in a target year and at full build-out.
 
 Choices (documented because they change the numbers):
 
-* **Snapping counts against the walk.** A station is attached to its nearest street node and
-  the straight-line distance between them is spent first: a station 60 m from the nearest node
-  has 740 m of street left at 800 m. A station farther than ``tolerance_m`` from every node is
-  not snapped (a warning names it) and covers nothing.
+* **Edge snapping, and it counts against the walk.** A station is attached to the nearest
+  point of the nearest street (the edge is split there and the walk runs both ways along it)
+  and the straight-line distance to that point is spent first: a station 20 m from a street
+  has 780 m of street left at 800 m. With ``snap="node"`` it is attached to the nearest node
+  instead (a station mid-block then starts at a corner, and the distance to that corner is
+  spent). A station farther than ``tolerance_m`` from every street is not snapped (a warning
+  names it) and covers nothing; indicators list such stations as not measured.
 * **Catchment = buffered reached streets.** Every point of a street whose walking distance to
   the nearest station is at most ``distance_m`` is reached; the reached pieces are buffered by
   ``buffer_m`` (50 m by default: the plots along a street) with round ends (drawn with
@@ -145,6 +149,7 @@ class StreetGraph:
     _main: tuple[np.ndarray, cKDTree] | None = field(default=None, repr=False)
     _footprint: Any = field(default=None, repr=False)
     _metric: np.ndarray | None = field(default=None, repr=False)
+    _edges: tuple[np.ndarray, shapely.STRtree] | None = field(default=None, repr=False)
 
     def edge_geometry(self, edges: np.ndarray | None = None) -> np.ndarray:
         """Metric LineStrings of ``edges`` (indices; all by default), oriented u → v.
@@ -382,6 +387,20 @@ class StreetGraph:
             self._main = (nodes, cKDTree(self.node_xy[nodes]))
         return self._main
 
+    def main_edges(self) -> tuple[np.ndarray, shapely.STRtree]:
+        """Indices of the edges of the main network and an STR-tree of their geometries.
+
+        The edges whose ends belong to :meth:`main_nodes`, in the metric CRS (projected on
+        first use, then kept).
+        """
+        if self._edges is None:
+            nodes, _tree = self.main_nodes()
+            main = np.zeros(self.n_nodes, dtype=bool)
+            main[nodes] = True
+            edges = np.flatnonzero(main[self.edge_u] & main[self.edge_v])
+            self._edges = (edges, shapely.STRtree(self.edge_geometry(edges)))
+        return self._edges
+
     def footprint(self, *, cell_m: float = 250.0, close_m: float = 750.0) -> Any:
         """The area the network covers, as one (Multi)Polygon in :attr:`crs`.
 
@@ -439,8 +458,15 @@ def snap_points(
     tolerance_m: float = 250.0,
     name_column: str | None = None,
     main_only: bool = True,
+    snap: str = "edge",
 ) -> pd.DataFrame:
-    """Attach points (stations, stops) to their nearest street node.
+    """Attach points (stations, stops) to the street network.
+
+    ``snap="edge"`` (default): each point joins the nearest point of the nearest street
+    edge, which is split there: the walk starts at that point, after the perpendicular
+    distance, and runs both ways along the edge (a station beside the middle of a 400 m
+    block reaches both of its ends). ``snap="node"``: each point joins its nearest street
+    node (the former method; a station mid-block starts at a corner).
 
     Parameters
     ----------
@@ -449,8 +475,8 @@ def snap_points(
     points
         Point layer with a CRS (projected to the graph's CRS; the input is not modified).
     tolerance_m
-        Points farther than this from every node are not snapped: a warning names them
-        and their ``node`` is ``-1``.
+        Points farther than this from every street (edge snapping) or node (node snapping)
+        are not snapped: a warning names them and their ``node`` is ``-1``.
     main_only
         Snap to the nearest node of the main network (:meth:`StreetGraph.main_nodes`:
         connected components with at least 1% of the nodes), not to a small disconnected
@@ -458,25 +484,34 @@ def snap_points(
     name_column
         Column naming the points in the warning (default ``name``, ``station_id`` or
         ``stop_id``, whichever exists, else the index).
+    snap
+        ``"edge"`` or ``"node"`` (see above).
 
     Returns
     -------
     pandas.DataFrame
-        Aligned to ``points.index``: ``node`` (node index, ``-1`` if not snapped),
-        ``node_id`` (the layer's node id, ``-1`` if not snapped), ``distance_m`` (to the
-        nearest node, also for points beyond the tolerance; NaN for empty geometries) and
-        ``snapped`` (bool).
+        Aligned to ``points.index``: ``node`` (node index, ``-1`` if not snapped; with edge
+        snapping the end of the edge nearer along it), ``node_id`` (the layer's node id,
+        ``-1`` if not snapped), ``distance_m`` (to the nearest edge or node, also for points
+        beyond the tolerance; NaN for empty geometries), ``snapped`` (bool), ``edge`` (edge
+        index, ``-1`` with node snapping or when not snapped) and ``along_m`` (walking
+        metres from the edge's ``edge_u`` end to the split point; NaN without an edge).
 
     Raises
     ------
     CRSError
         If ``points`` has no CRS.
+    ValueError
+        If ``snap`` is neither ``"edge"`` nor ``"node"``.
 
     Examples
     --------
     >>> snaps = snap_points(graph, bundle.stations)                   # doctest: +SKIP
     >>> snaps["distance_m"].describe()                                # doctest: +SKIP
     """
+    if snap not in ("edge", "node"):
+        message = f"snap={snap!r}: use 'edge' (nearest point of a street) or 'node'"
+        raise ValueError(message)
     require_crs(points, what="points to snap")
     geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
     geoms = geoms.to_crs(graph.crs).to_numpy()
@@ -487,7 +522,28 @@ def snap_points(
         xy[~empty] = shapely.get_coordinates(centres[~empty])
     distance = np.full(len(geoms), np.nan)
     node = np.full(len(geoms), -1, dtype=np.int64)
-    if (~empty).any():
+    edge = np.full(len(geoms), -1, dtype=np.int64)
+    along = np.full(len(geoms), np.nan)
+    if (~empty).any() and snap == "edge":
+        if main_only:
+            pool, strtree = graph.main_edges()
+        else:
+            pool = np.arange(graph.n_edges)
+            strtree = shapely.STRtree(graph.edge_geometry(pool))
+        todo = np.flatnonzero(~empty)
+        pts = shapely.points(xy[todo])
+        (which, hit), d = strtree.query_nearest(pts, return_distance=True, all_matches=False)
+        e = pool[hit]
+        lines = graph.edge_geometry(e)
+        drawn = np.asarray(shapely.length(lines))
+        walk = graph.edge_length[e]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.where(drawn > 0, shapely.line_locate_point(lines, pts[which]) / drawn, 0.0)
+        distance[todo[which]] = d
+        edge[todo[which]] = e
+        along[todo[which]] = np.clip(t, 0.0, 1.0) * walk
+        node[todo[which]] = np.where(t <= 0.5, graph.edge_u[e], graph.edge_v[e])
+    elif (~empty).any():
         if main_only:
             main, tree = graph.main_nodes()
             d, i = tree.query(xy[~empty])
@@ -498,6 +554,8 @@ def snap_points(
         node[~empty] = i
     snapped = ~empty & (distance <= tolerance_m)
     node[~snapped] = -1
+    edge[~snapped] = -1
+    along[~snapped] = np.nan
     if (~snapped).any():
         frame = points if isinstance(points, gpd.GeoDataFrame) else gpd.GeoDataFrame(
             geometry=points)
@@ -509,13 +567,14 @@ def snap_points(
         shown = "; ".join(far[:_NAMED])
         more = f"; and {len(far) - _NAMED} more" if len(far) > _NAMED else ""
         logger.warning(
-            "%d point(s) farther than %.0f m from any street of %s are left out "
+            "%d point(s) farther than %.0f m from any street %s of %s are left out "
             "(check their position or the network's extent): %s%s",
-            len(far), tolerance_m, graph.source, shown, more,
+            len(far), tolerance_m, snap, graph.source, shown, more,
         )
     node_id = np.where(snapped, graph.node_ids[np.maximum(node, 0)], -1)
     return pd.DataFrame(
-        {"node": node, "node_id": node_id, "distance_m": distance, "snapped": snapped},
+        {"node": node, "node_id": node_id, "distance_m": distance, "snapped": snapped,
+         "edge": edge, "along_m": along},
         index=points.index,
     )
 
@@ -538,12 +597,17 @@ class Reach:
     source
         Per node: position (in the ``sources`` given to :func:`reachable`) of that nearest
         source, ``-1`` where unreached.
+    on_edges
+        For sources split into an edge (edge snapping): per source position, the edge index
+        (``-1`` for a source at a node), metres along it from ``edge_u`` and the distance
+        already walked; ``None`` when every source sits at a node.
     """
 
     graph: StreetGraph
     distances: tuple[float, ...]
     distance_m: np.ndarray
     source: np.ndarray
+    on_edges: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def within(self, distance_m: float) -> np.ndarray:
         """Boolean mask of the nodes within ``distance_m`` of a source.
@@ -572,16 +636,33 @@ def _check_limit(reach: Reach, distance_m: float) -> None:
 
 
 def _augmented(
-    graph: StreetGraph, nodes: np.ndarray, offsets: np.ndarray
+    graph: StreetGraph, nodes: np.ndarray, offsets: np.ndarray,
+    edges: np.ndarray | None = None, along: np.ndarray | None = None,
 ) -> tuple[sparse.csr_matrix, np.ndarray]:
     """The graph plus one virtual node per source, tied to its street node by its offset.
 
-    A single search from the virtual nodes then charges each source its own head start.
+    A source split into an edge (``edges >= 0``, ``along`` metres from ``edge_u``) is tied
+    to both ends instead: to ``edge_u`` by offset + along, to ``edge_v`` by offset +
+    (length − along). A single search from the virtual nodes then charges each source its
+    own head start.
     """
     n, k = graph.n_nodes, len(nodes)
     virtual = n + np.arange(k)
+    rows, cols, weights = virtual, nodes, offsets
+    if edges is not None and along is not None:
+        split = np.flatnonzero(edges >= 0)
+        e = edges[split]
+        a = np.clip(np.nan_to_num(along[split]), 0.0, graph.edge_length[e])
+        u, v = graph.edge_u[e], graph.edge_v[e]
+        to_u, to_v = offsets[split] + a, offsets[split] + graph.edge_length[e] - a
+        loop = u == v  # one tie only: duplicate entries would add up in the sparse matrix
+        keep = np.setdiff1d(np.arange(k), split)
+        rows = np.concatenate([virtual[keep], virtual[split], virtual[split][~loop]])
+        cols = np.concatenate([nodes[keep], u, v[~loop]])
+        weights = np.concatenate([offsets[keep], np.where(loop, np.minimum(to_u, to_v), to_u),
+                                  to_v[~loop]])
     # explicit zeros vanish in sparse sums: every tie carries _EPS, removed afterwards
-    extra = sparse.csr_matrix((offsets + _EPS, (virtual, nodes)), shape=(n + k, n + k))
+    extra = sparse.csr_matrix((weights + _EPS, (rows, cols)), shape=(n + k, n + k))
     base = graph.matrix
     grown = sparse.csr_matrix(
         (base.data, base.indices, np.concatenate([base.indptr, np.full(k, base.indptr[-1])])),
@@ -591,7 +672,8 @@ def _augmented(
 
 
 def _whole_edges_each_source(
-    graph: StreetGraph, nodes: np.ndarray, offsets: np.ndarray, distance_m: float
+    graph: StreetGraph, nodes: np.ndarray, offsets: np.ndarray, distance_m: float,
+    edges: np.ndarray | None = None, along: np.ndarray | None = None,
 ) -> np.ndarray:
     """Edges whose two ends lie within ``distance_m`` of one same source.
 
@@ -602,7 +684,7 @@ def _whole_edges_each_source(
     hit = np.zeros(graph.n_edges, dtype=bool)
     if len(nodes) == 0:
         return hit
-    full, virtual = _augmented(graph, nodes, offsets)
+    full, virtual = _augmented(graph, nodes, offsets, edges, along)
     block = max(1, int(2e7 // max(full.shape[0], 1)))  # ≤ 160 MB of distances at a time
     for start in range(0, len(virtual), block):
         d = dijkstra(full, directed=False, indices=virtual[start:start + block],
@@ -618,6 +700,8 @@ def reachable(
     *,
     distances: Sequence[float] = DEFAULT_DISTANCES,
     offsets_m: Iterable[float] | np.ndarray | None = None,
+    edges: Iterable[int] | np.ndarray | None = None,
+    along_m: Iterable[float] | np.ndarray | None = None,
 ) -> Reach:
     """Walking distance from every node to its nearest source, in one bounded pass.
 
@@ -638,6 +722,10 @@ def reachable(
     offsets_m
         Distance already walked at each source (e.g. the snapping distance), spent from the
         budget; default 0.
+    edges, along_m
+        Edge snapping (:func:`snap_points`' ``edge`` and ``along_m``): a source with an edge
+        index starts at the point ``along_m`` metres from the edge's ``edge_u`` end and walks
+        both ways along the split edge; ``-1`` keeps the source at its node.
 
     Returns
     -------
@@ -674,18 +762,29 @@ def reachable(
         raise ValueError(message)
     n = graph.n_nodes
     limit = dists[-1]
-    use = np.flatnonzero((src >= 0) & (offsets <= limit))
+    on_edges = None
+    if edges is not None:
+        edge_of = np.asarray(edges, dtype=np.int64)
+        pos = np.asarray(along_m if along_m is not None else [], dtype=float)
+        if len(edge_of) != len(src) or len(pos) != len(src):
+            message = f"edges and along_m need one value per source ({len(src)})"
+            raise ValueError(message)
+        edge_of = np.where(src >= 0, edge_of, -1)
+        on_edges = (edge_of, pos, offsets) if (edge_of >= 0).any() else None
     distance = np.full(n, np.inf)
     owner = np.full(n, -1, dtype=np.int64)
+    use = np.flatnonzero((src >= 0) & (offsets <= limit))
     if len(use):
-        full, virtual = _augmented(graph, src[use], offsets[use])
+        full, virtual = _augmented(graph, src[use], offsets[use],
+                                   None if on_edges is None else on_edges[0][use],
+                                   None if on_edges is None else on_edges[1][use])
         d, _pred, s = dijkstra(full, directed=False, indices=virtual, min_only=True,
                                limit=limit + _EPS, return_predecessors=True)
         distance = d[:n] - _EPS
         reached = s[:n] >= 0
         owner[reached] = use[s[:n][reached] - n]
         distance[~reached] = np.inf
-    return Reach(graph, dists, distance, owner)
+    return Reach(graph, dists, distance, owner, on_edges)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -753,10 +852,38 @@ def _pieces(reach: Reach, distance_m: float, *, split: bool) -> _Pieces:
     starts += [np.zeros(int(pu.sum())), (length - rv)[pv]]
     ends += [ru[pu], length[pv]]
     owners += [su[pu], sv[pv]]
+    if reach.on_edges is not None:  # the split edges: each way from the split point
+        edge_of, pos, spent = reach.on_edges
+        mine = np.flatnonzero((edge_of >= 0) & (spent <= distance_m))
+        left = distance_m - spent[mine]
+        span = g.edge_length[edge_of[mine]]
+        edges.append(edge_of[mine])
+        starts.append(np.clip(pos[mine] - left, 0.0, span))
+        ends.append(np.clip(pos[mine] + left, 0.0, span))
+        owners.append(mine)
     out = _Pieces(np.concatenate(edges), np.concatenate(starts), np.concatenate(ends),
                   np.concatenate(owners))
     keep = out.end > out.start
-    return _Pieces(out.edge[keep], out.start[keep], out.end[keep], out.owner[keep])
+    out = _Pieces(out.edge[keep], out.start[keep], out.end[keep], out.owner[keep])
+    return out if reach.on_edges is None else _merged(out, by_owner=split)
+
+
+def _merged(pieces: _Pieces, *, by_owner: bool) -> _Pieces:
+    """Overlapping stretches of one edge (and one owner with ``by_owner``) joined into one."""
+    if len(pieces.edge) == 0:
+        return pieces
+    owner = pieces.owner if by_owner else np.zeros(len(pieces.edge), dtype=np.int64)
+    order = np.lexsort((pieces.start, owner, pieces.edge))
+    e, o = pieces.edge[order], owner[order]
+    a, b, who = pieces.start[order], pieces.end[order], pieces.owner[order]
+    group = np.concatenate([[0], np.cumsum((e[1:] != e[:-1]) | (o[1:] != o[:-1]))])
+    reach = pd.Series(b).groupby(group).cummax().to_numpy()
+    fresh = np.ones(len(e), dtype=bool)
+    fresh[1:] = (group[1:] != group[:-1]) | (a[1:] > reach[:-1])
+    run = np.cumsum(fresh) - 1
+    first = np.flatnonzero(fresh)
+    end = pd.Series(b).groupby(run).max().to_numpy()
+    return _Pieces(e[first], a[first], end, who[first])
 
 
 def _cut(graph: StreetGraph, pieces: _Pieces) -> np.ndarray:
@@ -843,6 +970,7 @@ def catchments_from_stations(
     snaps: pd.DataFrame | None = None,
     partial_edges: bool = True,
     charge_snap: bool = True,
+    snap: str = "edge",
 ) -> gpd.GeoDataFrame:
     """Walking catchments of stations: buffered streets within ``distance_m``.
 
@@ -873,7 +1001,9 @@ def catchments_from_stations(
         convention of ``networkx.ego_graph`` recipes, for comparisons (it misses the
         walkable ends of edges and runs one bounded search per station).
     charge_snap
-        Spend the snapping distance from the walk (default); ``False`` starts at the node.
+        Spend the snapping distance from the walk (default); ``False`` starts at the street.
+    snap
+        ``"edge"`` (default) or ``"node"``, when ``snaps`` is not given (:func:`snap_points`).
 
     Returns
     -------
@@ -900,15 +1030,20 @@ def catchments_from_stations(
         message = f"distance_m and buffer_m must be >= 0 (got {distance_m}, {buffer_m})"
         raise ValueError(message)
     if snaps is None:
-        snaps = snap_points(graph, stations, tolerance_m=tolerance_m)
+        snaps = snap_points(graph, stations, tolerance_m=tolerance_m, snap=snap)
     nodes = snaps["node"].to_numpy()
     offsets = (snaps["distance_m"].to_numpy(dtype=float) if charge_snap
                else np.where(nodes >= 0, 0.0, np.nan))
-    reach = reachable(graph, nodes, distances=(distance_m,), offsets_m=offsets)
+    edge_of = snaps["edge"].to_numpy() if "edge" in snaps else None
+    along = snaps["along_m"].to_numpy(dtype=float) if "along_m" in snaps else None
+    reach = reachable(graph, nodes, distances=(distance_m,), offsets_m=offsets,
+                      edges=edge_of, along_m=along if edge_of is not None else None)
     pieces = _pieces(reach, distance_m, split=per_station)
     if not partial_edges:
         use = np.flatnonzero((nodes >= 0) & (offsets <= distance_m))
-        whole = _whole_edges_each_source(graph, nodes[use], offsets[use], distance_m)
+        whole = _whole_edges_each_source(
+            graph, nodes[use], offsets[use], distance_m,
+            None if edge_of is None else edge_of[use], None if along is None else along[use])
         edge = np.flatnonzero(whole)
         owner = reach.source[graph.edge_u[edge]]
         owner = np.where(owner >= 0, owner, reach.source[graph.edge_v[edge]])
@@ -1109,6 +1244,7 @@ def coverage_scenarios(
     today: _dt.date | None = None,
     tolerance_m: float = 250.0,
     min_network_share: float = 0.95,
+    snap: str = "edge",
 ) -> CoverageScenarios:
     """Population within walking distance of stations: now, in ``year``, at full build-out.
 
@@ -1134,6 +1270,8 @@ def coverage_scenarios(
         Snapping tolerance (m).
     min_network_share
         Units with less of their area inside the street network's footprint have no data.
+    snap
+        ``"edge"`` (default) or ``"node"`` (:func:`snap_points`).
 
     Returns
     -------
@@ -1161,7 +1299,7 @@ def coverage_scenarios(
     years = _station_years(stations, lines, now_year)
     status = stations["status"].astype(str).to_numpy() if "status" in stations else (
         np.full(len(stations), "operating"))
-    snaps = snap_points(graph, stations, tolerance_m=tolerance_m)
+    snaps = snap_points(graph, stations, tolerance_m=tolerance_m, snap=snap)
     snaps["year"] = years
     footprint = graph.footprint()
 

@@ -8,7 +8,9 @@ take, and a catchment computed on that sub-network alone is the catchment on the
 network. :func:`catchments_by_partition` computes one per partition (serially or as dask
 tasks, each reading only the streets of its halo from the file, in batches) and unions them:
 the result equals :func:`geoplan.network.catchments_from_stations` on the whole network
-(the same streets and cut points; the union's vertices may come in another order).
+with ``snap="node"`` (the same streets and cut points; the union's vertices may come in
+another order). Partitions snap stations to nodes: node ids carry across partitions, edge
+indices do not (edge snapping, the default on a whole network, is not partitioned yet).
 
 Snapping is the one global step: a station snaps to the nearest node of the *main* network
 (:meth:`~geoplan.network.StreetGraph.main_nodes`), which only the whole topology can tell. It
@@ -139,7 +141,7 @@ def snaps_on_topology(path: str | os.PathLike[str], stations: gpd.GeoDataFrame, 
                                       crs=batch.crs))
     edges = gpd.GeoDataFrame(pd.concat(light, ignore_index=True), crs=light[0].crs)
     graph = StreetGraph.from_edges(edges, crs=crs, what=f"topology of {path}")
-    snaps = snap_points(graph, stations, tolerance_m=tolerance_m)
+    snaps = snap_points(graph, stations, tolerance_m=tolerance_m, snap="node")
     return snaps[["node_id", "distance_m", "snapped"]]
 
 

@@ -145,7 +145,7 @@ def test_snapping_distance_and_far_station_warning(
     points = _points((100, 0), (3000, 3000), (1010, 1990),
                      names=["Near corner", "Far away", "Ga Giữa"])
     with caplog.at_level(logging.WARNING, logger="geoplan.network"):
-        snaps = snap_points(grid, points, tolerance_m=250.0)
+        snaps = snap_points(grid, points, tolerance_m=250.0, snap="node")
     assert snaps["node"].tolist() == [_node(0, 0), -1, _node(2, 4)]
     assert snaps["snapped"].tolist() == [True, False, True]
     assert snaps.loc[0, "distance_m"] == pytest.approx(100.0)
@@ -153,6 +153,13 @@ def test_snapping_distance_and_far_station_warning(
     assert snaps.loc[2, "distance_m"] == pytest.approx(math.hypot(10, 10))
     assert "Far away" in caplog.text and "1414 m" in caplog.text
     assert "Near corner" not in caplog.text
+    # edge snapping (the default): (100, 0) lies on the street y = 0 and (1010, 1990) is 10 m
+    # from x = 1000; the node given is the nearer end along the edge
+    edge = snap_points(grid, points, tolerance_m=250.0)
+    assert edge["distance_m"].tolist() == pytest.approx([0.0, math.hypot(1000, 1000), 10.0])
+    assert edge["node"].tolist() == [_node(0, 0), -1, _node(2, 4)]
+    # along_m runs from each edge's u end: (0,0) → 100 m; (1000,1500) → 490 m
+    assert edge["along_m"].iloc[[0, 2]].tolist() == pytest.approx([100.0, 490.0])
 
 
 def test_snapping_skips_small_disconnected_fragments() -> None:
@@ -167,18 +174,30 @@ def test_snapping_skips_small_disconnected_fragments() -> None:
     station = _points((-80, -60))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("geoplan.network.MAIN_COMPONENT_SHARE", 0.1)
-        main = snap_points(graph, station)
-    loose = snap_points(graph, station, main_only=False)
+        main = snap_points(graph, station, snap="node")
+        main_edge = snap_points(graph, station)
+    loose = snap_points(graph, station, main_only=False, snap="node")
     assert graph.node_ids[loose["node"].iloc[0]] in (900, 901)
     assert loose["distance_m"].iloc[0] == pytest.approx(math.hypot(20, 30))
     assert graph.node_ids[main["node"].iloc[0]] == 0  # grid node (0, 0) has id 0
     assert main["distance_m"].iloc[0] == pytest.approx(math.hypot(80, 60))
+    # edge snapping: the nearest grid point is still the corner; the fragment's edge passes
+    # 30 m away at (−80, −90) and is skipped all the same
+    assert main_edge["distance_m"].iloc[0] == pytest.approx(math.hypot(80, 60))
+    assert snap_points(graph, station, main_only=False)["distance_m"].iloc[0] == (
+        pytest.approx(30.0))
 
 
 def test_snapping_distance_counts_against_the_walk(grid: StreetGraph) -> None:
     station = _points((100, 0))
-    overall = catchments_from_stations(grid, station, distance_m=750, buffer_m=50)
+    overall = catchments_from_stations(grid, station, distance_m=750, buffer_m=50,
+                                       snap="node")
     assert overall["street_length_m"].iloc[0] == pytest.approx(1600.0)
+    # edge snapping (default; the method moved this figure): the station is on y = 0, 100 m
+    # from (0,0): the edge to (500,0) whole (500), 650 m beyond (0,0) (500 up + two 150 m
+    # stubs) and 350 m beyond (500,0) each way (700): 2,000 m
+    split = catchments_from_stations(grid, station, distance_m=750, buffer_m=50)
+    assert split["street_length_m"].iloc[0] == pytest.approx(2000.0)
 
 
 # -- catchment polygons ----------------------------------------------------------------------

@@ -50,6 +50,7 @@ import pandas as pd
 import shapely
 
 from geoplan.analyses._population import (
+    OUTSIDE_SHARE,
     PARTIAL,
     POPULATION_METHODS,
     LayerCoverage,
@@ -78,6 +79,8 @@ __all__ = [
     "MAX_DISTANCE_M",
     "MODES",
     "SDG_DISTANCES_M",
+    "SNAPS",
+    "public_transport_access",
     "transit_coverage",
     "transit_coverage_population",
 ]
@@ -93,14 +96,20 @@ SDG_DISTANCES_M: dict[str, float] = {"rail": 1000.0, "bus": 500.0}
 #: (and GEOS cannot buffer by astronomical distances).
 MAX_DISTANCE_M = 100_000.0
 Mode = Literal["rail", "bus"]
+#: How stops join the street network (:func:`geoplan.network.snap_points`): the nearest
+#: point of the nearest street (default) or its nearest node.
+Snap = Literal["edge", "node"]
+SNAPS: tuple[str, ...] = get_args(Snap)
 Method = Literal["euclidean", "network"]
 _METHODS: tuple[str, ...] = get_args(Method)
 _QUAD_SEGS = 64  # 256-gon discs
 
 
 def _check_options(indicator_name: str, mode: str, method: str, population: str,
-                   distance_m: float | None) -> None:
+                   distance_m: float | None, snap: str = "edge") -> None:
     problems = []
+    if snap not in SNAPS:
+        problems.append(f"snap={snap!r} (use one of {', '.join(SNAPS)})")
     if mode not in MODES:
         problems.append(f"mode={mode!r} (use one of {', '.join(MODES)})")
     if method not in _METHODS:
@@ -192,14 +201,15 @@ def _compute(
     statuses: Sequence[str],
     method: str,
     population: str,
+    snap: str = "edge",
 ) -> IndicatorResult:
-    _check_options(name, mode, method, population, distance_m)
+    _check_options(name, mode, method, population, distance_m, snap)
     when = resolve_as_of(as_of)
     distance = float(distance_m) if distance_m is not None else SDG_DISTANCES_M[mode]
     role = MODES[mode]
     params: dict[str, Any] = {"as_of": when.isoformat(), "mode": mode, "distance_m": distance,
                               "statuses": list(statuses), "method": method,
-                              "population": population}
+                              "population": population, "snap": snap}
     needed = ["admin_units", role]
     if method == "network":
         needed.append("street_network")
@@ -231,14 +241,15 @@ def _compute(
             from geoplan.network import StreetGraph, catchments_from_stations, snap_points
 
             graph = StreetGraph.from_bundle(bundle)
-            snaps = snap_points(graph, stops)
+            snaps = snap_points(graph, stops, snap=snap)
             catchment = catchments_from_stations(graph, stops, distance_m=distance, snaps=snaps)
         except GeoplanError as exc:
             return IndicatorResult.missing(
                 name, unit, ("street_network",),
                 f"street_network cannot be routed on: {exc}", params=params)
         covered = catchment.geometry.iloc[0] if len(catchment) else shapely.Polygon()
-        how = f"walking catchments of {distance:g} m along street_network (50 m street band)"
+        how = (f"walking catchments of {distance:g} m along street_network (50 m street band; "
+               f"stops snapped to the nearest street {snap})")
         far = ~snaps["snapped"].to_numpy(dtype=bool)
         if far.any():  # said in the result, not only in the log: coverage is lower for it
             label = next((c for c in ("name", "station_id", "stop_id") if c in stops), None)
@@ -299,6 +310,7 @@ def transit_coverage(
     statuses: Sequence[LineStatus] = ("operating",),
     method: Method = "euclidean",
     population: PopulationMethod = "census_uniform",
+    snap: Snap = "edge",
 ) -> IndicatorResult:
     """Share (%) of population within ``distance_m`` of a stop (SDG 11.2.1).
 
@@ -318,6 +330,9 @@ def transit_coverage(
         ``"euclidean"`` or ``"network"``.
     population
         ``"census_uniform"`` or ``"raster"``.
+    snap
+        With ``method="network"``: ``"edge"`` (stops join the nearest point of the nearest
+        street, the edge split there) or ``"node"`` (the nearest street node).
 
     Returns
     -------
@@ -341,7 +356,7 @@ def transit_coverage(
     """
     return _compute(bundle, name="transit_coverage", unit="%", as_of=as_of, mode=mode,
                     distance_m=distance_m, statuses=statuses, method=method,
-                    population=population)
+                    population=population, snap=snap)
 
 
 @indicator("transit_coverage_population", unit="people", layers=("admin_units", "stations"),
@@ -356,12 +371,13 @@ def transit_coverage_population(
     statuses: Sequence[LineStatus] = ("operating",),
     method: Method = "euclidean",
     population: PopulationMethod = "census_uniform",
+    snap: Snap = "edge",
 ) -> IndicatorResult:
     """Number of people within ``distance_m`` of a stop (see :func:`transit_coverage`).
 
     Parameters
     ----------
-    bundle, as_of, mode, distance_m, statuses, method, population
+    bundle, as_of, mode, distance_m, statuses, method, population, snap
         As for :func:`transit_coverage`.
 
     Returns
@@ -382,4 +398,242 @@ def transit_coverage_population(
     """
     return _compute(bundle, name="transit_coverage_population", unit="people", as_of=as_of,
                     mode=mode, distance_m=distance_m, statuses=statuses, method=method,
-                    population=population)
+                    population=population, snap=snap)
+
+
+# ---------------------------------------------------------------------------------------------
+# SDG 11.2.1 as defined: one combined walking catchment of low- and high-capacity stops
+# ---------------------------------------------------------------------------------------------
+#: How the population of a unit was measured by :func:`public_transport_access`.
+WALKING, PROXY, MIXED = "walking", "straight-line proxy", "mixed"
+AccessMethod = Literal["network", "euclidean"]
+_ACCESS_METHODS: tuple[str, ...] = get_args(AccessMethod)
+
+
+def _label_column(frame: pd.DataFrame) -> pd.Series:
+    """A name per row, never blank: ``name``, else ``station_id``/``stop_id``, else the row."""
+    ids = next((frame[c] for c in ("station_id", "stop_id") if c in frame.columns), None)
+    fallback = (ids.astype("string").fillna("") if ids is not None
+                else pd.Series("", index=frame.index, dtype="string"))
+    fallback = fallback.where(fallback.str.strip() != "",
+                              pd.Series([f"row {i}" for i in frame.index], index=frame.index))
+    if "name" not in frame.columns:
+        return fallback.astype(str)
+    name = frame["name"].astype("string").fillna("").str.strip()
+    return name.where(name != "", fallback).astype(str)
+
+
+def _walking(bundle: Bundle, stops: gpd.GeoDataFrame, distance: float, *, kind: str,
+             area: Any, snap: str) -> tuple[Any, pd.DataFrame]:
+    """Walking catchment of ``stops`` and the stops inside ``area`` no street reaches."""
+    from geoplan.network import StreetGraph, catchments_from_stations, snap_points
+
+    graph = StreetGraph.from_bundle(bundle)
+    columns = ["name", "kind", "nearest_street_m"]
+    if not len(stops):
+        return shapely.Polygon(), pd.DataFrame(columns=columns)
+    snaps = snap_points(graph, stops, snap=snap)
+    catchment = catchments_from_stations(graph, stops, distance_m=distance, snaps=snaps)
+    far = ~snaps["snapped"].to_numpy(dtype=bool)
+    far &= np.asarray(shapely.intersects(area, stops.geometry.to_numpy()), dtype=bool)
+    left = pd.DataFrame({"name": _label_column(stops)[far].to_numpy(), "kind": kind,
+                         "nearest_street_m": snaps["distance_m"][far].to_numpy()},
+                        index=stops.index[far])
+    return (catchment.geometry.iloc[0] if len(catchment) else shapely.Polygon()), left[columns]
+
+
+@indicator("public_transport_access", unit="%",
+           layers=("admin_units", "bus_stops", "stations"), scopes=("city", "inner", "unit"),
+           description="SDG 11.2.1: share of population within 500 m walking of a bus stop "
+                       "or 1,000 m walking of a rail station in service")
+def public_transport_access(
+    bundle: Bundle,
+    *,
+    as_of: _dt.date | None = None,
+    bus_distance_m: float = SDG_DISTANCES_M["bus"],
+    rail_distance_m: float = SDG_DISTANCES_M["rail"],
+    statuses: Sequence[LineStatus] = ("operating",),
+    method: AccessMethod = "network",
+    population: PopulationMethod = "census_uniform",
+    snap: Snap = "edge",
+) -> IndicatorResult:
+    """SDG 11.2.1 as UN-Habitat defines it: people with convenient access to public transport.
+
+    A person has convenient access when they live within 500 m walking distance of a
+    low-capacity stop (``bus_stops``) **or** 1,000 m walking distance of a high-capacity one
+    (urban-rail ``stations`` in service on ``as_of``, see
+    :func:`geoplan.analyses.rail.in_service`). The two walking catchments are dissolved into
+    one before people are counted, so nobody counts twice.
+
+    Walking distance is measured along the bundle's ``street_network``
+    (:func:`geoplan.network.catchments_from_stations`: reached streets with a 50 m band).
+    Where the street network knows nothing (outside its covered extent: the manifest's
+    ``extent``, else the footprint of its streets) walking cannot be measured: there, and
+    only there, straight-line discs of the same distances stand in, and every unit says how
+    much of its population was measured which way (``details["per_unit"]["measured_by"]``:
+    ``walking``, ``straight-line proxy`` or ``mixed``; ``walking_population``,
+    ``proxy_population``), as do ``details["measured"]`` and the method text.
+
+    Parameters
+    ----------
+    bundle
+        Bundle with ``admin_units``, ``bus_stops`` and ``stations`` (``street_network``
+        for walking distances).
+    as_of
+        Date the stations must be in service on (default today).
+    bus_distance_m, rail_distance_m
+        The SDG 11.2.1 distances: 500 m and 1,000 m.
+    statuses
+        Station statuses that count (build-out scenarios: add ``under_construction``,
+        ``planned``).
+    method
+        ``"network"`` (walking, with the labelled straight-line proxy where there are no
+        streets) or ``"euclidean"`` (straight-line discs everywhere, for comparison).
+    population
+        ``"census_uniform"`` or ``"raster"`` (see :mod:`geoplan.analyses._population`).
+    snap
+        ``"edge"`` (stops join the nearest point of the nearest street) or ``"node"``.
+
+    Returns
+    -------
+    IndicatorResult
+        % per unit, inner city and city-wide. ``details``: ``per_unit`` (as for
+        :func:`transit_coverage`, plus ``walking_population``, ``proxy_population`` and
+        ``measured_by``), ``measured`` (people and share of the population the value rests
+        on, measured walking and by the straight-line proxy, and the units with people
+        measured each way), ``unavailable`` and
+        ``not_measured`` (stops inside the street network's extent but farther than the
+        snapping tolerance from every street, by name: they are listed, not silently
+        dropped). Units outside the bus stops' extent have no value (the stops layer knows
+        nothing there), never zero. No data, naming the role, without ``bus_stops`` or
+        ``stations``.
+
+    Raises
+    ------
+    RecipeError
+        For a bad distance, method or population method.
+
+    Examples
+    --------
+    >>> from geoplan.layers import load_bundle
+    >>> r = public_transport_access(load_bundle("hanoi"))               # doctest: +SKIP
+    >>> r.details["measured"]                                           # doctest: +SKIP
+    """
+    name, unit = "public_transport_access", "%"
+    problems = [f"{key}={value!r} (use a positive number of metres, at most "
+                f"{MAX_DISTANCE_M:,.0f})"
+                for key, value in (("bus_distance_m", bus_distance_m),
+                                   ("rail_distance_m", rail_distance_m))
+                if not 0 < float(value) <= MAX_DISTANCE_M]
+    if method not in _ACCESS_METHODS:
+        problems.append(f"method={method!r} (use one of {', '.join(_ACCESS_METHODS)})")
+    if population not in POPULATION_METHODS:
+        problems.append(f"population={population!r} (use one of {', '.join(POPULATION_METHODS)})")
+    if snap not in SNAPS:
+        problems.append(f"snap={snap!r} (use one of {', '.join(SNAPS)})")
+    if problems:
+        message = f"{name}: bad option(s) {'; '.join(problems)}"
+        raise RecipeError(message)
+    when = resolve_as_of(as_of)
+    bus_d, rail_d = float(bus_distance_m), float(rail_distance_m)
+    params: dict[str, Any] = {"as_of": when.isoformat(), "bus_distance_m": bus_d,
+                              "rail_distance_m": rail_d, "statuses": list(statuses),
+                              "method": method, "population": population, "snap": snap}
+    needed = ["admin_units", "bus_stops", "stations"]
+    if population == "raster":
+        needed.append("population_raster")
+    absent = missing_result(bundle, name, unit, tuple(needed), params=params)
+    if absent is not None:
+        return absent
+    crs = bundle.metric_crs
+    units = unit_frame(bundle, crs=crs)
+    bus = bundle.bus_stops.to_crs(crs)
+    rail_all = bundle.stations.to_crs(crs)
+    rail = rail_all[in_service(rail_all, as_of=when, statuses=statuses).to_numpy()]
+    coverage = layer_coverage(bundle, ("bus_stops", "stations"), units)
+    straight = shapely.union(discs(bus, bus_d), discs(rail, rail_d))
+    raster = bundle.raster_path("population_raster") if population == "raster" else None
+    walk_area: Any = shapely.Polygon()
+    not_measured = pd.DataFrame(columns=["name", "kind", "nearest_street_m"])
+    why_proxy = ""
+    if method == "network" and bundle.has("street_network"):
+        try:
+            streets = layer_coverage(bundle, ("street_network",), units)
+            walk_area = units.union_all() if streets.known is None else streets.known
+            bus_walk, bus_far = _walking(bundle, bus, bus_d, kind="bus_stops", area=walk_area,
+                                         snap=snap)
+            rail_walk, rail_far = _walking(bundle, rail, rail_d, kind="stations",
+                                           area=walk_area, snap=snap)
+        except GeoplanError as exc:
+            walk_area = shapely.Polygon()
+            why_proxy = f" street_network cannot be routed on ({exc}): straight lines only."
+        else:
+            walked = shapely.intersection(shapely.union(bus_walk, rail_walk), walk_area)
+            straight = shapely.union(walked, shapely.difference(straight, walk_area))
+            not_measured = pd.concat([f for f in (bus_far, rail_far) if len(f)]
+                                     or [not_measured])
+    elif method == "network":
+        why_proxy = (" street_network: "
+                     f"{bundle.why_missing('street_network') or 'not in the bundle'}: "
+                     "straight lines only.")
+    table = coverage_table(units, coverage.clip(straight), crs=crs, population=population,
+                           raster=raster)
+    resting = known_population(units, coverage, population=population, raster=raster)
+    per_unit, unavailable = summarise_coverage(units, table, coverage, resting)
+    if shapely.is_empty(walk_area):
+        walking = pd.Series(0.0, index=units.index)
+    else:
+        inside = coverage_table(units, coverage.clip(walk_area), crs=crs, population=population,
+                                raster=raster)["covered_population"]
+        walking = pd.Series(np.minimum(inside.to_numpy(), resting.to_numpy()),
+                            index=units.index)
+    available = coverage.has_value
+    walking = walking.where(available)
+    proxy = (resting.where(available) - walking).clip(lower=0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = walking / resting.where(resting > 0)
+    per_unit["walking_population"] = walking
+    per_unit["proxy_population"] = proxy
+    per_unit["measured_by"] = np.where(
+        ~available, "", np.where(share.fillna(1.0) >= 1.0 - OUTSIDE_SHARE, WALKING,
+                                 np.where(share.fillna(0.0) <= OUTSIDE_SHARE, PROXY, MIXED)))
+    if method == "euclidean" or shapely.is_empty(walk_area):
+        per_unit.loc[available, "measured_by"] = PROXY if method == "network" else "straight line"
+    known = per_unit["known_population"]
+    total = float(known[available].sum())
+    walk_total = float(walking[available].sum()) if method == "network" else 0.0
+    measured = pd.DataFrame({
+        "measured_by": [WALKING, PROXY if method == "network" else "straight line"],
+        "population": [walk_total, total - walk_total],
+        "share_pct": [100.0 * walk_total / total if total else np.nan,
+                      100.0 * (total - walk_total) / total if total else np.nan],
+        "units": [int(per_unit["measured_by"].isin([WALKING, MIXED]).sum()),
+                  int(per_unit["measured_by"].isin([PROXY, MIXED, "straight line"]).sum())],
+    }).set_index("measured_by")
+    city, inner = scope_values(units, per_unit["covered_population"], known, scale=100.0)
+    fields = coverage_fields(units, coverage, resting, units["population"], basis="population")
+    if method == "network":
+        how = (f"walking along street_network (50 m street band, stops snapped to the nearest "
+               f"street {snap}); where it has no streets a "
+               f"straight-line proxy (discs of the same distances): "
+               f"{measured['share_pct'].iloc[0]:.1f} % of the population the value rests on "
+               f"measured walking, {measured['share_pct'].iloc[1]:.1f} % by the proxy "
+               "(details['measured'], per unit details['per_unit']['measured_by'])"
+               + why_proxy)
+    else:
+        how = "straight-line discs everywhere (comparison method, not walking distance)"
+    described = (
+        f"SDG 11.2.1: population within {bus_d:g} m of one of {len(bus)} bus_stops or "
+        f"{rail_d:g} m of one of {len(rail)} stations in service on {when.isoformat()} "
+        f"(status in {list(statuses)}), one combined catchment; {how}; population spread "
+        f"{population.replace('_', ' ')} within each unit." + coverage.describe()
+        + (f" {len(not_measured)} stop(s) inside the street network's extent lie farther than "
+           f"the snapping tolerance from every street and are not measured: "
+           f"{', '.join(not_measured['name'].head(5))} (details['not_measured'])."
+           if len(not_measured) else "")
+    )
+    details = {"per_unit": per_unit, "unavailable": unavailable, "measured": measured,
+               "not_measured": not_measured}
+    return IndicatorResult(name, unit, city=city, inner=inner,
+                           per_unit=per_unit["covered_share_pct"].rename(name).astype(float),
+                           details=details, method=described, params=params, **fields)
