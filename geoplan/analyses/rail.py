@@ -33,23 +33,125 @@ import pandas as pd
 import shapely
 
 from geoplan.analyses._population import (
-    check_option_values,
     fold,
     missing_result,
     resolve_as_of,
 )
 from geoplan.analyses.registry import indicator
 from geoplan.analyses.result import IndicatorResult
+from geoplan.errors import RecipeError
 from geoplan.layers.roles import LineStatus
 
 if TYPE_CHECKING:
     from geoplan.layers import Bundle
 
-__all__ = ["in_service", "rail_length"]
+__all__ = ["PLANNED", "choose_plan", "in_service", "plans_of", "rail_length"]
 
 logger = logging.getLogger(__name__)
 
 _UNIT = "km"
+#: The status of rows that belong to one plan alternative among others: what is operating or
+#: under construction is built whatever plan it came from, a planned line only in its plan.
+PLANNED = "planned"
+_NO_PLAN = "(no plan)"
+
+
+def plans_of(frame: pd.DataFrame) -> dict[str, str]:
+    """The plans of the planned rows of ``frame``: folded text → text as written.
+
+    Rows without a ``plan`` (or a blank one) count as one plan, ``(no plan)``.
+    """
+    if "status" not in frame.columns:
+        return {}
+    planned = frame["status"].map(fold) == PLANNED
+    if not planned.any():
+        return {}
+    texts = (frame.loc[planned, "plan"] if "plan" in frame.columns
+             else pd.Series("", index=frame.index[planned]))
+    out: dict[str, str] = {}
+    for text in texts:
+        out.setdefault(fold(text), str(text).strip() if fold(text) else _NO_PLAN)
+    return out
+
+
+def choose_plan(frame: pd.DataFrame, *, plan: str | None, statuses: Sequence[str],
+                role: str, indicator: str) -> tuple[pd.Series, str | None]:
+    """Which rows count under one plan, refusing to add up planned rows of two plans.
+
+    Operating and under-construction rows count whatever their plan. Planned rows count only
+    in their own plan: with ``plan`` given, the planned rows whose ``plan`` is ``plan``
+    (case-insensitive, or the one plan whose name contains it: ``"QĐ 1668"``); without it,
+    all of them if they belong to one plan, and a :class:`~geoplan.errors.RecipeError`
+    otherwise, when ``statuses`` asks for planned rows (two alternative plans summed would
+    count a corridor twice and a network nobody plans).
+
+    Parameters
+    ----------
+    frame
+        Lines or stations with ``status`` (and ``plan``).
+    plan
+        The plan chosen, or ``None``.
+    statuses
+        The statuses counted.
+    role, indicator
+        For messages.
+
+    Returns
+    -------
+    mask, chosen
+        Boolean Series aligned to ``frame`` (rows kept) and the plan as written in the data
+        (``None`` when no planned row is counted or there is no plan to choose).
+
+    Raises
+    ------
+    RecipeError
+        When planned rows of several plans would be summed, or ``plan`` matches no plan
+        (or several); the message names the plans found and the recipe option.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"status": ["operating", "planned", "planned"],
+    ...                   "plan": ["A 2016", "A 2016", "B 2024"]})
+    >>> choose_plan(f, plan="B", statuses=["operating", "planned"], role="metro_lines",
+    ...             indicator="rail_length")[0].tolist()
+    [True, False, True]
+    """
+    plans = plans_of(frame)
+    planned = (frame["status"].map(fold) == PLANNED) if "status" in frame.columns else \
+        pd.Series(False, index=frame.index)
+    keep = pd.Series(True, index=frame.index)
+    wants_planned = PLANNED in {fold(st) for st in statuses}
+    every = plans_of(frame.assign(status=PLANNED)) if "plan" in frame.columns else {}
+    shown = "; ".join(f"{text!r}" for text in plans.values()) or "none"
+    if plan is None:
+        if wants_planned and len(plans) > 1:
+            message = (
+                f"{indicator}: the planned {role} belong to {len(plans)} plans ({shown}); "
+                "adding up alternative plans counts a corridor twice and a network nobody "
+                "plans: choose one with the option plan (in the recipe: options: {plan: "
+                f"\"{next(iter(plans.values()))}\"}}; a part of the name that only one plan "
+                "holds is enough)")
+            raise RecipeError(message)
+        chosen = next(iter(plans.values())) if wants_planned and plans else None
+        return keep, chosen
+    wanted = fold(plan)
+    pool = every or plans
+    hits = [k for k in pool if k == wanted] or [k for k in pool if wanted and wanted in k]
+    if len(hits) != 1:
+        import difflib
+
+        close = difflib.get_close_matches(wanted, sorted(pool), n=1, cutoff=0.75)
+        hint = f" (did you mean {pool[close[0]]!r}?)" if close and not hits else ""
+        how = "matches no 'plan'" if not hits else f"matches {len(hits)} values of 'plan'"
+        listed = "; ".join(f"{t!r}" for t in pool.values()) or "none"
+        message = (f"{indicator}: option plan: {plan!r}{hint} {how} of {role} (plans there: "
+                   f"{listed}); the result would count nothing: fix the option (one plan, "
+                   "or a part of its name only it holds)")
+        raise RecipeError(message)
+    own = frame["plan"].map(fold) == hits[0] if "plan" in frame.columns else \
+        pd.Series(hits[0] == "", index=frame.index)
+    keep = ~planned | own
+    return keep, pool[hits[0]]
 
 
 def _dates(values: pd.Series) -> pd.Series:
@@ -128,7 +230,11 @@ def rail_length(
         Line statuses that count (``"operating"``, ``"under_construction"``, ``"planned"``);
         all three give the full build-out.
     plan
-        Keep only lines whose ``plan`` equals this text (case-insensitive).
+        The plan whose *planned* lines count (case-insensitive; a part of the name only
+        one plan holds is enough, e.g. ``"QĐ 1668"``); lines operating or under
+        construction count whatever their plan. Required when ``statuses`` includes
+        ``"planned"`` and the planned lines belong to several plans
+        (:func:`choose_plan`).
 
     Returns
     -------
@@ -140,6 +246,11 @@ def rail_length(
         km_cumulative: km in service on ``as_of`` plus sections not yet in service, by
         ``target_year``) when target years exist.
         No data when the bundle has no ``metro_lines``.
+
+    Raises
+    ------
+    RecipeError
+        When planned lines of several plans would be added up, or ``plan`` names no plan.
 
     Examples
     --------
@@ -154,10 +265,9 @@ def rail_length(
     if absent is not None:
         return absent
     lines = bundle.metro_lines.to_crs(bundle.metric_crs)
-    if plan is not None and "plan" in lines.columns:
-        check_option_values(bundle, ("metro_lines",), "plan", plan, option="plan",
-                            indicator="rail_length")
-        lines = lines[lines["plan"].map(fold) == fold(plan)]
+    keep, chosen = choose_plan(lines, plan=plan, statuses=statuses, role="metro_lines",
+                               indicator="rail_length")
+    lines = lines[keep.to_numpy()]
     if "line_id" not in lines.columns:
         lines = lines.assign(line_id=lines.index.astype(str))
     lines = lines.assign(line_id=lines["line_id"].astype(str))
@@ -196,7 +306,8 @@ def rail_length(
     method = (
         f"Sum of the metric-CRS lengths of metro_lines with status in {list(statuses)} "
         f"opened on or before {when.isoformat()}"
-        + (f", plan {plan!r}" if plan else "")
+        + (f"; planned lines of the plan {chosen!r} only (built lines whatever their plan)"
+           if chosen else "")
         + f"; {int(by_line['in_service'].sum())} of {len(by_line)} line sections count."
         + (f" Operating sections without opening date counted as in service today: "
            f"{', '.join(undated['line_id'])}." if len(undated) else "")
