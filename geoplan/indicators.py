@@ -17,12 +17,17 @@ from geoplan.analyses.green import green_space_per_capita, open_space_access
 from geoplan.analyses.landuse import road_area, transport_land_ratio, urban_land_ratio
 from geoplan.analyses.rail import rail_length
 from geoplan.analyses.rivers import river_corridor
-from geoplan.analyses.transit import transit_coverage, transit_coverage_population
+from geoplan.analyses.transit import (
+    public_transport_access,
+    transit_coverage,
+    transit_coverage_population,
+)
 from geoplan.analyses.urbanisation import urbanisation_rate
 
 __all__ = [
     "green_space_per_capita",
     "open_space_access",
+    "public_transport_access",
     "rail_length",
     "river_corridor",
     "road_area",

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geoplan.analyses.recipe import load_recipe
 from geoplan.batch import plan_batch, run_batch
 from geoplan.errors import RecipeError
 from geoplan.monitor.history import read_history
@@ -132,7 +133,8 @@ def test_a_killed_worker_task_runs_again_whole_and_once(tmp_path: Path) -> None:
         assert names == ["index.html", "provenance.json", "results.gpkg", "scorecard.csv",
                          "scorecard.md"], names  # whole, and no staging folder left behind
         card = pd.read_csv(out / "scorecard.csv")
-        assert len(card) == 30 and set(card["as_of"]) == {day.isoformat()}
+        goals = load_recipe(recipe).goals
+        assert len(card) == len(goals) == 32 and set(card["as_of"]) == {day.isoformat()}
     history = read_history(folder / "history.parquet")
     snapshots = history[["as_of", "run_checksum"]].drop_duplicates()
     assert sorted(snapshots["as_of"]) == ["2024-12-31", "2025-12-31"]  # one per task
