@@ -200,11 +200,26 @@ def find_province(name: str | int, *, layers_dir: Path | str | None = None) -> P
 
 
 @lru_cache(maxsize=4)
-def _communes_table(path: Path, mtime: float) -> pd.DataFrame:
+def _read_table(path: Path, mtime: float) -> pd.DataFrame:
     table = pd.read_csv(path, dtype={"province_code": str, "commune_code": str},
                         encoding="utf-8")
-    table["key"] = table["name"].map(name_key)
+    if "name" in table.columns:  # communes: matched by name
+        table["key"] = table["name"].map(name_key)
     return table
+
+
+def _province_rows(province: str | int | Province, name: str,
+                   layers_dir: Path | str | None) -> pd.DataFrame:
+    """The rows of the national census table ``name`` that belong to ``province``."""
+    if not isinstance(province, Province):
+        province = find_province(province, layers_dir=layers_dir)
+    path = _national(layers_dir).path / name
+    if not path.is_file():
+        message = (f"{path} is missing: the vietnam bundle lacks its census table; rebuild it "
+                   "with `geoplan layers build vietnam --source ../shared/data`")
+        raise SourceDataError(message)
+    table = _read_table(path, path.stat().st_mtime)
+    return table[table["province_code"] == province.code]
 
 
 def province_communes(province: str | int | Province, *,
@@ -237,15 +252,7 @@ def province_communes(province: str | int | Province, *,
     >>> len(table), int(table["population"].sum())
     (126, 8053663)
     """
-    if not isinstance(province, Province):
-        province = find_province(province, layers_dir=layers_dir)
-    path = _national(layers_dir).path / _COMMUNES_FILE
-    if not path.is_file():
-        message = (f"{path} is missing: the vietnam bundle lacks its census table; rebuild it "
-                   "with `geoplan layers build vietnam --source ../shared/data`")
-        raise SourceDataError(message)
-    table = _communes_table(path, path.stat().st_mtime)
-    own = table[table["province_code"] == province.code]
+    own = _province_rows(province, _COMMUNES_FILE, layers_dir)
     return own.set_index("commune_code", drop=False)
 
 
@@ -275,16 +282,8 @@ def former_census(province: str | int | Province, *,
     >>> former_census("Hải Phòng")["population"].tolist()
     [1892254, 2028514]
     """
-    if not isinstance(province, Province):
-        province = find_province(province, layers_dir=layers_dir)
-    path = _national(layers_dir).path / _FORMER_FILE
-    if not path.is_file():
-        message = (f"{path} is missing: the vietnam bundle lacks its census table; rebuild it "
-                   "with `geoplan layers build vietnam --source ../shared/data`")
-        raise SourceDataError(message)
-    table = pd.read_csv(path, dtype={"province_code": str}, encoding="utf-8")
-    own = table[table["province_code"] == province.code].drop(columns="province_code")
-    return own.reset_index(drop=True)
+    own = _province_rows(province, _FORMER_FILE, layers_dir)
+    return own.drop(columns="province_code").reset_index(drop=True)
 
 
 def units_population(units: gpd.GeoDataFrame, *,

@@ -27,7 +27,7 @@ from geoplan.layers.census import (
     name_key,
     provinces,
 )
-from geoplan.layers.manifest import LayerEntry, Statistic
+from geoplan.layers.manifest import LayerEntry
 
 __all__ = ["FILL_COMMANDS", "new_province_bundle"]
 
@@ -97,7 +97,12 @@ def new_province_bundle(name: str, *, province: str | int,
     from geoplan import __version__
     from geoplan.io import check_name
     from geoplan.layers.build._bundle import BundleSpec, staging_folder, write_bundle
-    from geoplan.layers.build._common import BuiltLayer, box_extent, city_extent
+    from geoplan.layers.build._common import (
+        BuiltLayer,
+        box_extent,
+        census_statistics,
+        city_extent,
+    )
     from geoplan.layers.build._environment import clip_raster_window
     from geoplan.layers.bundle import load_bundle, writable_layers_dir
     from geoplan.layers.roles import ROLES
@@ -133,14 +138,9 @@ def new_province_bundle(name: str, *, province: str | int,
     census = national.manifest.statistics.get("population_2019")
     census_source = (census.source if census is not None else "2019 census (GSO)") + (
         f"; province {found.code} = sum of the wards of {', '.join(found.former)}")
-    statistics = {
-        "population_2019": Statistic(value=float(found.population), unit="people",
-                                     date="2019-04-01", source=census_source),
-        "urban_population_2019": Statistic(value=float(found.urban_population), unit="people",
-                                           date="2019-04-01", source=census_source),
-        "rural_population_2019": Statistic(value=float(found.rural_population), unit="people",
-                                           date="2019-04-01", source=census_source),
-    }
+    statistics = census_statistics(
+        {"population": found.population, "urban_population": found.urban_population,
+         "rural_population": found.rural_population}, source=census_source)
     former = former_census(found, layers_dir=national_dir)
     namesake = former[former["former"].map(name_key) == name_key(found.name)]
     if len(former) > 1 and len(namesake) == 1:  # plans of before the merger target it
@@ -149,14 +149,9 @@ def new_province_bundle(name: str, *, province: str | int,
         note = (f"territory of {found.name} before the 2025 merger with {', '.join(others)}")
         pre_source = census_source.split(";")[0] + f"; the {int(own['census_wards'])} wards " \
             f"of {own['former']}"
-        statistics |= {
-            "population_2019_pre2025": Statistic(
-                value=float(own["population"]), unit="people", date="2019-04-01",
-                source=pre_source, note=note),
-            "urban_population_2019_pre2025": Statistic(
-                value=float(own["urban_population"]), unit="people", date="2019-04-01",
-                source=pre_source, note=note),
-        }
+        statistics |= census_statistics(
+            {k: own[k] for k in ("population", "urban_population")}, source=pre_source,
+            suffix="_pre2025", note=note)
     with tempfile.TemporaryDirectory(prefix="geoplan-new-") as work:
         layers: list[BuiltLayer] = [
             BuiltLayer("city_boundary", boundary_entry, outline, file=f"{name}.gpkg")]

@@ -11,12 +11,13 @@ import shapely
 from geoplan.crs import WGS84
 from geoplan.errors import SourceDataError
 from geoplan.io import file_kind, regular_file_problem
-from geoplan.layers.manifest import LayerEntry, extent_text
+from geoplan.layers.manifest import LayerEntry, Statistic, extent_text
 
 __all__ = [
     "CITY_EXTENT_MARGIN_DEG",
     "BuiltLayer",
     "box_extent",
+    "census_statistics",
     "city_extent",
     "read_source",
     "source_path",
@@ -132,3 +133,32 @@ def with_extent(layer: BuiltLayer, extent: str) -> BuiltLayer:
         return layer
     return BuiltLayer(layer.role, layer.entry.model_copy(update={"extent": extent}),
                       layer.data, layer.raster, layer.file)
+
+
+def census_statistics(counts: dict[str, float], *, source: str, suffix: str = "",
+                      note: str = "") -> dict[str, Statistic]:
+    """The 2019 census counts of a bundle as manifest statistics.
+
+    Parameters
+    ----------
+    counts
+        ``population``, ``urban_population`` (and optionally ``rural_population``): people.
+    source, note
+        The citation and note of every statistic.
+    suffix
+        Appended to each name (``"_pre2025"`` for a province's territory before the merger).
+
+    Returns
+    -------
+    dict
+        ``<count>_2019<suffix>`` → :class:`~geoplan.layers.manifest.Statistic` dated
+        2019-04-01 (census day), in the order of ``counts``.
+
+    Examples
+    --------
+    >>> sorted(census_statistics({"population": 10.0}, source="GSO"))
+    ['population_2019']
+    """
+    return {f"{name}_2019{suffix}": Statistic(value=float(value), unit="people",
+                                             date="2019-04-01", source=source, note=note)
+            for name, value in counts.items()}

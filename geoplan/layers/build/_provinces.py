@@ -24,10 +24,16 @@ from geoplan.crs import NORTHERN_VIETNAM_CRS, WGS84
 from geoplan.errors import SourceDataError
 from geoplan.layers.build._admin import read_census
 from geoplan.layers.build._bundle import BundleSpec
-from geoplan.layers.build._common import BuiltLayer, city_extent, source_path, with_extent
+from geoplan.layers.build._common import (
+    BuiltLayer,
+    census_statistics,
+    city_extent,
+    source_path,
+    with_extent,
+)
 from geoplan.layers.build._environment import build_population_raster
 from geoplan.layers.build._transit import OSM_ATTRIBUTION
-from geoplan.layers.manifest import LayerEntry, Statistic
+from geoplan.layers.manifest import LayerEntry
 from geoplan.layers.roles import ROLES
 
 __all__ = ["PROVINCES", "build_province", "census_totals", "read_poly"]
@@ -244,13 +250,8 @@ def build_province(name: str, source: Path, *, workdir: Path) -> BundleSpec:
              "population_raster": raster}
     layers = [built.get(role) or BuiltLayer(role, LayerEntry(missing=_missing_reason(role)))
               for role in ROLES]
-    statistics = {
-        "population_2019": Statistic(value=float(totals["population"]), unit="people",
-                                     date="2019-04-01", source=census_source),
-        "urban_population_2019": Statistic(value=float(totals["urban_population"]),
-                                           unit="people", date="2019-04-01",
-                                           source=census_source),
-    }
+    keys = ("population", "urban_population")
+    statistics = census_statistics({k: totals[k] for k in keys}, source=census_source)
     if len(province.former) > 1:  # plans written before the merger target the former province
         own = census_totals(source, province.census_keys[:1])
         note = (f"territory of {province.former[0]} before the 2025 merger with "
@@ -258,14 +259,8 @@ def build_province(name: str, source: Path, *, workdir: Path) -> BundleSpec:
         pre_source = (f"2019 Population and Housing Census (GSO): sum of the {own['wards']} wards "
                       f"of {province.former[0]} in hgscarlette/vn-demographic "
                       "`VN_Population_ward.csv`")
-        statistics |= {
-            "population_2019_pre2025": Statistic(
-                value=float(own["population"]), unit="people", date="2019-04-01",
-                source=pre_source, note=note),
-            "urban_population_2019_pre2025": Statistic(
-                value=float(own["urban_population"]), unit="people", date="2019-04-01",
-                source=pre_source, note=note),
-        }
+        statistics |= census_statistics({k: own[k] for k in keys}, source=pre_source,
+                                        suffix="_pre2025", note=note)
     former = " and ".join(province.former)
     return BundleSpec(
         name=name,
