@@ -123,7 +123,7 @@ def test_indicators_formats(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_periods_match_the_monitor() -> None:
-    """geoplan.monitor keeps its own PERIODS: the CLI's light copy must not drift from it."""
+    """geoplan.monitor and the maps use the CLI's light lists of choices, never a copy."""
     from geoplan.maps import LANGS, TILES
     from geoplan.monitor.progress import PERIODS
 

@@ -62,6 +62,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from geoplan import _choices
 from geoplan.analyses.evaluate import (
     BEHIND,
     JUDGED,
@@ -108,8 +109,8 @@ logger = logging.getLogger(__name__)
 #: Every status the monitor gives: the one vocabulary (:data:`~geoplan.analyses.evaluate.
 #: STATUSES`), in display order.
 PROGRESS_STATUSES: tuple[str, ...] = STATUSES
-#: Reporting periods of ``geoplan monitor --period``.
-PERIODS: tuple[str, ...] = ("month", "quarter", "year")
+#: Reporting periods of ``geoplan monitor --period`` (one list, the CLI's light one).
+PERIODS: tuple[str, ...] = _choices.PERIODS
 
 _REL = 1e-9
 
