@@ -402,6 +402,11 @@ def build_vietnam(source: Path, *, workdir: Path) -> tuple[BundleSpec, dict[str,
         f"commune, {figures['default_wards']:,} of them ({figures['default_people']:,} people) "
         "by the conversion's default commune of a divided unit (no open 2025 commune polygons "
         "to share them); the rest stay in their province's `unassigned_people`.",
+        f"`{CENSUS_FORMER_FILE}`: the same census summed per province of 2019 (the 63 before "
+        "the merger) with the code of its 2025 province; `geoplan layers new` takes a merged "
+        "province's namesake territory from it (`*_pre2025` statistics). Both tables: GSO "
+        "census figures (public), carried with the codes and conversion of vietnamadminunits "
+        "(MIT); method in geoplan/layers/build/_national.py.",
     ]
     spec = BundleSpec(
         name="vietnam", title="Việt Nam",
