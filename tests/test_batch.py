@@ -111,13 +111,16 @@ def test_a_killed_worker_task_runs_again_whole_and_once(tmp_path: Path) -> None:
         runner.start()
         pids = client.run(os.getpid)
         deadline = time.monotonic() + 120
+        # kill every busy worker as soon as a task is writing its outputs (a staging folder
+        # exists): the moment a kill could leave something half-written. Watching the files,
+        # not a clock, keeps the test the same on a loaded machine.
         while not killed and time.monotonic() < deadline:
-            busy = [w for w, keys in client.processing().items() if keys]
-            if busy:
-                time.sleep(1.0)  # well inside the task: it reads the bundle, then computes
-                os.kill(pids[busy[0]], signal.SIGKILL)
-                killed.append(pids[busy[0]])
-            time.sleep(0.05)
+            if any(tmp_path.rglob(".geoplan-run-*")):
+                for worker, keys in client.processing().items():
+                    if keys:
+                        os.kill(pids[worker], signal.SIGKILL)
+                        killed.append(pids[worker])
+            time.sleep(0.02)
         runner.join(timeout=600)
         assert killed, "no task was seen running"
         assert "error" not in outcome, outcome.get("error")
