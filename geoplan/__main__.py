@@ -14,7 +14,8 @@ not been pressed. geoplan's SIGINT handler therefore also records the signal, su
 interrupts are not printed, and a recorded one ends the command with 130 at the next check
 (after the command line is imported, and when the command returns); an interrupt the
 interpreter wrapped in another exception (``RuntimeError: Error calling __set_name__``) is
-Ctrl-C too.
+Ctrl-C too. A process started with SIGINT ignored (a background job of a script) keeps
+ignoring it, as Python itself does.
 """
 
 try:  # first statement: no import or definition before it
@@ -38,8 +39,11 @@ try:  # first statement: no import or definition before it
             return
         _default_unraisable(info)
 
-    signal.signal(signal.SIGINT, _on_sigint)
-    sys.unraisablehook = _unraisable
+    # a SIGINT the parent ignores (a background job of a script, ``nohup``) stays ignored, as
+    # Python itself leaves it: no Ctrl-C reaches such a process from a terminal
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, _on_sigint)
+        sys.unraisablehook = _unraisable
 
     #: What the command line prints on Ctrl-C (exit code 130).
     INTERRUPTED = "interrupted: outputs already written are left as they were"

@@ -84,7 +84,7 @@ CASE_IDS = (
     "disk_full_real_tmpfs", "history_non_iso_date", "history_text_value",
     "history_extra_column", "history_empty", "history_list_column", "history_value_not_finite",
     "history_vocabulary", "history_unit_mismatch", "monitor_unbounded_span",
-    "ctrl_c_during_import", "ctrl_c_early_start",
+    "ctrl_c_during_import", "ctrl_c_early_start", "ctrl_c_ignored_by_the_parent",
     "core_install_no_extras", "help_is_light", "yaml_bool_tag_not_boolean",
     "yaml_bool_tag_manifest", "yaml_tag_not_allowed", "yaml_binary_tag",
     "manifest_duplicate_keys", "manifest_statistic_date", "recipe_date_rule",
@@ -863,6 +863,46 @@ def test_ctrl_c_during_import(module: str, start: str, tmp_path: Path) -> None:
 _GEOPLAN_FRAME = re.compile(r'File "[^"]*[/\\]geoplan[/\\][^"]*"')
 
 
+def _sigint_default() -> None:
+    """In the child before it runs Python: SIGINT as a terminal's foreground job has it.
+
+    A test run started in the background of a non-interactive shell (a CI job) inherits
+    SIGINT ignored, and Python (and geoplan) keep an inherited "ignore".
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _sigint_ignored() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def test_ctrl_c_ignored_by_the_parent(tmp_path: Path) -> None:
+    """A run started with SIGINT ignored (``cmd &`` in a script) is not stopped by SIGINT.
+
+    Python leaves an inherited "ignore" in place; geoplan does the same instead of installing
+    its handler over it: the run finishes, exit 0, its outputs whole.
+    """
+    recipe = _recipe(tmp_path)
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "geoplan", "--quiet", "run", str(recipe), "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+        preexec_fn=_sigint_ignored)
+    try:
+        for _ in range(3):
+            time.sleep(0.15)
+            child.send_signal(signal.SIGINT)
+        stdout, stderr = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 0, stderr
+    assert (out / "scorecard.csv").is_file()
+    assert "interrupted" not in stderr
+
+
 def test_ctrl_c_early_start(tmp_path: Path) -> None:
     """SIGINT 0 to 0.3 s after ``python -m geoplan run`` starts: exit 130, no traceback.
 
@@ -880,7 +920,8 @@ def test_ctrl_c_early_start(tmp_path: Path) -> None:
         out = tmp_path / f"out{i}"
         child = subprocess.Popen(
             [sys.executable, "-m", "geoplan", "--quiet", "run", str(recipe), "--out", str(out)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+            preexec_fn=_sigint_default)
         try:
             time.sleep(delay)
             child.send_signal(signal.SIGINT)
