@@ -59,6 +59,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from geoplan import _cache
 from geoplan.crs import metric_crs, require_crs
 from geoplan.errors import NetworkError
 
@@ -97,6 +98,8 @@ BAND_QUAD_SEGS = 4
 MAIN_COMPONENT_SHARE = 0.01
 
 _GRAPH_CACHE: dict[tuple[str, int, int], StreetGraph] = {}
+_BANDS_MEMO: dict[str, Any] = {}  # dissolved bands by input digest (see _dissolved_bands)
+_BANDS_KEPT = 32
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,9 +128,11 @@ class StreetGraph:
     edge_length
         Walking length of each edge in metres (the layer's ``length_m``).
     edge_lines
-        Edge LineStrings as stored in the layer (its own CRS and direction); use
-        :meth:`edge_geometry` for metric geometries oriented from ``edge_u`` to ``edge_v``
-        (projected on demand, so only reached edges are ever transformed).
+        Edge LineStrings in ``lines_crs``: as stored in the layer (its own CRS and
+        direction), or, for a graph read back from the routing cache (:mod:`geoplan._cache`),
+        already metric and oriented; use :meth:`edge_geometry` for metric geometries
+        oriented from ``edge_u`` to ``edge_v`` (projected on demand, so only reached edges
+        are ever transformed).
     matrix
         Undirected CSR adjacency matrix (shortest parallel edge kept, self-loops dropped).
     source
@@ -150,6 +155,7 @@ class StreetGraph:
     _footprint: Any = field(default=None, repr=False)
     _metric: np.ndarray | None = field(default=None, repr=False)
     _edges: tuple[np.ndarray, shapely.STRtree] | None = field(default=None, repr=False)
+    _key: str | None = field(default=None, repr=False)  # routing-cache key (from_bundle)
 
     def edge_geometry(self, edges: np.ndarray | None = None) -> np.ndarray:
         """Metric LineStrings of ``edges`` (indices; all by default), oriented u → v.
@@ -310,8 +316,11 @@ class StreetGraph:
     def from_bundle(cls, bundle: Bundle | str | os.PathLike[str]) -> StreetGraph:
         """The graph of a bundle's ``street_network``, built once per file version.
 
-        The cache key is the layer file's path, modification time and size, so a rebuilt
-        layer is picked up and repeated calls in one run cost nothing.
+        The in-process cache key is the layer file's path, modification time and size, so a
+        rebuilt layer is picked up and repeated calls in one run cost nothing. Across
+        processes the graph is read back from the routing cache (:mod:`geoplan._cache`,
+        keyed on the SHA-256 of the layer file, the metric CRS and the geoplan version and
+        code; ``GEOPLAN_CACHE=off`` disables it), with its edges already projected.
 
         Parameters
         ----------
@@ -347,7 +356,16 @@ class StreetGraph:
             entry = bundle.entry("street_network")
             inner = f":{entry.layer}" if entry.layer else ""
             what = f"{bundle.name}/street_network ({entry.file}{inner})"
-            graph = cls.from_edges(bundle.street_network, crs=bundle.metric_crs, what=what)
+            crs = bundle.metric_crs
+            disk = (_cache.entry_key("graph", _cache.file_digest(path), entry.layer or "",
+                                     crs.to_wkt(), what, code=__file__)
+                    if stat is not None and _cache.cache_dir() is not None else None)
+            graph = _load_graph(disk) if disk else None
+            if graph is None:
+                graph = cls.from_edges(bundle.street_network, crs=crs, what=what)
+                if disk:
+                    _store_graph(disk, graph)
+            graph._key = disk
             _GRAPH_CACHE[key] = graph
         return graph
 
@@ -427,6 +445,13 @@ class StreetGraph:
         key = (cell_m, close_m)
         if self._footprint is not None and self._footprint[0] == key:
             return self._footprint[1]
+        disk = (_cache.entry_key("footprint", self._key, cell_m, close_m, code=__file__)
+                if self._key else None)
+        stored = _cache.load("footprint", disk, names=("wkb", "offsets")) if disk else None
+        if stored is not None:
+            shape = _cache.unpack_geoms(stored)[0]
+            self._footprint = (key, shape)
+            return shape
         cells = np.unique(np.floor(self.node_xy / cell_m).astype(np.int64), axis=0)
         x0, y0 = cells[:, 0] * cell_m, cells[:, 1] * cell_m
         boxes = shapely.box(x0, y0, x0 + cell_m, y0 + cell_m)
@@ -435,7 +460,39 @@ class StreetGraph:
                                 quad_segs=2)
         shape = shapely.union(closed, grid)
         self._footprint = (key, shape)
+        if disk:
+            _cache.store("footprint", disk, _cache.pack_geoms(np.array([shape], dtype=object)))
         return shape
+
+
+_GRAPH_ARRAYS = ("node_ids", "node_xy", "edge_u", "edge_v", "edge_length", "data", "indices",
+                 "indptr", "crs", "source", "wkb", "offsets")
+
+
+def _store_graph(key: str, graph: StreetGraph) -> None:
+    """Write ``graph`` to the routing cache, its edges projected and oriented once for all."""
+    m = graph.matrix
+    _cache.store("graph", key, {
+        "node_ids": graph.node_ids, "node_xy": graph.node_xy, "edge_u": graph.edge_u,
+        "edge_v": graph.edge_v, "edge_length": graph.edge_length, "data": m.data,
+        "indices": m.indices, "indptr": m.indptr, "crs": np.array(graph.crs.to_wkt()),
+        "source": np.array(graph.source), **_cache.pack_geoms(graph.edge_geometry()),
+    })
+
+
+def _load_graph(key: str) -> StreetGraph | None:
+    """The graph stored under ``key`` (edges already metric and oriented), or ``None``."""
+    a = _cache.load("graph", key, names=_GRAPH_ARRAYS)
+    if a is None:
+        return None
+    n = len(a["node_ids"])
+    crs = CRS.from_wkt(str(a["crs"]))
+    lines = _cache.unpack_geoms(a)
+    matrix = sparse.csr_matrix((a["data"], a["indices"], a["indptr"]), shape=(n, n))
+    graph = StreetGraph(crs, a["node_ids"], a["node_xy"], a["edge_u"], a["edge_v"],
+                        a["edge_length"], lines, matrix, str(a["source"]), crs, None)
+    graph._metric = lines
+    return graph
 
 
 # ---------------------------------------------------------------------------------------------
@@ -449,6 +506,44 @@ def _labels(points: gpd.GeoDataFrame, name_column: str | None) -> list[str]:
         texts = [str(v) for v in row if isinstance(v, str) and v.strip()]
         labels.append(" / ".join(texts) if texts else f"row {points.index[i]}")
     return labels
+
+
+def _snap_core(graph: StreetGraph, xy: np.ndarray, empty: np.ndarray, *, main_only: bool,
+               snap: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest node, distance, edge and position along it of every point (no tolerance)."""
+    distance = np.full(len(xy), np.nan)
+    node = np.full(len(xy), -1, dtype=np.int64)
+    edge = np.full(len(xy), -1, dtype=np.int64)
+    along = np.full(len(xy), np.nan)
+    if (~empty).any() and snap == "edge":
+        if main_only:
+            pool, strtree = graph.main_edges()
+        else:
+            pool = np.arange(graph.n_edges)
+            strtree = shapely.STRtree(graph.edge_geometry(pool))
+        todo = np.flatnonzero(~empty)
+        pts = shapely.points(xy[todo])
+        (which, hit), d = strtree.query_nearest(pts, return_distance=True, all_matches=False)
+        e = pool[hit]
+        lines = graph.edge_geometry(e)
+        drawn = np.asarray(shapely.length(lines))
+        walk = graph.edge_length[e]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.where(drawn > 0, shapely.line_locate_point(lines, pts[which]) / drawn, 0.0)
+        distance[todo[which]] = d
+        edge[todo[which]] = e
+        along[todo[which]] = np.clip(t, 0.0, 1.0) * walk
+        node[todo[which]] = np.where(t <= 0.5, graph.edge_u[e], graph.edge_v[e])
+    elif (~empty).any():
+        if main_only:
+            main, tree = graph.main_nodes()
+            d, i = tree.query(xy[~empty])
+            i = main[i]
+        else:
+            d, i = graph.tree.query(xy[~empty])
+        distance[~empty] = d
+        node[~empty] = i
+    return node, distance, edge, along
 
 
 def snap_points(
@@ -520,38 +615,18 @@ def snap_points(
     xy = np.full((len(geoms), 2), np.nan)
     if (~empty).any():
         xy[~empty] = shapely.get_coordinates(centres[~empty])
-    distance = np.full(len(geoms), np.nan)
-    node = np.full(len(geoms), -1, dtype=np.int64)
-    edge = np.full(len(geoms), -1, dtype=np.int64)
-    along = np.full(len(geoms), np.nan)
-    if (~empty).any() and snap == "edge":
-        if main_only:
-            pool, strtree = graph.main_edges()
-        else:
-            pool = np.arange(graph.n_edges)
-            strtree = shapely.STRtree(graph.edge_geometry(pool))
-        todo = np.flatnonzero(~empty)
-        pts = shapely.points(xy[todo])
-        (which, hit), d = strtree.query_nearest(pts, return_distance=True, all_matches=False)
-        e = pool[hit]
-        lines = graph.edge_geometry(e)
-        drawn = np.asarray(shapely.length(lines))
-        walk = graph.edge_length[e]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = np.where(drawn > 0, shapely.line_locate_point(lines, pts[which]) / drawn, 0.0)
-        distance[todo[which]] = d
-        edge[todo[which]] = e
-        along[todo[which]] = np.clip(t, 0.0, 1.0) * walk
-        node[todo[which]] = np.where(t <= 0.5, graph.edge_u[e], graph.edge_v[e])
-    elif (~empty).any():
-        if main_only:
-            main, tree = graph.main_nodes()
-            d, i = tree.query(xy[~empty])
-            i = main[i]
-        else:
-            d, i = graph.tree.query(xy[~empty])
-        distance[~empty] = d
-        node[~empty] = i
+    disk = (_cache.entry_key("snap", graph._key, xy, empty, main_only, snap, code=__file__)
+            if graph._key else None)
+    stored = _cache.load("snap", disk, names=("node", "distance", "edge", "along")) if (
+        disk) else None
+    if stored is not None:
+        node, distance, edge, along = (stored[k] for k in ("node", "distance", "edge", "along"))
+    else:
+        node, distance, edge, along = _snap_core(graph, xy, empty, main_only=main_only,
+                                                 snap=snap)
+        if disk:
+            _cache.store("snap", disk, {"node": node, "distance": distance, "edge": edge,
+                                        "along": along})
     snapped = ~empty & (distance <= tolerance_m)
     node[~snapped] = -1
     edge[~snapped] = -1
@@ -959,6 +1034,32 @@ def _bands(lines: np.ndarray, buffer_m: float) -> Any:
     return shapely.union(a, b)
 
 
+def _dissolved_bands(lines: np.ndarray, buffer_m: float) -> Any:
+    """:func:`_bands`, computed once per distinct input: memo in the process, then on disk.
+
+    The key is the SHA-256 of the lines' WKB (the exact input), ``buffer_m`` and
+    :data:`BAND_QUAD_SEGS`, so the same stations at the same distance on the same streets,
+    in another scenario, period, map layer or process, reuse the dissolved polygon
+    (byte-identical: WKB round-trips coordinates exactly).
+    """
+    if len(lines) == 0:
+        return shapely.Polygon()
+    key = _cache.entry_key("bands", b"".join(shapely.to_wkb(lines)), float(buffer_m),
+                           BAND_QUAD_SEGS, code=__file__)
+    geom = _BANDS_MEMO.pop(key, None)
+    if geom is None:
+        stored = _cache.load("bands", key, names=("wkb", "offsets"))
+        if stored is not None:
+            geom = _cache.unpack_geoms(stored)[0]
+        else:
+            geom = _bands(lines, buffer_m)
+            _cache.store("bands", key, _cache.pack_geoms(np.array([geom], dtype=object)))
+    _BANDS_MEMO[key] = geom  # most recent last
+    while len(_BANDS_MEMO) > _BANDS_KEPT:
+        _BANDS_MEMO.pop(next(iter(_BANDS_MEMO)))
+    return geom
+
+
 def catchments_from_stations(
     graph: StreetGraph,
     stations: gpd.GeoDataFrame,
@@ -1051,7 +1152,7 @@ def catchments_from_stations(
     lines = _cut(graph, pieces)
     lengths = pieces.end - pieces.start
     if not per_station:
-        geom = _bands(lines, buffer_m)
+        geom = _dissolved_bands(lines, buffer_m)
         return gpd.GeoDataFrame(
             {"distance_m": [float(distance_m)], "stations": [int(snaps["snapped"].sum())],
              "street_length_m": [float(lengths.sum())], "area_m2": [float(geom.area)]},
