@@ -39,8 +39,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ENV", "cache_dir", "entry_key", "file_digest", "load", "pack_geoms", "store",
-           "unpack_geoms"]
+__all__ = ["ENV", "Memo", "cache_dir", "entry_key", "file_digest", "geoms_digest", "load",
+           "pack_geoms", "store", "unpack_geoms"]
 
 logger = logging.getLogger(__name__)
 
@@ -315,3 +315,66 @@ def unpack_geoms(arrays: Mapping[str, np.ndarray], prefix: str = "") -> np.ndarr
     parts = np.array([raw[a:b] if b > a else None
                       for a, b in itertools.pairwise(offsets)], dtype=object)
     return shapely.from_wkb(parts)
+
+
+def geoms_digest(*geoms: Any) -> bytes:
+    """SHA-256 of geometries' WKB (shapely geometries or arrays of them), for memo keys.
+
+    Parameters
+    ----------
+    *geoms
+        Shapely geometries, ``None`` or arrays of them.
+
+    Returns
+    -------
+    bytes
+        32 bytes; equal for geometries with the same coordinates in the same order.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> geoms_digest(shapely.Point(0, 0)) == geoms_digest(shapely.Point(0, 0))
+    True
+    """
+    import shapely
+
+    h = hashlib.sha256()
+    for g in geoms:
+        wkb = shapely.to_wkb(np.atleast_1d(np.asarray(g, dtype=object)))
+        for w in wkb:
+            h.update(b"\x00" if w is None else w)
+            h.update(b"|")
+        h.update(b"\x01")
+    return h.digest()
+
+
+class Memo:
+    """A small in-process memo (least recently used entries dropped beyond ``size``).
+
+    Parameters
+    ----------
+    size
+        Entries kept.
+
+    Examples
+    --------
+    >>> memo = Memo(2)
+    >>> memo.get("a", lambda: 1), memo.get("a", lambda: 2)
+    (1, 1)
+    """
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._items: dict[Any, Any] = {}
+
+    def get(self, key: Any, compute: Any) -> Any:
+        """The value under ``key``, computed by ``compute()`` on a miss."""
+        value = self._items.pop(key) if key in self._items else compute()
+        self._items[key] = value
+        while len(self._items) > self.size:
+            self._items.pop(next(iter(self._items)))
+        return value
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        self._items.clear()

@@ -100,6 +100,7 @@ MAIN_COMPONENT_SHARE = 0.01
 _GRAPH_CACHE: dict[tuple[str, int, int], StreetGraph] = {}
 _BANDS_MEMO: dict[str, Any] = {}  # dissolved bands by input digest (see _dissolved_bands)
 _BANDS_KEPT = 32
+_POPULATION_MEMO = _cache.Memo(64)  # population_covered tables by content of the inputs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1230,6 +1231,20 @@ def population_covered(
         catchment = shapely.union_all(catchment.to_crs(target).geometry.to_numpy())
         crs = target
     target = crs if crs is not None else metric_crs(units, what="admin_units")
+    # the same units, catchment and options (another period of a monitor, another indicator
+    # on the same stations) reuse the table: the intersections are the costly step
+    ids = units["unit_id"].astype(str).to_numpy() if "unit_id" in units else units.index
+    key = (_cache.geoms_digest(units.geometry.to_numpy(), catchment, footprint),
+           units.crs.to_wkt() if units.crs is not None else "", target.to_wkt(),
+           units[population_column].to_numpy(dtype=float).tobytes(),
+           tuple(ids), tuple(units.index), float(min_network_share))
+    return _POPULATION_MEMO.get(key, lambda: _population_covered(
+        units, catchment, target, population_column, footprint, min_network_share)).copy()
+
+
+def _population_covered(units: gpd.GeoDataFrame, catchment: Any, target: CRS,
+                        population_column: str, footprint: Any,
+                        min_network_share: float) -> pd.DataFrame:
     metric = units.to_crs(target)
     geoms = metric.geometry.to_numpy()
     area = shapely.area(geoms)

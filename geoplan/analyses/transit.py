@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan._cache import Memo, geoms_digest
 from geoplan.analyses._population import (
     OUTSIDE_SHARE,
     PARTIAL,
@@ -103,6 +104,7 @@ SNAPS: tuple[str, ...] = get_args(Snap)
 Method = Literal["euclidean", "network"]
 _METHODS: tuple[str, ...] = get_args(Method)
 _QUAD_SEGS = 64  # 256-gon discs
+_DISCS = Memo(16)  # dissolved discs by the points' WKB and the distance
 
 
 def _check_options(indicator_name: str, mode: str, method: str, population: str,
@@ -130,7 +132,9 @@ def discs(points: gpd.GeoDataFrame, distance_m: float) -> Any:
     geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
     if not len(geoms):
         return shapely.Polygon()
-    return shapely.union_all(shapely.buffer(geoms, distance_m, quad_segs=_QUAD_SEGS))
+    key = (geoms_digest(geoms), float(distance_m))  # same stops, another period or indicator
+    return _DISCS.get(key, lambda: shapely.union_all(
+        shapely.buffer(geoms, distance_m, quad_segs=_QUAD_SEGS)))
 
 
 def summarise_coverage(
