@@ -196,8 +196,13 @@ def load(kind: str, key: str, *, names: tuple[str, ...] = ()) -> dict[str, np.nd
     if path is None or not path.is_file():
         return None
     try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
+        with path.open("rb") as fh:
+            data = np.load(fh, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                message = "not an .npz archive"
+                raise ValueError(message)
+            with data:
+                arrays = {name: data[name] for name in data.files}
         lacking = [n for n in names if n not in arrays]
         if lacking:
             message = f"arrays {', '.join(lacking)} missing"
