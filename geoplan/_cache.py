@@ -71,7 +71,7 @@ def cache_dir() -> Path | None:
     if value is not None:
         return None if value.strip().lower() in _OFF else Path(value).expanduser()
     try:
-        from platformdirs import user_cache_dir  # type: ignore[import-not-found]
+        from platformdirs import user_cache_dir
     except ImportError:
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         return Path(base) / "geoplan"
