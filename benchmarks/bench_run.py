@@ -7,7 +7,9 @@ same interpreter and packages for both trees (``PYTHONPATH`` selects the tree), 
 two trees interleaved so that machine load hits both alike. Prints the median of
 ``--repeat`` runs per command and tree and the ratio baseline / current (> 1: faster now), and
 whether the scorecards and GeoPackages of ``run`` are byte-identical (``provenance.json``
-holds times and is not compared).
+holds times and is not compared). The current tree is timed twice: with the persisted routing
+cache off (``GEOPLAN_CACHE=off``: every process builds the graph, snapping and catchments) and
+with a routing cache that an earlier, untimed process filled (a second run on the same files).
 
 Usage::
 
@@ -44,8 +46,9 @@ def _commands(out: Path) -> dict[str, list[str]]:
     }
 
 
-def _time(tree: Path, argv: list[str], *, layers: Path) -> float:
-    env = dict(os.environ, PYTHONPATH=str(tree), GEOPLAN_LAYERS=str(layers))
+def _time(tree: Path, argv: list[str], *, layers: Path, cache: str = "off") -> float:
+    env = dict(os.environ, PYTHONPATH=str(tree), GEOPLAN_LAYERS=str(layers),
+               GEOPLAN_CACHE=cache)
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "geoplan", "--quiet", *argv], cwd=tree,
                           env=env, capture_output=True, text=True, check=False)
@@ -72,23 +75,35 @@ def main() -> None:
         base = Path(tmp) / "baseline"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(base),
                         args.baseline], check=True)
+        cache = Path(tmp) / "routing-cache"
+        # "current": routing cache off (every process builds everything); "warm": the
+        # persisted routing cache (geoplan._cache) filled by one untimed run of each command,
+        # i.e. a second process on the same inputs
+        trees = (("baseline", base, "off"), ("current", ROOT, "off"),
+                 ("warm", ROOT, str(cache)))
+        for argv in _commands(Path(tmp) / "warm-up").values():
+            _time(ROOT, argv, layers=ROOT / "layers", cache=str(cache))
         try:
             times: dict[tuple[str, str], list[float]] = {}
             for i in range(args.repeat):
-                for label, tree in (("baseline", base), ("current", ROOT)):
+                for label, tree, cached in trees:
                     out = Path(tmp) / f"{label}-{i}"
                     for name, argv in _commands(out).items():
-                        seconds = _time(tree, argv, layers=tree / "layers")
+                        seconds = _time(tree, argv, layers=tree / "layers", cache=cached)
                         times.setdefault((name, label), []).append(seconds)
             print(f"baseline {args.baseline} vs current, median of {args.repeat} "
-                  "(wall seconds, cold process)")
-            print(f"{'command':10} {'baseline':>9} {'current':>9} {'ratio':>7}")
+                  "(wall seconds, fresh process; current: routing cache off; warm: routing "
+                  "cache filled by an earlier process)")
+            print(f"{'command':10} {'baseline':>9} {'current':>9} {'ratio':>7} "
+                  f"{'warm':>9} {'ratio':>7}")
             for name in _commands(Path(tmp)):
                 b = statistics.median(times[(name, "baseline")])
                 c = statistics.median(times[(name, "current")])
-                print(f"{name:10} {b:9.2f} {c:9.2f} {b / c:6.2f}×")
-            print("run outputs:", _same(Path(tmp) / "baseline-0" / "run",
-                                        Path(tmp) / "current-0" / "run"))
+                w = statistics.median(times[(name, "warm")])
+                print(f"{name:10} {b:9.2f} {c:9.2f} {b / c:6.2f}× {w:9.2f} {b / w:6.2f}×")
+            for label in ("current", "warm"):
+                print(f"run outputs, {label}:", _same(Path(tmp) / "baseline-0" / "run",
+                                                      Path(tmp) / f"{label}-0" / "run"))
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
                            check=False)

@@ -59,6 +59,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from geoplan import _cache
 from geoplan.crs import metric_crs, require_crs
 from geoplan.errors import NetworkError
 
@@ -74,6 +75,7 @@ __all__ = [
     "StreetGraph",
     "catchments_from_stations",
     "coverage_scenarios",
+    "own_catchments",
     "population_covered",
     "reachable",
     "snap_points",
@@ -97,6 +99,9 @@ BAND_QUAD_SEGS = 4
 MAIN_COMPONENT_SHARE = 0.01
 
 _GRAPH_CACHE: dict[tuple[str, int, int], StreetGraph] = {}
+_BANDS_MEMO: dict[str, Any] = {}  # dissolved bands by input digest (see _dissolved_bands)
+_BANDS_KEPT = 32
+_POPULATION_MEMO = _cache.Memo(64)  # population_covered tables by content of the inputs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,9 +130,11 @@ class StreetGraph:
     edge_length
         Walking length of each edge in metres (the layer's ``length_m``).
     edge_lines
-        Edge LineStrings as stored in the layer (its own CRS and direction); use
-        :meth:`edge_geometry` for metric geometries oriented from ``edge_u`` to ``edge_v``
-        (projected on demand, so only reached edges are ever transformed).
+        Edge LineStrings in ``lines_crs``: as stored in the layer (its own CRS and
+        direction), or, for a graph read back from the routing cache (:mod:`geoplan._cache`),
+        already metric and oriented; use :meth:`edge_geometry` for metric geometries
+        oriented from ``edge_u`` to ``edge_v`` (projected on demand, so only reached edges
+        are ever transformed).
     matrix
         Undirected CSR adjacency matrix (shortest parallel edge kept, self-loops dropped).
     source
@@ -150,6 +157,8 @@ class StreetGraph:
     _footprint: Any = field(default=None, repr=False)
     _metric: np.ndarray | None = field(default=None, repr=False)
     _edges: tuple[np.ndarray, shapely.STRtree] | None = field(default=None, repr=False)
+    _key: str | None = field(default=None, repr=False)  # routing-cache key (from_bundle)
+    _own: dict[tuple[Any, ...], Any] | None = field(default=None, repr=False)  # own bands
 
     def edge_geometry(self, edges: np.ndarray | None = None) -> np.ndarray:
         """Metric LineStrings of ``edges`` (indices; all by default), oriented u → v.
@@ -310,8 +319,11 @@ class StreetGraph:
     def from_bundle(cls, bundle: Bundle | str | os.PathLike[str]) -> StreetGraph:
         """The graph of a bundle's ``street_network``, built once per file version.
 
-        The cache key is the layer file's path, modification time and size, so a rebuilt
-        layer is picked up and repeated calls in one run cost nothing.
+        The in-process cache key is the layer file's path, modification time and size, so a
+        rebuilt layer is picked up and repeated calls in one run cost nothing. Across
+        processes the graph is read back from the routing cache (:mod:`geoplan._cache`,
+        keyed on the SHA-256 of the layer file, the metric CRS and the geoplan version and
+        code; ``GEOPLAN_CACHE=off`` disables it), with its edges already projected.
 
         Parameters
         ----------
@@ -347,7 +359,16 @@ class StreetGraph:
             entry = bundle.entry("street_network")
             inner = f":{entry.layer}" if entry.layer else ""
             what = f"{bundle.name}/street_network ({entry.file}{inner})"
-            graph = cls.from_edges(bundle.street_network, crs=bundle.metric_crs, what=what)
+            crs = bundle.metric_crs
+            disk = (_cache.entry_key("graph", _cache.file_digest(path), entry.layer or "",
+                                     crs.to_wkt(), what, code=__file__)
+                    if stat is not None and _cache.cache_dir() is not None else None)
+            graph = _load_graph(disk) if disk else None
+            if graph is None:
+                graph = cls.from_edges(bundle.street_network, crs=crs, what=what)
+                if disk:
+                    _store_graph(disk, graph)
+            graph._key = disk
             _GRAPH_CACHE[key] = graph
         return graph
 
@@ -427,6 +448,13 @@ class StreetGraph:
         key = (cell_m, close_m)
         if self._footprint is not None and self._footprint[0] == key:
             return self._footprint[1]
+        disk = (_cache.entry_key("footprint", self._key, cell_m, close_m, code=__file__)
+                if self._key else None)
+        stored = _cache.load("footprint", disk, names=("wkb", "offsets")) if disk else None
+        if stored is not None:
+            shape = _cache.unpack_geoms(stored)[0]
+            self._footprint = (key, shape)
+            return shape
         cells = np.unique(np.floor(self.node_xy / cell_m).astype(np.int64), axis=0)
         x0, y0 = cells[:, 0] * cell_m, cells[:, 1] * cell_m
         boxes = shapely.box(x0, y0, x0 + cell_m, y0 + cell_m)
@@ -435,7 +463,39 @@ class StreetGraph:
                                 quad_segs=2)
         shape = shapely.union(closed, grid)
         self._footprint = (key, shape)
+        if disk:
+            _cache.store("footprint", disk, _cache.pack_geoms(np.array([shape], dtype=object)))
         return shape
+
+
+_GRAPH_ARRAYS = ("node_ids", "node_xy", "edge_u", "edge_v", "edge_length", "data", "indices",
+                 "indptr", "crs", "source", "wkb", "offsets")
+
+
+def _store_graph(key: str, graph: StreetGraph) -> None:
+    """Write ``graph`` to the routing cache, its edges projected and oriented once for all."""
+    m = graph.matrix
+    _cache.store("graph", key, {
+        "node_ids": graph.node_ids, "node_xy": graph.node_xy, "edge_u": graph.edge_u,
+        "edge_v": graph.edge_v, "edge_length": graph.edge_length, "data": m.data,
+        "indices": m.indices, "indptr": m.indptr, "crs": np.array(graph.crs.to_wkt()),
+        "source": np.array(graph.source), **_cache.pack_geoms(graph.edge_geometry()),
+    })
+
+
+def _load_graph(key: str) -> StreetGraph | None:
+    """The graph stored under ``key`` (edges already metric and oriented), or ``None``."""
+    a = _cache.load("graph", key, names=_GRAPH_ARRAYS)
+    if a is None:
+        return None
+    n = len(a["node_ids"])
+    crs = CRS.from_wkt(str(a["crs"]))
+    lines = _cache.unpack_geoms(a)
+    matrix = sparse.csr_matrix((a["data"], a["indices"], a["indptr"]), shape=(n, n))
+    graph = StreetGraph(crs, a["node_ids"], a["node_xy"], a["edge_u"], a["edge_v"],
+                        a["edge_length"], lines, matrix, str(a["source"]), crs, None)
+    graph._metric = lines
+    return graph
 
 
 # ---------------------------------------------------------------------------------------------
@@ -449,6 +509,44 @@ def _labels(points: gpd.GeoDataFrame, name_column: str | None) -> list[str]:
         texts = [str(v) for v in row if isinstance(v, str) and v.strip()]
         labels.append(" / ".join(texts) if texts else f"row {points.index[i]}")
     return labels
+
+
+def _snap_core(graph: StreetGraph, xy: np.ndarray, empty: np.ndarray, *, main_only: bool,
+               snap: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest node, distance, edge and position along it of every point (no tolerance)."""
+    distance = np.full(len(xy), np.nan)
+    node = np.full(len(xy), -1, dtype=np.int64)
+    edge = np.full(len(xy), -1, dtype=np.int64)
+    along = np.full(len(xy), np.nan)
+    if (~empty).any() and snap == "edge":
+        if main_only:
+            pool, strtree = graph.main_edges()
+        else:
+            pool = np.arange(graph.n_edges)
+            strtree = shapely.STRtree(graph.edge_geometry(pool))
+        todo = np.flatnonzero(~empty)
+        pts = shapely.points(xy[todo])
+        (which, hit), d = strtree.query_nearest(pts, return_distance=True, all_matches=False)
+        e = pool[hit]
+        lines = graph.edge_geometry(e)
+        drawn = np.asarray(shapely.length(lines))
+        walk = graph.edge_length[e]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.where(drawn > 0, shapely.line_locate_point(lines, pts[which]) / drawn, 0.0)
+        distance[todo[which]] = d
+        edge[todo[which]] = e
+        along[todo[which]] = np.clip(t, 0.0, 1.0) * walk
+        node[todo[which]] = np.where(t <= 0.5, graph.edge_u[e], graph.edge_v[e])
+    elif (~empty).any():
+        if main_only:
+            main, tree = graph.main_nodes()
+            d, i = tree.query(xy[~empty])
+            i = main[i]
+        else:
+            d, i = graph.tree.query(xy[~empty])
+        distance[~empty] = d
+        node[~empty] = i
+    return node, distance, edge, along
 
 
 def snap_points(
@@ -520,38 +618,18 @@ def snap_points(
     xy = np.full((len(geoms), 2), np.nan)
     if (~empty).any():
         xy[~empty] = shapely.get_coordinates(centres[~empty])
-    distance = np.full(len(geoms), np.nan)
-    node = np.full(len(geoms), -1, dtype=np.int64)
-    edge = np.full(len(geoms), -1, dtype=np.int64)
-    along = np.full(len(geoms), np.nan)
-    if (~empty).any() and snap == "edge":
-        if main_only:
-            pool, strtree = graph.main_edges()
-        else:
-            pool = np.arange(graph.n_edges)
-            strtree = shapely.STRtree(graph.edge_geometry(pool))
-        todo = np.flatnonzero(~empty)
-        pts = shapely.points(xy[todo])
-        (which, hit), d = strtree.query_nearest(pts, return_distance=True, all_matches=False)
-        e = pool[hit]
-        lines = graph.edge_geometry(e)
-        drawn = np.asarray(shapely.length(lines))
-        walk = graph.edge_length[e]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = np.where(drawn > 0, shapely.line_locate_point(lines, pts[which]) / drawn, 0.0)
-        distance[todo[which]] = d
-        edge[todo[which]] = e
-        along[todo[which]] = np.clip(t, 0.0, 1.0) * walk
-        node[todo[which]] = np.where(t <= 0.5, graph.edge_u[e], graph.edge_v[e])
-    elif (~empty).any():
-        if main_only:
-            main, tree = graph.main_nodes()
-            d, i = tree.query(xy[~empty])
-            i = main[i]
-        else:
-            d, i = graph.tree.query(xy[~empty])
-        distance[~empty] = d
-        node[~empty] = i
+    disk = (_cache.entry_key("snap", graph._key, xy, empty, main_only, snap, code=__file__)
+            if graph._key else None)
+    stored = _cache.load("snap", disk, names=("node", "distance", "edge", "along")) if (
+        disk) else None
+    if stored is not None:
+        node, distance, edge, along = (stored[k] for k in ("node", "distance", "edge", "along"))
+    else:
+        node, distance, edge, along = _snap_core(graph, xy, empty, main_only=main_only,
+                                                 snap=snap)
+        if disk:
+            _cache.store("snap", disk, {"node": node, "distance": distance, "edge": edge,
+                                        "along": along})
     snapped = ~empty & (distance <= tolerance_m)
     node[~snapped] = -1
     edge[~snapped] = -1
@@ -959,6 +1037,32 @@ def _bands(lines: np.ndarray, buffer_m: float) -> Any:
     return shapely.union(a, b)
 
 
+def _dissolved_bands(lines: np.ndarray, buffer_m: float) -> Any:
+    """:func:`_bands`, computed once per distinct input: memo in the process, then on disk.
+
+    The key is the SHA-256 of the lines' WKB (the exact input), ``buffer_m`` and
+    :data:`BAND_QUAD_SEGS`, so the same stations at the same distance on the same streets,
+    in another scenario, period, map layer or process, reuse the dissolved polygon
+    (byte-identical: WKB round-trips coordinates exactly).
+    """
+    if len(lines) == 0:
+        return shapely.Polygon()
+    key = _cache.entry_key("bands", b"".join(shapely.to_wkb(lines)), float(buffer_m),
+                           BAND_QUAD_SEGS, code=__file__)
+    geom = _BANDS_MEMO.pop(key, None)
+    if geom is None:
+        stored = _cache.load("bands", key, names=("wkb", "offsets"))
+        if stored is not None:
+            geom = _cache.unpack_geoms(stored)[0]
+        else:
+            geom = _bands(lines, buffer_m)
+            _cache.store("bands", key, _cache.pack_geoms(np.array([geom], dtype=object)))
+    _BANDS_MEMO[key] = geom  # most recent last
+    while len(_BANDS_MEMO) > _BANDS_KEPT:
+        _BANDS_MEMO.pop(next(iter(_BANDS_MEMO)))
+    return geom
+
+
 def catchments_from_stations(
     graph: StreetGraph,
     stations: gpd.GeoDataFrame,
@@ -1051,7 +1155,7 @@ def catchments_from_stations(
     lines = _cut(graph, pieces)
     lengths = pieces.end - pieces.start
     if not per_station:
-        geom = _bands(lines, buffer_m)
+        geom = _dissolved_bands(lines, buffer_m)
         return gpd.GeoDataFrame(
             {"distance_m": [float(distance_m)], "stations": [int(snaps["snapped"].sum())],
              "street_length_m": [float(lengths.sum())], "area_m2": [float(geom.area)]},
@@ -1075,6 +1179,103 @@ def catchments_from_stations(
              "snapped": snaps["snapped"].to_numpy(),
              "street_length_m": street, "area_m2": shapely.area(by)}
     return gpd.GeoDataFrame(data, geometry=list(by), crs=graph.crs, index=stations.index)
+
+
+def own_catchments(
+    graph: StreetGraph,
+    stations: gpd.GeoDataFrame,
+    *,
+    distance_m: float,
+    buffer_m: float = 50.0,
+    tolerance_m: float = 250.0,
+    snaps: pd.DataFrame | None = None,
+    snap: str = "edge",
+) -> np.ndarray:
+    """Each station's own catchment (overlapping), computed once per station and reused.
+
+    Unlike ``catchments_from_stations(per_station=True)``, which shares the streets out
+    between the stations (each point to its nearest), this is the catchment a station would
+    have alone. The walking catchment of any set of stations is the union of their own
+    catchments (a street point is within ``distance_m`` of the set exactly when it is within
+    it of one of them, and a band around a union of streets is the union of their bands), so
+    scenarios, periods and map layers over overlapping station sets combine these polygons
+    instead of routing and dissolving again. The union equals the dissolved catchment of
+    :func:`catchments_from_stations` up to floating-point noding (relative area difference
+    below 1e-9 on the Hà Nội stations); that function stays the exact reference.
+
+    Bands are kept on the graph per (station position on the network, snapping distance,
+    ``distance_m``, ``buffer_m``), so a station shared by several sets is routed and
+    dissolved once per process.
+
+    Parameters
+    ----------
+    graph
+        The street graph.
+    stations
+        Point layer with a CRS; not modified.
+    distance_m
+        Walking distance (m).
+    buffer_m
+        Band half-width (m).
+    tolerance_m, snaps, snap
+        As for :func:`catchments_from_stations`.
+
+    Returns
+    -------
+    numpy.ndarray
+        One (Multi)Polygon per station, aligned to ``stations`` (empty for a station that is
+        not snapped or reaches nothing), in the graph's CRS.
+
+    Raises
+    ------
+    ValueError
+        If ``distance_m`` or ``buffer_m`` is negative.
+
+    Examples
+    --------
+    >>> own = own_catchments(graph, bundle.stations, distance_m=800)  # doctest: +SKIP
+    >>> now = shapely.union_all(own[bundle.stations.status == "operating"])  # doctest: +SKIP
+    """
+    if distance_m < 0 or buffer_m < 0:
+        message = f"distance_m and buffer_m must be >= 0 (got {distance_m}, {buffer_m})"
+        raise ValueError(message)
+    if snaps is None:
+        snaps = snap_points(graph, stations, tolerance_m=tolerance_m, snap=snap)
+    nodes = snaps["node"].to_numpy()
+    offsets = snaps["distance_m"].to_numpy(dtype=float)
+    edge_of = (snaps["edge"].to_numpy() if "edge" in snaps else np.full(len(nodes), -1))
+    along = (snaps["along_m"].to_numpy(dtype=float) if "along_m" in snaps
+             else np.full(len(nodes), np.nan))
+    edge_of = np.where(nodes >= 0, edge_of, -1)
+    keys = [(int(nd), float(o), int(e), float(a) if e >= 0 else 0.0, float(distance_m),
+             float(buffer_m), BAND_QUAD_SEGS)
+            for nd, o, e, a in zip(nodes, offsets, edge_of, along, strict=True)]
+    kept = graph._own if graph._own is not None else {}
+    graph._own = kept
+    out = np.full(len(nodes), None, dtype=object)
+    todo = [i for i, k in enumerate(keys)
+            if k not in kept and nodes[i] >= 0 and offsets[i] <= distance_m]
+    fresh = {keys[i]: i for i in todo}  # one search per distinct position
+    if fresh:
+        idx = np.array(list(fresh.values()))
+        full, virtual = _augmented(graph, nodes[idx], offsets[idx], edge_of[idx], along[idx])
+        n = graph.n_nodes
+        block = max(1, int(2e7 // max(full.shape[0], 1)))  # <= 160 MB of distances at a time
+        for start in range(0, len(idx), block):
+            d = dijkstra(full, directed=False, indices=virtual[start:start + block],
+                         limit=distance_m + _EPS)
+            for row, i in enumerate(idx[start:start + block]):
+                dist = d[row, :n] - _EPS
+                reached = np.isfinite(dist)
+                on = ((np.array([edge_of[i]]), np.array([along[i]]), np.array([offsets[i]]))
+                      if edge_of[i] >= 0 else None)
+                reach = Reach(graph, (float(distance_m),), np.where(reached, dist, np.inf),
+                              np.where(reached, 0, -1), on)
+                lines = _cut(graph, _pieces(reach, distance_m, split=False))
+                kept[keys[i]] = _bands(lines, buffer_m)
+    for i, k in enumerate(keys):
+        out[i] = kept.get(k, shapely.Polygon())
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1129,6 +1330,21 @@ def population_covered(
         catchment = shapely.union_all(catchment.to_crs(target).geometry.to_numpy())
         crs = target
     target = crs if crs is not None else metric_crs(units, what="admin_units")
+    # the same units, catchment and options (another period of a monitor, another indicator
+    # on the same stations) reuse the table: the intersections are the costly step
+    ids = units["unit_id"].astype(str).to_numpy() if "unit_id" in units else units.index
+    key = (_cache.geoms_digest(units.geometry.to_numpy(), catchment, footprint),
+           units.crs.to_wkt() if units.crs is not None else "",
+           CRS.from_user_input(target).to_wkt(),
+           units[population_column].to_numpy(dtype=float).tobytes(),
+           tuple(ids), tuple(units.index), float(min_network_share))
+    return _POPULATION_MEMO.get(key, lambda: _population_covered(
+        units, catchment, target, population_column, footprint, min_network_share)).copy()
+
+
+def _population_covered(units: gpd.GeoDataFrame, catchment: Any, target: CRS,
+                        population_column: str, footprint: Any,
+                        min_network_share: float) -> pd.DataFrame:
     metric = units.to_crs(target)
     geoms = metric.geometry.to_numpy()
     area = shapely.area(geoms)
@@ -1310,10 +1526,15 @@ def coverage_scenarios(
         "full": np.ones(len(stations), dtype=bool),
     }
 
+    # every scenario and line is a set of stations: each station's own catchment is routed
+    # and dissolved once, and a set's catchment is the union of its stations' (own_catchments)
+    own = own_catchments(graph, stations, distance_m=distance_m, buffer_m=buffer_m,
+                         snaps=snaps)
+
     def cover(mask: np.ndarray) -> tuple[Any, pd.DataFrame]:
-        sub = catchments_from_stations(graph, stations[mask], distance_m=distance_m,
-                                       buffer_m=buffer_m, snaps=snaps[mask])
-        geom = sub.geometry.iloc[0]
+        parts = own[mask]
+        parts = parts[~shapely.is_empty(parts)]
+        geom = shapely.union_all(parts) if len(parts) else shapely.Polygon()
         table = population_covered(units, geom, crs=graph.crs, footprint=footprint,
                                    min_network_share=min_network_share)
         return geom, table

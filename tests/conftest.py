@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,10 @@ import pytest
 from geoplan.layers import Bundle, load_bundle
 from tests import synthetic
 from tests._browser import launch
+
+# the persisted routing cache (geoplan._cache) stays out of the user's folder during tests;
+# tests of the cache point GEOPLAN_CACHE at a temporary folder themselves
+os.environ.setdefault("GEOPLAN_CACHE", "off")
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan._cache import Memo, geoms_digest
 from geoplan.analyses._population import (
     OUTSIDE_SHARE,
     PARTIAL,
@@ -103,6 +104,7 @@ SNAPS: tuple[str, ...] = get_args(Snap)
 Method = Literal["euclidean", "network"]
 _METHODS: tuple[str, ...] = get_args(Method)
 _QUAD_SEGS = 64  # 256-gon discs
+_DISCS = Memo(32)  # dissolved discs and their unions, by the inputs' WKB (see _same_op)
 
 
 def _check_options(indicator_name: str, mode: str, method: str, population: str,
@@ -130,7 +132,22 @@ def discs(points: gpd.GeoDataFrame, distance_m: float) -> Any:
     geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
     if not len(geoms):
         return shapely.Polygon()
-    return shapely.union_all(shapely.buffer(geoms, distance_m, quad_segs=_QUAD_SEGS))
+    key = (geoms_digest(geoms), float(distance_m))  # same stops, another period or indicator
+    return _DISCS.get(key, lambda: shapely.union_all(
+        shapely.buffer(geoms, distance_m, quad_segs=_QUAD_SEGS)))
+
+
+_OPS = {
+    "union": shapely.union,
+    "walked": lambda bus, rail, area: shapely.intersection(shapely.union(bus, rail), area),
+    "proxied": lambda walked, straight, area: shapely.union(
+        walked, shapely.difference(straight, area)),
+}
+
+
+def _same_op(name: str, *geoms: Any) -> Any:
+    """``_OPS[name](*geoms)``, computed once per content of ``geoms`` (periods reuse it)."""
+    return _DISCS.get((name, geoms_digest(*geoms)), lambda: _OPS[name](*geoms))
 
 
 def summarise_coverage(
@@ -551,7 +568,7 @@ def public_transport_access(
     rail_all = bundle.stations.to_crs(crs)
     rail = rail_all[in_service(rail_all, as_of=when, statuses=statuses).to_numpy()]
     coverage = layer_coverage(bundle, ("bus_stops", "stations"), units)
-    straight = shapely.union(discs(bus, bus_d), discs(rail, rail_d))
+    straight = _same_op("union", discs(bus, bus_d), discs(rail, rail_d))
     raster = bundle.raster_path("population_raster") if population == "raster" else None
     walk_area: Any = shapely.Polygon()
     not_measured = pd.DataFrame(columns=["name", "kind", "nearest_street_m"])
@@ -568,8 +585,8 @@ def public_transport_access(
             walk_area = shapely.Polygon()
             why_proxy = f" street_network cannot be routed on ({exc}): straight lines only."
         else:
-            walked = shapely.intersection(shapely.union(bus_walk, rail_walk), walk_area)
-            straight = shapely.union(walked, shapely.difference(straight, walk_area))
+            walked = _same_op("walked", bus_walk, rail_walk, walk_area)
+            straight = _same_op("proxied", walked, straight, walk_area)
             not_measured = pd.concat([f for f in (bus_far, rail_far) if len(f)]
                                      or [not_measured])
     elif method == "network":
