@@ -893,7 +893,7 @@ def test_ctrl_c_ignored_by_the_parent(tmp_path: Path) -> None:
         for _ in range(3):
             time.sleep(0.15)
             child.send_signal(signal.SIGINT)
-        stdout, stderr = child.communicate(timeout=120)
+        _stdout, stderr = child.communicate(timeout=120)
     finally:
         if child.poll() is None:
             child.kill()
