@@ -281,7 +281,7 @@ def test_run_map_choropleths_and_status_colours(run_result: Any, tmp_path: Path)
     popup_d = dict(per_unit["rows"][3][1])
     assert per_unit["rows"][3][0] == "Xã D"
     assert popup_d["Value"] == "25%"
-    assert popup_d["Target"] == "≥ 50 %"
+    assert popup_d["Target"] == "≥ 50%"
     assert popup_d["Status"] == "not met"
     assert popup_d["Gap"] == "25%"
     assert popup_d["Source"] == "99-NQ/TW (2021-01-01), 2"

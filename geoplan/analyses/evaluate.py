@@ -392,6 +392,14 @@ class TargetEvaluation:
     data_date
         The date of the data the value rests on, as cited (``"2019-04-01"``, a manifest
         layer's wording); ``""`` when unknown (see :func:`value_data_date`).
+    missing_roles
+        For ``no data`` from a missing layer: the roles missing (``note`` says why, with the
+        command that fills them; readers' outputs name the layers only,
+        :func:`geoplan.maps.i18n.reader_notes`).
+    estimate
+        The indicator marked its value as an estimate (see ``method``).
+    reported_note
+        The note of the statistics-file row the value came from (data text, as given).
     """
 
     goal: Goal
@@ -408,6 +416,9 @@ class TargetEvaluation:
     coverage_basis: str = ""
     coverage_roles: tuple[str, ...] = ()
     data_date: str = ""
+    missing_roles: tuple[str, ...] = ()
+    estimate: bool = False
+    reported_note: str = ""
 
     @property
     def is_partial(self) -> bool:
@@ -571,7 +582,8 @@ def evaluate_target(
     if result.no_data is not None:
         return TargetEvaluation(target, NO_DATA, None, None,
                                 result.method, str(result.no_data), None, as_of=as_of,
-                                data_date=data_date)
+                                data_date=data_date, missing_roles=result.no_data.missing,
+                                estimate=result.estimate)
     per_unit: pd.DataFrame | None = None
     units_met = units_evaluated = None
     if result.per_unit is not None and len(result.per_unit):
@@ -581,7 +593,8 @@ def evaluate_target(
         if result.per_unit is None:
             note = f"indicator {result.indicator!r} gave no per-unit values"
             return TargetEvaluation(target, NO_DATA, result.city, None, result.method, note,
-                                    None, as_of=as_of, data_date=data_date)
+                                    None, as_of=as_of, data_date=data_date,
+                                    estimate=result.estimate)
         if target.comparator is None:  # monitoring: values per unit, no per-unit verdicts
             status = MONITORING if per_unit is not None and per_unit["value"].notna().any() \
                 else NO_DATA
@@ -599,14 +612,14 @@ def evaluate_target(
         return TargetEvaluation(target, status, value, None, result.method,
                                 "; ".join(notes), _with_coverage(per_unit, result),
                                 units_met, units_evaluated, as_of, *extra,
-                                data_date=data_date)
+                                data_date=data_date, estimate=result.estimate)
     value = result.city if target.scope == "city" else result.inner
     if _missing(value):
         note = (f"indicator {result.indicator!r} has no {target.scope} value"
                 if target.scope == "inner" else f"indicator {result.indicator!r} gave no value")
         return TargetEvaluation(target, NO_DATA, None, None, result.method,
                                 "; ".join([*notes, note]), _with_coverage(per_unit, result),
-                                as_of=as_of, data_date=data_date)
+                                as_of=as_of, data_date=data_date, estimate=result.estimate)
     verdict = judge(target, value)
     status = _old_data(target, verdict.status, verdict.gap, data_date, as_of, notes)
     _coverage_note(notes, extra, result)
@@ -614,7 +627,8 @@ def evaluate_target(
     return TargetEvaluation(target, status, float(value), verdict.gap,  # type: ignore[arg-type]
                             result.method, "; ".join(notes), _with_coverage(per_unit, result),
                             as_of=as_of, coverage=share, coverage_basis=basis,
-                            coverage_roles=roles, data_date=data_date)
+                            coverage_roles=roles, data_date=data_date,
+                            estimate=result.estimate)
 
 
 def _coverage(result: IndicatorResult, scope: str) -> tuple[float | None, str, tuple[str, ...]]:
@@ -752,6 +766,8 @@ def evaluate_statistic(stat: Statistic, *, as_of: date | None = None,
     else:
         method = f"reported: {reported.source} ({reported.date})"
     status = _old_data(stat, verdict.status, verdict.gap, reported.date, as_of, notes)
+    own_note = reported.note if isinstance(reported, FileReport) else ""
     return TargetEvaluation(stat, status, reported.value, verdict.gap, method,
-                            "; ".join(notes), as_of=as_of, data_date=reported.date)
+                            "; ".join(notes), as_of=as_of, data_date=reported.date,
+                            reported_note=own_note or "")
 

@@ -482,12 +482,13 @@ def _markdown(result: RunResult) -> str:
     from geoplan.maps.i18n import (
         OLD_DATA_MARK,
         PARTIAL_MARK,
-        coverage_text,
+        describe_goal,
         format_number,
         format_quantity,
+        reader_notes,
     )
 
-    notes = []
+    notes: list[str] = []
     records: list[dict[str, Any]] = result.scorecard.to_dict("records")  # type: ignore[assignment]
     by_key = {ev.goal.key: ev for ev in result.evaluations}
     for row in records:
@@ -496,8 +497,6 @@ def _markdown(result: RunResult) -> str:
             _md(format_quantity(float(row["value"]), str(row["unit"]), lang))
         if ev.is_partial and value != "–":
             value += f" {PARTIAL_MARK}"
-            notes.append(f"- {_code(row['key'])}: " + _md(coverage_text(
-                ev.coverage or 0.0, ev.coverage_basis, "/".join(ev.coverage_roles), lang)))
         if ev.is_stale and value != "–":
             value += f" {OLD_DATA_MARK} {_md(ev.data_date)}"
         status = ev.label(lang)
@@ -507,11 +506,10 @@ def _markdown(result: RunResult) -> str:
         gap = "–" if _missing(row["gap"]) else format_number(float(row["gap"]), lang)
         lines.append(
             f"| {_code(row['key'])} {_md(row['title'])} | {value} "
-            f"| {_md(row['target'])} | {_md(status)} | {gap} | {year} "
+            f"| {_md(describe_goal(ev.goal, lang))} | {_md(status)} | {gap} | {year} "
             f"| {_md(row['source'])} |"
         )
-        if row["note"]:
-            notes.append(f"- {_code(row['key'])}: {_md(row['note'])}")
+        notes.extend(f"- {_code(row['key'])}: {_md(note)}" for note in reader_notes(ev, lang))
     if notes:
         lines += ["", f"## {head[10]}", "", *notes]
     return "\n".join(lines) + "\n"

@@ -51,6 +51,8 @@ from geoplan.maps._elements import (
 )
 from geoplan.maps._geo import display_coverage, display_layer, feature_collection
 from geoplan.maps.i18n import (
+    describe_goal,
+    unit_label,
     OLD_DATA_MARK,
     PARTIAL_MARK,
     check_lang,
@@ -747,6 +749,7 @@ class _Builder:
         by_id.index = by_id.index.astype(str)
         by_id = by_id.reindex(order)
         titles = _titles(result, self.lang)
+        goals = _goal_texts(result, self.lang)
         added = 0
         for _, target in result.scorecard.iterrows():
             key = _text(target.get("key"))
@@ -759,6 +762,7 @@ class _Builder:
             gap = by_id.get(f"{slug}_gap")
             coverage = by_id.get(f"{slug}_coverage")
             self._choropleth(title, target, values, status, gap,
+                             goal_text=goals.get(key) or _text(target.get("target")),
                              show=show_first and added == 0,
                              coverage=None if coverage is None else
                              (coverage.astype(float), *_coverage_of(result, key)))
@@ -767,7 +771,7 @@ class _Builder:
 
     def _choropleth(
         self, title: str, target: pd.Series, values: pd.Series, status: pd.Series | None,
-        gap: pd.Series | None, *, show: bool,
+        gap: pd.Series | None, *, goal_text: str, show: bool,
         coverage: tuple[pd.Series, str, str] | None = None,
     ) -> None:
         unit = _text(target.get("unit"))
@@ -775,7 +779,7 @@ class _Builder:
         s: list[int] = []
         base_style = {"color": "#555", "weight": 0.8, "fillOpacity": 0.8, "pane": "gp-units"}
         items: list[str] = []
-        notes = [f'{_esc(self._t("target"))}: {_esc(_text(target.get("target")))}'
+        notes = [f'{_esc(self._t("target"))}: {_esc(goal_text)}'
                  + (f' ({_esc(_text(target.get("year")))})' if _text(target.get("year")) else "")]
         if status is not None:
             statuses = list(_style.STATUS_COLOURS)
@@ -799,12 +803,13 @@ class _Builder:
                 low = format_number(breaks[i], self.lang)
                 high = format_number(breaks[i + 1], self.lang)
                 span = low if breaks[i] == breaks[i + 1] else f"{low}–{high}"
-                items.append(f"{_swatch(_style.VALUE_RAMP[i])}{_esc(span)} {_esc(unit)}")
+                items.append(f"{_swatch(_style.VALUE_RAMP[i])}{_esc(span)} "
+                             f"{_esc(unit_label(unit, self.lang))}")
             if any(math.isnan(v) for v in values):
                 items.append(f'{_swatch(_style.STATUS_COLOURS[NO_DATA])}'
                              f'{_esc(self._t(NO_DATA))}')
             notes.insert(0, _esc(self._t("value_classes")))
-            notes[-1] = f'{_esc(self._t("city_target"))}: {_esc(_text(target.get("target")))}'
+            notes[-1] = f'{_esc(self._t("city_target"))}: {_esc(goal_text)}'
         city_status = _text(target.get("status"))
         data_date = _text(target.get("data_date"))
         if city_status:
@@ -828,7 +833,7 @@ class _Builder:
                     fields[0][1] += f" {OLD_DATA_MARK} {data_date}"
                 fields.append([self._t("status"),
                                status_label(unit_status, self.lang, data_date=data_date)])
-            fields.append([self._t("target"), _text(target.get("target"))])
+            fields.append([self._t("target"), goal_text])
             if gap is not None and not math.isnan(float(gap.iloc[i])):
                 fields.append([self._t("gap"),
                                format_quantity(float(gap.iloc[i]), unit, self.lang)])
@@ -900,8 +905,11 @@ class _Builder:
         if missing:
             parts.append(f'<section class="gp-legend-section"><h3>'
                          f'{_esc(self._t("missing_layers"))}</h3>')
-            parts.extend(f'<p class="gp-note">{_esc(self._t(role))}: {_esc(reason)}</p>'
-                         for role, reason in missing.items())
+            # the manifest's reasons are English (written by the build scripts, may name
+            # files): an English reader sees them, a Vietnamese reader the label
+            parts.extend(f'<p class="gp-note">{_esc(self._t(role))}: '
+                         f'{_esc(reason if self.lang == "en" else self._t("layer_not_available"))}'
+                         f'</p>' for role, reason in missing.items())
             parts.append("</section>")
         if self.tiles == "none":
             parts.append(f'<p class="gp-note">{_esc(self._t("no_tiles"))}</p>')
@@ -936,6 +944,16 @@ def _titles(result: Any, lang: str) -> dict[str, str]:
         if goal is not None and title is not None and hasattr(title, "get"):
             titles[str(goal.key)] = str(title.get(lang))
     return titles
+
+
+def _goal_texts(result: Any, lang: str) -> dict[str, str]:
+    """Targets in words in ``lang`` (the scorecard's ``target`` column is English)."""
+    texts: dict[str, str] = {}
+    for ev in getattr(result, "evaluations", None) or []:
+        goal = getattr(ev, "goal", None)
+        if goal is not None:
+            texts[str(goal.key)] = describe_goal(goal, lang)
+    return texts
 
 
 def _breaks(values: pd.Series) -> list[float]:
@@ -994,6 +1012,7 @@ def _title_of(result: Any, lang: str) -> str:
 def _scorecard_html(result: _RunLike, lang: str) -> str:
     table = result.scorecard
     titles = _titles(result, lang)
+    goals = _goal_texts(result, lang)
     head = [label(k, lang) for k in ("target", "value", "status", "gap", "year", "source")]
     head[0] = label("indicator", lang)
     parts = [f'<details class="gp-panel gp-scorecard" open><summary>'
@@ -1018,7 +1037,7 @@ def _scorecard_html(result: _RunLike, lang: str) -> str:
         title = titles.get(key) or _text(row.get("title")) or key
         parts.append(
             f"<tr><td>{_esc(title)}<br><small>{_esc(label('target', lang))}: "
-            f"{_esc(_text(row.get('target')))}</small></td>"
+            f"{_esc(goals.get(key) or _text(row.get('target')))}</small></td>"
             f'<td class="gp-num">{_esc(shown)}</td>'
             f'<td><span class="gp-badge gp-status" data-key="{_esc(key)}" '
             f'data-status="{_esc(status)}" style="background:{colour}">'

@@ -12,6 +12,7 @@ Every fixed piece of text a map shows comes from :data:`LABELS`; text that comes
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from babel.numbers import format_decimal
 
@@ -27,9 +28,12 @@ __all__ = [
     "UnknownLanguageError",
     "check_lang",
     "coverage_text",
+    "describe_goal",
     "format_number",
     "format_quantity",
     "label",
+    "reader_notes",
+    "unit_label",
 ]
 
 #: Mark beside every value that rests on partial coverage (scorecards, map popups, legends).
@@ -174,6 +178,40 @@ LABELS: dict[str, dict[str, str]] = {
               "(not zero).",
     },
     "data_date": {"vi": "Ngày dữ liệu", "en": "Data date"},
+    # targets and the notes readers see (no English in Vietnamese, no commands, no paths)
+    "monitoring_target": {"vi": "theo dõi (không có chỉ tiêu định lượng)",
+                          "en": "monitoring (no numeric target)"},
+    "note_missing_layer": {"vi": "không có dữ liệu: chưa có lớp {roles}",
+                           "en": "no data: no {roles} layer"},
+    "note_not_reported": {"vi": "chưa có số liệu báo cáo", "en": "not reported yet"},
+    "note_no_value": {"vi": "không có giá trị", "en": "no value"},
+    "note_estimate": {"vi": "giá trị ước tính (xem phương pháp)",
+                      "en": "estimated value (see the method)"},
+    "note_old_data": {
+        "vi": "số liệu ngày {date} cũ hơn năm mục tiêu {year}: chưa thể cho biết mục tiêu "
+              "đã đạt hay chưa",
+        "en": "data of {date} are older than the target year {year}: they cannot show "
+              "whether the target was met",
+    },
+    "note_reported": {"vi": "ghi chú của số liệu báo cáo: {note}",
+                      "en": "note of the reported figure: {note}"},
+    "layer_not_available": {"vi": "chưa có dữ liệu", "en": "no data yet"},
+    # notes of the monitor's progress (geoplan.monitor.progress.progress_notes)
+    "progress_no_value": {"vi": "chưa ghi nhận giá trị nào", "en": "no value recorded"},
+    "progress_none_before": {"vi": "không có giá trị vào hoặc trước ngày {date}",
+                             "en": "no value on or before {date}"},
+    "progress_before_baseline": {"vi": "trước ngày gốc ({date}): chưa có lộ trình",
+                                 "en": "before the baseline ({date}): no path yet"},
+    "progress_first_value": {
+        "vi": "chưa có giá trị vào ngày gốc; lộ trình bắt đầu từ giá trị đầu tiên ({date})",
+        "en": "no value on the baseline date; the path starts from the first value ({date})",
+    },
+    "progress_old_data": {"vi": "số liệu ngày {date} cũ hơn năm mục tiêu {year}",
+                          "en": "data of {date} are older than the target year {year}"},
+    "progress_no_year": {"vi": "không có năm mục tiêu: không có lộ trình",
+                         "en": "no target year: no path"},
+    "progress_year_over": {"vi": "năm mục tiêu {year} đã qua",
+                           "en": "target year {year} is over"},
     "display_note": {
         "vi": "Ranh giới được đơn giản hoá để hiển thị; số liệu tính trên hình học đầy đủ.",
         "en": "Boundaries simplified for display; figures computed on full geometry.",
@@ -288,13 +326,102 @@ def format_number(value: float | None, lang: str, *, digits: int | None = None) 
 
 #: Units of counted things: shown without decimals.
 _COUNTED = {"people", "count", "units", "stations"}
-#: Unit words that are translated (symbols such as km, %, m² stay as they are).
+#: Unit words that are translated (symbols such as km, %, m² stay as they are). Every unit
+#: a shipped recipe uses is here (a test reads the recipes); a unit a planner's recipe spells
+#: otherwise is data text and is shown as given.
 _UNIT_WORDS: dict[str, dict[str, str]] = {
     "people": {"vi": "người", "en": "people"},
     "count": {"vi": "", "en": ""},
+    "dwellings": {"vi": "căn nhà", "en": "dwellings"},
+    "km2": {"vi": "km²", "en": "km²"},
+    "m2": {"vi": "m²", "en": "m²"},
     "m2/person": {"vi": "m²/người", "en": "m²/person"},
     "people/km2": {"vi": "người/km²", "en": "people/km²"},
+    "USD/person": {"vi": "USD/người", "en": "USD/person"},
+    "bn USD": {"vi": "tỷ USD", "en": "bn USD"},
+    "%/year": {"vi": "%/năm", "en": "%/year"},
+    "% of GDP": {"vi": "% GDP", "en": "% of GDP"},
+    "% of GRDP": {"vi": "% GRDP", "en": "% of GRDP"},
+    "% of growth": {"vi": "% tăng trưởng", "en": "% of growth"},
+    "% of population": {"vi": "% dân số", "en": "% of population"},
+    "% of households": {"vi": "% hộ gia đình", "en": "% of households"},
+    "% of urban households": {"vi": "% hộ gia đình đô thị", "en": "% of urban households"},
+    "% of urban adults": {"vi": "% người trưởng thành ở đô thị", "en": "% of urban adults"},
+    "% of communes": {"vi": "% số xã", "en": "% of communes"},
+    "% of villages": {"vi": "% số thôn", "en": "% of villages"},
+    "% of commune centres": {"vi": "% trung tâm xã", "en": "% of commune centres"},
+    "% of classrooms": {"vi": "% phòng học", "en": "% of classrooms"},
+    "% of base stations": {"vi": "% trạm gốc", "en": "% of base stations"},
 }
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """The unit of measure as a reader of ``lang`` reads it (``m2/person`` → ``m²/người``).
+
+    Examples
+    --------
+    >>> unit_label("m2/person", "vi"), unit_label("% of GRDP", "en"), unit_label("km", "vi")
+    ('m²/người', '% of GRDP', 'km')
+    """
+    return _UNIT_WORDS.get(unit, {}).get(check_lang(lang), unit)
+
+
+def describe_goal(goal: Any, lang: str) -> str:
+    """A recipe goal's target in words, in ``lang`` (``≥ 10 m²/người``, ``theo dõi``).
+
+    The one wording of a target for every reader (scorecard, map, monitoring report, chart):
+    numbers by :func:`format_number`, units by :func:`unit_label`.
+
+    Parameters
+    ----------
+    goal
+        A :class:`~geoplan.analyses.recipe.Target` or ``Statistic``.
+    lang
+        ``"vi"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from geoplan.analyses.recipe import load_recipe
+    >>> goals = {g.key: g for g in load_recipe("hanoi-02-nq-tw").goals}
+    >>> describe_goal(goals["hn.rail_km@2030"], "vi")
+    '≈ 100 km (± 10%)'
+    >>> describe_goal(goals["hn.tod.rail_coverage"], "en")
+    'monitoring (no numeric target)'
+    """
+    lang = check_lang(lang)
+
+    def num(x: float | None) -> str:
+        if x is None:
+            return "?"
+        if float(x) == int(float(x)):
+            return format_number(float(x), lang, digits=0)
+        text = f"{float(x):g}"
+        return text.replace(".", ",") if lang == "vi" else text
+
+    def with_unit(text: str) -> str:
+        word = unit_label(goal.unit, lang)
+        return f"{text}%" if goal.unit == "%" else f"{text} {word}".strip()
+
+    comparator = goal.comparator
+    if comparator is None:
+        return label("monitoring_target", lang)
+    if comparator == "range":
+        upper = f"≥{num(goal.max)}" if goal.open_max else num(goal.max)
+        return with_unit(f"{num(goal.min)}–{upper}")
+    if comparator == "approx":
+        tolerance = goal.tolerance
+        if isinstance(tolerance, str):
+            tol = tolerance.replace(" ", "")  # "10 %" and "10%" alike: as format_quantity
+            tol = tol.replace(".", ",") if lang == "vi" else tol
+        else:
+            tol = with_unit(num(goal.tolerance_abs))
+        return f"≈ {with_unit(num(goal.value))} (± {tol})"
+    symbol = {">=": "≥", "<=": "≤"}.get(comparator, comparator)
+    return f"{symbol} {with_unit(num(goal.value))}"
 
 
 def format_quantity(value: float | None, unit: str, lang: str, *,
@@ -376,3 +503,56 @@ def coverage_text(share: float, basis: str, roles: str, lang: str, *,
     key = "coverage_outside" if outside else "coverage_partial"
     names = " / ".join(label(r, lang) for r in roles.split("/") if r) or "?"
     return label(key, lang).format(pct=pct, basis=word, roles=names)
+
+
+def reader_notes(evaluation: Any, lang: str) -> list[str]:
+    """The notes a reader of ``lang`` sees on one evaluated target, in ``lang`` only.
+
+    Built from the evaluation's fields, not from its English ``note`` (which, with the
+    commands that fill a missing layer and the recipe's path, stays in ``scorecard.csv``,
+    ``provenance.json`` and the API): missing layers by their label, partial coverage,
+    old data with its date, an estimate, a statistic not reported yet. Data text (a
+    statistics file's own note) is returned as given; callers escape it for their format.
+
+    Parameters
+    ----------
+    evaluation
+        A :class:`~geoplan.analyses.evaluate.TargetEvaluation`.
+    lang
+        ``"vi"`` or ``"en"``.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> from geoplan.analyses.run import run_recipe
+    >>> run = run_recipe("hanoi-02-nq-tw")
+    >>> ev = {e.goal.key: e for e in run.evaluations}["hn.public_green"]
+    >>> reader_notes(ev, "vi")
+    ['không có dữ liệu: chưa có lớp Không gian xanh']
+    """
+    from geoplan.analyses.evaluate import NO_DATA
+    from geoplan.analyses.recipe import Statistic
+
+    lang = check_lang(lang)
+    notes: list[str] = []
+    if evaluation.missing_roles:
+        roles = ", ".join(label(role, lang) for role in evaluation.missing_roles)
+        notes.append(label("note_missing_layer", lang).format(roles=roles))
+    elif evaluation.status == NO_DATA and isinstance(evaluation.goal, Statistic):
+        notes.append(label("note_not_reported", lang))
+    elif evaluation.status == NO_DATA and evaluation.value is None:
+        notes.append(label("note_no_value", lang))
+    if evaluation.is_partial and evaluation.value is not None:
+        notes.append(coverage_text(evaluation.coverage or 0.0, evaluation.coverage_basis,
+                                   "/".join(evaluation.coverage_roles), lang))
+    if evaluation.is_stale:
+        notes.append(label("note_old_data", lang).format(date=evaluation.data_date,
+                                                          year=evaluation.goal.year))
+    if evaluation.estimate:
+        notes.append(label("note_estimate", lang))
+    if evaluation.reported_note:
+        notes.append(label("note_reported", lang).format(note=evaluation.reported_note))
+    return notes

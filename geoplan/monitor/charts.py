@@ -15,7 +15,7 @@ import io
 import logging
 from datetime import date
 
-from geoplan.maps.i18n import check_lang
+from geoplan.maps.i18n import check_lang, describe_goal
 from geoplan.monitor.trajectory import Trajectory
 
 __all__ = ["CHART_DPI", "CHART_SIZE", "chart_png", "chart_text"]
@@ -101,7 +101,7 @@ def chart_png(trajectory: Trajectory, *, lang: str = "vi", at: date,
                 color=_PATH, linestyle="--", linewidth=1.2, label=_TEXT["path"][lang], zorder=2)
         ax.axvline(float(date2num(path.start)), color=_PATH, linestyle=":", linewidth=0.8)
     end = progress.target_date
-    target_label = f"{_TEXT['target'][lang]}: {goal.describe()}"
+    target_label = f"{_TEXT['target'][lang]}: {describe_goal(goal, lang)}"
     if goal.comparator == "range" and goal.min is not None and goal.max is not None:
         ax.axhspan(goal.min, goal.max, color=_TARGET, alpha=0.15, label=chart_text(target_label))
     elif goal.comparator == "approx" and goal.value is not None:

@@ -58,7 +58,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -98,6 +98,7 @@ __all__ = [
     "TargetPath",
     "as_series",
     "period_ends",
+    "progress_notes",
     "progress_status",
     "reference_value",
     "summarise_units",
@@ -169,7 +170,12 @@ class Progress:
     reference, target_date
         End of the path: the reference value and 31 December of the target year.
     note
-        Why there is no status, or how the baseline was chosen.
+        Why there is no status, or how the baseline was chosen (English, for the API, the
+        CSV and logs).
+    reasons
+        The same notes as ``(label key, fields)`` pairs of :data:`geoplan.maps.i18n.LABELS`,
+        so that every reader's output says them in its own language
+        (:func:`progress_notes`).
     """
 
     status: str
@@ -181,6 +187,7 @@ class Progress:
     reference: float | None = None
     target_date: date | None = None
     note: str = ""
+    reasons: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     @property
     def path(self) -> TargetPath | None:
@@ -319,50 +326,93 @@ def progress_status(
     when = at if at is not None else (series.index[-1] if len(series) else None)
     end = target_date(goal)
     if when is None:
-        return Progress(NO_DATA, target_date=end, note="no value recorded")
+        return Progress(NO_DATA, target_date=end, **_reasons(("progress_no_value", {})))
     known = series[[d <= when for d in series.index]]
     if known.empty:
-        return Progress(NO_DATA, target_date=end, note=f"no value on or before {when}")
+        return Progress(NO_DATA, target_date=end,
+                        **_reasons(("progress_none_before", {"date": str(when)})))
     value, value_date = float(known.iloc[-1]), known.index[-1]
     verdict = status if status else judge(goal, value).status
     if verdict in JUDGED and stale_data(goal, data_date, as_of=when):
         verdict = STALE
     start = baseline if baseline is not None else known.index[0]
-    note = ""
+    first: tuple[str, dict[str, str]] | None = None
     if when < start:
         return Progress(verdict, value, value_date, start, target_date=end,
-                        note=f"before the baseline ({start}): no path yet")
+                        **_reasons(("progress_before_baseline", {"date": str(start)})))
     before = known[[d <= start for d in known.index]]
     if len(before):
         start_value = float(before.iloc[-1])
     else:
         start, start_value = known.index[0], float(known.iloc[0])
-        note = f"no value on the baseline date; the path starts from the first value ({start})"
+        first = ("progress_first_value", {"date": str(start)})
     if goal.comparator is None or verdict in (MONITORING, NO_DATA):
         # shown, with its change since the baseline, not judged
         return Progress(MONITORING if goal.comparator is None else verdict, value,
-                        value_date, start, start_value, note=note)
+                        value_date, start, start_value, **_reasons(first))
     reference = reference_value(goal, start_value)
     path_value = None if reference is None or end is None else \
         TargetPath(start, start_value, end, reference).value_at(value_date)
     if verdict in (MET, STALE):
-        if verdict == STALE:
-            note = "; ".join(filter(None, [note, f"data of {data_date or 'an earlier year'} are "
-                                                 f"older than the target year {goal.year}"]))
+        stale = ("progress_old_data", {"date": data_date or "?", "year": str(goal.year)}) \
+            if verdict == STALE else None
         return Progress(verdict, value, value_date, start, start_value, path_value,
-                        reference, end, note)
+                        reference, end, **_reasons(first, stale))
     if reference is None or end is None:
         return Progress(verdict, value, value_date, start, start_value, None, reference, end,
-                        "; ".join(filter(None, [note, "no target year: no path"])))
+                        **_reasons(first, ("progress_no_year", {})))
     if when > end:
         return Progress(verdict, value, value_date, start, start_value, path_value, reference,
-                        end, "; ".join(filter(None, [note, f"target year {goal.year} is over"])))
+                        end, **_reasons(first, ("progress_year_over", {"year": str(goal.year)})))
     assert path_value is not None
     direction = _direction(goal, start_value, reference)
     slack = _REL * max(1.0, abs(path_value))
     on_track = direction != 0 and direction * (value - path_value) >= -slack
     return Progress(ON_TRACK if on_track else BEHIND, value, value_date, start, start_value,
-                    path_value, reference, end, note)
+                    path_value, reference, end, **_reasons(first))
+
+
+def _reasons(*parts: tuple[str, dict[str, str]] | None) -> dict[str, Any]:
+    """``note`` (English) and ``reasons`` of a :class:`Progress` from label keys and fields."""
+    from geoplan.maps.i18n import label
+
+    kept = tuple((key, tuple(sorted(fields.items()))) for key, fields in
+                 (p for p in parts if p is not None))
+    note = "; ".join(label(key, "en").format(**dict(fields)) for key, fields in kept)
+    return {"note": note, "reasons": kept}
+
+
+def progress_notes(progress: Progress, lang: str) -> list[str]:
+    """The notes of a :class:`Progress` in ``lang`` (``"vi"`` or ``"en"``).
+
+    Parameters
+    ----------
+    progress
+        Output of :func:`progress_status`.
+    lang
+        ``"vi"`` or ``"en"``.
+
+    Returns
+    -------
+    list of str
+        One text per note (the English ones joined are ``progress.note``).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from geoplan.analyses.recipe import Statistic
+    >>> goal = Statistic.model_validate({"id": "x", "title": {"vi": "x", "en": "x"},
+    ...     "comparator": ">=", "value": 10, "unit": "%", "year": 2030,
+    ...     "source": {"document": "d", "date": "2026", "section": "1"}})
+    >>> p = progress_status(goal, {dt.date(2027, 1, 1): 5.0}, baseline=dt.date(2026, 1, 1))
+    >>> progress_notes(p, "vi")
+    ['chưa có giá trị vào ngày gốc; lộ trình bắt đầu từ giá trị đầu tiên (2027-01-01)']
+    >>> p.note
+    'no value on the baseline date; the path starts from the first value (2027-01-01)'
+    """
+    from geoplan.maps.i18n import label
+
+    return [label(key, lang).format(**dict(fields)) for key, fields in progress.reasons]
 
 
 def summarise_units(statuses: Iterable[str]) -> str:

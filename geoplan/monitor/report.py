@@ -23,8 +23,9 @@ from geoplan._safetext import markdown_text as _md
 from geoplan.analyses.evaluate import NO_DATA, STATUSES, status_label
 from geoplan.maps._elements import escape_html
 from geoplan.maps._style import STATUS_COLOURS
-from geoplan.maps.i18n import check_lang, format_number, format_quantity
+from geoplan.maps.i18n import check_lang, describe_goal, format_number, format_quantity
 from geoplan.maps.i18n import label as map_label
+from geoplan.monitor.progress import progress_notes
 from geoplan.monitor.trajectory import Trajectory
 
 if TYPE_CHECKING:
@@ -112,6 +113,19 @@ def _status(status: str, lang: str, data_date: str = "") -> str:
     return status_label(status, lang, data_date=data_date)
 
 
+def _notes(t: Trajectory, lang: str) -> str:
+    """A target's notes in ``lang``: the progress notes, and the run's own note in English.
+
+    The run's note (stored in the history, with the command that fills a missing layer) is
+    English; a Vietnamese report leaves it out (its status already says ``không có dữ liệu``)
+    rather than mix languages: it stays in ``history.csv`` and the English report.
+    """
+    parts = progress_notes(t.progress, lang)
+    if lang == "en" and t.note:
+        parts.append(t.note)
+    return "; ".join(parts)
+
+
 def chart_name(key: str) -> str:
     """File name of a target's chart: ``charts/<slug>.png``.
 
@@ -166,7 +180,7 @@ def _summary_rows(result: MonitorResult) -> list[list[str]]:
         if p.baseline_date is not None and p.baseline_value is not None:
             baseline += f" ({p.baseline_date.isoformat()})"
         rows.append([t.key, t.goal.title.get(lang), baseline, latest,
-                     _number(p.path_value, lang, unit), t.goal.describe(),
+                     _number(p.path_value, lang, unit), describe_goal(t.goal, lang),
                      "" if t.goal.year is None else str(t.goal.year), p.status,
                      _units_text(t, lang), t.data_date])
     return rows
@@ -250,13 +264,13 @@ def report_markdown(result: MonitorResult) -> str:
         if t.values.dropna().empty:
             continue
         lines += [f"### {_code(t.key)} {_md(t.goal.title.get(lang))}", "",
-                  f"- {_md(_t('goal', lang))}: {_md(t.goal.describe())}"
+                  f"- {_md(_t('goal', lang))}: {_md(describe_goal(t.goal, lang))}"
                   + (f" ({t.goal.year})" if t.goal.year is not None else ""),
                   f"- {_md(_t('status', lang))}: {_md(_status(t.status, lang, t.data_date))}",
                   f"- {_md(_t('source', lang))}: {_md(t.goal.source.cite())}"]
         if _units_text(t, lang):
             lines.append(f"- {_md(_units_text(t, lang))}")
-        note = "; ".join(filter(None, [t.progress.note, t.note]))
+        note = _notes(t, lang)
         if note:
             lines.append(f"- {_md(_t('notes', lang))}: {_md(note)}")
         if t.key in result.charts:
@@ -269,7 +283,7 @@ def report_markdown(result: MonitorResult) -> str:
     if empty:
         lines += [f"### {_md(_t('no_values', lang))}", ""]
         lines += [f"- {_code(t.key)} {_md(t.goal.title.get(lang))}"
-                  + (f": {_md(t.note)}" if t.note else "") for t in empty]
+                  + (f": {_md(_notes(t, lang))}" if _notes(t, lang) else "") for t in empty]
         lines.append("")
     lines.append(_md(_t("generated", lang, version=result.geoplan_version,
                         history=result.history_path.name)))
@@ -377,13 +391,13 @@ def report_html(result: MonitorResult) -> str:
         anchor = _esc(chart_name(t.key).removeprefix("charts/").removesuffix(".png"))
         head_html = (f'<article class="gp-target" id="t-{anchor}"><h3>'
                      f"<code>{_esc(t.key)}</code> {_esc(t.goal.title.get(lang))}</h3>")
-        facts = [f"{_esc(_t('goal', lang))}: {_esc(t.goal.describe())}"
+        facts = [f"{_esc(_t('goal', lang))}: {_esc(describe_goal(t.goal, lang))}"
                  + (f" ({t.goal.year})" if t.goal.year is not None else ""),
                  f"{_esc(_t('status', lang))}: {_badge(t.status, lang, t.data_date)}",
                  f"{_esc(_t('source', lang))}: {_esc(t.goal.source.cite())}"]
         if _units_text(t, lang):
             facts.append(_esc(_units_text(t, lang)))
-        note = "; ".join(filter(None, [t.progress.note, t.note]))
+        note = _notes(t, lang)
         if note:
             facts.append(f'<span class="gp-note">{_esc(_t("notes", lang))}: {_esc(note)}</span>')
         parts.append(head_html + "<p>" + "<br>".join(facts) + "</p>")

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from geoplan.analyses.recipe import Goal, Recipe, Statistic
+from geoplan.maps.i18n import describe_goal
 from geoplan.monitor.history import latest_snapshots
 from geoplan.monitor.progress import (
     NO_DATA,
@@ -199,7 +200,7 @@ def build_trajectories(
             progress = Progress(summary, progress.value, progress.value_date,
                                 progress.baseline_date, progress.baseline_value,
                                 progress.path_value, progress.reference,
-                                progress.target_date, progress.note)
+                                progress.target_date, progress.note, progress.reasons)
         out.append(Trajectory(goal, values, progress, unit_values, unit_progress, statuses,
                               note, data_date))
     return out
@@ -296,7 +297,7 @@ def progress_frame(trajectories: list[Trajectory], *, lang: str = "vi") -> pd.Da
             continue
         p = t.progress
         base = {"key": t.key, "title": t.goal.title.get(lang), "scope": t.goal.scope,
-                "target": t.goal.describe(), "unit": t.goal.unit,
+                "target": describe_goal(t.goal, lang), "unit": t.goal.unit,
                 "year": "" if t.goal.year is None else str(t.goal.year),
                 "source": t.goal.source.cite()}
         rows.append({**base, "unit_id": "", "status": p.status, "value": _num(p.value),
