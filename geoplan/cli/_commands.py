@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from geoplan.cli import _batch, _indicators, _map, _monitor, _osm, _run  # noqa: F401
+from geoplan.cli import _batch, _indicators, _map, _monitor, _osm, _run, _scenarios  # noqa: F401

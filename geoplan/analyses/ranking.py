@@ -1,0 +1,176 @@
+"""Which line first: a plan's lines ranked by the people they would add within walking reach.
+
+For one plan (QĐ 519/2016 or the 2025 capital master plan, never both: two alternative
+networks summed would count a corridor twice), each planned line is added alone to the
+stations in service today (lines under construction are committed, not ranked); the
+population newly within ``distance_m`` walking of a station (marginal to today's coverage,
+census population spread as :func:`geoplan.network.population_covered` spreads it) is the
+line's gain, in total and per km of the line's length in ``metro_lines`` (its
+``length_km``, else measured in the metric CRS). Stations farther than the snapping
+tolerance from any mapped street are counted as not measured and named, not taken as
+covering nobody.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoplan.analyses.rail import choose_plan
+from geoplan.crs import to_metric
+
+if TYPE_CHECKING:
+    from geoplan.layers import Bundle
+
+__all__ = ["RANKING_COLUMNS", "rank_planned_lines"]
+
+log = logging.getLogger(__name__)
+
+#: Columns of :func:`rank_planned_lines`, indexed by ``line_id``
+RANKING_COLUMNS = (
+    "rank", "name", "plan", "length_km", "stations", "stations_measured",
+    "added_population", "added_per_km", "not_measured",
+)
+
+
+def rank_planned_lines(
+    bundle: Bundle | str | os.PathLike[str],
+    *,
+    plan: str,
+    distance_m: float = 800.0,
+    buffer_m: float = 50.0,
+    tolerance_m: float = 250.0,
+    min_network_share: float = 0.95,
+    snap: str = "edge",
+) -> pd.DataFrame:
+    """Rank one plan's lines by the population each would add within walking distance.
+
+    Parameters
+    ----------
+    bundle
+        Bundle (or name/path) with ``admin_units``, ``stations``, ``street_network`` and
+        ``metro_lines``.
+    plan
+        The plan (as :func:`geoplan.analyses.rail.choose_plan` matches it: case-insensitive,
+        or a part of the name only one plan holds, e.g. ``"QĐ 1668"``).
+    distance_m
+        Walking distance from a station (m).
+    buffer_m, tolerance_m, min_network_share, snap
+        As for :func:`geoplan.network.coverage_scenarios`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``line_id``, columns :data:`RANKING_COLUMNS`: ``added_population`` =
+        population within reach of today's stations plus the line's minus today's (units the
+        street network covers); ``added_per_km`` = that ÷ ``length_km``; ``rank`` by
+        ``added_per_km`` (1 = most per km; empty for a line with no measured station);
+        ``not_measured`` names the stations beyond the mapped streets (by ``station_id``
+        when the name is blank). Sorted by rank, lines
+        without a rank last. ``attrs`` hold ``plan``, ``distance_m``,
+        ``covered_in_service`` (people within reach today), ``stations_without_line``
+        (planned stations of the plan that name no line, left out) and ``method``.
+
+    Raises
+    ------
+    RecipeError
+        If ``plan`` matches no plan of the bundle's stations (the message lists them).
+    LayerNotAvailableError
+        If a layer named above is missing.
+
+    Examples
+    --------
+    >>> table = rank_planned_lines("hanoi", plan="QĐ 1668")  # doctest: +SKIP
+    >>> table.index[0], round(table["added_per_km"].iloc[0])  # doctest: +SKIP
+    ('QD1668-M3', 1891)
+    """
+    from geoplan.layers import Bundle, load_bundle
+    from geoplan.network import (
+        StreetGraph,
+        own_catchments,
+        population_covered,
+        snap_points,
+    )
+
+    if not isinstance(bundle, Bundle):
+        bundle = load_bundle(bundle)
+    stations = bundle.stations
+    lines = bundle.metro_lines
+    units = bundle.admin_units
+    every = ("operating", "under_construction", "planned")
+    if "plan" not in stations.columns and "plan" in lines.columns:
+        # stations without their own plan column belong to their line's plan
+        plan_of_line = lines.drop_duplicates("line_id").set_index("line_id")["plan"]
+        stations = stations.assign(plan=stations["line_id"].map(plan_of_line))
+    keep, chosen = choose_plan(stations, plan=plan, statuses=every, role="stations",
+                               indicator="rank_planned_lines")
+    line_keep, _ = choose_plan(lines, plan=chosen or plan, statuses=every,
+                               role="metro_lines", indicator="rank_planned_lines")
+    status = stations["status"].astype(str)
+    in_service = (status == "operating").to_numpy()
+    line_ids = _texts(stations["line_id"])
+    ids = _texts(stations["station_id"]) if "station_id" in stations else \
+        np.array([str(i) for i in stations.index], dtype=object)
+    named = _texts(stations["name"]) if "name" in stations else ids
+    names = np.where(named != "", named, ids)  # a blank name is shown by its id
+    planned = (keep & (status == "planned")).to_numpy()
+    candidate = planned & (line_ids != "")
+    graph = StreetGraph.from_bundle(bundle)
+    snaps = snap_points(graph, stations, tolerance_m=tolerance_m, snap=snap)
+    measured = (snaps["node"].to_numpy() >= 0) & (
+        snaps["distance_m"].to_numpy(dtype=float) <= tolerance_m)
+    own = own_catchments(graph, stations, distance_m=distance_m, buffer_m=buffer_m,
+                         snaps=snaps)
+    footprint = graph.footprint()
+
+    def covered(mask: np.ndarray) -> float:
+        parts = own[mask]
+        parts = parts[[p is not None and not shapely.is_empty(p) for p in parts]]
+        geom = shapely.union_all(parts) if len(parts) else shapely.Polygon()
+        table = population_covered(units, geom, crs=graph.crs, footprint=footprint,
+                                   min_network_share=min_network_share)
+        return float(table.loc[table["network_covered"], "covered_population"].sum())
+
+    base = covered(in_service)
+    planned_lines = lines[line_keep & (lines["status"].astype(str) == "planned")]
+    if "length_km" not in planned_lines.columns:  # measured in the metric CRS
+        planned_lines = planned_lines.assign(
+            length_km=to_metric(planned_lines).geometry.length.to_numpy() / 1000.0)
+    length = planned_lines.groupby(planned_lines["line_id"].astype(str))["length_km"].sum()
+    line_name = planned_lines.groupby(planned_lines["line_id"].astype(str))["name"].first()
+    line_plan = planned_lines.groupby(planned_lines["line_id"].astype(str))["plan"].first()
+    rows = []
+    for lid in sorted({str(i) for i in length.index} | {str(i) for i in line_ids[candidate]}):
+        on_line = candidate & (line_ids == lid)
+        ok = on_line & measured
+        added = covered(in_service | ok) - base if ok.any() else np.nan
+        km = float(length.get(lid, np.nan))
+        rows.append({
+            "line_id": lid, "name": str(line_name.get(lid, "")),
+            "plan": str(line_plan.get(lid, chosen or "")), "length_km": km,
+            "stations": int(on_line.sum()), "stations_measured": int(ok.sum()),
+            "added_population": added,
+            "added_per_km": added / km if km and np.isfinite(km) else np.nan,
+                "not_measured": "; ".join(str(n) for n in names[on_line & ~measured]),
+        })
+    table = pd.DataFrame(rows, columns=["line_id", *RANKING_COLUMNS[1:]]).set_index("line_id")
+    order = table["added_per_km"].rank(ascending=False, method="first")
+    table.insert(0, "rank", order.astype("Int64"))
+    table = table.sort_values(["rank", "length_km"], na_position="last")
+    table.attrs.update({"plan": chosen or plan,
+                        "distance_m": float(distance_m), "covered_in_service": base,
+                        "stations_without_line": int((planned & (line_ids == "")).sum()),
+                        "method": "walking along the street network; census population "
+                                  "spread uniformly over each unit's area"})
+    log.info("ranked %d lines of %s at %g m", int(table["rank"].notna().sum()),
+             chosen or plan, distance_m)
+    return table
+
+
+def _texts(column: pd.Series) -> np.ndarray:
+    """A text column as Python strings, blanks for missing values."""
+    return np.array(["" if pd.isna(v) else str(v) for v in column], dtype=object)
