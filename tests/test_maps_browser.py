@@ -107,7 +107,7 @@ def test_run_map_choropleth_popup_and_legend(browser: Any, run_result: Any,  # n
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     text = popup.inner_text()
-    for expected in ("Xã D", "25%", "≥ 50 %", "not met", "99-NQ/TW (2021-01-01), 2"):
+    for expected in ("Xã D", "25%", "≥ 50%", "not met", "99-NQ/TW (2021-01-01), 2"):
         assert expected in text
     screenshot(page, "synthetic-run.png")
     assert opened.blocked == []

@@ -70,7 +70,7 @@ def test_progress_map_colours_units_by_status(browser: Any, monitor_recipe_path:
     popup.wait_for()
     text = popup.inner_text()
     # D's path: 0 → 30 % from 2021-01-01 to 2030-12-31; on 2025-06-30: 30 × 1,641 / 3,651
-    for expected in ("Xã D", "behind", "0% (2025-06-30)", "13.48%", "≥ 30 %"):
+    for expected in ("Xã D", "behind", "0% (2025-06-30)", "13.48%", "≥ 30% (2030)"):
         assert expected in text, expected
     screenshot(page, "synthetic-progress-map.png")
     assert opened.blocked == []
