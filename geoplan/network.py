@@ -1451,6 +1451,22 @@ def _station_years(stations: pd.DataFrame, lines: pd.DataFrame | None, today: in
     return years
 
 
+def _population_within(
+    own: np.ndarray, units: gpd.GeoDataFrame, *, crs: Any, footprint: Any,
+    min_network_share: float,
+) -> tuple[Any, pd.DataFrame]:
+    """The union of some stations' own catchments and the population it covers per unit.
+
+    ``own`` holds those stations' polygons from :func:`own_catchments` (empty or ``None``
+    for a station that reaches nothing); the table is :func:`population_covered`'s.
+    """
+    parts = own[[p is not None and not shapely.is_empty(p) for p in own]]
+    geom = shapely.union_all(parts) if len(parts) else shapely.Polygon()
+    table = population_covered(units, geom, crs=crs, footprint=footprint,
+                               min_network_share=min_network_share)
+    return geom, table
+
+
 def coverage_scenarios(
     bundle: Bundle | str | os.PathLike[str],
     *,
@@ -1532,12 +1548,8 @@ def coverage_scenarios(
                          snaps=snaps)
 
     def cover(mask: np.ndarray) -> tuple[Any, pd.DataFrame]:
-        parts = own[mask]
-        parts = parts[~shapely.is_empty(parts)]
-        geom = shapely.union_all(parts) if len(parts) else shapely.Polygon()
-        table = population_covered(units, geom, crs=graph.crs, footprint=footprint,
-                                   min_network_share=min_network_share)
-        return geom, table
+        return _population_within(own[mask], units, crs=graph.crs, footprint=footprint,
+                                  min_network_share=min_network_share)
 
     per_unit: pd.DataFrame | None = None
     city_rows, geoms = [], []

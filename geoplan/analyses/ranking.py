@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from geoplan.analyses.rail import choose_plan
 from geoplan.crs import to_metric
@@ -89,12 +88,7 @@ def rank_planned_lines(
     ('QD1668-M3', 1891)
     """
     from geoplan.layers import Bundle, load_bundle
-    from geoplan.network import (
-        StreetGraph,
-        own_catchments,
-        population_covered,
-        snap_points,
-    )
+    from geoplan.network import StreetGraph, _population_within, own_catchments, snap_points
 
     if not isinstance(bundle, Bundle):
         bundle = load_bundle(bundle)
@@ -128,11 +122,9 @@ def rank_planned_lines(
     footprint = graph.footprint()
 
     def covered(mask: np.ndarray) -> float:
-        parts = own[mask]
-        parts = parts[[p is not None and not shapely.is_empty(p) for p in parts]]
-        geom = shapely.union_all(parts) if len(parts) else shapely.Polygon()
-        table = population_covered(units, geom, crs=graph.crs, footprint=footprint,
-                                   min_network_share=min_network_share)
+        _geom, table = _population_within(own[mask], units, crs=graph.crs,
+                                          footprint=footprint,
+                                          min_network_share=min_network_share)
         return float(table.loc[table["network_covered"], "covered_population"].sum())
 
     base = covered(in_service)

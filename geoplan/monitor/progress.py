@@ -374,12 +374,18 @@ def progress_status(
 
 def _reasons(*parts: tuple[str, dict[str, str]] | None) -> dict[str, Any]:
     """``note`` (English) and ``reasons`` of a :class:`Progress` from label keys and fields."""
-    from geoplan.maps.i18n import label
-
     kept = tuple((key, tuple(sorted(fields.items()))) for key, fields in
                  (p for p in parts if p is not None))
-    note = "; ".join(label(key, "en").format(**dict(fields)) for key, fields in kept)
+    note = "; ".join(_reason_text(reason, "en") for reason in kept)
     return {"note": note, "reasons": kept}
+
+
+def _reason_text(reason: tuple[str, tuple[tuple[str, str], ...]], lang: str) -> str:
+    """One reason of :attr:`Progress.reasons` in words in ``lang``."""
+    from geoplan.maps.i18n import label
+
+    key, fields = reason
+    return label(key, lang).format(**dict(fields))
 
 
 def progress_notes(progress: Progress, lang: str) -> list[str]:
@@ -410,9 +416,7 @@ def progress_notes(progress: Progress, lang: str) -> list[str]:
     >>> p.note
     'no value on the baseline date; the path starts from the first value (2027-01-01)'
     """
-    from geoplan.maps.i18n import label
-
-    return [label(key, lang).format(**dict(fields)) for key, fields in progress.reasons]
+    return [_reason_text(reason, lang) for reason in progress.reasons]
 
 
 def summarise_units(statuses: Iterable[str]) -> str:

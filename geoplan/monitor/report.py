@@ -282,8 +282,10 @@ def report_markdown(result: MonitorResult) -> str:
     empty = [t for t in result.trajectories if t.values.dropna().empty]
     if empty:
         lines += [f"### {_md(_t('no_values', lang))}", ""]
-        lines += [f"- {_code(t.key)} {_md(t.goal.title.get(lang))}"
-                  + (f": {_md(_notes(t, lang))}" if _notes(t, lang) else "") for t in empty]
+        for t in empty:
+            note = _notes(t, lang)
+            lines.append(f"- {_code(t.key)} {_md(t.goal.title.get(lang))}"
+                         + (f": {_md(note)}" if note else ""))
         lines.append("")
     lines.append(_md(_t("generated", lang, version=result.geoplan_version,
                         history=result.history_path.name)))

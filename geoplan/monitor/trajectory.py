@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -197,10 +197,7 @@ def build_trajectories(
                                 "path_value": p.path_value})
             unit_progress = pd.DataFrame(records).set_index("unit_id")
             summary = summarise_units(unit_progress["status"])
-            progress = Progress(summary, progress.value, progress.value_date,
-                                progress.baseline_date, progress.baseline_value,
-                                progress.path_value, progress.reference,
-                                progress.target_date, progress.note, progress.reasons)
+            progress = replace(progress, status=summary)
         out.append(Trajectory(goal, values, progress, unit_values, unit_progress, statuses,
                               note, data_date))
     return out
