@@ -1477,13 +1477,18 @@ def coverage_scenarios(
     tolerance_m: float = 250.0,
     min_network_share: float = 0.95,
     snap: str = "edge",
+    lines: bool = True,
 ) -> CoverageScenarios:
     """Population within walking distance of stations: now, in ``year``, at full build-out.
 
     A station is in service *now* when its status is ``operating``; in ``year`` when it
     operates or its opening date (else its line's opening date or target year) is at most
-    ``year``; at *full* build-out always. Each line not yet in service is also added alone
-    to today's network to measure the population it newly covers.
+    ``year``; at *full* build-out always. When the stations not yet built name their plan
+    (column ``plan``: plans may overlap, as Hà Nội's QĐ 519 and QĐ 1668 networks do), the
+    build-out is per plan instead, named ``full: <plan>``: the stations in service or under
+    construction and that plan's (stations naming no plan are then in none). Each line not
+    yet in service is also added alone to today's network to measure the population it
+    newly covers.
 
     Parameters
     ----------
@@ -1504,6 +1509,9 @@ def coverage_scenarios(
         Units with less of their area inside the street network's footprint have no data.
     snap
         ``"edge"`` (default) or ``"node"`` (:func:`snap_points`).
+    lines
+        Whether to measure each line not yet in service (``False``: ``lines`` is empty;
+        the scenarios alone are much faster).
 
     Returns
     -------
@@ -1526,9 +1534,9 @@ def coverage_scenarios(
     graph = StreetGraph.from_bundle(bundle)
     stations = bundle.stations
     units = bundle.admin_units
-    lines = bundle.metro_lines if bundle.has("metro_lines") else None
+    line_layer = bundle.metro_lines if bundle.has("metro_lines") else None
     now_year = (today or _dt.date.today()).year
-    years = _station_years(stations, lines, now_year)
+    years = _station_years(stations, line_layer, now_year)
     status = stations["status"].astype(str).to_numpy() if "status" in stations else (
         np.full(len(stations), "operating"))
     snaps = snap_points(graph, stations, tolerance_m=tolerance_m, snap=snap)
@@ -1536,11 +1544,15 @@ def coverage_scenarios(
     footprint = graph.footprint()
 
     in_now = status == "operating"
-    scenarios = {
-        "now": in_now,
-        str(year): in_now | (years <= year),
-        "full": np.ones(len(stations), dtype=bool),
-    }
+    scenarios = {"now": in_now, str(year): in_now | (years <= year)}
+    built = in_now | (status == "under_construction")
+    plan = (stations["plan"].fillna("").astype(str).to_numpy() if "plan" in stations
+            else np.full(len(stations), ""))
+    plans = [p for p in pd.unique(plan[~built]) if p]
+    for one in plans:  # plans may overlap: never one build-out of all of them
+        scenarios[f"full: {one}"] = built | (plan == one)
+    if not plans:
+        scenarios["full"] = np.ones(len(stations), dtype=bool)
 
     # every scenario and line is a set of stations: each station's own catchment is routed
     # and dissolved once, and a set's catchment is the union of its stations' (own_catchments)
@@ -1576,7 +1588,7 @@ def coverage_scenarios(
                                     "covered_population"].sum())
     line_ids = stations["line_id"].astype(str).to_numpy() if "line_id" in stations else (
         np.full(len(stations), ""))
-    for lid in pd.unique(line_ids[~in_now]):
+    for lid in pd.unique(line_ids[~in_now]) if lines else ():
         mask = in_now | ((line_ids == lid) & ~in_now)
         _geom, table = cover(mask)
         with_line = float(table.loc[table["network_covered"], "covered_population"].sum())

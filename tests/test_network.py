@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -333,6 +334,33 @@ def test_coverage_scenarios_on_the_synthetic_bundle(synthetic_bundle: Bundle) ->
         city.loc["full", "covered_population"] - city.loc["now", "covered_population"])
     assert (result.per_unit["covered_population_now"]
             <= result.per_unit["covered_population_full"] + 1e-6).all()
+
+
+def test_build_out_is_per_plan_when_plans_are_named(tmp_path: Any) -> None:
+    """SYNTHETIC: S4 (planned, plan P1) and a fifth station S5 (planned, plan P2) on the grid;
+    two plans never make one build-out (overlapping plans would be counted together)."""
+    import datetime as dt
+
+    data = synthetic.layers()
+    stations = data["stations"]
+    s5 = gpd.GeoDataFrame({"station_id": ["S5"], "name": ["S5"], "line_id": ["L3"],
+                           "status": ["planned"], "opening_date": [None],
+                           "approximate": [True]},
+                          geometry=[Point(X0 + 2000, Y0 + 2000)], crs=stations.crs)
+    stations = pd.concat([stations, s5], ignore_index=True)
+    stations["plan"] = ["", "", "", "P1", "P2"]
+    folder = synthetic.write_bundle(tmp_path / "plans", replace={"stations": stations})
+    result = coverage_scenarios(load_bundle(folder), distance_m=750,
+                                today=dt.date(2026, 1, 1), lines=False)
+    city = result.city
+    assert list(city.index) == ["now", "2030", "full: P1", "full: P2"]
+    assert city["stations"].tolist() == [3, 4, 4, 4]  # S4 by 2030 (L2's target); S5 never
+    assert result.lines.empty  # lines=False: the per-line measure is skipped
+    # each plan adds its own station to today's three: different people reached
+    now = city.loc["now", "covered_population"]
+    p1, p2 = city.loc["full: P1", "covered_population"], city.loc["full: P2", "covered_population"]
+    assert p1 > now and p2 > now and p1 != pytest.approx(p2)
+    assert city.loc["2030", "covered_population"] == pytest.approx(p1)  # the same stations
 
 
 def test_graph_is_cached_per_bundle_file(synthetic_bundle: Bundle) -> None:
