@@ -8,12 +8,14 @@ them from here.
 
 from __future__ import annotations
 
-__all__ = ["FORMATS", "LANGS", "PERIODS", "TILES"]
+__all__ = ["CLASSES", "FORMATS", "LANGS", "PERIODS", "TILES"]
 
 #: Languages of titles, scorecards and maps (the first is the default).
 LANGS: tuple[str, ...] = ("vi", "en")
 #: Basemap choices: ``none`` keeps a map offline; the others load tiles from the network.
 TILES: tuple[str, ...] = ("none", "osm", "carto")
+#: Classification schemes of the value choropleths (mapclassify; the first is the default).
+CLASSES: tuple[str, ...] = ("quantiles", "natural_breaks", "equal_interval")
 #: Monitoring periods: a snapshot at the end of every month, quarter or year.
 PERIODS: tuple[str, ...] = ("month", "quarter", "year")
 #: Output formats of listing commands (``geoplan indicators --format``).

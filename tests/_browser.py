@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 __all__ = ["ARTIFACTS", "BROWSER_MARKS", "CHROMIUM", "CHROMIUM_ARGS", "Opened", "launch",
-           "open_page", "screenshot"]
+           "open_layer_control", "open_page", "screenshot"]
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -85,6 +85,16 @@ def open_page(browser: Any, path: Path, *, ready: str = "document.readyState ===
     page.goto(path.resolve().as_uri())
     page.wait_for_function(ready)
     return opened
+
+
+def open_layer_control(page: Any) -> None:
+    """Open a map's collapsed layer control as a person does: hover its button."""
+    if page.locator(".leaflet-control-layers-expanded").count():
+        return
+    box = page.locator(".leaflet-control-layers-toggle").bounding_box()
+    # the mouse itself (a locator's hover retries once the control has opened under it)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.locator(".leaflet-control-layers-expanded").wait_for()
 
 
 def screenshot(page: Any, name: str, *, full_page: bool = False) -> Path:

@@ -85,6 +85,16 @@ def layer_specs(page: str) -> list[dict[str, Any]]:
             for m in re.finditer(r"geoplan\.layer\(\w+, ", page)]
 
 
+def shared_data(page: str, name: str) -> dict[str, Any]:
+    """The GeoJSON FeatureCollection of the page's shared data ``name`` (written compact,
+    expanded as the page's ``geoplan.decode`` does)."""
+    from geoplan.maps._geo import expand_collection
+
+    match = re.search(rf"var {name} = geoplan\.decode\(", page)
+    assert match is not None, name
+    return expand_collection(json.JSONDecoder().raw_decode(page, match.end())[0])
+
+
 def spec_of(page: str, cls: str) -> dict[str, Any]:
     """The first layer whose paths have CSS class ``cls``."""
     return next(s for s in layer_specs(page) if s["cls"] == cls)
@@ -206,7 +216,7 @@ def test_catchment_is_a_one_km_buffer(synthetic_bundle: Any, tmp_path: Path) -> 
     data_name = re.search(r"var (\w+) = geoplan\.layer\((\w+), [^\n]*gp-catchment-operating",
                           page)
     assert data_name is not None
-    collection = json.loads(re.search(rf"var {data_name.group(2)} = (.*);", page).group(1))
+    collection = shared_data(page, data_name.group(2))
     shown = gpd.GeoDataFrame.from_features(collection["features"], crs=4326).to_crs(32648)
     # three stations 1 km apart on a line: union of three 1 km discs
     stations = synthetic.layers()["stations"]
@@ -278,8 +288,10 @@ def test_run_map_choropleths_and_status_colours(run_result: Any, tmp_path: Path)
     # urban share A 100 %, B 100 %, C 0 %, D 25 % against >= 50 % (SYNTHETIC data)
     assert colours == [STATUS_COLOURS["met"], STATUS_COLOURS["met"],
                        STATUS_COLOURS["not met"], STATUS_COLOURS["not met"]]
-    popup_d = dict(per_unit["rows"][3][1])
+    # a card: the unit's own fields, then the fields every unit shares (written once)
+    popup_d = dict(per_unit["rows"][3][1] + per_unit["tail"])
     assert per_unit["rows"][3][0] == "Xã D"
+    assert [k for k, _ in per_unit["tail"]] == ["Target", "Year", "Indicator", "Source"]
     assert popup_d["Value"] == "25%"
     assert popup_d["Target"] == "≥ 50%"
     assert popup_d["Status"] == "not met"
@@ -441,7 +453,7 @@ def _layer_geometry(page: str, cls: str) -> gpd.GeoDataFrame:
     """The features a page draws in the layer with CSS class ``cls`` (EPSG:32648)."""
     match = re.search(rf"geoplan\.layer\((\w+), [^\n]*\"cls\":\"{cls}\"", page)
     assert match is not None, cls
-    collection = json.loads(re.search(rf"var {match.group(1)} = (.*);", page).group(1))
+    collection = shared_data(page, match.group(1))
     return gpd.GeoDataFrame.from_features(collection["features"], crs=4326).to_crs(32648)
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from geoplan.layers import list_bundles, load_bundle
 from geoplan.maps import map_bundle, map_run, save_map
-from tests._browser import BROWSER_MARKS, Opened, open_page, screenshot
+from tests._browser import BROWSER_MARKS, Opened, open_layer_control, open_page, screenshot
 from tests.test_maps import XSS_UNIT, run_result, xss_bundle_path  # noqa: F401 (fixtures)
 from tests.test_recipes import tiny_indicators  # noqa: F401 (fixture)
 
@@ -62,10 +62,18 @@ def test_synthetic_bundle_map_renders_offline(browser: Any, synthetic_bundle: An
     page = opened.page
     assert page.evaluate("typeof L.version") == "string"
     assert page.locator("path.gp-unit").count() == 4
+    # planned stations and planned lines are off at first: S1–S3 and L1 are drawn
+    assert page.locator("path.gp-station").count() == 3
+    assert page.locator("path.gp-metro-line").count() == 1
+    assert page.locator(".leaflet-control-layers").count() == 1
+    # the layer control starts collapsed and opens on hover
+    assert page.locator(".leaflet-control-layers-expanded").count() == 0
+    open_layer_control(page)
+    assert page.locator(".leaflet-control-layers-base input").count() == 1
+    page.get_by_text("Stations: planned", exact=True).click()
+    page.get_by_text("Urban rail: planned", exact=True).click()
     assert page.locator("path.gp-station").count() == 4
     assert page.locator("path.gp-metro-line").count() == 2
-    assert page.locator(".leaflet-control-layers").count() == 1
-    assert page.locator(".leaflet-control-layers-base input").count() == 1
     assert page.locator(".gp-legend").is_visible()
     assert page.locator(".gp-title h1").inner_text() == "SYNTHETIC test bundle (not real data)"
     # click inside unit B (SYNTHETIC: 20,000 people, phường, inner city)
@@ -95,6 +103,7 @@ def test_run_map_choropleth_popup_and_legend(browser: Any, run_result: Any,  # n
     assert page.locator("path.gp-unit").count() == 4
     assert page.locator(".gp-scorecard tbody tr").count() == 3
     # switch to the per-unit target; its legend section becomes the visible one
+    open_layer_control(page)
     page.get_by_text("Urbanisation per unit", exact=True).first.click()
     legend = page.locator(".gp-legend-section:not([hidden])").first
     assert "Urbanisation per unit" in legend.inner_text()
@@ -130,6 +139,14 @@ def test_script_injection_shows_as_text(browser: Any, xss_bundle_path: Path,  # 
     assert page.evaluate("Array.from(document.scripts).some(s => s.text.includes('alert(2)') "
                          "&& !s.text.includes('geoplan.layer'))") is False
     assert "</script><script>alert(2)</script>" in page.locator(".gp-legend").inner_text()
+    # the unit's name as a map label (shown from the zoom where it fits) is text too
+    m = map_variable(page)
+    lat, lon = unit_point(units, "B")
+    page.evaluate(f"{m}.setView([{lat}, {lon}], 17)")
+    label = page.locator(".leaflet-tooltip.gp-label", has_text="onerror")
+    label.wait_for()
+    assert label.inner_text() == XSS_UNIT
+    assert page.locator("img[src='x']").count() == 0
     assert opened.errors == []  # an alert would have been recorded as a dialog
     assert opened.blocked == []  # <img src=x> would have requested file:///.../x or x
     page.close()
@@ -148,12 +165,13 @@ def test_hanoi_map_renders_offline(browser: Any, tmp_path: Path) -> None:
     units = hanoi.admin_units
     assert len(units) == 126
     assert page.locator("path.gp-unit").count() == 126
-    n_stations = len(hanoi.stations) if hanoi.has("stations") else 0
-    assert page.locator("path.gp-station").count() == n_stations
+    built = hanoi.stations["status"].isin(["operating", "under_construction"])
+    assert page.locator("path.gp-station").count() == int(built.sum())  # planned: off
     assert page.locator(".leaflet-control-layers").count() == 1
     assert page.locator(".gp-legend").is_visible()
     # switch the overlays off (a line or station could lie under the click), then click the
     # most populous inner-city unit: its popup gives its name and population
+    open_layer_control(page)
     for box in page.locator(".leaflet-control-layers-overlays input").all():
         if box.is_checked():
             box.click()

@@ -13,7 +13,7 @@ import pytest
 
 from geoplan.layers import list_bundles
 from geoplan.monitor import monitor_recipe
-from tests._browser import BROWSER_MARKS, open_page, screenshot
+from tests._browser import BROWSER_MARKS, open_layer_control, open_page, screenshot
 from tests.test_maps_browser import MAP_READY, click_at, unit_point
 from tests.test_monitor import END, monitor_recipe_path  # noqa: F401 (fixture)
 
@@ -58,8 +58,12 @@ def test_progress_map_colours_units_by_status(browser: Any, monitor_recipe_path:
     page = opened.page
     fills = ("Array.from(document.querySelectorAll('path.gp-progress'))"
              ".map(p => p.getAttribute('fill'))")
-    # first shown: s.rail (city-wide, on track): every unit light green
-    assert page.evaluate(fills) == ["#a6d96a"] * 4
+    # first shown: s.rail (city-wide, on track): no unit has a verdict of its own, so none
+    # is coloured; the city's status is the legend's
+    assert page.evaluate(fills) == ["#ffffff"] * 4
+    legend = page.locator(".gp-legend-section:not([hidden])").first.inner_text()
+    assert "Progress: on track" in legend and "Within the target's scope (4)" in legend
+    open_layer_control(page)
     page.get_by_text("Progress: People within 500 m of a station", exact=True).first.click()
     # A, B 39.27 % ≥ 30 %: met; C, D 0 % while the path rises: behind
     assert page.evaluate(fills) == ["#1a9850", "#1a9850", "#d73027", "#d73027"]

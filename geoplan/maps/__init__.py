@@ -6,8 +6,10 @@ PosixPath('maps/hanoi-layers.html')
 """
 
 from geoplan.maps.build import (
+    CLASSES,
     OSM_ATTRIBUTION,
     TILES,
+    UnknownClassesError,
     UnknownTilesError,
     map_bundle,
     map_run,
@@ -16,9 +18,11 @@ from geoplan.maps.build import (
 from geoplan.maps.i18n import LANGS, UnknownLanguageError
 
 __all__ = [
+    "CLASSES",
     "LANGS",
     "OSM_ATTRIBUTION",
     "TILES",
+    "UnknownClassesError",
     "UnknownLanguageError",
     "UnknownTilesError",
     "map_bundle",

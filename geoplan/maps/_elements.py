@@ -31,7 +31,7 @@ from branca.element import Element, Figure, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
-from geoplan.maps._geo import script_json
+from geoplan.maps._geo import compact_collection, script_json
 from geoplan.maps.assets import leaflet_css, leaflet_js
 
 __all__ = [
@@ -39,8 +39,10 @@ __all__ = [
     "GEOPLAN_JS",
     "Assets",
     "Attribution",
+    "Dock",
     "Follow",
     "GeoLayer",
+    "Labels",
     "LayerControl",
     "Panel",
     "Panes",
@@ -58,16 +60,18 @@ __all__ = [
 GEOPLAN_JS = r"""
 var geoplan = (function () {
   "use strict";
+  var layers = {};  // every geoplan layer by its id (the legend follows them)
   function node(tag, cls, text) {
     var el = document.createElement(tag);
     if (cls) { el.className = cls; }
     if (text !== undefined && text !== null) { el.textContent = String(text); }
     return el;
   }
-  function card(row, limit) {
+  function card(row, limit, tail) {
     var box = node("div", "gp-card");
     box.appendChild(node("div", "gp-card-title", row[0]));
-    var items = (limit === undefined || limit === null) ? row[1] : row[1].slice(0, limit);
+    var all = tail ? row[1].concat(tail) : row[1];
+    var items = (limit === undefined || limit === null) ? all : all.slice(0, limit);
     if (items.length) {
       var table = node("table");
       items.forEach(function (kv) {
@@ -82,24 +86,29 @@ var geoplan = (function () {
   }
   function styleOf(spec, feature) {
     var k = spec.s ? spec.s[feature.properties.i] : 0;
-    return spec.styles[k];
+    var style = spec.styles[k];
+    if (spec.r && spec.kind === "point") {
+      style = Object.assign({}, style, {radius: spec.r[feature.properties.i]});
+    }
+    return style;
   }
-  function layer(data, spec) {
+  function layer(data, spec, points) {
     var options = {
       className: spec.cls,
       interactive: spec.interactive,
       gpId: spec.id,
+      gpGroup: spec.group || null,
       pane: spec.styles[0].pane || "overlayPane",
       style: function (f) { return styleOf(spec, f); },
       onEachFeature: function (f, l) {
         if (!spec.rows) { return; }
         var row = spec.rows[f.properties.i];
         if (!row) { return; }
-        var tip = function () { return card(row, spec.tipN); };
+        var tip = function () { return card(row, spec.tipN, spec.tail); };
         var tipOptions = {sticky: spec.kind !== "point", direction: "top"};
         l.bindTooltip(tip, tipOptions);
         if (spec.popup) {
-          l.bindPopup(function () { return card(row); }, {maxWidth: 380});
+          l.bindPopup(function () { return card(row, null, spec.tail); }, {maxWidth: 380});
           // the popup says more than the tooltip: hide the tooltip while it is open
           l.on("popupopen", function () { l.unbindTooltip(); });
           l.on("popupclose", function () { l.bindTooltip(tip, tipOptions); });
@@ -111,7 +120,53 @@ var geoplan = (function () {
         return L.circleMarker(latlng, Object.assign({className: spec.cls}, styleOf(spec, f)));
       };
     }
-    return L.geoJSON(data, options);
+    var made = L.geoJSON(data, options);
+    if (points && spec.symbols) {  // proportional circles over the plain units
+      var sym = Object.assign({}, spec, spec.symbols,
+                              {kind: "point", cls: spec.cls + " gp-symbol-mark", s: null});
+      var circles = L.geoJSON(points, {
+        pane: sym.styles[0].pane,
+        filter: function (f) { return sym.r[f.properties.i] > 0; },
+        pointToLayer: function (f, latlng) {
+          return L.circleMarker(latlng, Object.assign({className: sym.cls}, styleOf(sym, f)));
+        },
+        onEachFeature: options.onEachFeature
+      });
+      made = L.featureGroup([made, circles], {gpId: spec.id});
+    }
+    layers[spec.id] = made;
+    return made;
+  }
+  // names of the units, each shown from the zoom at which it fits its unit
+  function labels(id, rows) {
+    var group = L.layerGroup([], {gpId: id});
+    var map = null;
+    var tips = rows.map(function (r) {
+      var tip = L.tooltip({permanent: true, direction: "center", className: "gp-label",
+                           interactive: false, opacity: 1});
+      tip.setLatLng([r[0], r[1]]);
+      tip.setContent(node("span", null, r[2]));
+      return [r[3], tip];
+    });
+    function update() {
+      if (!map) { return; }
+      var z = map.getZoom();
+      tips.forEach(function (t) {
+        var on = z >= t[0];
+        if (on && !group.hasLayer(t[1])) { group.addLayer(t[1]); }
+        if (!on && group.hasLayer(t[1])) { group.removeLayer(t[1]); }
+      });
+    }
+    group.on("add", function (e) { map = e.target._map; map.on("zoomend", update); update(); });
+    group.on("remove", function () { if (map) { map.off("zoomend", update); } map = null; });
+    layers[id] = group;
+    return group;
+  }
+  function sync(map) {
+    document.querySelectorAll(".gp-legend [data-layers]").forEach(function (el) {
+      var ids = el.getAttribute("data-layers").split(" ");
+      el.hidden = !ids.some(function (i) { return layers[i] && map.hasLayer(layers[i]); });
+    });
   }
   function follow(map) {
     map.on("baselayerchange", function (e) {
@@ -120,39 +175,113 @@ var geoplan = (function () {
         s.hidden = s.getAttribute("data-base") !== id;
       });
     });
+    // a group (the lines of one plan) is shown one member at a time
+    map.on("overlayadd", function (e) {
+      var group = e.layer && e.layer.options ? e.layer.options.gpGroup : null;
+      if (!group) { return; }
+      // after the layer control has handled the click, so that it redraws its checkboxes
+      setTimeout(function () {
+        Object.keys(layers).forEach(function (i) {
+          var other = layers[i];
+          if (other !== e.layer && other.options.gpGroup === group && map.hasLayer(other)) {
+            map.removeLayer(other);
+          }
+        });
+      }, 0);
+    });
+    map.on("overlayadd overlayremove", function () { sync(map); });
+    sync(map);
   }
-  return {layer: layer, follow: follow};
+  // the title, legend and scorecard become Leaflet controls: the map's corners stack them,
+  // so no two panels overlap at any screen size
+  function dock(map, words) {
+    var Docked = L.Control.extend({
+      onAdd: function () {
+        var el = this.options.el;
+        L.DomEvent.disableClickPropagation(el);
+        L.DomEvent.disableScrollPropagation(el);
+        return el;
+      }
+    });
+    function put(selector, position) {
+      var el = document.querySelector(selector);
+      if (el) { new Docked({position: position, el: el}).addTo(map); }
+    }
+    var small = window.matchMedia("(max-width: 480px)").matches;
+    put(".gp-title", "topleft");
+    L.control.zoom({position: "topleft", zoomInTitle: words.zoomIn,
+                    zoomOutTitle: words.zoomOut}).addTo(map);
+    // on a phone the bottom left keeps only the scale: the attribution needs the width
+    put(".gp-scorecard", small ? "topleft" : "bottomleft");
+    put(".gp-legend", "bottomright");
+    var toggle = document.querySelector(".leaflet-control-layers-toggle");
+    if (toggle) {
+      toggle.title = words.layers;
+      toggle.setAttribute("aria-label", words.layers);
+    }
+    if (small) {
+      document.querySelectorAll("details.gp-panel").forEach(function (d) { d.open = false; });
+    }
+    window.addEventListener("beforeprint", function () {
+      document.querySelectorAll("details.gp-panel").forEach(function (d) { d.open = true; });
+    });
+  }
+  // coordinates written as integer steps (geoplan.maps._geo.compact_collection)
+  var DEPTH = {MultiPoint: 0, LineString: 0, MultiLineString: 1, Polygon: 1, MultiPolygon: 2};
+  function decode(fc) {
+    var scale = Math.pow(10, fc.gp);
+    function run(deltas) {
+      var x = 0, y = 0;
+      return deltas.map(function (d) { x += d[0]; y += d[1]; return [x / scale, y / scale]; });
+    }
+    function walk(c, depth) {
+      return depth === 0 ? run(c) : c.map(function (x) { return walk(x, depth - 1); });
+    }
+    fc.features.forEach(function (f) {
+      var g = f.geometry;
+      g.coordinates = g.type === "Point" ? [g.coordinates[0] / scale, g.coordinates[1] / scale]
+        : walk(g.coordinates, DEPTH[g.type]);
+    });
+    delete fc.gp;
+    return fc;
+  }
+  return {layer: layer, labels: labels, follow: follow, dock: dock, decode: decode};
 })();
 """
 
-#: Styles of the panels, cards and legend (plain CSS, no framework).
+#: Styles of the panels, cards and legend (plain CSS, no framework). The panels sit in the
+#: map's corners as Leaflet controls; at 480 px and less (phones) they shrink and fold.
 GEOPLAN_CSS = """
 .leaflet-container { background: #f4f1ea; font: 13px/1.35 system-ui, -apple-system,
   "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; }
 .leaflet-pane > svg { pointer-events: none; }
 path.leaflet-interactive:focus { outline: none; }
-.leaflet-control-layers { max-width: 340px; max-height: 40vh; overflow-y: auto; }
+.leaflet-control-layers-expanded { max-width: 340px; max-height: 55vh; overflow-y: auto; }
 .leaflet-control-layers label { white-space: normal; line-height: 1.25; margin: 2px 0; }
-.gp-panel { position: absolute; z-index: 1000; background: rgba(255,255,255,0.95);
-  border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,0.35); padding: 8px 10px;
+.leaflet-control-attribution { max-width: 60vw; }
+.gp-panel { background: rgba(255,255,255,0.95); border-radius: 6px;
+  box-shadow: 0 1px 5px rgba(0,0,0,0.35); padding: 6px 10px;
   font: 13px/1.35 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial,
-  sans-serif; color: #222; }
-.gp-title { top: 10px; left: 56px; max-width: calc(100% - 420px); }
+  sans-serif; color: #222; box-sizing: border-box; }
+.gp-title { max-width: min(560px, calc(100vw - 90px)); }
 .gp-title h1 { font-size: 17px; margin: 0 0 2px 0; }
 .gp-title p { margin: 0; color: #555; font-size: 12px; }
-.gp-legend { bottom: 28px; right: 10px; max-height: calc(60vh - 75px); overflow-y: auto;
-  width: 290px; }
-.gp-legend h2, .gp-scorecard summary { font-size: 14px; margin: 0 0 4px 0; font-weight: 600; }
+.gp-legend { max-height: calc(55vh - 60px); overflow-y: auto; width: 290px; }
+.gp-legend summary, .gp-scorecard summary { font-size: 14px; font-weight: 600;
+  cursor: pointer; }
+.gp-legend[open] summary { margin-bottom: 4px; }
+.gp-legend:not([open]), .gp-scorecard:not([open]) { width: auto; }
 .gp-legend h3 { font-size: 12.5px; margin: 8px 0 3px 0; font-weight: 600; }
 .gp-legend ul { list-style: none; margin: 0; padding: 0; }
 .gp-legend li { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
+.gp-legend li[hidden], .gp-legend section[hidden] { display: none; }
 .gp-legend .gp-note { color: #555; font-size: 11.5px; margin: 3px 0; }
 .gp-swatch { display: inline-block; width: 18px; height: 12px; flex: none;
   border: 1px solid rgba(0,0,0,0.35); }
+.gp-symbol { display: inline-block; flex: none; border-radius: 50%;
+  border: 1px solid #54278f; background: rgba(128,125,186,0.55); }
 .gp-legend svg { flex: none; }
-.gp-scorecard { bottom: 48px; left: 10px; max-height: 40vh; overflow: auto;
-  max-width: min(720px, calc(100% - 340px)); }
-.gp-scorecard summary { cursor: pointer; }
+.gp-scorecard { max-height: 45vh; overflow: auto; max-width: min(720px, calc(100vw - 340px)); }
 .gp-scorecard table, .gp-card table { border-collapse: collapse; }
 .gp-scorecard th, .gp-scorecard td { border-bottom: 1px solid #ddd; padding: 2px 6px;
   text-align: left; vertical-align: top; font-size: 12px; }
@@ -165,6 +294,24 @@ path.leaflet-interactive:focus { outline: none; }
   vertical-align: top; }
 .gp-card td { padding: 1px 0; }
 .leaflet-tooltip .gp-card { white-space: normal; min-width: 160px; }
+.leaflet-tooltip.gp-label { background: transparent; border: 0; box-shadow: none; padding: 0;
+  color: #333; font-size: 11px; font-weight: 600;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
+.leaflet-tooltip.gp-label::before { display: none; }
+.gp-panel :focus-visible, .leaflet-control a:focus-visible { outline: 2px solid #08519c;
+  outline-offset: 1px; }
+@media (max-width: 480px) {
+  .gp-title { max-width: calc(100vw - 84px); padding: 4px 8px; }
+  .gp-title h1 { font-size: 14px; }
+  .gp-title p { font-size: 11px; }
+  .gp-legend { width: min(290px, calc(100vw - 20px)); max-height: 45vh; }
+  .gp-scorecard { max-width: calc(100vw - 20px); }
+  .leaflet-control-attribution { max-width: calc(100vw - 100px); font-size: 10px; }
+}
+@media print {
+  .leaflet-control-zoom, .leaflet-control-layers { display: none; }
+  .gp-legend, .gp-scorecard { max-height: none; overflow: visible; box-shadow: none; }
+}
 """
 
 
@@ -334,12 +481,16 @@ class Assets(SafeMacro):
 
 
 class SharedData(SafeMacro):
-    """A GeoJSON FeatureCollection written once and drawn by several layers."""
+    """A GeoJSON FeatureCollection written once and drawn by several layers.
+
+    Written compact (:func:`~geoplan.maps._geo.compact_collection`: integer, delta-encoded
+    coordinates) and expanded by ``geoplan.decode`` when the page loads.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = {{ this.payload }};
+        var {{ this.get_name() }} = geoplan.decode({{ this.payload }});
         {% endmacro %}
         """
     )
@@ -347,7 +498,7 @@ class SharedData(SafeMacro):
     def __init__(self, data: dict[str, Any]) -> None:
         super().__init__()
         self._name = "GeoplanData"
-        self.payload = script_json(data)
+        self.payload = script_json(compact_collection(data))
 
 
 class GeoLayer(Layer, SafeMacro):
@@ -359,7 +510,13 @@ class GeoLayer(Layer, SafeMacro):
         The :class:`SharedData` holding the features (property ``i`` indexes ``spec``).
     spec
         Styles, per-feature style index ``s``, per-feature ``rows`` (title and label/value
-        pairs, plain text), ``cls`` (CSS class of every drawn path), ``kind``.
+        pairs, plain text), ``tail`` (pairs shown after every feature's own), ``cls`` (CSS
+        class of every drawn path), ``kind``, ``group`` (layers of one group are shown one
+        at a time), ``symbols`` (``styles`` and radius ``r`` per feature of circles drawn
+        at ``points``).
+    points
+        Point features (one per feature of ``data``, same order) where ``spec["symbols"]``
+        draws its circles.
     name
         Layer name in the layer control; must already be HTML-escaped.
     overlay, show
@@ -369,7 +526,8 @@ class GeoLayer(Layer, SafeMacro):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = geoplan.layer({{ this.data.get_name() }}, {{ this.spec_json }});
+        var {{ this.get_name() }} = geoplan.layer({{ this.data.get_name() }}, {{ this.spec_json }}
+            {%- if this.points is not none %}, {{ this.points.get_name() }}{% endif %});
         {% endmacro %}
         """
     )
@@ -383,11 +541,13 @@ class GeoLayer(Layer, SafeMacro):
         overlay: bool = True,
         show: bool = True,
         control: bool = True,
+        points: SharedData | None = None,
     ) -> None:
         super().__init__(name=name, overlay=overlay, control=control, show=show)
         self._name = "GeoplanLayer"
         self.data = data
         self.spec = spec
+        self.points = points
 
     @property
     def spec_json(self) -> str:
@@ -417,7 +577,8 @@ class Panel(SafeMacro):
 
 
 class Follow(SafeMacro):
-    """Makes the legend show the section of the chosen base layer."""
+    """Makes the legend show the sections of the layers on the map, and shows one layer of a
+    group (one plan's lines) at a time."""
 
     _template = Template(
         """
@@ -430,6 +591,50 @@ class Follow(SafeMacro):
     def __init__(self) -> None:
         super().__init__()
         self._name = "GeoplanFollow"
+
+
+class Dock(SafeMacro):
+    """Puts the title, the zoom buttons, the scorecard and the legend in the map's corners
+    (as Leaflet controls, so they stack instead of overlapping), names the controls in the
+    map's language and folds the panels on small screens."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        geoplan.dock({{ this._parent.get_name() }}, {{ this.words }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, zoom_in: str, zoom_out: str, layers: str) -> None:
+        super().__init__()
+        self._name = "GeoplanDock"
+        self.words = script_json({"zoomIn": zoom_in, "zoomOut": zoom_out, "layers": layers})
+
+
+class Labels(Layer, SafeMacro):
+    """Names of the units, each shown from the zoom at which it fits inside its unit.
+
+    Parameters
+    ----------
+    rows
+        ``[lat, lon, text, min_zoom]`` per label (text is plain: it is set as text).
+    name
+        Layer name in the layer control; must already be HTML-escaped.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = geoplan.labels({{ this.get_name()|tojson }}, {{ this.rows }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list[Any]], *, name: str, show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "GeoplanLabels"
+        self.rows = script_json(rows)
 
 
 class Panes(SafeMacro):

@@ -19,11 +19,14 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
+import shapely.errors
 
 from geoplan.crs import WGS84, to_metric
 
 __all__ = [
     "DECIMALS",
+    "compact_collection",
+    "expand_collection",
     "UNIT_TOLERANCE_M",
     "display_coverage",
     "display_layer",
@@ -46,7 +49,19 @@ UNIT_TOLERANCE_M = 10.0
 def _round(geoms: np.ndarray) -> np.ndarray:
     rounded = shapely.transform(geoms, lambda xy: np.round(xy, DECIMALS))
     # rounding can merge neighbouring vertices; drop the repeats (not the shared ones)
-    return shapely.remove_repeated_points(rounded, tolerance=0.0)
+    try:
+        return shapely.remove_repeated_points(rounded, tolerance=0.0)
+    except shapely.errors.GEOSException:
+        # a ring smaller than the grid (a hole or islet under a metre) collapsed: such
+        # geometries are snapped to the grid instead, which drops the collapsed parts
+        return np.array([_round_one(g) for g in rounded], dtype=object)
+
+
+def _round_one(geom: Any) -> Any:
+    try:
+        return shapely.remove_repeated_points(geom, tolerance=0.0)
+    except shapely.errors.GEOSException:
+        return shapely.set_precision(geom, 10.0 ** -DECIMALS)
 
 
 def _as_coverage(geoms: np.ndarray, *, what: str) -> np.ndarray:
@@ -186,6 +201,68 @@ def feature_collection(
             "geometry": json.loads(shapely.to_geojson(geom)),
             "properties": prop,
         })
+    return {"type": "FeatureCollection", "features": features}
+
+
+#: How far each position's depth is from its geometry's coordinates (a ring or line: 0).
+_DEPTH = {"MultiPoint": 0, "LineString": 0, "MultiLineString": 1, "Polygon": 1,
+          "MultiPolygon": 2}
+
+
+def compact_collection(collection: dict[str, Any]) -> dict[str, Any]:
+    """The FeatureCollection with integer, delta-encoded coordinates (about 60% smaller).
+
+    Each position becomes integers of ``10**DECIMALS`` (exact: coordinates are rounded to
+    :data:`DECIMALS` decimals); within a ring, a line or a point list each position is
+    written as its difference from the previous one. ``geoplan.decode`` in the page, and
+    :func:`expand_collection` here, undo it. The collection gets ``"gp": DECIMALS``.
+    """
+    scale = 10 ** DECIMALS
+
+    def run(positions: list[list[float]]) -> list[list[int]]:
+        out, x0, y0 = [], 0, 0
+        for p in positions:
+            x, y = round(p[0] * scale), round(p[1] * scale)
+            out.append([x - x0, y - y0])
+            x0, y0 = x, y
+        return out
+
+    def walk(c: Any, depth: int) -> Any:
+        return run(c) if depth == 0 else [walk(x, depth - 1) for x in c]
+
+    features = []
+    for f in collection["features"]:
+        g = f["geometry"]
+        if g["type"] == "Point":
+            coords: Any = [round(g["coordinates"][0] * scale), round(g["coordinates"][1] * scale)]
+        else:
+            coords = walk(g["coordinates"], _DEPTH[g["type"]])
+        features.append({**f, "geometry": {"type": g["type"], "coordinates": coords}})
+    return {"type": "FeatureCollection", "gp": DECIMALS, "features": features}
+
+
+def expand_collection(collection: dict[str, Any]) -> dict[str, Any]:
+    """GeoJSON of a :func:`compact_collection` (the page's decoder, in Python)."""
+    scale = 10 ** int(collection["gp"])
+
+    def run(deltas: list[list[int]]) -> list[list[float]]:
+        out, x, y = [], 0, 0
+        for d in deltas:
+            x, y = x + d[0], y + d[1]
+            out.append([x / scale, y / scale])
+        return out
+
+    def walk(c: Any, depth: int) -> Any:
+        return run(c) if depth == 0 else [walk(x, depth - 1) for x in c]
+
+    features = []
+    for f in collection["features"]:
+        g = f["geometry"]
+        if g["type"] == "Point":
+            coords: Any = [g["coordinates"][0] / scale, g["coordinates"][1] / scale]
+        else:
+            coords = walk(g["coordinates"], _DEPTH[g["type"]])
+        features.append({**f, "geometry": {"type": g["type"], "coordinates": coords}})
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -7,9 +7,11 @@ from typing import Any
 
 __all__ = [
     "CATCHMENT_STYLES",
+    "CATEGORY_PALETTE",
     "EXTENT_STYLE",
     "LINE_PALETTE",
     "LINE_STATUS_STYLES",
+    "OTHER_COLOUR",
     "STATION_STATUS_STYLES",
     "STATUS_COLOURS",
     "VALUE_RAMP",
@@ -33,6 +35,12 @@ STATUS_COLOURS: dict[str, str] = {
 
 #: Sequential ramp (light → dark) for value classes when a target is not judged per unit.
 VALUE_RAMP: tuple[str, ...] = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+
+#: Colours of categories (land-use classes), colour-blind safe (Okabe–Ito), and of the rest.
+CATEGORY_PALETTE: tuple[str, ...] = (
+    "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7",
+)
+OTHER_COLOUR = "#bdbdbd"
 
 #: Fallback colours for lines without a ``color`` column (by order of ``line_id``).
 LINE_PALETTE: tuple[str, ...] = (
@@ -60,6 +68,8 @@ CATCHMENT_STYLES: dict[str, dict[str, Any]] = {
                             "fillOpacity": 0.35},
     "catchment_network": {"color": "#54278f", "weight": 1, "fillColor": "#807dba",
                           "fillOpacity": 0.4},
+    "catchment_scenario": {"color": "#3f007d", "weight": 1.5, "dashArray": "6 3",
+                           "fillColor": "#9e9ac8", "fillOpacity": 0.35},
     "catchment_all": {"color": "#807dba", "weight": 1, "dashArray": "4 4",
                       "fillColor": "#bcbddc", "fillOpacity": 0.2},
     "catchment_bus": {"color": "#d94801", "weight": 1, "fillColor": "#fdd0a2",

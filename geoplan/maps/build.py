@@ -17,7 +17,9 @@ import logging
 import math
 import os
 import re
+import warnings
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,12 +36,15 @@ from geoplan.crs import to_metric
 from geoplan.errors import GeoplanError
 from geoplan.io import atomic_write_text
 from geoplan.layers import Bundle, load_bundle
+from geoplan.layers.roles import ROLES, role_spec
 from geoplan.maps import _style
 from geoplan.maps._elements import (
     Assets,
     Attribution,
+    Dock,
     Follow,
     GeoLayer,
+    Labels,
     LayerControl,
     Panel,
     Panes,
@@ -51,20 +56,22 @@ from geoplan.maps._elements import (
 )
 from geoplan.maps._geo import display_coverage, display_layer, feature_collection
 from geoplan.maps.i18n import (
-    describe_goal,
-    unit_label,
     OLD_DATA_MARK,
     PARTIAL_MARK,
     check_lang,
     coverage_text,
+    describe_goal,
     format_number,
     format_quantity,
     label,
+    unit_label,
 )
 
 __all__ = [
+    "CLASSES",
     "OSM_ATTRIBUTION",
     "TILES",
+    "UnknownClassesError",
     "UnknownTilesError",
     "map_bundle",
     "map_run",
@@ -75,11 +82,25 @@ logger = logging.getLogger(__name__)
 
 #: Basemap choices: ``none`` keeps the map offline; the others load tiles from the network.
 TILES = _choices.TILES
+#: Classification schemes of value choropleths (mapclassify).
+CLASSES = _choices.CLASSES
 #: Attribution required by the ODbL for layers derived from OpenStreetMap.
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
 
 _RAIL_CATCHMENT_M = 1000.0
+#: Street networks with more edges are drawn by their main roads only (page size).
+_STREET_LIMIT = 15_000
+_MAIN_ROADS = frozenset({"motorway", "trunk", "primary"})
+#: Units of extensive quantities (counts, totals): drawn as proportional circles.
+_EXTENSIVE_UNITS = frozenset({"people", "count", "units", "stations", "dwellings", "m2",
+                              "km2", "ha", "km"})
+_SYMBOL_MAX_PX = 22.0
+#: Point layers with more features are drawn as one shape, without tooltips, off at first.
+_POINT_LIMIT = 1_000
 _BUS_CATCHMENT_M = 500.0
+#: Display simplification of catchments: the simplified outline lies inside the buffer, so
+#: a larger tolerance shows too small a catchment (25 m: 1.3% of a 1 km disc's area lost).
+_CATCHMENT_TOLERANCE_M = 10.0
 #: Tile address and attribution per basemap choice (both load tiles from the network; CARTO
 #: may ask for an API key: see https://carto.com/basemaps).
 _TILE_SOURCES: dict[str, tuple[str, str]] = {
@@ -93,6 +114,11 @@ _PANES = {"gp-units": 350, "gp-areas": 380, "gp-lines": 420, "gp-points": 450}
 
 class UnknownTilesError(GeoplanError, ValueError):
     """A basemap choice that is not in :data:`TILES`."""
+
+
+class UnknownClassesError(GeoplanError, ValueError):
+    """A classification scheme that is not in :data:`CLASSES`, or breaks that are not
+    numbers."""
 
 
 class _RunLike(Protocol):
@@ -137,6 +163,26 @@ def _check_tiles(tiles: str) -> str:
     return tiles
 
 
+def _check_classes(
+    classes: str, breaks: Mapping[str, Sequence[float]] | None
+) -> tuple[str, dict[str, list[float]]]:
+    if classes not in CLASSES:
+        message = f"unknown classes {classes!r}; use one of {', '.join(CLASSES)}"
+        raise UnknownClassesError(message)
+    checked: dict[str, list[float]] = {}
+    problems = []
+    for key, edges in (breaks or {}).items():
+        try:
+            checked[str(key)] = [float(e) for e in edges]
+        except (TypeError, ValueError):
+            problems.append(f"{key}: {edges!r}")
+    if problems:
+        message = ("class breaks must be lists of numbers per target key; not numbers: "
+                   + "; ".join(problems))
+        raise UnknownClassesError(message)
+    return classes, checked
+
+
 def _as_bundle(bundle: Bundle | str | os.PathLike[str]) -> Bundle:
     return bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
 
@@ -149,6 +195,10 @@ class _LegendSection:
     base: GeoLayer | None = None  # the base layer it belongs to (None: always shown)
     hidden: bool = False
     key: str = ""
+    #: overlays the section belongs to: shown while one of them is on the map
+    layers: list[Any] = field(default_factory=list)
+    #: overlay of each item (by position) that is shown only while that overlay is on
+    item_layers: dict[int, Any] = field(default_factory=dict)
 
 
 def _swatch(fill: str, *, border: str = "rgba(0,0,0,0.35)", opacity: float = 1.0) -> str:
@@ -190,12 +240,19 @@ class _Builder:
         self.units_display: gpd.GeoDataFrame | None = None
         self.units_section: _LegendSection | None = None
         self.units_data: SharedData | None = None
+        self.labels: Labels | None = None
+        self.points_data: SharedData | None = None
+        self.classes = "quantiles"
+        #: the date of "now" and the year of the middle catchment scenario
+        self.as_of: Any = None
+        self.scenario_year = 2030
+        self.user_breaks: Mapping[str, Sequence[float]] = {}
         if bundle.has("admin_units"):
             units = bundle.admin_units.reset_index(drop=True)
             self.units_display = display_coverage(units, what=f"{bundle.name}/admin_units")
             self.units_data = SharedData(feature_collection(self.units_display.geometry))
         self.map = _Map(location=self._centre(), tiles=None, zoom_start=10,
-                        control_scale=True, prefer_canvas=False)
+                        control_scale=True, prefer_canvas=False, zoom_control=False)
         self.map.add_child(Assets())
         self._panes()
         if self.units_data is not None:
@@ -207,18 +264,28 @@ class _Builder:
         return label(key, self.lang)
 
     def _bounds(self) -> list[list[float]] | None:
-        for role in ("city_boundary", "admin_units"):
-            if self.bundle.has(role):
+        """South-west and north-east corners of the city (its boundary or units) or, for a
+        bundle without them, of all its vector layers; ``None`` for a bundle with none."""
+        boxes = []
+        for roles in (("city_boundary", "admin_units"), self.bundle.roles):
+            for role in roles:
+                if not self.bundle.has(role) or _is_raster(role):
+                    continue
                 layer = self.bundle.layer(role)
                 if layer.crs is not None and not layer.empty:
-                    minx, miny, maxx, maxy = layer.to_crs(4326).total_bounds
-                    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+                    box = layer.to_crs(4326).total_bounds
+                    if np.isfinite(box).all():
+                        boxes.append(box)
+            if boxes:
+                minx, miny = (float(v) for v in np.min(boxes, axis=0)[:2])
+                maxx, maxy = (float(v) for v in np.max(boxes, axis=0)[2:])
+                return [[miny, minx], [maxy, maxx]]
         return None
 
     def _centre(self) -> list[float]:
         bounds = self._bounds()
-        if bounds is None:
-            return [21.03, 105.85]
+        if bounds is None:  # an empty bundle: the whole world, nothing to centre on
+            return [0.0, 0.0]
         return [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
 
     def _panes(self) -> None:
@@ -257,18 +324,25 @@ class _Builder:
         return [_esc(t) for t in credits.values()]
 
     # -- layers ----------------------------------------------------------------------------
-    def _context_item(self, item: str) -> None:
+    def _context_item(self, item: str, layer: Any) -> None:
+        """A legend line of ``layer`` (shown while the layer is on the map)."""
         for section in self.legend:
             if section.key == "context":
-                section.items.append(item)
-                return
-        self.legend.append(_LegendSection("", [item], key="context"))
+                break
+        else:
+            section = _LegendSection("", key="context")
+            self.legend.append(section)
+        section.item_layers[len(section.items)] = layer
+        section.items.append(item)
+        section.layers.append(layer)
 
     def _layer(
         self, data: SharedData, spec: dict[str, Any], name: str, *, base: bool = False,
-        show: bool = True,
+        show: bool = True, points: SharedData | None = None,
     ) -> GeoLayer:
-        layer = GeoLayer(data, spec, name=_esc(name), overlay=not base, show=show)
+        layer = GeoLayer(data, spec, name=_esc(name), overlay=not base, show=show,
+                         points=points)
+
         (self.base_layers if base else self.overlays).append(layer)
         return layer
 
@@ -313,15 +387,76 @@ class _Builder:
             [_esc(self._t("display_note"))], base=layer, hidden=not show,
         )
         self.legend.append(self.units_section)
+        rows = self._label_rows()
+        if rows:
+            self.labels = Labels(rows, name=_esc(self._t("unit_names")))
+
+    def _unit_points(self) -> SharedData:
+        """A point inside each unit (where its proportional symbol is drawn), written once."""
+        if self.points_data is None:
+            assert self.units_display is not None
+            points = self.units_display.geometry.representative_point()
+            self.points_data = SharedData(feature_collection(points))
+            self.map.add_child(self.points_data)
+        return self.points_data
+
+    def _symbols(self, values: pd.Series, unit: str, items: list[str]) -> dict[str, Any]:
+        """Circles whose area is proportional to each unit's value (largest
+        :data:`_SYMBOL_MAX_PX` px in radius); three reference circles go to ``items``."""
+        finite = values[np.isfinite(values) & (values > 0)]
+        top = float(finite.max()) if not finite.empty else 0.0
+        radii = [0.0 if not (math.isfinite(v) and v > 0 and top > 0)
+                 else round(_SYMBOL_MAX_PX * math.sqrt(v / top), 1) for v in values]
+        for share in (1.0, 0.25, 0.04):
+            if top <= 0:
+                break
+            value = _nice(top * share)
+            r = _SYMBOL_MAX_PX * math.sqrt(value / top)
+            items.append(f'<span class="gp-symbol" style="width:{2 * r:.0f}px;'
+                         f'height:{2 * r:.0f}px"></span>'
+                         f"{_esc(format_quantity(value, unit, self.lang))}")
+        style = {"color": "#54278f", "weight": 1, "fillColor": "#807dba", "fillOpacity": 0.55,
+                 "opacity": 0.9, "pane": "gp-points", "radius": 0}
+        return {"styles": [style], "r": radii}
+
+    def _label_rows(self) -> list[list[Any]]:
+        """``[lat, lon, name, zoom]`` of each unit: its name at a point inside it, shown from
+        the zoom at which the name (about 6.5 px a letter) is narrower than the unit (the
+        side of a square of the unit's area)."""
+        assert self.units_display is not None
+        metric = to_metric(self.bundle.admin_units.reset_index(drop=True),
+                           what=f"{self.bundle.name}/admin_units")
+        sides = np.sqrt(metric.area.to_numpy())
+        points = self.units_display.geometry.representative_point()
+        rows = []
+        for (_, unit), point, side in zip(self.units_display.iterrows(), points, sides,
+                                          strict=True):
+            text = _text(unit.get("name")) or _text(unit.get("unit_id"))
+            if not text or not side > 0 or point.is_empty:
+                continue
+            rows.append([round(point.y, 5), round(point.x, 5), text,
+                         _label_zoom(len(text), float(side), point.y)])
+        return rows
+
+    def _optional(self, role: str) -> gpd.GeoDataFrame | None:
+        """Layer ``role`` when the bundle has it and it reads; a broken context layer is
+        left off the map with a warning (the rest is drawn)."""
+        if not self.bundle.has(role):
+            return None
+        try:
+            return self.bundle.layer(role)
+        except GeoplanError as exc:
+            logger.warning("%s not drawn on the map: %s", role, exc)
+            return None
 
     def _simple_layer(
         self, role: str, style: dict[str, Any], *, tolerance_m: float, pane: str,
         show: bool = True, interactive: bool = True, fields: tuple[str, ...] = (),
     ) -> GeoLayer | None:
-        if not self.bundle.has(role):
+        source = self._optional(role)
+        if source is None:
             return None
-        layer = display_layer(self.bundle.layer(role), tolerance_m=tolerance_m,
-                              what=f"{self.bundle.name}/{role}")
+        layer = display_layer(source, tolerance_m=tolerance_m, what=f"{self.bundle.name}/{role}")
         if layer.empty:
             return None
         layer = layer.reset_index(drop=True)
@@ -346,17 +481,20 @@ class _Builder:
                   if linear or not style.get("fill", True)
                   else _swatch(style.get("fillColor", style.get("color", "#999")),
                                opacity=min(1.0, style.get("fillOpacity", 0.5) + 0.3)))
-        self._context_item(f"{swatch}{_esc(title)}")
+        self._context_item(f"{swatch}{_esc(title)}", gl)
         return gl
 
     def add_context(self) -> None:
-        """Boundary, water, green space, river axis and corridors."""
+        """Land use, water, green space, streets, river axis and corridors, boundary, bus
+        stops."""
+        self._add_land_use()
         self._simple_layer("water", {"stroke": False, "fillColor": "#a6cee3",
                                      "fillOpacity": 0.7}, tolerance_m=5, pane="gp-areas",
                            interactive=False)
         self._simple_layer("green_space", {"color": "#238b45", "weight": 0.5,
                                            "fillColor": "#74c476", "fillOpacity": 0.6},
                            tolerance_m=3, pane="gp-areas", fields=("kind",))
+        self._add_streets()
         self._simple_layer("river_corridors", {"color": "#4292c6", "weight": 2.5,
                                                "fillColor": "#9ecae1", "fillOpacity": 0.35},
                            tolerance_m=10, pane="gp-lines")
@@ -365,8 +503,104 @@ class _Builder:
                            tolerance_m=10, pane="gp-lines")
         self._simple_layer("city_boundary", {"color": "#222", "weight": 2.5, "fill": False,
                                              "fillOpacity": 0},
-                           tolerance_m=15, pane="gp-lines", interactive=False)
+                           tolerance_m=25, pane="gp-lines", interactive=False)
+        self._add_bus_stops()
         self.add_extents()
+
+    def _add_land_use(self) -> None:
+        """Land-use polygons by class (the most common classes, the rest as one), off at
+        first: the thematic layer is the map's subject."""
+        source = self._optional("land_use")
+        if source is None:
+            return
+        layer = display_layer(source, tolerance_m=5,
+                              what=f"{self.bundle.name}/land_use").reset_index(drop=True)
+        if layer.empty:
+            return
+        classes = layer["land_use"].map(_text).replace("", self._t("land_use_other"))
+        common = [c for c in classes.value_counts().index
+                  if c != self._t("land_use_other")][: len(_style.CATEGORY_PALETTE)]
+        other = self._t("land_use_other")
+        keys = [*common, other]
+        colours = [*_style.CATEGORY_PALETTE[: len(common)], _style.OTHER_COLOUR]
+        styles = [{"color": c, "weight": 0.5, "fillColor": c, "fillOpacity": 0.45,
+                   "pane": "gp-areas"} for c in colours]
+        s = [keys.index(c) if c in common else len(common) for c in classes]
+        rows = [[_text(row.get("name")) or classes.iloc[i],
+                 [[self._t("land_use"), classes.iloc[i]]]]
+                for i, (_, row) in enumerate(layer.iterrows())]
+        spec = {"cls": "gp-land-use", "kind": "shape", "interactive": True, "popup": False,
+                "tipN": None, "styles": styles, "s": s, "rows": rows}
+        data = SharedData(feature_collection(layer.geometry))
+        self.map.add_child(data)
+        drawn = self._layer(data, spec, self._t("land_use"), show=False)
+        used = set(s)
+        items = [f"{_swatch(colours[i], opacity=0.75)}{_esc(k)}"
+                 for i, k in enumerate(keys) if i in used]
+        self.legend.append(_LegendSection(_esc(self._t("land_use")), items, layers=[drawn]))
+
+    def _add_streets(self) -> None:
+        """The street network, merged into lines; a network too large for one page
+        (more than :data:`_STREET_LIMIT` edges) is drawn by its main roads only."""
+        edges = self._optional("street_network")
+        if edges is None or edges.empty:
+            return
+        total = len(edges)
+        note = ""
+        if total > _STREET_LIMIT:
+            if "highway" not in edges.columns:
+                return
+            edges = edges[edges["highway"].map(_text).isin(_MAIN_ROADS)]
+            if edges.empty:
+                return
+            note = self._t("streets_main").format(shown=format_number(len(edges), self.lang),
+                                                  total=format_number(total, self.lang))
+        metric = to_metric(edges[[edges.geometry.name]], what=f"{self.bundle.name}/streets")
+        merged = shapely.line_merge(shapely.union_all(metric.geometry.to_numpy()))
+        frame = gpd.GeoDataFrame(geometry=[merged], crs=metric.crs)
+        shown = display_layer(frame, tolerance_m=20 if note else 2, what="street_network")
+        style = {"color": "#7f7f7f", "weight": 1.6 if note else 1.0, "opacity": 0.8,
+                 "fill": False, "pane": "gp-areas"}
+        spec = {"cls": "gp-street", "kind": "line", "interactive": False, "popup": False,
+                "styles": [style], "rows": None}
+        data = SharedData(feature_collection(shown.geometry))
+        self.map.add_child(data)
+        title = self._t("street_network")
+        drawn = self._layer(data, spec, title, show=not note)
+        self._context_item(f'{_line_svg("#7f7f7f", {**style, "dashArray": None})}'
+                           f"{_esc(title)}", drawn)
+        if note:
+            for section in self.legend:
+                if section.key == "context":
+                    section.notes.append(_esc(note))
+
+    def _add_bus_stops(self) -> None:
+        """Bus stops as small circles (named in tooltips); off at first when there are more
+        than :data:`_POINT_LIMIT` (they are then drawn without tooltips, as one shape)."""
+        source = self._optional("bus_stops")
+        if source is None:
+            return
+        stops = display_layer(source, tolerance_m=0,
+                              what=f"{self.bundle.name}/bus_stops").reset_index(drop=True)
+        if stops.empty:
+            return
+        many = len(stops) > _POINT_LIMIT
+        style = {"radius": 2.5, "weight": 1, "color": "#a63603", "fillColor": "#fdd0a2",
+                 "fillOpacity": 1, "opacity": 1, "pane": "gp-points"}
+        if many:
+            geometry = gpd.GeoSeries([shapely.multipoints(stops.geometry.to_numpy())], crs=4326)
+            rows = None
+        else:
+            geometry = stops.geometry
+            rows = [[_text(r.get("name")) or _text(r.get("stop_id")), []]
+                    for _, r in stops.iterrows()]
+        spec = {"cls": "gp-bus-stop", "kind": "point", "interactive": not many,
+                "popup": False, "tipN": None, "styles": [style], "rows": rows}
+        data = SharedData(feature_collection(geometry))
+        self.map.add_child(data)
+        title = self._t("bus_stops")
+        drawn = self._layer(data, spec, title, show=not many)
+        self._context_item(f"{_circle_svg({**style, 'radius': 3})}{_esc(title)}", drawn)
 
     def _city_shape(self) -> Any:
         for role in ("admin_units", "city_boundary"):
@@ -380,10 +614,11 @@ class _Builder:
         """A dashed outline of the covered extent of each layer that does not cover the city.
 
         The extent is the manifest's (:meth:`~geoplan.layers.Bundle.extent`); an extent
-        holding the whole city (at least 99% of its area) is not drawn.
+        holding the whole city (at least 99% of its area) is not drawn; layers that share
+        one extent (one OSM import) share one outline, named after all of them.
         """
         city = self._city_shape()
-        drawn = False
+        extents: OrderedDict[bytes, tuple[Any, list[str]]] = OrderedDict()
         for role in self.bundle.roles:
             if not self.bundle.has(role):
                 continue
@@ -397,18 +632,21 @@ class _Builder:
                 if whole > 0 and inside >= 0.99 * whole:
                     continue
                 extent = shapely.intersection(extent, city)  # the map shows the city only
+            key = shapely.to_wkb(shapely.normalize(shapely.set_precision(extent, 1e-7)))
+            extents.setdefault(key, (extent, []))[1].append(role)
+        for extent, roles in extents.values():
             shape = gpd.GeoDataFrame(geometry=[extent], crs=4326)
-            shown = display_layer(shape, tolerance_m=25, what=f"{role} extent")
+            shown = display_layer(shape, tolerance_m=25, what=f"{roles[0]} extent")
             style = {**_style.EXTENT_STYLE, "pane": "gp-lines"}
-            spec = {"cls": f"gp-extent gp-extent-{role.replace('_', '-')}", "kind": "shape",
+            classes = " ".join(f"gp-extent-{role.replace('_', '-')}" for role in roles)
+            spec = {"cls": f"gp-extent {classes}", "kind": "shape",
                     "interactive": False, "popup": False, "styles": [style], "rows": None}
             data = SharedData(feature_collection(shown.geometry))
             self.map.add_child(data)
-            name = f"{self._t('data_extent')}: {self._t(role)}"
-            self._layer(data, spec, name)
-            self._context_item(f"{_line_svg(style['color'], style)}{_esc(name)}")
-            drawn = True
-        if drawn:
+            name = f"{self._t('data_extent')}: {', '.join(self._t(role) for role in roles)}"
+            extent_layer = self._layer(data, spec, name)
+            self._context_item(f"{_line_svg(style['color'], style)}{_esc(name)}", extent_layer)
+        if extents:
             for section in self.legend:
                 if section.key == "context":
                     section.notes.append(_esc(self._t("data_extent_note")))
@@ -437,51 +675,104 @@ class _Builder:
             metric = to_metric(points, what=f"{self.bundle.name}/{key}")
             area = shapely.union_all(metric.geometry.buffer(radius, quad_segs=16).values)
             catch = gpd.GeoDataFrame({"name": [self._t(key)]}, geometry=[area], crs=metric.crs)
-            shown = display_layer(catch, tolerance_m=10, what=key)
+            shown = display_layer(catch, tolerance_m=_CATCHMENT_TOLERANCE_M, what=key)
             style = {**_style.CATCHMENT_STYLES[key], "pane": "gp-areas"}
             spec = {"cls": f"gp-{key.replace('_', '-')}", "kind": "shape",
                     "interactive": False, "popup": False, "styles": [style], "rows": None}
             data = SharedData(feature_collection(shown.geometry))
             self.map.add_child(data)
             # with a walking catchment on the map, the straight-line ones start switched off
-            self._layer(data, spec, self._t(key), show=show and first and not network)
+            drawn = self._layer(data, spec, self._t(key), show=show and first and not network)
             self._context_item(
-                f'{_swatch(style["fillColor"], border=style["color"])}{_esc(self._t(key))}'
+                f'{_swatch(style["fillColor"], border=style["color"])}{_esc(self._t(key))}',
+                drawn,
             )
 
     def _network_catchment(self, *, show: bool) -> bool:
-        """Walking catchment (1 km along streets) of operating stations, when the bundle has
-        a street network; returns whether it was drawn."""
+        """Walking catchments (1 km along streets), when the bundle has a street network:
+        of the stations operating now (shown), and, one at a time, of those in service by
+        :attr:`scenario_year` and at the build-out of each plan, each named with the
+        population it reaches (:func:`geoplan.network.coverage_scenarios`); without
+        population, the operating stations' alone. Returns whether one was drawn."""
         if not (self.bundle.has("street_network") and self.bundle.has("stations")):
             return False
         stations = self.bundle.stations
-        if "status" not in stations.columns:
+        if "status" not in stations.columns or not (stations["status"] == "operating").any():
             return False
-        operating = stations[stations["status"] == "operating"]
-        if operating.empty:
-            return False
-        from geoplan.network import StreetGraph, catchments_from_stations
-
         try:
-            graph = StreetGraph.from_bundle(self.bundle)
-            area = catchments_from_stations(graph, operating, distance_m=_RAIL_CATCHMENT_M)
+            drawn = self._scenario_catchments(show=show)
+            if drawn is None:
+                drawn = self._operating_catchment(show=show)
         except GeoplanError as exc:  # an optional layer: the map is drawn without it
             logger.warning("no walking catchment on the map: %s", exc)
             return False
+        return drawn
+
+    def _operating_catchment(self, *, show: bool) -> bool:
+        from geoplan.network import StreetGraph, catchments_from_stations
+
+        stations = self.bundle.stations
+        graph = StreetGraph.from_bundle(self.bundle)
+        area = catchments_from_stations(graph, stations[stations["status"] == "operating"],
+                                        distance_m=_RAIL_CATCHMENT_M)
         if area.empty or bool(area.geometry.is_empty.all()):
             return False
-        key = "catchment_network"
-        shown = display_layer(area[[area.geometry.name]], tolerance_m=10, what=key)
+        self._catchment_layer(area.geometry.iloc[0], area.crs, self._t("catchment_network"),
+                              "catchment_network", show=show, group=None)
+        return True
+
+    def _scenario_catchments(self, *, show: bool) -> bool | None:
+        """The scenario catchments with their population, or ``None`` for a bundle whose
+        units have no population."""
+        if not self.bundle.has("admin_units") or \
+                "population" not in self.bundle.admin_units.columns:
+            return None
+        from geoplan.network import coverage_scenarios
+
+        result = coverage_scenarios(self.bundle, distance_m=_RAIL_CATCHMENT_M,
+                                    year=self.scenario_year, today=self.as_of, lines=False)
+        drawn = False
+        for row in result.catchments.itertuples():
+            name = str(row.scenario)
+            geometry = row.geometry
+            if geometry is None or shapely.is_empty(geometry):
+                continue
+            if name == "now":
+                words, key = self._t("catchment_network"), "catchment_network"
+            elif name == str(self.scenario_year):
+                words = self._t("catchment_year").format(year=name)
+                key = "catchment_scenario"
+            elif name.startswith("full: "):
+                words = self._t("catchment_plan").format(plan=name[len("full: "):])
+                key = "catchment_scenario"
+            else:
+                words, key = self._t("catchment_full"), "catchment_scenario"
+            people = float(result.city["covered_population"].get(name, math.nan))
+            words += f": {format_quantity(people, 'people', self.lang)}"
+            self._catchment_layer(geometry, result.catchments.crs, words, key,
+                                  show=show and name == "now", group="catchment-scenario")
+            drawn = True
+        if drawn:
+            for section in self.legend:
+                if section.key == "context":
+                    section.notes.append(_esc(self._t("catchment_people_note")))
+        return drawn
+
+    def _catchment_layer(self, geometry: Any, crs: Any, words: str, key: str, *, show: bool,
+                         group: str | None) -> None:
+        frame = gpd.GeoDataFrame(geometry=[geometry], crs=crs)
+        shown = display_layer(frame, tolerance_m=_CATCHMENT_TOLERANCE_M, what=key)
         style = {**_style.CATCHMENT_STYLES[key], "pane": "gp-areas"}
-        spec = {"cls": "gp-catchment-network", "kind": "shape", "interactive": False,
-                "popup": False, "styles": [style], "rows": None}
+        spec: dict[str, Any] = {"cls": f"gp-{key.replace('_', '-')}", "kind": "shape",
+                                "interactive": False, "popup": False, "styles": [style],
+                                "rows": None}
+        if group:
+            spec["group"] = group
         data = SharedData(feature_collection(shown.geometry))
         self.map.add_child(data)
-        self._layer(data, spec, self._t(key), show=show)
-        self._context_item(
-            f'{_swatch(style["fillColor"], border=style["color"])}{_esc(self._t(key))}'
-        )
-        return True
+        drawn = self._layer(data, spec, words, show=show)
+        self._context_item(f'{_swatch(style["fillColor"], border=style["color"])}{_esc(words)}',
+                           drawn)
 
     def add_transit(self) -> None:
         """Metro lines (coloured by line, styled by status) and stations.
@@ -492,7 +783,7 @@ class _Builder:
         """
         colours: dict[str, str] = {}
         if self.bundle.has("metro_lines"):
-            lines = display_layer(self.bundle.metro_lines, tolerance_m=5,
+            lines = display_layer(self.bundle.metro_lines, tolerance_m=10,
                                   what=f"{self.bundle.name}/metro_lines").reset_index(drop=True)
             if not lines.empty:
                 colours = self._add_lines(lines)
@@ -510,17 +801,18 @@ class _Builder:
         status = lines["status"].map(_text) if "status" in lines.columns else ids.map(lambda _: "")
         plan = lines["plan"].map(_text) if "plan" in lines.columns else ids.map(lambda _: "")
         built = status.isin(["operating", "under_construction"])
-        groups: list[tuple[str, pd.Series]] = []
+        groups: list[tuple[str, pd.Series, bool]] = []
         if built.any():
-            groups.append((self._t("metro_built"), built))
+            groups.append((self._t("metro_built"), built, False))
         plans = list(OrderedDict.fromkeys(plan[~built]))
         for one in plans:
             mask = ~built & (plan == one)
             name = self._t("metro_planned")
             if len(plans) > 1 and one:
                 name = f"{name} — {one}"
-            groups.append((name, mask))
-        for name, mask in groups:
+            groups.append((name, mask, True))
+        line_layers: list[GeoLayer] = []
+        for name, mask, planned in groups:
             part = lines[mask.to_numpy()].reset_index(drop=True)
             styles: list[dict[str, Any]] = []
             index: dict[tuple[str, str], int] = {}
@@ -539,9 +831,11 @@ class _Builder:
                 rows.append(self._line_row(row))
             spec = {"cls": "gp-metro-line", "kind": "line", "interactive": True,
                     "popup": True, "tipN": 3, "styles": styles, "s": s, "rows": rows}
+            if planned:  # planned networks overlap: off at first, one plan at a time
+                spec["group"] = "planned-lines"
             data = SharedData(feature_collection(part.geometry))
             self.map.add_child(data)
-            self._layer(data, spec, name)
+            line_layers.append(self._layer(data, spec, name, show=not planned))
         # legend: the colour of each line in service or under construction, then the styles
         names: dict[str, str] = {}
         for lid, nm in zip(ids[built], lines.loc[built, "name"].map(_text)
@@ -558,7 +852,8 @@ class _Builder:
         approx = lines.get("approximate", pd.Series(dtype=bool))
         if approx.fillna(False).astype(bool).any():
             notes.append(_esc(self._t("approximate")))
-        self.legend.append(_LegendSection(_esc(self._t("metro_lines")), items, notes))
+        self.legend.append(_LegendSection(_esc(self._t("metro_lines")), items, notes,
+                                          layers=line_layers))
         return colours
 
     def _line_row(self, row: pd.Series) -> list[Any]:
@@ -590,6 +885,7 @@ class _Builder:
         status = stations["status"].map(_text) if "status" in stations.columns else \
             pd.Series(["planned"] * len(stations), index=stations.index)
         built = status.isin(["operating", "under_construction"])
+        station_layers: list[GeoLayer] = []
         for key, mask in (("stations_built", built), ("stations_planned", ~built)):
             part = stations[mask.to_numpy()].reset_index(drop=True)
             if part.empty:
@@ -620,10 +916,12 @@ class _Builder:
                     "tipN": 2, "styles": styles, "s": s, "rows": rows}
             data = SharedData(feature_collection(part.geometry))
             self.map.add_child(data)
-            self._layer(data, spec, self._t(key))
+            station_layers.append(self._layer(data, spec, self._t(key),
+                                              show=key == "stations_built"))
         items = [f'{_circle_svg(self._station_style("#444", st))}{_esc(self._t(st))}'
                  for st in _style.STATION_STATUS_STYLES]
-        self.legend.append(_LegendSection(_esc(self._t("stations")), items))
+        self.legend.append(_LegendSection(_esc(self._t("stations")), items,
+                                          layers=station_layers))
 
     @staticmethod
     def _station_style(colour: str, status: str) -> dict[str, Any]:
@@ -670,74 +968,88 @@ class _Builder:
         self, key: str, target: pd.Series, per_unit: pd.DataFrame, order: list[str],
         inner: list[bool], *, show: bool,
     ) -> None:
+        """Units coloured by their own progress status (targets judged per unit); for a
+        city-wide or inner-city target the units have no verdict of their own: they are
+        drawn plain (the inner-city units outlined) and the status is the legend's."""
         statuses = list(_style.STATUS_COLOURS)
         base_style = {"color": "#555", "weight": 0.8, "fillOpacity": 0.8, "pane": "gp-units"}
         styles = [{**base_style, "fillColor": _style.STATUS_COLOURS[st]} for st in statuses]
         styles.append({**base_style, "fillColor": "#ffffff", "fillOpacity": 0.2})  # outside
-        outside = len(styles) - 1
+        styles.append({**base_style, "fillColor": "#ffffff", "fillOpacity": 0.45,
+                       "weight": 1.6, "color": "#333"})  # in scope, no verdict of its own
+        outside, in_scope = len(styles) - 2, len(styles) - 1
         scope = _text(target.get("scope")) or "city"
         unit = _text(target.get("unit"))
         title = _text(target.get("title")) or key
+        city_status = _text(target.get("status")) or NO_DATA
         per_unit.index = per_unit.index.astype(str)
         s: list[int] = []
         rows: list[list[Any]] = []
         shown: list[str] = []
         for i, (_, unit_row) in enumerate(self.units_display.iterrows()):  # type: ignore[union-attr]
-            uid = order[i]
-            if scope == "unit":
-                row = per_unit.loc[uid] if uid in per_unit.index else None
-            elif scope == "inner" and not inner[i]:
-                row = None
-            else:
-                row = target
-            if row is None and scope != "unit":
-                s.append(outside)
-                rows.append([self.unit_title(unit_row),
-                             [[self._t("progress"), self._t("outside_scope")]]])
-                shown.append("")
+            name = self.unit_title(unit_row)
+            if scope != "unit":
+                within = scope != "inner" or inner[i]
+                s.append(in_scope if within else outside)
+                shown.append("scope" if within else "")
+                where = self._t("inner_city" if scope == "inner" else "whole_city")
+                rows.append([name, [[self._t("progress"),
+                                     f"{self._t(city_status)} ({where})" if within
+                                     else self._t("outside_scope")]]])
                 continue
+            uid = order[i]
+            row: Any = per_unit.loc[uid] if uid in per_unit.index else None
             status = _text(row.get("status")) if row is not None else NO_DATA
             status = status if status in statuses else NO_DATA
             s.append(statuses.index(status))
             shown.append(status)
             fields = [[self._t("progress"), self._t(status)]]
             if row is not None:
-                for field_key, column in (("value", "value"), ("path_value", "path_value"),
-                                          ("baseline", "baseline_value")):
-                    value: Any = row.get(column)
-                    if _text(value):
-                        text = format_quantity(float(value), unit, self.lang)
-                        if field_key == "value" and _text(row.get("value_date")):
-                            text += f" ({_text(row.get('value_date'))})"
-                        if field_key == "baseline" and _text(row.get("baseline_date")):
-                            text += f" ({_text(row.get('baseline_date'))})"
-                        fields.append([self._t(field_key), text.strip()])
-            fields.append([self._t("target"), _text(target.get("target"))
-                           + (f" ({_text(target.get('year'))})" if _text(target.get("year"))
-                              else "")])
-            fields.append([self._t("indicator"), title])
-            if _text(target.get("source")):
-                fields.append([self._t("source"), _text(target.get("source"))])
-            rows.append([self.unit_title(unit_row), [f for f in fields if f[1]]])
+                fields.extend(self._progress_values(row, unit))
+            rows.append([name, [f for f in fields if f[1]]])
+        # the target's own values (city-wide, inner city) and words: once, in every card
+        tail = self._progress_values(target, unit) if scope != "unit" else []
+        tail += [[self._t("target"), _text(target.get("target"))
+                  + (f" ({_text(target.get('year'))})" if _text(target.get("year")) else "")],
+                 [self._t("indicator"), title], [self._t("source"), _text(target.get("source"))]]
         counts = pd.Series(shown).value_counts()
         items = [f"{_swatch(_style.STATUS_COLOURS[st])}{_esc(self._t(st))} "
                  f"({int(counts.get(st, 0))})" for st in statuses if counts.get(st, 0)]
+        if counts.get("scope", 0):
+            items.append(f'{_swatch("#ffffff", border="#333")}{_esc(self._t("in_scope"))} '
+                         f'({int(counts.get("scope", 0))})')
         if counts.get("", 0):
             items.append(f'{_swatch("#ffffff")}{_esc(self._t("outside_scope"))} '
                          f'({int(counts.get("", 0))})')
-        city_status = _text(target.get("status")) or NO_DATA
         notes = [_esc(self._t({"unit": "progress_per_unit", "inner": "progress_inner"}
                               .get(scope, "progress_city"))),
                  f'{_esc(self._t("target"))}: {_esc(_text(target.get("target")))}'
                  + (f' ({_esc(_text(target.get("year")))})' if _text(target.get("year")) else ""),
-                 f'{_esc(self._t("progress"))}: {_esc(self._t(city_status))}',
+                 f'{_esc(self._t("progress"))}: '
+                 f'{_swatch(_style.STATUS_COLOURS.get(city_status, "#bdbdbd"))}'
+                 f'{_esc(self._t(city_status))}',
                  _esc(self._t("progress_path"))]
         spec = {"cls": "gp-unit gp-progress", "kind": "polygon", "interactive": True,
-                "popup": True, "tipN": 2, "styles": styles, "s": s, "rows": rows}
+                "popup": True, "tipN": 2, "styles": styles, "s": s, "rows": rows,
+                "tail": [f for f in tail if f[1]]}
         assert self.units_data is not None
         name = f"{self._t('progress')}: {title}"
         layer = self._layer(self.units_data, spec, name, base=True, show=show)
         self.legend.append(_LegendSection(_esc(name), items, notes, base=layer, hidden=not show))
+
+    def _progress_values(self, row: pd.Series, unit: str) -> list[list[str]]:
+        """Value, path value and baseline of a progress row (with their dates)."""
+        fields = []
+        for field_key, column, date_column in (("value", "value", "value_date"),
+                                               ("path_value", "path_value", ""),
+                                               ("baseline", "baseline_value", "baseline_date")):
+            value: Any = row.get(column)
+            if _text(value):
+                text = format_quantity(float(value), unit, self.lang)
+                if date_column and _text(row.get(date_column)):
+                    text += f" ({_text(row.get(date_column))})"
+                fields.append([self._t(field_key), text.strip()])
+        return fields
 
     def add_choropleths(self, result: _RunLike, *, show_first: bool = True) -> int:
         """One base layer per target with per-unit values; returns how many were added."""
@@ -777,6 +1089,7 @@ class _Builder:
         unit = _text(target.get("unit"))
         styles: list[dict[str, Any]] = []
         s: list[int] = []
+        symbols: dict[str, Any] | None = None
         base_style = {"color": "#555", "weight": 0.8, "fillOpacity": 0.8, "pane": "gp-units"}
         items: list[str] = []
         notes = [f'{_esc(self._t("target"))}: {_esc(goal_text)}'
@@ -792,8 +1105,20 @@ class _Builder:
             items = [f"{_swatch(_style.STATUS_COLOURS[st])}{_esc(self._t(st))} "
                      f"({int(counts.get(st, 0))})" for st in statuses if counts.get(st, 0)]
             notes.insert(0, _esc(self._t("status_per_unit")))
+        elif unit in _EXTENSIVE_UNITS:  # a count: circles sized by value, units plain
+            symbols = self._symbols(values, unit, items)
+            styles = [{**base_style, "fillColor": "#ffffff", "fillOpacity": 0.35},
+                      {**base_style, "fillColor": _style.STATUS_COLOURS[NO_DATA]}]
+            s = [1 if math.isnan(v) else 0 for v in values]
+            if any(math.isnan(v) for v in values):
+                items.append(f'{_swatch(_style.STATUS_COLOURS[NO_DATA])}'
+                             f'{_esc(self._t(NO_DATA))}')
+            notes.insert(0, _esc(self._t("symbols_note")))
+            notes[-1] = f'{_esc(self._t("city_target"))}: {_esc(goal_text)}'
         else:
-            breaks = _breaks(values)
+            key = _text(target.get("key"))
+            user = self.user_breaks.get(key)
+            breaks = _breaks(values, self.classes, user)
             for colour in _style.VALUE_RAMP[: max(1, len(breaks) - 1)]:
                 styles.append({**base_style, "fillColor": colour})
             styles.append({**base_style, "fillColor": _style.STATUS_COLOURS[NO_DATA]})
@@ -808,7 +1133,9 @@ class _Builder:
             if any(math.isnan(v) for v in values):
                 items.append(f'{_swatch(_style.STATUS_COLOURS[NO_DATA])}'
                              f'{_esc(self._t(NO_DATA))}')
-            notes.insert(0, _esc(self._t("value_classes")))
+            scheme = "user" if user is not None else self.classes
+            notes.insert(0, f'{_esc(self._t("value_classes"))} · '
+                            f'{_esc(self._t(f"classes_{scheme}"))}')
             notes[-1] = f'{_esc(self._t("city_target"))}: {_esc(goal_text)}'
         city_status = _text(target.get("status"))
         data_date = _text(target.get("data_date"))
@@ -833,27 +1160,27 @@ class _Builder:
                     fields[0][1] += f" {OLD_DATA_MARK} {data_date}"
                 fields.append([self._t("status"),
                                status_label(unit_status, self.lang, data_date=data_date)])
-            fields.append([self._t("target"), goal_text])
             if gap is not None and not math.isnan(float(gap.iloc[i])):
                 fields.append([self._t("gap"),
                                format_quantity(float(gap.iloc[i]), unit, self.lang)])
-            if _text(target.get("year")):
-                fields.append([self._t("year"), _text(target.get("year"))])
             if coverage is not None:
                 share = float(coverage[0].iloc[i]) / 100.0
                 if not math.isnan(share) and share < 1.0:
                     fields[0][1] += "" if math.isnan(value) else f" {PARTIAL_MARK}"
                     fields.append([self._t("coverage"), coverage_text(
                         share, basis, roles, self.lang, outside=math.isnan(value))])
-            fields.append([self._t("indicator"), title])
-            if source:
-                fields.append([self._t("source"), source])
             rows.append([self.unit_title(unit_row), [f for f in fields if f[1]]])
+        # the same for every unit: written once, added to each card by the page
+        tail = [[self._t("target"), goal_text], [self._t("year"), _text(target.get("year"))],
+                [self._t("indicator"), title], [self._t("source"), source]]
         spec = {"cls": "gp-unit", "kind": "polygon", "interactive": True, "popup": True,
                 "tipN": 2 if status is not None else 1, "styles": styles, "s": s,
-                "rows": rows}
+                "rows": rows, "tail": [f for f in tail if f[1]]}
+        if symbols is not None:
+            spec["symbols"] = symbols
         assert self.units_data is not None
-        layer = self._layer(self.units_data, spec, title, base=True, show=show)
+        layer = self._layer(self.units_data, spec, title, base=True, show=show,
+                            points=self._unit_points() if symbols is not None else None)
         self.legend.append(_LegendSection(_esc(title), items, notes, base=layer,
                                           hidden=not show))
 
@@ -863,22 +1190,25 @@ class _Builder:
             self.map.add_child(layer)
         for layer in self.overlays:
             self.map.add_child(layer)
-        LayerControl(collapsed=False, position="topright").add_to(self.map)
-        if self.base_layers:
-            self.map.add_child(Follow())
+        if self.labels is not None:
+            self.map.add_child(self.labels)
+        # collapsed: it opens on hover, click or keyboard focus (Leaflet's toggle button)
+        LayerControl(collapsed=True, position="topright").add_to(self.map)
+        self.map.add_child(Follow())
         attributions = self._collect_attributions()
         if attributions:
             self.map.add_child(Attribution(attributions))
         bounds = self._bounds()
         if bounds is not None:
-            # keep the city clear of the title (top left) and the legend (right)
-            self.map.fit_bounds(bounds, padding_top_left=(20, 80), padding_bottom_right=(310, 20))
+            self.map.fit_bounds(bounds, padding=(12, 12))
         self.map.add_child(Panel(
             f'<div class="gp-panel gp-title"><h1>{_esc(title)}</h1>'
             f"<p>{_esc(subtitle)}</p></div>", key="title"))
         self.map.add_child(Panel(self._legend_html, key="legend"))
         if scorecard_html:
             self.map.add_child(Panel(scorecard_html, key="scorecard"))
+        self.map.add_child(Dock(zoom_in=self._t("zoom_in"), zoom_out=self._t("zoom_out"),
+                                layers=self._t("layers")))
         root: Any = self.map.get_root()
         root.title = _esc(title)  # branca writes it unescaped
         self.map.geoplan_lang = self.lang  # type: ignore[attr-defined]
@@ -887,17 +1217,26 @@ class _Builder:
         return self.map
 
     def _legend_html(self) -> str:
-        parts = [f'<div class="gp-panel gp-legend" role="region" aria-label="'
-                 f'{_esc(self._t("legend"))}"><h2>{_esc(self._t("legend"))}</h2>']
+        parts = [f'<details class="gp-panel gp-legend" open role="region" aria-label="'
+                 f'{_esc(self._t("legend"))}"><summary>{_esc(self._t("legend"))}</summary>']
         for section in self.legend:
             attrs = ' class="gp-legend-section"'
             if section.base is not None:
                 attrs += f' data-base="{_esc(section.base.get_name())}"'
-            if section.hidden:
+            if section.layers:
+                attrs += f' data-layers="{_ids(section.layers)}"'
+            if section.hidden or (section.layers
+                                  and not any(layer.show for layer in section.layers)):
                 attrs += " hidden"
             heading = f"<h3>{section.title}</h3>" if section.title else ""
             parts.append(f"<section{attrs}>{heading}<ul>")
-            parts.extend(f"<li>{item}</li>" for item in section.items)
+            for i, item in enumerate(section.items):
+                layer = section.item_layers.get(i)
+                if layer is None:
+                    parts.append(f"<li>{item}</li>")
+                else:
+                    hidden = "" if layer.show else " hidden"
+                    parts.append(f'<li data-layers="{_ids([layer])}"{hidden}>{item}</li>')
             parts.append("</ul>")
             parts.extend(f'<p class="gp-note">{note}</p>' for note in section.notes)
             parts.append("</section>")
@@ -913,8 +1252,45 @@ class _Builder:
             parts.append("</section>")
         if self.tiles == "none":
             parts.append(f'<p class="gp-note">{_esc(self._t("no_tiles"))}</p>')
-        parts.append("</div>")
+        parts.append("</details>")
         return "".join(parts)
+
+
+def _nice(value: float) -> float:
+    """``value`` rounded down to 1, 2 or 5 times a power of ten (a legend's reference)."""
+    if value <= 0:
+        return 0.0
+    power = 10 ** math.floor(math.log10(value))
+    return float(max(m for m in (1, 2, 5, 10) if m * power <= value) * power)
+
+
+def _label_zoom(letters: int, side_m: float, lat: float) -> int:
+    """The first zoom level at which a label of ``letters`` letters fits in ``side_m``.
+
+    Web-Mercator ground resolution at zoom 0 is 156,543 m per pixel at the equator (times
+    the cosine of the latitude); it halves with each zoom level.
+    """
+    text_px = 6.5 * letters + 6
+    ratio = text_px * 156_543.03 * math.cos(math.radians(lat)) / side_m
+    return int(min(19, max(0, math.ceil(math.log2(ratio)))))
+
+
+def _scenario_year(scorecard: pd.DataFrame, as_of: Any) -> int:
+    """The first target year from ``as_of`` on (the catchment scenario drawn for it), else
+    2030."""
+    years = pd.to_numeric(scorecard.get("year", pd.Series(dtype=float)), errors="coerce")
+    now = int(getattr(as_of, "year", 0) or 0)
+    ahead = years[years >= now].dropna()
+    return int(ahead.min()) if len(ahead) else 2030
+
+
+def _ids(layers: list[Any]) -> str:
+    """The element names of ``layers``, space-separated (a ``data-layers`` value)."""
+    return " ".join(_esc(layer.get_name()) for layer in layers)
+
+
+def _is_raster(role: str) -> bool:
+    return role in ROLES and role_spec(role).kind == "raster"
 
 
 def _slug(key: str) -> str:
@@ -956,26 +1332,43 @@ def _goal_texts(result: Any, lang: str) -> dict[str, str]:
     return texts
 
 
-def _breaks(values: pd.Series) -> list[float]:
-    """Class edges of the finite values: up to five quantile classes (unique, ascending).
+def _breaks(values: pd.Series, scheme: str = "quantiles",
+            user: Sequence[float] | None = None) -> list[float]:
+    """Class edges of the finite values (ascending; class *i* holds values in
+    ``(edges[i], edges[i + 1]]``, the first also its lower edge), by a mapclassify scheme.
 
-    When at least a fifth of the units share the lowest value (typically 0: no station
-    nearby), that value is a class of its own (edges ``[low, low, ...]``) and the others are
-    split into quantile classes, so a map where most units have nothing still shows how the
-    rest differ.
+    ``scheme`` is ``"quantiles"`` (five classes of equal count), ``"natural_breaks"``
+    (Fisher–Jenks: the optimal grouping into five classes) or ``"equal_interval"``; ``user``
+    breaks (upper edges) override it. When at least a fifth of the units share the lowest
+    value (typically 0: no station nearby), that value is a class of its own (edges
+    ``[low, low, ...]``) and the scheme splits the others, so a map where most units have
+    nothing still shows how the rest differ.
     """
-    finite = values[np.isfinite(values)]
+    import mapclassify
+
+    finite = values[np.isfinite(values)].astype(float)
     if finite.empty:
         return [0.0, 0.0]
     low = float(finite.min())
+    if user is not None:
+        upper = sorted({float(b) for b in user if math.isfinite(float(b)) and float(b) > low})
+        bins = mapclassify.UserDefined(finite.to_numpy(), bins=upper or [low]).bins
+        return [low, *(float(e) for e in np.unique(bins))]
     rest = finite[finite > low]
-    if len(rest) and (finite == low).mean() >= 0.2:
-        quantiles = np.quantile(rest, np.linspace(0, 1, len(_style.VALUE_RAMP)))[1:]
-        return [low, low, *(float(e) for e in np.unique(quantiles))]
-    edges = np.unique(np.quantile(finite, np.linspace(0, 1, len(_style.VALUE_RAMP) + 1)))
-    if len(edges) == 1:
-        return [float(edges[0]), float(edges[0])]
-    return [float(e) for e in edges]
+    separate = bool(len(rest)) and (finite == low).mean() >= 0.2
+    y = (rest if separate else finite).to_numpy()
+    k = min(len(_style.VALUE_RAMP) - (1 if separate else 0), len(np.unique(y)))
+    if k < 2:
+        return [low, low, float(y.max())] if separate else [low, low]
+    classifier = {"quantiles": mapclassify.Quantiles, "natural_breaks": mapclassify.FisherJenks,
+                  "equal_interval": mapclassify.EqualInterval}[scheme]
+    with warnings.catch_warnings():
+        # mapclassify warns of too few unique values (repeated edges are dropped below) and
+        # that Fisher–Jenks runs without numba (fast enough for a city's units)
+        warnings.simplefilter("ignore", UserWarning)
+        bins = classifier(y, k=k).bins
+    edges = [float(e) for e in np.unique(bins)]
+    return [low, low, *edges] if separate else [low, *edges]
 
 
 def _class_of(value: float, breaks: list[float]) -> int:
@@ -1015,7 +1408,7 @@ def _scorecard_html(result: _RunLike, lang: str) -> str:
     goals = _goal_texts(result, lang)
     head = [label(k, lang) for k in ("target", "value", "status", "gap", "year", "source")]
     head[0] = label("indicator", lang)
-    parts = [f'<details class="gp-panel gp-scorecard" open><summary>'
+    parts = [f'<details class="gp-panel gp-scorecard"><summary>'
              f'{_esc(label("scorecard", lang))}</summary><table><thead><tr>']
     parts.extend(f"<th>{_esc(h)}</th>" for h in head)
     parts.append("</tr></thead><tbody>")
@@ -1100,7 +1493,8 @@ def map_bundle(
 
 
 def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none",
-            progress: pd.DataFrame | None = None) -> folium.Map:
+            progress: pd.DataFrame | None = None, classes: str = "quantiles",
+            breaks: Mapping[str, Sequence[float]] | None = None) -> folium.Map:
     """Draw a run: the bundle's layers, one choropleth per per-unit target, a scorecard.
 
     Each target with values per administrative unit becomes a base layer (one shown at a
@@ -1122,6 +1516,13 @@ def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none",
         ``"none"`` (default), ``"osm"`` or ``"carto"``.
     progress
         Progress rows of monitored targets (``geoplan monitor`` draws them), or ``None``.
+    classes
+        How values of targets not judged per unit are classed (mapclassify):
+        ``"quantiles"`` (default), ``"natural_breaks"`` (Fisher–Jenks) or
+        ``"equal_interval"``; the scheme is named in the legend. Counts (people, stations,
+        dwellings, areas) are drawn as proportional circles instead.
+    breaks
+        User-chosen class breaks (upper edges) per target key, overriding ``classes``.
 
     Returns
     -------
@@ -1131,6 +1532,9 @@ def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none",
     ------
     UnknownLanguageError, UnknownTilesError
         For a ``lang`` or ``tiles`` value that is not supported.
+    UnknownClassesError
+        For a ``classes`` value that is not in :data:`CLASSES`, or ``breaks`` that are not
+        numbers.
 
     Examples
     --------
@@ -1138,6 +1542,9 @@ def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none",
     >>> m = map_run(run_recipe("analyses/hanoi-02-nq-tw.yaml"))  # doctest: +SKIP
     """
     builder = _Builder(result.bundle, lang=lang, tiles=tiles)
+    builder.classes, builder.user_breaks = _check_classes(classes, breaks)
+    builder.as_of = getattr(result, "as_of", None)
+    builder.scenario_year = _scenario_year(result.scorecard, builder.as_of)
     builder.add_units_base(show=True)
     n = builder.add_progress(progress) if progress is not None else 0
     n += builder.add_choropleths(result, show_first=n == 0)

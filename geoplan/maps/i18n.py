@@ -84,6 +84,26 @@ LABELS: dict[str, dict[str, str]] = {
         "vi": "Vùng đi bộ 1 km theo đường phố quanh ga đang khai thác",
         "en": "1 km walk along streets from operating stations",
     },
+    "catchment_year": {
+        "vi": "Vùng đi bộ 1 km quanh các ga vận hành đến năm {year}",
+        "en": "1 km walk from the stations in service by {year}",
+    },
+    "catchment_plan": {
+        "vi": "Vùng đi bộ 1 km khi hoàn thành {plan}",
+        "en": "1 km walk at the build-out of {plan}",
+    },
+    "catchment_full": {
+        "vi": "Vùng đi bộ 1 km khi hoàn thành mọi tuyến quy hoạch",
+        "en": "1 km walk at the build-out of every planned line",
+    },
+    "catchment_people_note": {
+        "vi": "Vùng đi bộ: xem từng kịch bản (hiện nay, năm mục tiêu, hoàn thành từng quy "
+              "hoạch) trong danh sách lớp, mỗi lần một kịch bản; số người là dân số trong "
+              "vùng, tính ở các đơn vị có mạng lưới đường phố.",
+        "en": "Walking catchments: one scenario at a time (now, the target year, the "
+              "build-out of each plan) from the layer list; people are those inside, in "
+              "units the street network covers.",
+    },
     "catchment_all": {
         "vi": "Vùng phục vụ 1 km quanh mọi ga, kể cả quy hoạch (đường chim bay)",
         "en": "1 km catchment of all stations, incl. planned (straight line)",
@@ -129,13 +149,20 @@ LABELS: dict[str, dict[str, str]] = {
     "baseline": {"vi": "Mốc cơ sở", "en": "Baseline"},
     "progress_per_unit": {"vi": "Tiến độ theo đơn vị", "en": "Progress per unit"},
     "progress_city": {
-        "vi": "Chỉ tiêu toàn thành phố: mọi đơn vị mang tiến độ của thành phố.",
-        "en": "City-wide target: every unit shows the city's progress.",
+        "vi": "Chỉ tiêu toàn thành phố: các đơn vị không có đánh giá riêng; tiến độ là của "
+              "cả thành phố.",
+        "en": "City-wide target: units have no verdict of their own; the progress is the "
+              "whole city's.",
     },
     "progress_inner": {
-        "vi": "Chỉ tiêu nội thành: các đơn vị nội thành mang tiến độ của nội thành.",
-        "en": "Inner-city target: inner-city units show the inner city's progress.",
+        "vi": "Chỉ tiêu nội thành: các đơn vị không có đánh giá riêng; tiến độ là của cả "
+              "nội thành (các đơn vị viền đậm).",
+        "en": "Inner-city target: units have no verdict of their own; the progress is the "
+              "whole inner city's (units outlined).",
     },
+    "in_scope": {"vi": "Trong phạm vi chỉ tiêu", "en": "Within the target's scope"},
+    "whole_city": {"vi": "cả thành phố", "en": "whole city"},
+    "inner_city": {"vi": "cả nội thành", "en": "whole inner city"},
     "outside_scope": {"vi": "Ngoài phạm vi chỉ tiêu", "en": "Outside the target's scope"},
     "progress_path": {
         "vi": "Lộ trình: đường thẳng từ mốc cơ sở đến mục tiêu vào cuối năm mục tiêu.",
@@ -147,6 +174,29 @@ LABELS: dict[str, dict[str, str]] = {
     "as_of": {"vi": "Ngày đánh giá", "en": "As of"},
     "scorecard": {"vi": "Bảng đánh giá chỉ tiêu", "en": "Scorecard"},
     "legend": {"vi": "Chú giải", "en": "Legend"},
+    "zoom_in": {"vi": "Phóng to", "en": "Zoom in"},
+    "zoom_out": {"vi": "Thu nhỏ", "en": "Zoom out"},
+    "layers": {"vi": "Các lớp bản đồ", "en": "Map layers"},
+    "unit_names": {"vi": "Tên phường, xã", "en": "Ward and commune names"},
+    "streets_main": {
+        "vi": "Chỉ vẽ đường trục chính ({shown} trong {total} đoạn đường): mạng lưới đầy đủ "
+              "quá lớn cho một trang bản đồ.",
+        "en": "Main roads only ({shown} of {total} street edges): the full network is too "
+              "large for one map page.",
+    },
+    "land_use_other": {"vi": "loại khác", "en": "other uses"},
+    "classes_quantiles": {"vi": "lớp phân vị (số đơn vị mỗi lớp gần bằng nhau)",
+                          "en": "quantile classes (about as many units in each)"},
+    "classes_natural_breaks": {"vi": "lớp ngắt tự nhiên (Fisher–Jenks)",
+                               "en": "natural-break classes (Fisher–Jenks)"},
+    "classes_equal_interval": {"vi": "lớp khoảng đều", "en": "equal-interval classes"},
+    "classes_user": {"vi": "ngưỡng lớp do người dùng chọn", "en": "user-chosen class breaks"},
+    "symbols_note": {
+        "vi": "Số đếm vẽ bằng vòng tròn tỉ lệ (diện tích vòng tròn theo giá trị), "
+              "không tô màu theo đơn vị.",
+        "en": "Counts are drawn as proportional circles (circle area by value), not as "
+              "coloured units.",
+    },
     "missing_layers": {"vi": "Lớp không có dữ liệu", "en": "Layers with no data"},
     "value_classes": {"vi": "Giá trị theo đơn vị", "en": "Value per unit"},
     "city_target": {"vi": "Mục tiêu toàn thành phố", "en": "City-wide target"},
