@@ -5,12 +5,14 @@ roads, bus stops, one plan at a time). Values are hand-computed or real (layers/
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -85,6 +87,54 @@ def test_compact_coordinates_expand_exactly() -> None:
         [10580000, 2100000], [1000, 1000], [-1000, 1000]]
     assert expand_collection(compact) == collection
     assert len(json.dumps(compact)) < len(json.dumps(collection))
+
+
+# -- colour-blind safety -------------------------------------------------------------------
+#: Machado, Oliveira & Fernandes (2009), "A physiologically-based model for simulation of
+#: color vision deficiency", severity 1.0, applied to linear RGB.
+_CVD = {
+    "protan": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                        [-0.003882, -0.048116, 1.051998]]),
+    "deutan": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                        [-0.011820, 0.042940, 0.968881]]),
+    "tritan": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                        [0.004733, 0.691367, 0.303900]]),
+}
+
+
+def _linear(colour: str) -> np.ndarray:
+    c = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)]) / 255.0
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    """CIELAB (D65) of linear sRGB."""
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                    [0.0193, 0.1192, 0.9505]]) @ np.clip(rgb, 0, 1)
+    t = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(t > (6 / 29) ** 3, np.cbrt(t), t / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _worst_difference(a: str, b: str) -> float:
+    """Smallest CIE76 colour difference of ``a`` and ``b`` seen with normal vision or any of
+    the three dichromacies."""
+    seen = [np.eye(3), *_CVD.values()]
+    return min(float(np.linalg.norm(_lab(m @ _linear(a)) - _lab(m @ _linear(b))))
+               for m in seen)
+
+
+def test_status_colours_stay_apart_for_colour_blind_readers() -> None:
+    from geoplan.maps._style import STATUS_COLOURS
+
+    # the simulation itself: black and white are 100 apart for everyone; pure red and green
+    # collapse for a deuteranope (the case the old red–green ramp fell into)
+    assert _worst_difference("#000000", "#ffffff") == pytest.approx(100.0, abs=0.5)
+    assert _worst_difference("#ff0000", "#00ff00") < 30
+    distinct = {colour: status for status, colour in STATUS_COLOURS.items()}  # behind = not met
+    for a, b in itertools.combinations(sorted(distinct), 2):
+        assert _worst_difference(a, b) >= 15, (distinct[a], distinct[b])
+    assert _worst_difference(STATUS_COLOURS["met"], STATUS_COLOURS["not met"]) >= 35
 
 
 HANOI = "hanoi" in list_bundles()

@@ -71,7 +71,7 @@ def test_synthetic_bundle_map_renders_offline(browser: Any, synthetic_bundle: An
     open_layer_control(page)
     assert page.locator(".leaflet-control-layers-base input").count() == 1
     page.get_by_text("Stations: planned", exact=True).click()
-    page.get_by_text("Urban rail: planned", exact=True).click()
+    page.get_by_text("Urban rail: planned — synthetic", exact=True).click()
     assert page.locator("path.gp-station").count() == 4
     assert page.locator("path.gp-metro-line").count() == 2
     assert page.locator(".gp-legend").is_visible()
@@ -110,7 +110,7 @@ def test_run_map_choropleth_popup_and_legend(browser: Any, run_result: Any,  # n
     assert "not met (2)" in legend.inner_text()
     fills = page.evaluate("Array.from(document.querySelectorAll('path.gp-unit'))"
                           ".map(p => p.getAttribute('fill'))")
-    assert fills == ["#1a9850", "#1a9850", "#d73027", "#d73027"]  # A, B met; C, D not met
+    assert fills == ["#009e73", "#009e73", "#d55e00", "#d55e00"]  # A, B met; C, D not met
     units = run_result.bundle.admin_units
     click_at(page, *unit_point(units, "D"))
     popup = page.locator(".leaflet-popup-content")

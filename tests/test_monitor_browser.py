@@ -66,7 +66,7 @@ def test_progress_map_colours_units_by_status(browser: Any, monitor_recipe_path:
     open_layer_control(page)
     page.get_by_text("Progress: People within 500 m of a station", exact=True).first.click()
     # A, B 39.27 % ≥ 30 %: met; C, D 0 % while the path rises: behind
-    assert page.evaluate(fills) == ["#1a9850", "#1a9850", "#d73027", "#d73027"]
+    assert page.evaluate(fills) == ["#009e73", "#009e73", "#d55e00", "#d55e00"]
     legend = page.locator(".gp-legend-section:not([hidden])").first.inner_text()
     assert "met (2)" in legend and "behind (2)" in legend
     click_at(page, *unit_point(result.bundle.admin_units, "D"))

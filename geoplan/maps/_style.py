@@ -19,17 +19,20 @@ __all__ = [
     "valid_colour",
 ]
 
-#: Fill colour per status of the one vocabulary (:data:`geoplan.analyses.evaluate.STATUSES`;
-#: colour-blind safe): met green, partly amber, on track light green, not met and behind
-#: red, data older than target purple, monitoring (no number) light blue, no data grey.
+#: Fill colour per status of the one vocabulary (:data:`geoplan.analyses.evaluate.STATUSES`),
+#: from the Okabe–Ito colour-blind-safe set: met bluish green, partly yellow, on track sky
+#: blue, not met and behind vermillion, data older than target reddish purple, monitoring
+#: (no number) pale blue, no data grey. Under simulated protan, deutan and tritan vision
+#: (Machado et al. 2009) every two statuses stay at least 15 CIELAB units apart, met and
+#: not met 37 (tests/test_map_cartography.py; the red–green ramp it replaces: 6 and 20).
 STATUS_COLOURS: dict[str, str] = {
-    "met": "#1a9850",
-    "partly": "#fdae61",
-    "on track": "#a6d96a",
-    "not met": "#d73027",
-    "behind": "#d73027",
-    "data older than target": "#9e9ac8",
-    "monitoring": "#9ecae1",
+    "met": "#009e73",
+    "partly": "#f0e442",
+    "on track": "#56b4e9",
+    "not met": "#d55e00",
+    "behind": "#d55e00",
+    "data older than target": "#cc79a7",
+    "monitoring": "#deebf7",
     "no data": "#bdbdbd",
 }
 

@@ -808,7 +808,7 @@ class _Builder:
         for one in plans:
             mask = ~built & (plan == one)
             name = self._t("metro_planned")
-            if len(plans) > 1 and one:
+            if one:  # named in the layer list, where a reader picks one plan at a time
                 name = f"{name} — {one}"
             groups.append((name, mask, True))
         line_layers: list[GeoLayer] = []

@@ -34,7 +34,7 @@ _TEXT = {
 }
 _VALUE = "#08519c"
 _PATH = "#636363"
-_TARGET = "#1a9850"
+_TARGET = "#009e73"  # the map's "met" (geoplan.maps._style.STATUS_COLOURS)
 
 
 def chart_text(text: str) -> str:
