@@ -16,6 +16,10 @@ recipe evaluates), then reports:
 Usage::
 
     .venv/bin/python benchmarks/bench_map.py [BUNDLE] [--recipe analyses/hanoi-02-nq-tw.yaml]
+        [--compare OTHER.html ...]
+
+``--compare`` times other saved maps in the same browser run (say the run map of a previous
+commit, written from a ``git worktree`` of it), so that two versions are compared side by side.
 
 Timings are printed, never asserted.
 """
@@ -146,10 +150,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("bundle", nargs="?", default="hanoi")
     parser.add_argument("--recipe", default="analyses/hanoi-02-nq-tw.yaml")
+    parser.add_argument("--compare", nargs="*", default=[], metavar="HTML",
+                        help="other saved maps of the same bundle to time side by side (a "
+                             "previous commit's run map, say)")
     args = parser.parse_args()
     bundle = load_bundle(args.bundle)
     units = bundle.admin_units
-    stations = len(bundle.stations) if bundle.has("stations") else 0
+    # a map is rendered when its units and the stations it shows at first (those in service
+    # or under construction: planned ones start switched off) are in the DOM
+    stations = 0
+    if bundle.has("stations"):
+        status = bundle.stations.get("status")
+        stations = (int(status.isin(["operating", "under_construction"]).sum())
+                    if status is not None else len(bundle.stations))
     tmp = Path(tempfile.mkdtemp(prefix="bench-map-"))
 
     t0 = time.perf_counter()
@@ -182,6 +195,9 @@ def main() -> None:
             print(f"run map ({recipe.name}): {mb(run_size)} ({run_size / BUDGET:.0%} of the "
                   f"budget), built and saved in {run_build:.1f} s")
             pages["run map"] = (run_path, len(units), stations)
+
+    for other in args.compare:
+        pages[f"compared: {Path(other).name}"] = (Path(other), len(units), stations)
 
     simplification(units)
 

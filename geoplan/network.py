@@ -1205,7 +1205,8 @@ def own_catchments(
 
     Bands are kept on the graph per (station position on the network, snapping distance,
     ``distance_m``, ``buffer_m``), so a station shared by several sets is routed and
-    dissolved once per process.
+    dissolved once per process; the dissolved band is also stored in the routing cache
+    (:func:`_dissolved_bands`), so the next process only routes.
 
     Parameters
     ----------
@@ -1272,7 +1273,7 @@ def own_catchments(
                 reach = Reach(graph, (float(distance_m),), np.where(reached, dist, np.inf),
                               np.where(reached, 0, -1), on)
                 lines = _cut(graph, _pieces(reach, distance_m, split=False))
-                kept[keys[i]] = _bands(lines, buffer_m)
+                kept[keys[i]] = _dissolved_bands(lines, buffer_m)  # on disk across processes
     for i, k in enumerate(keys):
         out[i] = kept.get(k, shapely.Polygon())
     return out

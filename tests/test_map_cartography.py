@@ -43,6 +43,21 @@ def test_class_schemes_by_hand() -> None:
     assert _breaks(GROUPS, user=[0.5, float("nan"), 15]) == [1.0, 15.0, 40.5]
 
 
+def test_numpy_classes_are_mapclassify_s() -> None:
+    """Quantiles, equal intervals and user breaks are computed without importing
+    mapclassify; they equal its classifiers' bins (SYNTHETIC values, 3 seeds)."""
+    import mapclassify
+
+    for seed in range(3):
+        y = pd.Series(np.random.default_rng(seed).gamma(2.0, 10.0, size=126))
+        assert _breaks(y, "quantiles")[1:] == pytest.approx(
+            list(mapclassify.Quantiles(y.to_numpy(), k=5).bins))
+        assert _breaks(y, "equal_interval")[1:] == pytest.approx(
+            list(mapclassify.EqualInterval(y.to_numpy(), k=5).bins))
+        assert _breaks(y, user=[10, 20, 40])[1:] == pytest.approx(
+            list(mapclassify.UserDefined(y.to_numpy(), bins=[10, 20, 40]).bins))
+
+
 def test_scheme_is_checked_and_named_in_the_legend(run_result: Any,  # noqa: F811
                                                    tmp_path: Path) -> None:
     with pytest.raises(UnknownClassesError, match=r"unknown classes 'jenks'.*natural_breaks"):

@@ -92,12 +92,10 @@ var geoplan = (function () {
     }
     return style;
   }
-  function layer(data, spec, points) {
+  function build(data, spec, points) {
     var options = {
       className: spec.cls,
       interactive: spec.interactive,
-      gpId: spec.id,
-      gpGroup: spec.group || null,
       pane: spec.styles[0].pane || "overlayPane",
       style: function (f) { return styleOf(spec, f); },
       onEachFeature: function (f, l) {
@@ -132,29 +130,43 @@ var geoplan = (function () {
         },
         onEachFeature: options.onEachFeature
       });
-      made = L.featureGroup([made, circles], {gpId: spec.id});
+      made = L.featureGroup([made, circles]);
     }
-    layers[spec.id] = made;
     return made;
+  }
+  // a layer is a group whose features are made when it is first shown: the layers a map
+  // starts with switched off cost nothing when the page opens
+  function layer(data, spec, points) {
+    var group = L.featureGroup([], {gpId: spec.id, gpGroup: spec.group || null});
+    var made = null;
+    group.on("add", function () {
+      if (!made) { made = build(data, spec, points); group.addLayer(made); }
+    });
+    layers[spec.id] = group;
+    return group;
   }
   // names of the units, each shown from the zoom at which it fits its unit
   function labels(id, rows) {
     var group = L.layerGroup([], {gpId: id});
     var map = null;
-    var tips = rows.map(function (r) {
-      var tip = L.tooltip({permanent: true, direction: "center", className: "gp-label",
-                           interactive: false, opacity: 1});
-      tip.setLatLng([r[0], r[1]]);
-      tip.setContent(node("span", null, r[2]));
-      return [r[3], tip];
-    });
+    var tips = rows.map(function () { return null; });  // made when first shown
+    function tip(k) {
+      if (!tips[k]) {
+        var r = rows[k];
+        tips[k] = L.tooltip({permanent: true, direction: "center", className: "gp-label",
+                             interactive: false, opacity: 1});
+        tips[k].setLatLng([r[0], r[1]]);
+        tips[k].setContent(node("span", null, r[2]));
+      }
+      return tips[k];
+    }
     function update() {
       if (!map) { return; }
       var z = map.getZoom();
-      tips.forEach(function (t) {
-        var on = z >= t[0];
-        if (on && !group.hasLayer(t[1])) { group.addLayer(t[1]); }
-        if (!on && group.hasLayer(t[1])) { group.removeLayer(t[1]); }
+      rows.forEach(function (r, k) {
+        var on = z >= r[3];
+        if (on && !group.hasLayer(tip(k))) { group.addLayer(tip(k)); }
+        if (!on && tips[k] && group.hasLayer(tips[k])) { group.removeLayer(tips[k]); }
       });
     }
     group.on("add", function (e) { map = e.target._map; map.on("zoomend", update); update(); });
