@@ -33,7 +33,8 @@ VAN_MIEU = Path(__file__).parent / "data" / "van_mieu_area_full_osm_2023.osm.bz2
 TEMPLE = (21.0293, 105.8355)
 LAPTOP, PHONE = (1280, 900), (390, 844)
 PANELS = (".gp-title", ".leaflet-control-zoom", ".leaflet-control-layers", ".gp-legend",
-          ".gp-scorecard", ".leaflet-control-attribution", ".leaflet-control-scale")
+          ".gp-scorecard", ".gp-timeline", ".leaflet-control-attribution",
+          ".leaflet-control-scale")
 
 #: Rectangles (left, top, right, bottom) of the panels on the page and of the map.
 _RECTS = """(selectors) => {

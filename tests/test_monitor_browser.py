@@ -103,3 +103,57 @@ def test_hanoi_report_renders_offline(browser: Any, tmp_path: Path) -> None:
     assert opened.blocked == []
     assert opened.errors == []
     opened.page.close()
+
+
+def test_progress_map_date_slider(browser: Any, monitor_recipe_path: Path,  # noqa: F811
+                                  tmp_path: Path) -> None:
+    """Quarterly SYNTHETIC history 2021-01-01 … 2025-06-30 (18 snapshots). S1–S3 open on
+    2021-11-06, so: on the baseline every unit is on track (0 % on a path starting at 0);
+    on 2021-06-30 all four are behind (still 0 % while the path rises); from 2021-12-31 A
+    and B are met (39.27 % ≥ 30 %) and C, D behind."""
+    from tests.test_map_layout_browser import PANELS, PHONE, check_layout
+
+    result = monitor_recipe(monitor_recipe_path, out=tmp_path / "out", end=END, lang="en",
+                            start=date(2021, 6, 30), period="quarter")
+    assert len(result.snapshot_dates) == 18
+    path = result.outputs["progress.html"]
+    opened = open_page(browser, path, ready=MAP_READY)
+    page = opened.page
+    slider = page.locator(".gp-timeline input[type=range]")
+    assert slider.get_attribute("max") == "17" and slider.input_value() == "17"
+    assert page.locator(".gp-timeline output").inner_text() == "2025-06-30"
+    open_layer_control(page)
+    page.get_by_text("Progress: People within 500 m of a station", exact=True).first.click()
+    fills = ("Array.from(document.querySelectorAll('path.gp-progress'))"
+             ".map(p => p.getAttribute('fill'))")
+    met, behind, on_track = "#009e73", "#d55e00", "#56b4e9"
+    assert page.evaluate(fills) == [met, met, behind, behind]
+    # from the keyboard: Home goes to the first snapshot, then one step to the right
+    slider.focus()
+    page.keyboard.press("Home")
+    assert page.locator(".gp-timeline output").inner_text() == "2021-01-01"
+    assert page.evaluate(fills) == [on_track] * 4
+    page.keyboard.press("ArrowRight")
+    assert page.locator(".gp-timeline output").inner_text() == "2021-06-30"
+    assert page.evaluate(fills) == [behind] * 4
+    legend = page.locator(".gp-legend-section:not([hidden])").first.inner_text()
+    assert "behind (4)" in legend and "met (" not in legend
+    # a card says the status on the chosen date first (its values are the last date's)
+    click_at(page, *unit_point(result.bundle.admin_units, "A"))
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert popup.inner_text().startswith("Phường A\nProgress on 2021-06-30\tbehind")
+    page.keyboard.press("Escape")
+    slider.focus()
+    page.keyboard.press("End")
+    assert page.evaluate(fills) == [met, met, behind, behind]
+    legend = page.locator(".gp-legend-section:not([hidden])").first.inner_text()
+    assert "met (2)" in legend and "behind (2)" in legend
+    screenshot(page, "synthetic-progress-slider.png")
+    assert opened.errors == [] and opened.blocked == []
+    page.close()
+    # the slider is one more panel: the layout rules hold on a phone too
+    opened = open_page(browser, path, ready=MAP_READY, width=PHONE[0], height=PHONE[1])
+    check_layout(opened.page, "synthetic-progress-390")
+    assert ".gp-timeline" in PANELS and opened.page.locator(".gp-timeline").is_visible()
+    opened.page.close()

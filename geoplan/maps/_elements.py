@@ -50,6 +50,7 @@ __all__ = [
     "SafeMacro",
     "SharedData",
     "TileLayer",
+    "Timeline",
     "Verbatim",
     "escape_html",
     "render_element",
@@ -61,16 +62,19 @@ GEOPLAN_JS = r"""
 var geoplan = (function () {
   "use strict";
   var layers = {};  // every geoplan layer by its id (the legend follows them)
+  var specs = {};  // and its spec
+  var state = {dates: null, on: "", current: null};  // the date slider (null: the last date)
   function node(tag, cls, text) {
     var el = document.createElement(tag);
     if (cls) { el.className = cls; }
     if (text !== undefined && text !== null) { el.textContent = String(text); }
     return el;
   }
-  function card(row, limit, tail) {
+  function card(row, limit, tail, first) {
     var box = node("div", "gp-card");
     box.appendChild(node("div", "gp-card-title", row[0]));
     var all = tail ? row[1].concat(tail) : row[1];
+    if (first) { all = [first].concat(all); }
     var items = (limit === undefined || limit === null) ? all : all.slice(0, limit);
     if (items.length) {
       var table = node("table");
@@ -85,7 +89,11 @@ var geoplan = (function () {
     return box;
   }
   function styleOf(spec, feature) {
-    var k = spec.s ? spec.s[feature.properties.i] : 0;
+    var s = spec.s;
+    if (spec.byDate && spec.byDate.s && state.current !== null) {
+      s = spec.byDate.s[state.current];
+    }
+    var k = s ? s[feature.properties.i] : 0;
     var style = spec.styles[k];
     if (spec.r && spec.kind === "point") {
       style = Object.assign({}, style, {radius: spec.r[feature.properties.i]});
@@ -102,11 +110,13 @@ var geoplan = (function () {
         if (!spec.rows) { return; }
         var row = spec.rows[f.properties.i];
         if (!row) { return; }
-        var tip = function () { return card(row, spec.tipN, spec.tail); };
+        var i = f.properties.i;
+        var tip = function () { return card(row, spec.tipN, spec.tail, onDate(spec, i)); };
         var tipOptions = {sticky: spec.kind !== "point", direction: "top"};
         l.bindTooltip(tip, tipOptions);
         if (spec.popup) {
-          l.bindPopup(function () { return card(row, null, spec.tail); }, {maxWidth: 380});
+          l.bindPopup(function () { return card(row, null, spec.tail, onDate(spec, i)); },
+                      {maxWidth: 380});
           // the popup says more than the tooltip: hide the tooltip while it is open
           l.on("popupopen", function () { l.unbindTooltip(); });
           l.on("popupclose", function () { l.bindTooltip(tip, tipOptions); });
@@ -143,7 +153,71 @@ var geoplan = (function () {
       if (!made) { made = build(data, spec, points); group.addLayer(made); }
     });
     layers[spec.id] = group;
+    specs[spec.id] = spec;
     return group;
+  }
+  // the status on the slider's date, first in a card (the card's values are the last date's)
+  function onDate(spec, i) {
+    if (!spec.byDate || state.current === null) { return null; }
+    var d = spec.byDate;
+    var word = d.s ? d.words[d.s[state.current][i]] : d.city[state.current][1];
+    return [state.on + " " + state.dates[state.current], word];
+  }
+  // a slider over the snapshot dates of a monitoring history: the progress layers, their
+  // legends and cards show the statuses on the chosen date
+  function timeline(dates, words) {
+    var box = node("div", "gp-panel gp-timeline");
+    var label = node("label");
+    var out = node("output", null, dates[dates.length - 1]);
+    var input = document.createElement("input");
+    input.type = "range";
+    input.min = "0";
+    input.max = String(dates.length - 1);
+    input.step = "1";
+    input.value = String(dates.length - 1);
+    input.setAttribute("aria-label", words.label);
+    label.appendChild(node("span", null, words.label + ": "));
+    label.appendChild(out);
+    box.appendChild(label);
+    box.appendChild(input);
+    document.body.appendChild(box);
+    state.dates = dates;
+    state.on = words.on;
+    input.addEventListener("input", function () {
+      var k = Number(input.value);
+      out.textContent = dates[k];
+      showDate(k);
+    });
+  }
+  function showDate(k) {
+    state.current = k === state.dates.length - 1 ? null : k;
+    Object.keys(specs).forEach(function (id) {
+      var spec = specs[id];
+      if (!spec.byDate) { return; }
+      layers[id].eachLayer(function (made) {
+        if (made.setStyle) { made.setStyle(function (f) { return styleOf(spec, f); }); }
+      });
+      var section = document.querySelector(".gp-legend-section[data-base='" + id + "']");
+      if (!section) { return; }
+      var d = spec.byDate;
+      if (d.counts) {
+        var list = section.querySelector("ul");
+        list.textContent = "";
+        d.counts[k].forEach(function (c) {
+          var li = node("li");
+          var swatch = node("span", "gp-swatch");
+          swatch.style.background = spec.styles[c[0]].fillColor;
+          li.appendChild(swatch);
+          li.appendChild(document.createTextNode(d.words[c[0]] + " (" + c[1] + ")"));
+          list.appendChild(li);
+        });
+      }
+      var city = section.querySelector(".gp-city-status");
+      if (city) {
+        city.querySelector(".gp-swatch").style.background = d.city[k][0];
+        city.lastChild.textContent = d.city[k][1];
+      }
+    });
   }
   // names of the units, each shown from the zoom at which it fits its unit
   function labels(id, rows) {
@@ -226,6 +300,7 @@ var geoplan = (function () {
     // on a phone the bottom left keeps only the scale: the attribution needs the width
     put(".gp-scorecard", small ? "topleft" : "bottomleft");
     put(".gp-legend", "bottomright");
+    put(".gp-timeline", small ? "topleft" : "bottomleft");
     var toggle = document.querySelector(".leaflet-control-layers-toggle");
     if (toggle) {
       toggle.title = words.layers;
@@ -257,7 +332,8 @@ var geoplan = (function () {
     delete fc.gp;
     return fc;
   }
-  return {layer: layer, labels: labels, follow: follow, dock: dock, decode: decode};
+  return {layer: layer, labels: labels, follow: follow, dock: dock, decode: decode,
+          timeline: timeline};
 })();
 """
 
@@ -295,6 +371,9 @@ path.leaflet-interactive:focus { outline: none; }
 .gp-legend svg { flex: none; }
 .gp-scorecard { max-height: 45vh; overflow: auto; max-width: min(720px, calc(100vw - 340px)); }
 .gp-scorecard table, .gp-card table { border-collapse: collapse; }
+.gp-timeline { display: flex; flex-direction: column; gap: 2px; width: 240px; }
+.gp-timeline input { width: 100%; }
+.gp-timeline output { font-weight: 600; }
 .gp-scorecard th, .gp-scorecard td { border-bottom: 1px solid #ddd; padding: 2px 6px;
   text-align: left; vertical-align: top; font-size: 12px; }
 .gp-scorecard td.gp-num { text-align: right; white-space: nowrap; }
@@ -622,6 +701,25 @@ class Dock(SafeMacro):
         super().__init__()
         self._name = "GeoplanDock"
         self.words = script_json({"zoomIn": zoom_in, "zoomOut": zoom_out, "layers": layers})
+
+
+class Timeline(SafeMacro):
+    """A date slider over a monitoring history (the progress layers carry each date's
+    statuses in their spec's ``byDate``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        geoplan.timeline({{ this.dates }}, {{ this.words }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, dates: list[str], *, label: str, on: str) -> None:
+        super().__init__()
+        self._name = "GeoplanTimeline"
+        self.dates = script_json([str(d) for d in dates])
+        self.words = script_json({"label": label, "on": on})
 
 
 class Labels(Layer, SafeMacro):

@@ -52,6 +52,7 @@ from geoplan.maps._elements import (
     SafeMacro,
     SharedData,
     TileLayer,
+    Timeline,
     escape_html,
 )
 from geoplan.maps._geo import display_coverage, display_layer, feature_collection
@@ -241,6 +242,7 @@ class _Builder:
         self.units_section: _LegendSection | None = None
         self.units_data: SharedData | None = None
         self.labels: Labels | None = None
+        self.timeline: Timeline | None = None
         self.points_data: SharedData | None = None
         self.classes = "quantiles"
         #: the date of "now" and the year of the middle catchment scenario
@@ -938,14 +940,16 @@ class _Builder:
         return style
 
     # -- run layers ------------------------------------------------------------------------
-    def add_progress(self, progress: pd.DataFrame, *, show_first: bool = True) -> int:
+    def add_progress(self, progress: pd.DataFrame, *, show_first: bool = True,
+                     history: Mapping[str, pd.DataFrame] | None = None) -> int:
         """One base layer per monitored target: units coloured by progress status.
 
         ``progress`` has the columns of :func:`geoplan.monitor.progress_frame`: one row per
         target (``unit_id`` empty) and, for targets of scope ``unit``, one row per unit.
-        Targets judged per unit colour each unit by its own status; city-wide targets colour
-        every unit with the city's status, inner-city targets the inner-city units. Returns
-        how many layers were added.
+        Targets judged per unit colour each unit by its own status; city-wide and inner-city
+        targets leave the units plain and give the status in the legend. With ``history``
+        (the same frames on earlier dates, by ISO date, ``progress``'s own date last), a
+        date slider shows the statuses on each date. Returns how many layers were added.
         """
         if self.units_display is None or self.units_data is None or progress.empty:
             return 0
@@ -959,15 +963,53 @@ class _Builder:
                 continue
             target = own.iloc[0]
             per_unit = rows[rows["unit_id"].astype(str) != ""].set_index("unit_id")
-            self._progress_layer(str(key), target, per_unit, order, inner,
-                                 show=show_first and added == 0)
+            layer = self._progress_layer(str(key), target, per_unit, order, inner,
+                                         show=show_first and added == 0)
+            if history and len(history) > 1:
+                layer.spec["byDate"] = self._progress_by_date(str(key), history, order, inner,
+                                                              layer.spec)
             added += 1
+        if added and history and len(history) > 1:
+            self.timeline = Timeline(list(history), label=self._t("timeline"),
+                                     on=self._t("status_on"))
         return added
+
+    def _progress_by_date(self, key: str, history: Mapping[str, pd.DataFrame],
+                          order: list[str], inner: list[bool],
+                          spec: dict[str, Any]) -> dict[str, Any]:
+        """Statuses of target ``key`` on each date of ``history``: per unit (style index and
+        counts) for targets judged per unit, the city's (colour and word) for the others."""
+        statuses = list(_style.STATUS_COLOURS)
+        words = [self._t(st) for st in statuses]
+        words += [self._t("outside_scope"), self._t("in_scope")]
+        by_s: list[list[int]] = []
+        counts: list[list[list[int]]] = []
+        city: list[list[str]] = []
+        for frame in history.values():
+            rows = frame[frame["key"].astype(str) == key] if len(frame) else frame
+            own = rows[rows["unit_id"].astype(str) == ""] if len(rows) else rows
+            status = _text(own["status"].iloc[0]) if len(own) else NO_DATA
+            status = status if status in statuses else NO_DATA
+            city.append([_style.STATUS_COLOURS[status], self._t(status)])
+            scope = _text(own["scope"].iloc[0]) if len(own) else ""
+            if scope != "unit":
+                continue
+            per_unit = rows[rows["unit_id"].astype(str) != ""]
+            own_status = dict(zip(per_unit["unit_id"].astype(str),
+                                  per_unit["status"].map(_text), strict=True))
+            s = [statuses.index(own_status[u]) if own_status.get(u) in statuses
+                 else statuses.index(NO_DATA) for u in order]
+            by_s.append(s)
+            tally = pd.Series(s).value_counts()
+            counts.append([[int(str(k)), int(n)] for k, n in sorted(tally.items())])
+        if by_s and len(by_s) != len(history):  # the scope is the same on every date
+            by_s, counts = [], []
+        return {"s": by_s or None, "counts": counts or None, "city": city, "words": words}
 
     def _progress_layer(
         self, key: str, target: pd.Series, per_unit: pd.DataFrame, order: list[str],
         inner: list[bool], *, show: bool,
-    ) -> None:
+    ) -> GeoLayer:
         """Units coloured by their own progress status (targets judged per unit); for a
         city-wide or inner-city target the units have no verdict of their own: they are
         drawn plain (the inner-city units outlined) and the status is the legend's."""
@@ -1025,9 +1067,9 @@ class _Builder:
                               .get(scope, "progress_city"))),
                  f'{_esc(self._t("target"))}: {_esc(_text(target.get("target")))}'
                  + (f' ({_esc(_text(target.get("year")))})' if _text(target.get("year")) else ""),
-                 f'{_esc(self._t("progress"))}: '
+                 f'{_esc(self._t("progress"))}: <span class="gp-city-status">'
                  f'{_swatch(_style.STATUS_COLOURS.get(city_status, "#bdbdbd"))}'
-                 f'{_esc(self._t(city_status))}',
+                 f'<span>{_esc(self._t(city_status))}</span></span>',
                  _esc(self._t("progress_path"))]
         spec = {"cls": "gp-unit gp-progress", "kind": "polygon", "interactive": True,
                 "popup": True, "tipN": 2, "styles": styles, "s": s, "rows": rows,
@@ -1036,6 +1078,7 @@ class _Builder:
         name = f"{self._t('progress')}: {title}"
         layer = self._layer(self.units_data, spec, name, base=True, show=show)
         self.legend.append(_LegendSection(_esc(name), items, notes, base=layer, hidden=not show))
+        return layer
 
     def _progress_values(self, row: pd.Series, unit: str) -> list[list[str]]:
         """Value, path value and baseline of a progress row (with their dates)."""
@@ -1192,6 +1235,8 @@ class _Builder:
             self.map.add_child(layer)
         if self.labels is not None:
             self.map.add_child(self.labels)
+        if self.timeline is not None:
+            self.map.add_child(self.timeline)
         # collapsed: it opens on hover, click or keyboard focus (Leaflet's toggle button)
         LayerControl(collapsed=True, position="topright").add_to(self.map)
         self.map.add_child(Follow())
@@ -1501,7 +1546,8 @@ def map_bundle(
 
 def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none",
             progress: pd.DataFrame | None = None, classes: str = "quantiles",
-            breaks: Mapping[str, Sequence[float]] | None = None) -> folium.Map:
+            breaks: Mapping[str, Sequence[float]] | None = None,
+            progress_history: Mapping[str, pd.DataFrame] | None = None) -> folium.Map:
     """Draw a run: the bundle's layers, one choropleth per per-unit target, a scorecard.
 
     Each target with values per administrative unit becomes a base layer (one shown at a
@@ -1530,6 +1576,10 @@ def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none",
         dwellings, areas) are drawn as proportional circles instead.
     breaks
         User-chosen class breaks (upper edges) per target key, overriding ``classes``.
+    progress_history
+        Progress rows on each snapshot date (ISO date → frame as ``progress``, oldest
+        first, the last being ``progress``'s date): a date slider then shows each date's
+        statuses on the progress layers (``geoplan monitor`` passes its history).
 
     Returns
     -------
@@ -1553,7 +1603,8 @@ def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none",
     builder.as_of = getattr(result, "as_of", None)
     builder.scenario_year = _scenario_year(result.scorecard, builder.as_of)
     builder.add_units_base(show=True)
-    n = builder.add_progress(progress) if progress is not None else 0
+    n = (builder.add_progress(progress, history=progress_history) if progress is not None
+         else 0)
     n += builder.add_choropleths(result, show_first=n == 0)
     if n and builder.units_section is not None and builder.units_section.base is not None:
         # the first choropleth is shown at first; the plain units stay in the layer control

@@ -175,6 +175,8 @@ LABELS: dict[str, dict[str, str]] = {
     "scorecard": {"vi": "Bảng đánh giá chỉ tiêu", "en": "Scorecard"},
     "legend": {"vi": "Chú giải", "en": "Legend"},
     "zoom_in": {"vi": "Phóng to", "en": "Zoom in"},
+    "timeline": {"vi": "Ngày theo dõi", "en": "Snapshot date"},
+    "status_on": {"vi": "Tiến độ ngày", "en": "Progress on"},
     "zoom_out": {"vi": "Thu nhỏ", "en": "Zoom out"},
     "layers": {"vi": "Các lớp bản đồ", "en": "Map layers"},
     "unit_names": {"vi": "Tên phường, xã", "en": "Ward and commune names"},

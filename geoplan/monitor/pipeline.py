@@ -454,6 +454,24 @@ def _write_record(result: MonitorResult, stage: Path, target: Path,
                                        encoding="utf-8")
 
 
+#: The progress map's date slider covers at most this many of the latest snapshot dates.
+_SLIDER_DATES = 60
+
+
+def _progress_history(result: MonitorResult) -> dict[str, pd.DataFrame]:
+    """The progress rows on each snapshot date up to the monitoring date (the latest
+    :data:`_SLIDER_DATES`), for the progress map's date slider; the last is the map's own."""
+    dates = [d for d in result.snapshot_dates if d <= result.end][-_SLIDER_DATES:]
+    frames = {}
+    for when in dates:
+        at = build_trajectories(result.recipe, result.history, at=when,
+                                baseline=result.baseline)
+        frames[when.isoformat()] = progress_frame(at, lang=result.lang)
+    frames.pop(result.end.isoformat(), None)  # the monitoring date's are the map's own
+    frames[result.end.isoformat()] = progress_frame(result.trajectories, lang=result.lang)
+    return frames
+
+
 def _write_report(result: MonitorResult, target: Path, *, tiles: str) -> dict[str, Path]:
     with staging_dir(target, prefix=".geoplan-monitor-") as stage:
         produced: list[str] = []
@@ -471,7 +489,8 @@ def _write_report(result: MonitorResult, target: Path, *, tiles: str) -> dict[st
                 from geoplan.maps import map_run, save_map
 
                 frame = progress_frame(result.trajectories, lang=result.lang)
-                fmap = map_run(result.last, lang=result.lang, tiles=tiles, progress=frame)
+                fmap = map_run(result.last, lang=result.lang, tiles=tiles, progress=frame,
+                               progress_history=_progress_history(result))
                 save_map(fmap, stage / "progress.html")
                 produced.append("progress.html")
             _write_record(result, stage, target, produced)
