@@ -235,3 +235,24 @@ def test_counts_are_proportional_circles(hanoi_run: tuple[Any, str, int]) -> Non
         assert max(expected) == 22.0 and 0.0 in expected
         # the units underneath are plain: one style for units with a value, one for none
         assert len(spec["styles"]) == 2
+
+
+def test_run_command_classes_option(run_result: Any, tmp_path: Path,  # noqa: F811
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """``geoplan run --classes``: checked before anything is computed, named in the map's
+    legend and in provenance.json (SYNTHETIC recipe and bundle of tests/test_maps.py)."""
+    from geoplan.cli import main
+
+    recipe = str(run_result.recipe.path)
+    bundle = str(run_result.bundle.path)
+    assert main(["run", recipe, "--bundle", bundle, "--out", str(tmp_path / "bad"),
+                 "--classes", "jenks"]) == 2
+    err = capsys.readouterr().err
+    assert "--classes" in err and "natural_breaks" in err and "Traceback" not in err
+    assert not (tmp_path / "bad").exists()
+    out = tmp_path / "ok"
+    assert main(["run", recipe, "--bundle", bundle, "--out", str(out), "--lang", "en",
+                 "--classes", "equal_interval", "--as-of", "2026-11-24"]) == 0
+    assert "Value per unit · equal-interval classes" in (out / "index.html").read_text("utf-8")
+    provenance = json.loads((out / "provenance.json").read_text("utf-8"))
+    assert provenance["parameters"]["classes"] == "equal_interval"

@@ -168,6 +168,8 @@ class RunResult:
         Output language and map tiles.
     out
         Folder written, or ``None``.
+    classes
+        How the map classes values (``geoplan.maps.CLASSES``).
     """
 
     recipe: Recipe
@@ -182,6 +184,7 @@ class RunResult:
     tiles: str = "none"
     out: Path | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
+    classes: str = "quantiles"
     clock: float = field(default=0.0, repr=False)
 
 
@@ -208,14 +211,20 @@ def _canon(value: Any) -> str:
 
 
 # -- running --------------------------------------------------------------------------------
-def check_display_options(lang: str, tiles: str) -> None:
-    """Check the language and basemap of a run's outputs.
+def check_display_options(lang: str, tiles: str, classes: str = "quantiles") -> None:
+    """Check the language, basemap and value classes of a run's outputs.
 
     Raises
     ------
     RecipeError
-        If ``lang`` is not in :data:`LANGS` or ``tiles`` not in :data:`TILES`.
+        If ``lang`` is not in :data:`LANGS`, ``tiles`` not in :data:`TILES` or ``classes``
+        not in :data:`geoplan._choices.CLASSES`.
     """
+    from geoplan._choices import CLASSES
+
+    if classes not in CLASSES:
+        message = f"unknown classes {classes!r}; use one of {', '.join(CLASSES)} (--classes)"
+        raise RecipeError(message)
     if lang not in LANGS:
         message = f"unknown language {lang!r}; use one of {', '.join(LANGS)} (--lang)"
         raise RecipeError(message)
@@ -234,6 +243,7 @@ def run_recipe(
     bundle: Bundle | str | os.PathLike[str] | None = None,
     progress: Callable[[str], None] | None = None,
     statistics: str | os.PathLike[str] | None = None,
+    classes: str = "quantiles",
 ) -> RunResult:
     """Compute every target of ``recipe`` on its bundle and (optionally) write the outputs.
 
@@ -252,6 +262,9 @@ def run_recipe(
         Map background: ``"none"`` (self-contained, offline), ``"osm"`` or ``"carto"``.
     bundle
         Use this bundle (object, name or folder) instead of the one the recipe names.
+    classes
+        How the map classes the values of targets not judged per unit: ``"quantiles"``
+        (default), ``"natural_breaks"`` or ``"equal_interval"`` (:func:`geoplan.maps.map_run`).
     progress
         Called with each target's key before it is computed (the CLI's progress bar).
     statistics
@@ -283,7 +296,7 @@ def run_recipe(
     """
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    check_display_options(lang, tiles)
+    check_display_options(lang, tiles, classes)
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe)
     if statistics is not None:
@@ -326,8 +339,9 @@ def run_recipe(
     scorecard = _scorecard(evaluations, lang=lang, as_of=when)
     units = _units(the_bundle, evaluations)
     provenance = _provenance(recipe, the_bundle, indicators, when, lang, tiles, started)
+    provenance["parameters"]["classes"] = classes
     result = RunResult(recipe, the_bundle, when, indicators, evaluations, scorecard, units,
-                       provenance, lang, tiles, clock=clock)
+                       provenance, lang, tiles, clock=clock, classes=classes)
     _finish_times(result.provenance, clock)
     if out is not None:
         write_outputs(result, out)
@@ -600,7 +614,7 @@ def _write_map(result: RunResult, path: Path) -> bool:
     except (ImportError, AttributeError):
         logger.info("geoplan.maps has no map_run/save_map yet: no index.html written")
         return False
-    fmap = map_run(result, lang=result.lang, tiles=result.tiles)
+    fmap = map_run(result, lang=result.lang, tiles=result.tiles, classes=result.classes)
     save_map(fmap, path)
     return True
 

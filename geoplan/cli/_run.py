@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from geoplan._choices import LANGS, TILES
+from geoplan._choices import CLASSES, LANGS, TILES
 from geoplan.cli import app
 from geoplan.cli._common import (
     STATUS_STYLES,
@@ -89,6 +89,9 @@ def run_command(
         "--as-of", help="Evaluate as of this date, YYYY-MM-DD (default today).")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language of titles: vi or en.")] = "vi",
     tiles: Annotated[str, typer.Option("--tiles", help="Map tiles: none, osm or carto.")] = "none",
+    classes: Annotated[str, typer.Option(
+        "--classes", help="Map value classes: quantiles, natural_breaks (Fisher-Jenks) or "
+                          "equal_interval.")] = "quantiles",
     bundle: Annotated[str | None, typer.Option(
         "--bundle", help="Run on this bundle (name or folder) instead of the recipe's, e.g. "
                          "one started with `geoplan layers new`.")] = None,
@@ -115,6 +118,7 @@ def run_command(
     when = parse_date(as_of, option="--as-of")  # options first: no geopandas for a typo
     check_choice(lang, LANGS, option="--lang")
     check_choice(tiles, TILES, option="--tiles")
+    check_choice(classes, CLASSES, option="--classes")
     from geoplan.analyses.recipe import load_recipe
 
     parsed = load_recipe(recipe)  # a missing recipe is refused before geopandas is imported
@@ -154,7 +158,7 @@ def run_command(
             bar.advance(task)
 
         result = run_recipe(parsed, as_of=when, out=folder, lang=lang, tiles=tiles,
-                            progress=step, bundle=the_bundle)
+                            progress=step, bundle=the_bundle, classes=classes)
     _print(result)
     if snapshot:
         history = folder / HISTORY_NAME
