@@ -86,7 +86,7 @@ PWNED_NAMES = ("PWNED-quotes", "generate_lorem_ipsum")
 #: Tag of each text field of the full scenario and the output(s) that must show it.
 BUNDLE_FIELDS = ("bundle-title", "bundle-name", "unit-name", "unit-id", "unit-name-en",
                  "station-name", "line-name", "line-plan", "green-kind", "missing-reason",
-                 "layer-attribution", "bundle-attribution")
+                 "layer-attribution", "bundle-attribution", "land-use-class", "bus-stop-name")
 RECIPE_FIELDS = ("recipe-title", "target-title", "target-section", "target-document",
                  "document-title", "document-issuer", "statistic-title", "target-note",
                  "reported-source")
@@ -136,7 +136,13 @@ def _hostile_bundle(tmp: Path, *, text: str | None = None) -> Path:
     lines["plan"] = ["synthetic", v("line-plan")]
     green = layers["green_space"]
     green["kind"] = [v("green-kind")]
-    roles = ("admin_units", "city_boundary", "metro_lines", "stations", "green_space", "water")
+    # a land-use class (in the legend, off at first) and a bus stop's name (its tooltip)
+    land = green[[green.geometry.name]].copy()
+    land["land_use"] = [v("land-use-class")]
+    layers["land_use"] = land
+    layers["bus_stops"]["name"] = [v("bus-stop-name")]
+    roles = ("admin_units", "city_boundary", "metro_lines", "stations", "green_space", "water",
+             "land_use", "bus_stops")
     folder = synthetic.write_bundle(tmp / "bundle", roles=roles,
                                     replace={r: layers[r] for r in roles if r in layers},
                                     missing={"water": "placeholder-reason"})

@@ -590,7 +590,8 @@ class _Builder:
         style = {"radius": 2.5, "weight": 1, "color": "#a63603", "fillColor": "#fdd0a2",
                  "fillOpacity": 1, "opacity": 1, "pane": "gp-points"}
         if many:
-            geometry = gpd.GeoSeries([shapely.multipoints(stops.geometry.to_numpy())], crs=4326)
+            points = shapely.get_parts(stops.geometry.to_numpy())  # MultiPoints too
+            geometry = gpd.GeoSeries([shapely.multipoints(points)], crs=4326)
             rows = None
         else:
             geometry = stops.geometry
