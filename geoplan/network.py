@@ -1555,14 +1555,29 @@ def coverage_scenarios(
     if not plans:
         scenarios["full"] = np.ones(len(stations), dtype=bool)
 
-    # every scenario and line is a set of stations: each station's own catchment is routed
-    # and dissolved once, and a set's catchment is the union of its stations' (own_catchments)
-    own = own_catchments(graph, stations, distance_m=distance_m, buffer_m=buffer_m,
-                         snaps=snaps)
+    if lines:
+        # every scenario and line is a set of stations: each station's own catchment is
+        # routed and dissolved once, and a set's catchment is the union of its stations'
+        own = own_catchments(graph, stations, distance_m=distance_m, buffer_m=buffer_m,
+                             snaps=snaps)
 
-    def cover(mask: np.ndarray) -> tuple[Any, pd.DataFrame]:
-        return _population_within(own[mask], units, crs=graph.crs, footprint=footprint,
-                                  min_network_share=min_network_share)
+        def cover(mask: np.ndarray) -> tuple[Any, pd.DataFrame]:
+            return _population_within(own[mask], units, crs=graph.crs, footprint=footprint,
+                                      min_network_share=min_network_share)
+    else:
+        # a few scenarios alone: each routed and dissolved as one set is quicker (Hà Nội,
+        # 216 stations at 1 km, nothing cached: 1.9 s instead of 3.6 s); the same polygon
+        # up to floating-point noding (see own_catchments)
+        def cover(mask: np.ndarray) -> tuple[Any, pd.DataFrame]:
+            if not mask.any():
+                return _population_within(np.array([], dtype=object), units, crs=graph.crs,
+                                          footprint=footprint,
+                                          min_network_share=min_network_share)
+            area = catchments_from_stations(graph, stations[mask], distance_m=distance_m,
+                                            buffer_m=buffer_m, snaps=snaps[mask])
+            return _population_within(area.geometry.to_numpy(), units, crs=graph.crs,
+                                      footprint=footprint,
+                                      min_network_share=min_network_share)
 
     per_unit: pd.DataFrame | None = None
     city_rows, geoms = [], []
