@@ -41,6 +41,7 @@ import shapely
 from geoplan.crs import to_metric
 from geoplan.layers import load_bundle
 from geoplan.maps import map_bundle, map_run, save_map
+from geoplan.maps._base import _Map
 from geoplan.maps._elements import Assets
 from geoplan.maps._geo import (
     UNIT_TOLERANCE_M,
@@ -49,7 +50,6 @@ from geoplan.maps._geo import (
     feature_collection,
     script_json,
 )
-from geoplan.maps.build import _Map
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -19,8 +19,9 @@ import shapely
 
 from geoplan.layers import list_bundles
 from geoplan.maps import UnknownClassesError, map_run, save_map
+from geoplan.maps._context import _label_zoom
 from geoplan.maps._geo import compact_collection, expand_collection, feature_collection
-from geoplan.maps.build import _breaks, _label_zoom, _nice
+from geoplan.maps._thematic import _breaks, _nice
 from tests.test_maps import layer_specs, render, run_result, shared_data  # noqa: F401
 from tests.test_recipes import tiny_indicators  # noqa: F401 (fixture)
 

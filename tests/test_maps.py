@@ -489,7 +489,7 @@ def test_unroutable_network_only_drops_the_walking_catchment(tmp_path: Path,
 
 
 def test_value_classes_give_a_shared_lowest_value_its_own_class() -> None:
-    from geoplan.maps.build import _breaks, _class_of
+    from geoplan.maps._thematic import _breaks, _class_of
 
     # SYNTHETIC values: 6 of 10 units at 0, the others spread
     values = pd.Series([0, 0, 0, 0, 0, 0, 10.0, 20.0, 30.0, 40.0])

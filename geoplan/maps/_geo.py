@@ -25,11 +25,11 @@ from geoplan.crs import WGS84, to_metric
 
 __all__ = [
     "DECIMALS",
-    "compact_collection",
-    "expand_collection",
     "UNIT_TOLERANCE_M",
+    "compact_collection",
     "display_coverage",
     "display_layer",
+    "expand_collection",
     "feature_collection",
     "script_json",
 ]
