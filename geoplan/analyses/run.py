@@ -601,8 +601,17 @@ def _previous_outputs(folder: Path) -> dict[str, str] | None:
     return {k: v for k, v in recorded.items() if k in OUTPUT_FILES}
 
 
-def _write_gpkg(units: gpd.GeoDataFrame, path: Path, as_of: date) -> None:
-    write_gpkg_layer(units, path, layer="units", when=as_of)
+def _write_gpkg(result: RunResult, path: Path) -> None:
+    """The per-unit results, with QGIS styles (coloured as on the web map) and readable
+    field names stored in the file (:mod:`geoplan.maps.qgis`)."""
+    assert result.units is not None
+    write_gpkg_layer(result.units, path, layer="units", when=result.as_of)
+    try:
+        from geoplan.maps.qgis import run_styles, store_layer_styles
+    except ImportError:  # pragma: no cover - geoplan.maps ships with geoplan
+        return
+    styles, aliases = run_styles(result)
+    store_layer_styles(path, "units", styles, aliases=aliases, when=result.as_of)
 
 
 def _write_map(result: RunResult, path: Path) -> bool:
@@ -654,7 +663,7 @@ def _write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
             (stage / "scorecard.md").write_text(_markdown(result), encoding="utf-8")
             produced = ["scorecard.csv", "scorecard.md"]
             if result.units is not None:
-                _write_gpkg(result.units, stage / "results.gpkg", result.as_of)
+                _write_gpkg(result, stage / "results.gpkg")
                 produced.append("results.gpkg")
             if _write_map(result, stage / "index.html"):
                 produced.append("index.html")

@@ -1,0 +1,119 @@
+"""``results.gpkg`` opens in QGIS coloured as on the web map and with readable field names:
+styles in the ``layer_styles`` table, aliases in each style and in ``gpkg_data_columns``.
+Checked with sqlite3 and ElementTree on the SYNTHETIC run of tests/test_maps.py, and with a
+hostile target title (XML and template syntax) that must come out as text."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+import xml.etree.ElementTree as ET
+from datetime import date
+from pathlib import Path
+
+import pyogrio
+
+from geoplan.analyses.run import run_recipe
+from geoplan.maps._style import STATUS_COLOURS, VALUE_RAMP
+from geoplan.maps._thematic import _breaks
+from tests.test_maps import RECIPE
+from tests.test_recipes import tiny_indicators  # noqa: F401 (fixture)
+
+HOSTILE = "</qgis><x a=\"1\">&amp; {{ 7*7 }} ' ]]>"
+
+
+def _run(tmp_path: Path, bundle: Path, recipe_text: str, lang: str = "en") -> Path:
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(recipe_text, encoding="utf-8")
+    out = tmp_path / "out"
+    run_recipe(recipe, bundle=bundle, as_of=date(2026, 11, 24), out=out, lang=lang)
+    return out / "results.gpkg"
+
+
+def _styles(path: Path) -> list[tuple[str, ET.Element, int, str, str]]:
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT styleName, styleQML, useAsDefault, f_table_name, "
+                          "f_geometry_column FROM layer_styles ORDER BY id").fetchall()
+    out = []
+    for name, qml, default, table, geometry in rows:
+        assert qml.startswith("<!DOCTYPE qgis")
+        out.append((name, ET.fromstring(qml.split(">", 1)[1]), default, table, geometry))
+    return out
+
+
+def _rgba(colour: str) -> str:
+    return ",".join(str(int(colour[i:i + 2], 16)) for i in (1, 3, 5)) + ",255"
+
+
+def test_styles_follow_the_web_map(tmp_path: Path, synthetic_bundle_path: Path,
+                                   tiny_indicators: None) -> None:  # noqa: F811
+    path = _run(tmp_path, synthetic_bundle_path, RECIPE)
+    columns = list(pyogrio.read_info(path, layer="units")["fields"])
+    styles = _styles(path)
+    # the two targets with values per unit (rail has none), the first applied on opening
+    assert [(n, d) for n, _, d, _, _ in styles] == [("Urbanisation", 1),
+                                                    ("Urbanisation per unit", 0)]
+    assert {(t, g) for *_, t, g in styles} == {("units", "geom")}
+    # city-wide target: value classes (the map's breaks and ramp)
+    city = styles[0][1].find("renderer-v2")
+    assert city.get("type") == "graduatedSymbol" and city.get("attr") == "s_urban_2030_value"
+    values = pyogrio.read_dataframe(path, layer="units")["s_urban_2030_value"]
+    edges = _breaks(values)
+    ranges = city.findall("ranges/range")
+    assert [(float(r.get("lower")), float(r.get("upper"))) for r in ranges] == list(
+        itertools.pairwise(edges))
+    colours = [o.get("value") for o in city.iter("Option") if o.get("name") == "color"]
+    assert colours == [_rgba(c) for c in VALUE_RAMP[:len(ranges)]]
+    # per-unit target: its statuses in the map's colours (A, B met; C, D not met)
+    unit = styles[1][1].find("renderer-v2")
+    assert unit.get("type") == "categorizedSymbol"
+    assert unit.get("attr") == "s_urban_unit_2030_status"
+    categories = [(c.get("value"), c.get("label")) for c in unit.findall("categories/category")]
+    assert categories == [("met", "met"), ("not met", "not met")]
+    colours = [o.get("value") for o in unit.iter("Option") if o.get("name") == "color"]
+    assert colours == [_rgba(STATUS_COLOURS["met"]), _rgba(STATUS_COLOURS["not met"])]
+    # every style names every column; the same names in gpkg_data_columns
+    for _, root, *_ in styles:
+        aliases = {a.get("field"): a.get("name") for a in root.findall("aliases/alias")}
+        assert set(aliases) <= set(columns)
+        assert aliases["s_urban_unit_2030_status"] == "Urbanisation per unit: Status"
+        assert aliases["unit_id"] == "Unit code"
+    with sqlite3.connect(path) as db:
+        named = dict(db.execute("SELECT column_name, name FROM gpkg_data_columns "
+                                "WHERE table_name = 'units'").fetchall())
+        extension = db.execute("SELECT definition FROM gpkg_extensions "
+                               "WHERE table_name = 'gpkg_data_columns'").fetchone()
+        stamp = db.execute("SELECT DISTINCT update_time FROM layer_styles").fetchall()
+    assert named["s_urban_2030_value"] == "Urbanisation: Value"
+    assert named["s_urban_unit_2030_gap"] == "Urbanisation per unit: Gap"
+    assert extension == ("http://www.geopackage.org/spec/#extension_schema",)
+    assert stamp == [("2026-11-24T00:00:00.000Z",)]  # the run's date: reproducible bytes
+    # GDAL still reads the layer as before, and lists the styles as a table
+    assert [list(x) for x in pyogrio.list_layers(path)] == [["units", "Polygon"],
+                                                            ["layer_styles", None]]
+
+
+def test_vietnamese_names_and_hostile_titles_stay_text(
+        tmp_path: Path, synthetic_bundle_path: Path, tiny_indicators: None) -> None:  # noqa: F811
+    text = RECIPE.replace("{vi: Đô thị hoá theo đơn vị, en: Urbanisation per unit}",
+                          f"{{vi: {json.dumps(HOSTILE)}, en: x}}")
+    path = _run(tmp_path, synthetic_bundle_path, text, lang="vi")
+    styles = _styles(path)
+    assert [n for n, *_ in styles] == ["Đô thị hoá", HOSTILE]
+    root = styles[1][1]
+    aliases = {a.get("field"): a.get("name") for a in root.findall("aliases/alias")}
+    assert aliases["s_urban_unit_2030_status"] == f"{HOSTILE}: Tình trạng"
+    assert aliases["population"] == "Dân số (2019)"
+    labels = [c.get("label") for c in root.findall("renderer-v2/categories/category")]
+    assert labels == ["đạt", "chưa đạt"]
+    assert root.find("x") is None  # the title did not become an element
+
+
+def test_a_run_without_per_unit_values_has_no_styles(
+        tmp_path: Path, synthetic_bundle_path: Path, tiny_indicators: None) -> None:  # noqa: F811
+    only_rail = RECIPE.split("  - id: s.urban")[0]
+    path = _run(tmp_path, synthetic_bundle_path, only_rail)
+    assert _styles(path) == []
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM gpkg_data_columns").fetchone()[0] >= 4
