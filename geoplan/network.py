@@ -102,6 +102,7 @@ _GRAPH_CACHE: dict[tuple[str, int, int], StreetGraph] = {}
 _BANDS_MEMO: dict[str, Any] = {}  # dissolved bands by input digest (see _dissolved_bands)
 _BANDS_KEPT = 32
 _POPULATION_MEMO = _cache.Memo(64)  # population_covered tables by content of the inputs
+_SCENARIOS_MEMO = _cache.Memo(8)  # coverage_scenarios results by content of the inputs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1527,6 +1528,10 @@ def coverage_scenarios(
     --------
     >>> result = coverage_scenarios("hanoi", distance_m=800)          # doctest: +SKIP
     >>> result.city[["covered_population", "covered_share_pct"]]      # doctest: +SKIP
+
+    The result is kept in the process for the same inputs (the streets, the stations' and
+    units' geometry and attributes, the lines and every option), so a run's map and its
+    GeoPackage share one computation; treat it as read-only.
     """
     from geoplan.layers import Bundle, load_bundle
 
@@ -1536,6 +1541,31 @@ def coverage_scenarios(
     stations = bundle.stations
     units = bundle.admin_units
     line_layer = bundle.metro_lines if bundle.has("metro_lines") else None
+    key = (graph._key or id(graph),
+           *(_frame_digest(f) for f in (stations, units, line_layer)),
+           float(distance_m), float(buffer_m), int(year), today, float(tolerance_m),
+           float(min_network_share), snap, bool(lines))
+    return _SCENARIOS_MEMO.get(key, lambda: _coverage_scenarios(
+        graph, stations, units, line_layer, distance_m=distance_m, buffer_m=buffer_m,
+        year=year, today=today, tolerance_m=tolerance_m,
+        min_network_share=min_network_share, snap=snap, lines=lines))
+
+
+def _frame_digest(frame: gpd.GeoDataFrame | None) -> tuple[bytes, int] | None:
+    """Content digest of a layer: its geometry's WKB and its attributes as text."""
+    if frame is None:
+        return None
+    attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name)).astype(str)
+    return (_cache.geoms_digest(frame.geometry.to_numpy()),
+            int(pd.util.hash_pandas_object(attributes, index=True).sum()))
+
+
+def _coverage_scenarios(
+    graph: StreetGraph, stations: gpd.GeoDataFrame, units: gpd.GeoDataFrame,
+    line_layer: gpd.GeoDataFrame | None, *, distance_m: float, buffer_m: float, year: int,
+    today: _dt.date | None, tolerance_m: float, min_network_share: float, snap: str,
+    lines: bool,
+) -> CoverageScenarios:
     now_year = (today or _dt.date.today()).year
     years = _station_years(stations, line_layer, now_year)
     status = stations["status"].astype(str).to_numpy() if "status" in stations else (

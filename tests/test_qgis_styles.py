@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pyogrio
+import pytest
 
 from geoplan.analyses.run import run_recipe
 from geoplan.maps._style import STATUS_COLOURS, VALUE_RAMP
@@ -31,10 +32,11 @@ def _run(tmp_path: Path, bundle: Path, recipe_text: str, lang: str = "en") -> Pa
     return out / "results.gpkg"
 
 
-def _styles(path: Path) -> list[tuple[str, ET.Element, int, str, str]]:
+def _styles(path: Path, table: str = "units") -> list[tuple[str, ET.Element, int, str, str]]:
     with sqlite3.connect(path) as db:
         rows = db.execute("SELECT styleName, styleQML, useAsDefault, f_table_name, "
-                          "f_geometry_column FROM layer_styles ORDER BY id").fetchall()
+                          "f_geometry_column FROM layer_styles WHERE f_table_name = ? "
+                          "ORDER BY id", (table,)).fetchall()
     out = []
     for name, qml, default, table, geometry in rows:
         assert qml.startswith("<!DOCTYPE qgis")
@@ -90,8 +92,8 @@ def test_styles_follow_the_web_map(tmp_path: Path, synthetic_bundle_path: Path,
     assert extension == ("http://www.geopackage.org/spec/#extension_schema",)
     assert stamp == [("2026-11-24T00:00:00.000Z",)]  # the run's date: reproducible bytes
     # GDAL still reads the layer as before, and lists the styles as a table
-    assert [list(x) for x in pyogrio.list_layers(path)] == [["units", "Polygon"],
-                                                            ["layer_styles", None]]
+    assert [str(x[0]) for x in pyogrio.list_layers(path)] == ["units", "catchments",
+                                                               "layer_styles"]
 
 
 def test_vietnamese_names_and_hostile_titles_stay_text(
@@ -117,3 +119,30 @@ def test_a_run_without_per_unit_values_has_no_styles(
     assert _styles(path) == []
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT count(*) FROM gpkg_data_columns").fetchone()[0] >= 4
+
+
+def test_walking_catchments_layer(tmp_path: Path, synthetic_bundle_path: Path,
+                                  tiny_indicators: None) -> None:  # noqa: F811
+    """The map's walking scenarios (1 km) stored beside the units, with the people each
+    reaches as coverage_scenarios counts them, and one colour per scenario."""
+    from geoplan.layers import load_bundle
+    from geoplan.network import coverage_scenarios
+
+    path = _run(tmp_path, synthetic_bundle_path, RECIPE)
+    layer = pyogrio.read_dataframe(path, layer="catchments")
+    expected = coverage_scenarios(load_bundle(synthetic_bundle_path), distance_m=1000,
+                                  year=2030, today=date(2026, 11, 24), lines=False).city
+    assert layer["scenario"].tolist() == list(expected.index) == ["now", "2030", "full"]
+    assert layer["people"].tolist() == pytest.approx(expected["covered_population"].tolist())
+    assert layer["stations"].tolist() == [3, 4, 4]
+    assert layer["label"].iloc[0] == "1 km walk along streets from operating stations"
+    assert layer.crs == pyogrio.read_dataframe(path, layer="units").crs
+    with sqlite3.connect(path) as db:
+        name, qml, default = db.execute(
+            "SELECT styleName, styleQML, useAsDefault FROM layer_styles "
+            "WHERE f_table_name = 'catchments'").fetchone()
+    root = ET.fromstring(qml.split(">", 1)[1])
+    assert (name, default) == ("1 km walk along streets from operating stations", 1)
+    assert root.find("renderer-v2").get("attr") == "scenario"
+    assert [c.get("value") for c in root.findall("renderer-v2/categories/category")] == [
+        "now", "2030", "full"]

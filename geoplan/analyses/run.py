@@ -607,11 +607,17 @@ def _write_gpkg(result: RunResult, path: Path) -> None:
     assert result.units is not None
     write_gpkg_layer(result.units, path, layer="units", when=result.as_of)
     try:
-        from geoplan.maps.qgis import run_styles, store_layer_styles
+        from geoplan.maps.qgis import run_catchments, run_styles, store_layer_styles
     except ImportError:  # pragma: no cover - geoplan.maps ships with geoplan
         return
+    catchments = run_catchments(result)  # the map's walking scenarios, computed once
+    if catchments is not None:
+        write_gpkg_layer(catchments[0], path, layer="catchments", when=result.as_of)
     styles, aliases = run_styles(result)
     store_layer_styles(path, "units", styles, aliases=aliases, when=result.as_of)
+    if catchments is not None:
+        store_layer_styles(path, "catchments", catchments[1], aliases=catchments[2],
+                           when=result.as_of)
 
 
 def _write_map(result: RunResult, path: Path) -> bool:

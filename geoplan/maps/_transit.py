@@ -35,6 +35,7 @@ from geoplan.maps._geo import display_layer, feature_collection
 from geoplan.maps.i18n import (
     format_number,
     format_quantity,
+    label,
 )
 
 __all__: list[str] = []
@@ -47,6 +48,65 @@ _BUS_CATCHMENT_M = 500.0
 #: Display simplification of catchments: the simplified outline lies inside the buffer, so
 #: a larger tolerance shows too small a catchment (25 m: 1.3% of a 1 km disc's area lost).
 _CATCHMENT_TOLERANCE_M = 10.0
+
+
+def scenario_year(scorecard: pd.DataFrame, as_of: Any) -> int:
+    """The first target year from ``as_of`` on (the catchment scenario drawn for it), else
+    2030."""
+    years = pd.to_numeric(scorecard.get("year", pd.Series(dtype=float)), errors="coerce")
+    now = int(getattr(as_of, "year", 0) or 0)
+    ahead = years[years >= now].dropna()
+    return int(ahead.min()) if len(ahead) else 2030
+
+
+def walking_scenarios(bundle: Any, *, year: int, today: Any,
+                      lang: str) -> gpd.GeoDataFrame | None:
+    """Walking catchments (1 km along streets) now, in ``year`` and at each plan's
+    build-out, with the people each reaches and its name in ``lang``; ``None`` for a bundle
+    without streets, stations in service or units with population.
+
+    One row per scenario with a catchment: ``scenario`` (``now``, the year, ``full: <plan>``
+    or ``full``), ``label``, ``stations``, ``people`` (in units the street network covers),
+    ``distance_m``; metric CRS. The map draws them and the run's GeoPackage stores them
+    (:func:`geoplan.network.coverage_scenarios` computes them once for both).
+
+    Raises
+    ------
+    GeoplanError
+        If the street network cannot be routed.
+    """
+    if not all(bundle.has(r) for r in ("street_network", "stations", "admin_units")):
+        return None
+    stations = bundle.stations
+    if "status" not in stations.columns or not (stations["status"] == "operating").any():
+        return None
+    if "population" not in bundle.admin_units.columns:
+        return None
+    from geoplan.network import coverage_scenarios
+
+    result = coverage_scenarios(bundle, distance_m=_RAIL_CATCHMENT_M, year=year, today=today,
+                                lines=False)
+    rows = []
+    for row in result.catchments.itertuples():
+        name = str(row.scenario)
+        if row.geometry is None or shapely.is_empty(row.geometry):
+            continue
+        if name == "now":
+            words = label("catchment_network", lang)
+        elif name == str(year):
+            words = label("catchment_year", lang).format(year=name)
+        elif name.startswith("full: "):
+            words = label("catchment_plan", lang).format(plan=name[len("full: "):])
+        else:
+            words = label("catchment_full", lang)
+        people = float(result.city["covered_population"].get(name, math.nan))
+        stations_in = int(result.city["stations"].get(name, 0))
+        rows.append({"scenario": name, "label": words, "stations": stations_in,
+                     "people": people, "distance_m": _RAIL_CATCHMENT_M,
+                     "geometry": row.geometry})
+    if not rows:
+        return None
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=result.catchments.crs)
 
 
 class _TransitLayers(_BuilderBase):
@@ -126,33 +186,16 @@ class _TransitLayers(_BuilderBase):
     def _scenario_catchments(self, *, show: bool) -> bool | None:
         """The scenario catchments with their population, or ``None`` for a bundle whose
         units have no population."""
-        if not self.bundle.has("admin_units") or \
-                "population" not in self.bundle.admin_units.columns:
+        scenarios = walking_scenarios(self.bundle, year=self.scenario_year, today=self.as_of,
+                                      lang=self.lang)
+        if scenarios is None:
             return None
-        from geoplan.network import coverage_scenarios
-
-        result = coverage_scenarios(self.bundle, distance_m=_RAIL_CATCHMENT_M,
-                                    year=self.scenario_year, today=self.as_of, lines=False)
         drawn = False
-        for row in result.catchments.itertuples():
-            name = str(row.scenario)
-            geometry = row.geometry
-            if geometry is None or shapely.is_empty(geometry):
-                continue
-            if name == "now":
-                words, key = self._t("catchment_network"), "catchment_network"
-            elif name == str(self.scenario_year):
-                words = self._t("catchment_year").format(year=name)
-                key = "catchment_scenario"
-            elif name.startswith("full: "):
-                words = self._t("catchment_plan").format(plan=name[len("full: "):])
-                key = "catchment_scenario"
-            else:
-                words, key = self._t("catchment_full"), "catchment_scenario"
-            people = float(result.city["covered_population"].get(name, math.nan))
-            words += f": {format_quantity(people, 'people', self.lang)}"
-            self._catchment_layer(geometry, result.catchments.crs, words, key,
-                                  show=show and name == "now", group="catchment-scenario")
+        for row in scenarios.itertuples():
+            key = "catchment_network" if row.scenario == "now" else "catchment_scenario"
+            words = f"{row.label}: {format_quantity(float(row.people), 'people', self.lang)}"
+            self._catchment_layer(row.geometry, scenarios.crs, words, key,
+                                  show=show and row.scenario == "now", group="catchment-scenario")
             drawn = True
         if drawn:
             for section in self.legend:

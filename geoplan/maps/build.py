@@ -45,7 +45,7 @@ from geoplan.maps._elements import (
     Panel,
 )
 from geoplan.maps._thematic import _goal_texts, _ThematicLayers, _titles
-from geoplan.maps._transit import _TransitLayers
+from geoplan.maps._transit import _TransitLayers, scenario_year
 from geoplan.maps.i18n import (
     OLD_DATA_MARK,
     PARTIAL_MARK,
@@ -197,15 +197,6 @@ class _Builder(_ContextLayers, _TransitLayers, _ThematicLayers):
             parts.append(f'<p class="gp-note">{_esc(self._t("no_tiles"))}</p>')
         parts.append("</details>")
         return "".join(parts)
-
-
-def _scenario_year(scorecard: pd.DataFrame, as_of: Any) -> int:
-    """The first target year from ``as_of`` on (the catchment scenario drawn for it), else
-    2030."""
-    years = pd.to_numeric(scorecard.get("year", pd.Series(dtype=float)), errors="coerce")
-    now = int(getattr(as_of, "year", 0) or 0)
-    ahead = years[years >= now].dropna()
-    return int(ahead.min()) if len(ahead) else 2030
 
 
 def _ids(layers: list[Any]) -> str:
@@ -384,7 +375,7 @@ def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none",
     builder = _Builder(result.bundle, lang=lang, tiles=tiles)
     builder.classes, builder.user_breaks = _check_classes(classes, breaks)
     builder.as_of = getattr(result, "as_of", None)
-    builder.scenario_year = _scenario_year(result.scorecard, builder.as_of)
+    builder.scenario_year = scenario_year(result.scorecard, builder.as_of)
     builder.add_units_base(show=True)
     n = (builder.add_progress(progress, history=progress_history) if progress is not None
          else 0)

@@ -96,6 +96,10 @@ LABELS: dict[str, dict[str, str]] = {
         "vi": "Vùng đi bộ 1 km khi hoàn thành mọi tuyến quy hoạch",
         "en": "1 km walk at the build-out of every planned line",
     },
+    "catchment_scenario_code": {"vi": "Mã kịch bản", "en": "Scenario code"},
+    "catchment_scenario_name": {"vi": "Kịch bản", "en": "Scenario"},
+    "catchment_people": {"vi": "Số người trong vùng đi bộ", "en": "People within walking distance"},
+    "catchment_distance": {"vi": "Quãng đường đi bộ (m)", "en": "Walking distance (m)"},
     "catchment_people_note": {
         "vi": "Vùng đi bộ: xem từng kịch bản (hiện nay, năm mục tiêu, hoàn thành từng quy "
               "hoạch) trong danh sách lớp, mỗi lần một kịch bản; số người là dân số trong "

@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ __all__ = [
     "value_style_qml",
 ]
 
+logger = logging.getLogger(__name__)
+
 _OUTLINE = "85,85,85,255"
 
 
@@ -51,16 +54,16 @@ class LayerStyle:
     default: bool = False
 
 
-def _rgba(colour: str) -> str:
+def _rgba(colour: str, alpha: int = 255) -> str:
     hex_ = colour.lstrip("#")
-    return ",".join(str(int(hex_[i:i + 2], 16)) for i in (0, 2, 4)) + ",255"
+    return ",".join(str(int(hex_[i:i + 2], 16)) for i in (0, 2, 4)) + f",{alpha}"
 
 
-def _fill_symbol(name: str, colour: str) -> str:
+def _fill_symbol(name: str, colour: str, *, alpha: int = 255) -> str:
     return (f'<symbol type="fill" name={quoteattr(name)} alpha="1" clip_to_extent="1" '
             'force_rhr="0"><layer class="SimpleFill" enabled="1" locked="0" pass="0">'
             '<Option type="Map">'
-            f'<Option type="QString" name="color" value="{_rgba(colour)}"/>'
+            f'<Option type="QString" name="color" value="{_rgba(colour, alpha)}"/>'
             f'<Option type="QString" name="outline_color" value="{_OUTLINE}"/>'
             '<Option type="QString" name="outline_width" value="0.26"/>'
             '<Option type="QString" name="outline_width_unit" value="MM"/>'
@@ -98,17 +101,55 @@ def status_style_qml(field: str, words: Mapping[str, str], *,
     str
         The QML document.
     """
-    categories, symbols = [], []
-    for i, (status, word) in enumerate(words.items()):
-        colour = _style.STATUS_COLOURS.get(status, _style.STATUS_COLOURS["no data"])
-        categories.append(f"<category value={quoteattr(status)} label={quoteattr(word)} "
-                          f'symbol="{i}" render="true"/>')
-        symbols.append(_fill_symbol(str(i), colour))
+    return _categorized(field, [(status, word, _style.STATUS_COLOURS.get(
+        status, _style.STATUS_COLOURS["no data"])) for status, word in words.items()],
+        aliases=aliases)
+
+
+def _categorized(field: str, categories: Sequence[tuple[str, str, str]], *,
+                 aliases: Mapping[str, str], alpha: int = 255) -> str:
+    """QML of polygons coloured by the value of ``field``: (value, label, colour) each."""
+    items, symbols = [], []
+    for i, (value, word, colour) in enumerate(categories):
+        items.append(f"<category value={quoteattr(value)} label={quoteattr(word)} "
+                     f'symbol="{i}" render="true"/>')
+        symbols.append(_fill_symbol(str(i), colour, alpha=alpha))
     renderer = (f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(field)} '
                 'symbollevels="0" enableorderby="0" forceraster="0">'
-                f"<categories>{''.join(categories)}</categories>"
+                f"<categories>{''.join(items)}</categories>"
                 f"<symbols>{''.join(symbols)}</symbols></renderer-v2>")
     return _document(renderer, aliases)
+
+
+def run_catchments(result: Any) -> tuple[Any, list[LayerStyle], dict[str, str]] | None:
+    """The run map's walking catchments as a GeoPackage layer (in the units' CRS), its style
+    (one colour per scenario, as on the web map) and aliases; ``None`` without them."""
+    from geoplan.errors import GeoplanError
+    from geoplan.maps._transit import scenario_year, walking_scenarios
+
+    try:
+        scenarios = walking_scenarios(result.bundle, year=scenario_year(result.scorecard,
+                                                                         result.as_of),
+                                      today=result.as_of, lang=result.lang)
+    except GeoplanError as exc:  # an optional layer: the GeoPackage is written without it
+        logger.warning("no catchments layer in the GeoPackage: %s", exc)
+        return None
+    if scenarios is None:
+        return None
+    crs = result.units.crs if result.units is not None else scenarios.crs
+    layer = scenarios.to_crs(crs)
+    lang = result.lang
+    aliases = {"scenario": label("catchment_scenario_code", lang),
+               "label": label("catchment_scenario_name", lang),
+               "stations": label("stations", lang),
+               "people": label("catchment_people", lang),
+               "distance_m": label("catchment_distance", lang)}
+    colours = [_style.CATCHMENT_STYLES["catchment_network" if s == "now"
+                                       else "catchment_scenario"]["fillColor"]
+               for s in layer["scenario"]]
+    qml = _categorized("scenario", list(zip(layer["scenario"], layer["label"], colours,
+                                            strict=True)), aliases=aliases, alpha=110)
+    return layer, [LayerStyle(label("catchment_network", lang), qml, default=True)], aliases
 
 
 def value_style_qml(field: str, edges: Sequence[float], labels: Sequence[str], *,
