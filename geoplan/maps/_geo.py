@@ -227,18 +227,11 @@ def compact_collection(collection: dict[str, Any]) -> dict[str, Any]:
             x0, y0 = x, y
         return out
 
-    def walk(c: Any, depth: int) -> Any:
-        return run(c) if depth == 0 else [walk(x, depth - 1) for x in c]
+    def point(p: list[float]) -> list[int]:
+        return [round(p[0] * scale), round(p[1] * scale)]
 
-    features = []
-    for f in collection["features"]:
-        g = f["geometry"]
-        if g["type"] == "Point":
-            coords: Any = [round(g["coordinates"][0] * scale), round(g["coordinates"][1] * scale)]
-        else:
-            coords = walk(g["coordinates"], _DEPTH[g["type"]])
-        features.append({**f, "geometry": {"type": g["type"], "coordinates": coords}})
-    return {"type": "FeatureCollection", "gp": DECIMALS, "features": features}
+    return {"type": "FeatureCollection", "gp": DECIMALS,
+            "features": _recoded(collection["features"], run, point)}
 
 
 def expand_collection(collection: dict[str, Any]) -> dict[str, Any]:
@@ -252,18 +245,25 @@ def expand_collection(collection: dict[str, Any]) -> dict[str, Any]:
             out.append([x / scale, y / scale])
         return out
 
+    def point(p: list[int]) -> list[float]:
+        return [p[0] / scale, p[1] / scale]
+
+    return {"type": "FeatureCollection", "features": _recoded(collection["features"], run, point)}
+
+
+def _recoded(features: list[dict[str, Any]], run: Any, point: Any) -> list[dict[str, Any]]:
+    """``features`` with ``run`` applied to every list of positions (a ring, a line, the
+    points of a MultiPoint) and ``point`` to a Point's position."""
     def walk(c: Any, depth: int) -> Any:
         return run(c) if depth == 0 else [walk(x, depth - 1) for x in c]
 
-    features = []
-    for f in collection["features"]:
+    out = []
+    for f in features:
         g = f["geometry"]
-        if g["type"] == "Point":
-            coords: Any = [g["coordinates"][0] / scale, g["coordinates"][1] / scale]
-        else:
-            coords = walk(g["coordinates"], _DEPTH[g["type"]])
-        features.append({**f, "geometry": {"type": g["type"], "coordinates": coords}})
-    return {"type": "FeatureCollection", "features": features}
+        coords = (point(g["coordinates"]) if g["type"] == "Point"
+                  else walk(g["coordinates"], _DEPTH[g["type"]]))
+        out.append({**f, "geometry": {"type": g["type"], "coordinates": coords}})
+    return out
 
 
 def script_json(value: Any) -> str:
