@@ -32,7 +32,7 @@ from geoplan.maps._elements import (
     Timeline,
     escape_html,
 )
-from geoplan.maps._geo import display_coverage, feature_collection
+from geoplan.maps._geo import display_coverage, display_layer, feature_collection
 from geoplan.maps.i18n import (
     check_lang,
     label,
@@ -271,3 +271,13 @@ class _BuilderBase:
         except GeoplanError as exc:
             logger.warning("%s not drawn on the map: %s", role, exc)
             return None
+
+    def _shown(self, role: str, *, tolerance_m: float) -> gpd.GeoDataFrame | None:
+        """Layer ``role`` as the map draws it (:func:`display_layer`, positional index), or
+        ``None`` when it is absent, broken (:meth:`_optional`) or empty."""
+        source = self._optional(role)
+        if source is None:
+            return None
+        layer = display_layer(source, tolerance_m=tolerance_m,
+                              what=f"{self.bundle.name}/{role}")
+        return None if layer.empty else layer.reset_index(drop=True)

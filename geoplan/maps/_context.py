@@ -124,13 +124,9 @@ class _ContextLayers(_BuilderBase):
         self, role: str, style: dict[str, Any], *, tolerance_m: float, pane: str,
         show: bool = True, interactive: bool = True, fields: tuple[str, ...] = (),
     ) -> GeoLayer | None:
-        source = self._optional(role)
-        if source is None:
+        layer = self._shown(role, tolerance_m=tolerance_m)
+        if layer is None:
             return None
-        layer = display_layer(source, tolerance_m=tolerance_m, what=f"{self.bundle.name}/{role}")
-        if layer.empty:
-            return None
-        layer = layer.reset_index(drop=True)
         title = self._t(role)
         rows = []
         for _, row in layer.iterrows():
@@ -181,12 +177,8 @@ class _ContextLayers(_BuilderBase):
     def _add_land_use(self) -> None:
         """Land-use polygons by class (the most common classes, the rest as one), off at
         first: the thematic layer is the map's subject."""
-        source = self._optional("land_use")
-        if source is None:
-            return
-        layer = display_layer(source, tolerance_m=5,
-                              what=f"{self.bundle.name}/land_use").reset_index(drop=True)
-        if layer.empty:
+        layer = self._shown("land_use", tolerance_m=5)
+        if layer is None:
             return
         classes = layer["land_use"].map(_text).replace("", self._t("land_use_other"))
         common = [c for c in classes.value_counts().index
@@ -248,12 +240,8 @@ class _ContextLayers(_BuilderBase):
     def _add_bus_stops(self) -> None:
         """Bus stops as small circles (named in tooltips); off at first when there are more
         than :data:`_POINT_LIMIT` (they are then drawn without tooltips, as one shape)."""
-        source = self._optional("bus_stops")
-        if source is None:
-            return
-        stops = display_layer(source, tolerance_m=0,
-                              what=f"{self.bundle.name}/bus_stops").reset_index(drop=True)
-        if stops.empty:
+        stops = self._shown("bus_stops", tolerance_m=0)
+        if stops is None:
             return
         many = len(stops) > _POINT_LIMIT
         style = {"radius": 2.5, "weight": 1, "color": "#a63603", "fillColor": "#fdd0a2",
