@@ -458,17 +458,17 @@ def _write_record(result: MonitorResult, stage: Path, target: Path,
 _SLIDER_DATES = 60
 
 
-def _progress_history(result: MonitorResult) -> dict[str, pd.DataFrame]:
+def _progress_history(result: MonitorResult, last: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The progress rows on each snapshot date up to the monitoring date (the latest
-    :data:`_SLIDER_DATES`), for the progress map's date slider; the last is the map's own."""
-    dates = [d for d in result.snapshot_dates if d <= result.end][-_SLIDER_DATES:]
+    :data:`_SLIDER_DATES`), for the progress map's date slider; the monitoring date's are
+    ``last``, the map's own (not computed again)."""
+    earlier = [d for d in result.snapshot_dates if d < result.end][-(_SLIDER_DATES - 1):]
     frames = {}
-    for when in dates:
+    for when in earlier:
         at = build_trajectories(result.recipe, result.history, at=when,
                                 baseline=result.baseline)
         frames[when.isoformat()] = progress_frame(at, lang=result.lang)
-    frames.pop(result.end.isoformat(), None)  # the monitoring date's are the map's own
-    frames[result.end.isoformat()] = progress_frame(result.trajectories, lang=result.lang)
+    frames[result.end.isoformat()] = last
     return frames
 
 
@@ -490,7 +490,7 @@ def _write_report(result: MonitorResult, target: Path, *, tiles: str) -> dict[st
 
                 frame = progress_frame(result.trajectories, lang=result.lang)
                 fmap = map_run(result.last, lang=result.lang, tiles=tiles, progress=frame,
-                               progress_history=_progress_history(result))
+                               progress_history=_progress_history(result, frame))
                 save_map(fmap, stage / "progress.html")
                 produced.append("progress.html")
             _write_record(result, stage, target, produced)
