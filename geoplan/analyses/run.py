@@ -220,10 +220,9 @@ def check_display_options(lang: str, tiles: str, classes: str = "quantiles") -> 
         If ``lang`` is not in :data:`LANGS`, ``tiles`` not in :data:`TILES` or ``classes``
         not in :data:`geoplan._choices.CLASSES`.
     """
-    from geoplan._choices import CLASSES
-
-    if classes not in CLASSES:
-        message = f"unknown classes {classes!r}; use one of {', '.join(CLASSES)} (--classes)"
+    if classes not in _choices.CLASSES:
+        message = (f"unknown classes {classes!r}; use one of {', '.join(_choices.CLASSES)} "
+                   "(--classes)")
         raise RecipeError(message)
     if lang not in LANGS:
         message = f"unknown language {lang!r}; use one of {', '.join(LANGS)} (--lang)"

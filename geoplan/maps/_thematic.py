@@ -161,9 +161,7 @@ class _ThematicLayers(_BuilderBase):
         top = float(finite.max()) if not finite.empty else 0.0
         radii = [0.0 if not (math.isfinite(v) and v > 0 and top > 0)
                  else round(_SYMBOL_MAX_PX * math.sqrt(v / top), 1) for v in values]
-        for share in (1.0, 0.25, 0.04):
-            if top <= 0:
-                break
+        for share in (1.0, 0.25, 0.04) if top > 0 else ():
             value = _nice(top * share)
             r = _SYMBOL_MAX_PX * math.sqrt(value / top)
             items.append(f'<span class="gp-symbol" style="width:{2 * r:.0f}px;'
