@@ -37,9 +37,9 @@ import shapely
 import yaml
 from rasterio.transform import Affine
 
-from geoplan.batch import plan_batch, run_batch
 from geoplan.layers import load_bundle
 from geoplan.layers.manifest import extent_geometry, extent_text, read_manifest, write_manifest
+from geoplan.workflows.batch import plan_batch, run_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE = ROOT / "analyses" / "hanoi-02-nq-tw.yaml"

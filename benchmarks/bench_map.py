@@ -181,7 +181,7 @@ def main() -> None:
 
     recipe = Path(args.recipe)
     if recipe.is_file():
-        from geoplan.analyses.run import run_recipe
+        from geoplan.workflows.run import run_recipe
 
         try:
             result = run_recipe(recipe, bundle=bundle)

@@ -34,6 +34,7 @@ __all__ = [
     "DEPENDENCIES",
     "check_record_target",
     "dependency_versions",
+    "finish_times",
     "input_files",
     "input_paths",
     "inputs_protected",
@@ -219,6 +220,22 @@ def run_checksum(prov: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+
+
+def finish_times(prov: dict[str, Any], clock: float) -> None:
+    """Stamp a run's record with its end: ``finished``, ``duration_s`` (since ``clock``, a
+    :func:`time.perf_counter` reading) and the :func:`run_checksum` of the rest.
+
+    Parameters
+    ----------
+    prov
+        The record, changed in place.
+    clock
+        :func:`time.perf_counter` at the start of the run.
+    """
+    prov["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    prov["duration_s"] = round(time.perf_counter() - clock, 3)
+    prov["run_checksum"] = run_checksum(prov)
 
 
 def output_record(

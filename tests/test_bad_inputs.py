@@ -34,10 +34,8 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon
 
-from geoplan.analyses import run as run_module
 from geoplan.analyses.green import green_space_per_capita
 from geoplan.analyses.recipe import load_recipe
-from geoplan.analyses.run import OUTPUT_FILES, run_recipe
 from geoplan.analyses.transit import transit_coverage
 from geoplan.cli import main
 from geoplan.errors import (
@@ -50,6 +48,8 @@ from geoplan.errors import (
 from geoplan.io import sha256_file
 from geoplan.layers import GeometryRepairWarning, load_bundle
 from geoplan.maps import map_bundle, save_map
+from geoplan.workflows import run as run_module
+from geoplan.workflows.run import OUTPUT_FILES, run_recipe
 from tests import synthetic
 from tests._hostile import assert_refused, cli, flat
 from tests.synthetic import X0, Y0

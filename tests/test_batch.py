@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from geoplan.analyses.recipe import load_recipe
-from geoplan.batch import plan_batch, run_batch
 from geoplan.errors import RecipeError
 from geoplan.monitor.history import read_history
+from geoplan.workflows.batch import plan_batch, run_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 PROVINCE_RECIPES = [str(ROOT / "analyses" / f) for f in (

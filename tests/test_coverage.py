@@ -37,10 +37,11 @@ from geoplan.analyses._population import (
 from geoplan.analyses.evaluate import evaluate_target
 from geoplan.analyses.landuse import transport_land_ratio, urban_land_ratio
 from geoplan.analyses.recipe import parse_recipe
-from geoplan.analyses.run import SCORECARD_COLUMNS, run_recipe
+from geoplan.analyses.scorecard import SCORECARD_COLUMNS
 from geoplan.analyses.transit import transit_coverage, transit_coverage_population
 from geoplan.layers import Bundle, load_bundle
 from geoplan.layers.build._transit import BUS_QUERY_BOX
+from geoplan.workflows.run import run_recipe
 from tests import synthetic
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from geoplan.analyses.recipe import list_recipes, load_recipe
-from geoplan.analyses.run import run_recipe
+from geoplan.analyses.wording import _UNIT_WORDS, describe_goal, unit_label
 from geoplan.maps import map_run, save_map
-from geoplan.maps.i18n import _UNIT_WORDS, describe_goal, unit_label
-from geoplan.monitor import monitor_recipe
+from geoplan.workflows.monitor import monitor_recipe
+from geoplan.workflows.run import run_recipe
 from tests.test_monitor import END, MONITOR_RECIPE
 from tests.test_recipes import tiny_indicators  # noqa: F401 (fixture)
 from tests.test_run import RECIPE

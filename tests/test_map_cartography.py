@@ -158,7 +158,7 @@ HANOI = "hanoi" in list_bundles()
 
 @pytest.fixture(scope="module")
 def hanoi_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str, int]:
-    from geoplan.analyses.run import run_recipe
+    from geoplan.workflows.run import run_recipe
 
     result = run_recipe(ROOT / "analyses" / "hanoi-02-nq-tw.yaml")
     path = save_map(map_run(result), tmp_path_factory.mktemp("hn") / "index.html")
@@ -191,7 +191,7 @@ def test_hanoi_run_map_size_and_layers(hanoi_run: tuple[Any, str, int]) -> None:
 @pytest.mark.skipif(not HANOI, reason="the real Hà Nội bundle (layers/hanoi) is not built yet")
 def test_hanoi_catchment_scenarios_carry_their_population(
         hanoi_run: tuple[Any, str, int]) -> None:
-    from geoplan.maps.i18n import format_quantity
+    from geoplan.analyses.wording import format_quantity
     from geoplan.network import coverage_scenarios
 
     result, page, _ = hanoi_run
@@ -219,7 +219,7 @@ def test_hanoi_catchment_scenarios_carry_their_population(
 @pytest.mark.skipif(not HANOI, reason="the real Hà Nội bundle (layers/hanoi) is not built yet")
 def test_counts_are_proportional_circles(hanoi_run: tuple[Any, str, int]) -> None:
     result, page, _ = hanoi_run
-    from geoplan.analyses.run import slugify
+    from geoplan.analyses.recipe import slugify
 
     counted = [s for s in layer_specs(page) if "symbols" in s]
     card = result.scorecard

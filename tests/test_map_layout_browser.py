@@ -136,7 +136,7 @@ HANOI = "hanoi" in list_bundles()
 
 @pytest.fixture(scope="module")
 def hanoi_run_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from geoplan.analyses.run import run_recipe
+    from geoplan.workflows.run import run_recipe
 
     result = run_recipe(ROOT / "analyses" / "hanoi-02-nq-tw.yaml")
     return save_map(map_run(result), tmp_path_factory.mktemp("hn") / "index.html")

@@ -18,6 +18,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Polygon
 
+from geoplan.analyses.wording import format_number
 from geoplan.cli import main
 from geoplan.layers import load_bundle
 from geoplan.maps import (
@@ -31,7 +32,7 @@ from geoplan.maps import (
 from geoplan.maps._geo import display_coverage, script_json
 from geoplan.maps._style import LINE_STATUS_STYLES, STATUS_COLOURS
 from geoplan.maps.assets import leaflet_css, leaflet_js, leaflet_version
-from geoplan.maps.i18n import LABELS, format_number, label
+from geoplan.maps.i18n import LABELS, label
 from tests import synthetic
 from tests.test_recipes import tiny_indicators  # noqa: F401 (fixture)
 
@@ -124,7 +125,7 @@ def xss_bundle_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def run_result(tmp_path: Path, synthetic_bundle_path: Path,
                tiny_indicators: None) -> Iterator[Any]:  # noqa: F811
-    from geoplan.analyses.run import run_recipe
+    from geoplan.workflows.run import run_recipe
 
     recipe = tmp_path / "synthetic-map.yaml"
     recipe.write_text(RECIPE, encoding="utf-8")

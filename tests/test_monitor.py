@@ -19,7 +19,6 @@ import pytest
 
 from geoplan.analyses.evaluate import evaluate_statistic
 from geoplan.analyses.recipe import Statistic, known_from, parse_recipe
-from geoplan.analyses.run import run_recipe
 from geoplan.analyses.urbanisation import urbanisation_rate
 from geoplan.cli import main
 from geoplan.errors import GeoplanError, OutputError, RecipeError
@@ -39,8 +38,6 @@ from geoplan.monitor import (
     MonitorError,
     TargetPath,
     latest_snapshots,
-    monitor_dates,
-    monitor_recipe,
     period_ends,
     progress_status,
     read_history,
@@ -48,6 +45,8 @@ from geoplan.monitor import (
     snapshot_rows,
     summarise_units,
 )
+from geoplan.workflows.monitor import monitor_dates, monitor_recipe
+from geoplan.workflows.run import run_recipe
 from tests import synthetic
 
 D = date

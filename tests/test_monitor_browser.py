@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from geoplan.layers import list_bundles
-from geoplan.monitor import monitor_recipe
+from geoplan.workflows.monitor import monitor_recipe
 from tests._browser import BROWSER_MARKS, open_layer_control, open_page, screenshot
 from tests.test_maps_browser import MAP_READY, click_at, unit_point
 from tests.test_monitor import END, monitor_recipe_path  # noqa: F401 (fixture)

@@ -24,10 +24,10 @@ from geoplan.monitor import (
     MONITORING,
     NO_DATA,
     ON_TRACK,
-    monitor_recipe,
     progress_status,
     read_history,
 )
+from geoplan.workflows.monitor import monitor_recipe
 
 pytestmark = pytest.mark.skipif("hanoi" not in list_bundles(),
                                 reason="layers/hanoi is not built yet")

@@ -11,11 +11,11 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from geoplan.analyses.national import national_scorecard, province_of, write_national
-from geoplan.batch import plan_batch, run_batch
 from geoplan.errors import RecipeError
 from geoplan.layers import load_bundle
 from geoplan.layers.new import new_province_bundle
+from geoplan.workflows.batch import plan_batch, run_batch
+from geoplan.workflows.national import national_scorecard, province_of, write_national
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE = str(ROOT / "analyses" / "vietnam-06-nq-tw.yaml")

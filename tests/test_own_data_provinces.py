@@ -20,7 +20,6 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import box
 
-from geoplan.analyses.run import run_recipe
 from geoplan.errors import GeoplanError, OutputError, SourceDataError
 from geoplan.layers import load_bundle
 from geoplan.layers.add import add_layer
@@ -33,6 +32,7 @@ from geoplan.layers.census import (
     units_population,
 )
 from geoplan.layers.new import new_province_bundle
+from geoplan.workflows.run import run_recipe
 from tests._hostile import cli
 from tests.conftest import SHARED_DATA
 

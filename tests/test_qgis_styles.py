@@ -15,9 +15,9 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from geoplan.analyses.run import run_recipe
 from geoplan.maps._style import STATUS_COLOURS, VALUE_RAMP
 from geoplan.maps._thematic import _breaks
+from geoplan.workflows.run import run_recipe
 from tests.test_maps import RECIPE
 from tests.test_recipes import tiny_indicators  # noqa: F401 (fixture)
 

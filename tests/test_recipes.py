@@ -17,6 +17,7 @@ import pytest
 from geoplan.analyses import registry
 from geoplan.analyses.recipe import list_recipes, load_recipe, parse_recipe
 from geoplan.analyses.result import IndicatorResult
+from geoplan.analyses.wording import describe_goal
 from geoplan.errors import RecipeError
 from geoplan.layers import Bundle
 
@@ -110,7 +111,8 @@ def test_valid_recipe_loads(tiny_indicators: None, tmp_path: Path) -> None:
     recipe = load_recipe(_write(tmp_path, HEAD + TARGET))
     assert recipe.id == "test-recipe"
     assert recipe.targets[0].key == "t.rail@2030"
-    assert recipe.targets[0].describe() == "≥ 1.5 km"
+    assert describe_goal(recipe.targets[0], "en") == "≥ 1.5 km"
+    assert describe_goal(recipe.targets[0], "vi") == "≥ 1,5 km"
     assert recipe.document.year == 2026
 
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from geoplan.analyses import run as run_module
-from geoplan.analyses.recipe import load_recipe, parse_recipe
-from geoplan.analyses.run import run_recipe, slugify
+from geoplan.analyses.recipe import load_recipe, parse_recipe, slugify
 from geoplan.cli import main
 from geoplan.errors import OutputError, RecipeError
 from geoplan.io import sha256_file
 from geoplan.layers import list_bundles
+from geoplan.workflows import run as run_module
+from geoplan.workflows.run import run_recipe
 from tests.test_recipes import tiny_indicators  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,7 +144,7 @@ def test_outputs_written_with_provenance(recipe_path: Path, synthetic_bundle_pat
     assert {"scorecard.csv", "scorecard.md", "results.gpkg", "provenance.json"} <= set(names)
     assert not [n for n in names if n.startswith(".")]  # no staging left
     md = (out / "scorecard.md").read_text(encoding="utf-8")
-    # numbers as the map prints them (geoplan.maps.i18n.format_quantity): whole ones whole
+    # numbers as the map prints them (geoplan.analyses.wording.format_quantity): whole ones whole
     assert "| `s.rail@2030` Rail in service | 2 km | ≈ 10 km (± 10%) | not met | 8 |" in md
     prov = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
     assert prov["recipe"]["id"] == "synthetic-run"

@@ -32,12 +32,12 @@ import pytest
 
 from geoplan.analyses.evaluate import MET, NO_DATA, NOT_MET, PARTLY
 from geoplan.analyses.recipe import load_recipe
-from geoplan.analyses.run import run_recipe
 from geoplan.analyses.statistics_file import FileReport, read_reported_statistics
-from geoplan.batch import plan_batch
 from geoplan.errors import OutputError, RecipeError
 from geoplan.io import sha256_file
-from geoplan.monitor import monitor_recipe
+from geoplan.workflows.batch import plan_batch
+from geoplan.workflows.monitor import monitor_recipe
+from geoplan.workflows.run import run_recipe
 from tests._hostile import assert_refused, cli, flat
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -35,12 +35,13 @@ from geoplan.analyses.evaluate import (
 )
 from geoplan.analyses.recipe import Statistic, Target, slugify
 from geoplan.analyses.result import IndicatorResult
-from geoplan.analyses.run import run_recipe
+from geoplan.analyses.wording import format_quantity
 from geoplan.cli._common import format_value
 from geoplan.layers import list_bundles, load_bundle
-from geoplan.maps.i18n import format_quantity
-from geoplan.monitor import BEHIND, ON_TRACK, monitor_recipe, read_history
+from geoplan.monitor import BEHIND, ON_TRACK, read_history
 from geoplan.monitor.history import HISTORY_NAME, record_snapshot
+from geoplan.workflows.monitor import monitor_recipe
+from geoplan.workflows.run import run_recipe
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2026, 11, 24)

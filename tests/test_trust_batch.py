@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from geoplan.batch import plan_batch, run_batch
 from geoplan.errors import BatchError, BundleNotFoundError, OutputError, RecipeError
 from geoplan.monitor.history import HistoryError
+from geoplan.workflows.batch import plan_batch, run_batch
 from tests._hostile import assert_refused
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ The mechanisms under test:
 * ``geoplan.cli.main``: arguments that are not UTF-8, Ctrl-C while the commands import, lazy
   imports so that the core install (no ``build`` extra) runs every core command;
 * ``geoplan.monitor.history.read_history``: every row of a hand-edited history checked;
-* ``geoplan.monitor.pipeline.monitor_dates`` and ``run_recipe``: bounded evaluation dates.
+* ``geoplan.workflows.monitor.monitor_dates`` and ``run_recipe``: bounded evaluation dates.
 
 All data are SYNTHETIC (tests/synthetic.py). Hangs are stopped by ``signal.alarm`` (a guard,
 not a timing assertion) or a subprocess timeout.
@@ -40,7 +40,6 @@ import pytest
 from geoplan import io as geoplan_io
 from geoplan._yaml import MAX_DEPTH, MAX_DIGITS, MAX_NODES, YAMLContentError, load_yaml
 from geoplan.analyses.recipe import load_recipe, parse_recipe
-from geoplan.analyses.run import run_recipe
 from geoplan.cli import main
 from geoplan.errors import (
     GeoplanError,
@@ -52,14 +51,10 @@ from geoplan.errors import (
 from geoplan.io import sha256_file
 from geoplan.layers import load_bundle
 from geoplan.maps import map_bundle, save_map
-from geoplan.monitor import (
-    HistoryError,
-    MonitorError,
-    monitor_dates,
-    monitor_recipe,
-    read_history,
-)
+from geoplan.monitor import HistoryError, MonitorError, read_history
 from geoplan.monitor.history import HISTORY_NAME, goal_units, record_snapshot
+from geoplan.workflows.monitor import monitor_dates, monitor_recipe
+from geoplan.workflows.run import run_recipe
 from tests import synthetic
 from tests._hostile import assert_refused, cli, flat
 from tests.test_bad_inputs import RECIPE as BAD_RECIPE

@@ -27,7 +27,6 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from geoplan.analyses.run import OUTPUT_FILES, run_recipe
 from geoplan.cli import main
 from geoplan.errors import GeoplanError, OutputError
 from geoplan.io import check_name, check_output, commit_staged, protect_inputs, staging_dir
@@ -36,8 +35,9 @@ from geoplan.layers.build import build_bundle
 from geoplan.layers.manifest import read_manifest
 from geoplan.layers.osm import import_osm
 from geoplan.maps import map_bundle, save_map
-from geoplan.monitor import monitor_recipe
 from geoplan.monitor.history import HistoryError, read_history, record_snapshot
+from geoplan.workflows.monitor import monitor_recipe
+from geoplan.workflows.run import OUTPUT_FILES, run_recipe
 from tests import synthetic
 from tests._hostile import flat
 from tests.test_bad_inputs import AS_OF, TRANSIT, _recipe
@@ -586,7 +586,7 @@ def test_outputs_may_not_replace_protected_inputs_through_any_writer(tmp_path: P
 def test_api_writers_know_their_inputs(tmp_path: Path) -> None:
     """A run's map, a monitoring report and a snapshot refuse the run's recipe and bundle."""
     from geoplan.maps import map_run
-    from geoplan.monitor.pipeline import write_report
+    from geoplan.workflows.monitor import write_report
 
     recipe, bundle = _recipe_and_bundle(tmp_path)
     result = run_recipe(recipe, as_of=AS_OF)

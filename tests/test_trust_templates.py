@@ -32,7 +32,6 @@ from typing import Any
 import pytest
 from branca.element import Element
 
-from geoplan.analyses.run import run_recipe
 from geoplan.cli import main
 from geoplan.layers import load_bundle
 from geoplan.maps import map_bundle, map_run, save_map
@@ -44,8 +43,9 @@ from geoplan.maps._elements import (
     render_element,
 )
 from geoplan.maps._geo import script_json
-from geoplan.monitor import monitor_recipe
 from geoplan.monitor.charts import chart_text
+from geoplan.workflows.monitor import monitor_recipe
+from geoplan.workflows.run import run_recipe
 from tests import synthetic
 from tests._browser import BROWSER_MARKS, open_page
 

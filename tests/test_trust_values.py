@@ -46,8 +46,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoplan.analyses.recipe import load_recipe
-from geoplan.analyses.run import RunResult, run_recipe, slugify
+from geoplan.analyses.recipe import load_recipe, slugify
+from geoplan.analyses.scorecard import RunResult
 from geoplan.errors import (
     GeoplanError,
     LayerValidationError,
@@ -59,8 +59,10 @@ from geoplan.io import file_kind, regular_file_problem
 from geoplan.layers import load_bundle
 from geoplan.layers.osm import import_osm
 from geoplan.layers.roles import MAX_DENSITY_PER_KM2, normalise_id
-from geoplan.monitor import monitor_recipe, read_history
+from geoplan.monitor import read_history
 from geoplan.monitor.history import HistoryError
+from geoplan.workflows.monitor import monitor_recipe
+from geoplan.workflows.run import run_recipe
 from tests import synthetic
 from tests._hostile import assert_refused, flat
 from tests.test_bad_inputs import (

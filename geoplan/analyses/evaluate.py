@@ -472,7 +472,7 @@ class TargetEvaluation:
 
         Examples
         --------
-        >>> from geoplan.analyses.run import run_recipe                       # doctest: +SKIP
+        >>> from geoplan.workflows.run import run_recipe                       # doctest: +SKIP
         >>> result = run_recipe("analyses/hanoi-02-nq-tw.yaml", out=None)     # doctest: +SKIP
         >>> ev = next(e for e in result.evaluations if e.units_evaluated)     # doctest: +SKIP
         >>> ev.to_geodataframe(result.bundle)["status"].value_counts()        # doctest: +SKIP

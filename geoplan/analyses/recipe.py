@@ -115,7 +115,7 @@ _TOL_RE = re.compile(r"^\s*(\d+(\.\d+)?)\s*%\s*$")
 
 
 #: Dates geoplan evaluates and plans it reads (the 20th to 22nd centuries); also the range of a
-#: run's ``as_of`` (:data:`geoplan.analyses.run.AS_OF_RANGE`) and of monitoring dates.
+#: run's ``as_of`` (:data:`geoplan.analyses.scorecard.AS_OF_RANGE`) and of monitoring dates.
 DATE_RANGE: tuple[date, date] = (date(MIN_YEAR, 1, 1), date(MAX_YEAR, 12, 31))
 
 
@@ -220,23 +220,6 @@ class Goal(_Model):
         if match is None:  # caught by the recipe checks; keep a safe answer here
             return 0.0
         return float(match.group(1)) / 100.0 * abs(self.value or 0.0)
-
-    def describe(self) -> str:
-        """The target in words, e.g. ``"≥ 10 m2/person"`` or ``"16–≥24 %"``."""
-        def fmt(x: float | None) -> str:
-            return "?" if x is None else f"{x:g}"
-
-        unit = self.unit
-        if self.comparator is None:
-            return "monitoring (no numeric target)"
-        if self.comparator == "range":
-            upper = f"≥{fmt(self.max)}" if self.open_max else fmt(self.max)
-            return f"{fmt(self.min)}–{upper} {unit}"
-        if self.comparator == "approx":
-            tol = self.tolerance if isinstance(self.tolerance, str) else fmt(self.tolerance_abs)
-            return f"≈ {fmt(self.value)} {unit} (± {tol})"
-        symbol = {">=": "≥", "<=": "≤"}.get(self.comparator, self.comparator)
-        return f"{symbol} {fmt(self.value)} {unit}"
 
 
 class Target(Goal):

@@ -16,7 +16,7 @@ from geoplan.cli import app
 from geoplan.cli._common import check_choice, console, escape, parse_date
 
 if TYPE_CHECKING:
-    from geoplan.batch import BatchResult
+    from geoplan.workflows.batch import BatchResult
 
 __all__ = ["batch_command"]
 
@@ -33,14 +33,14 @@ def _dates(as_of: list[str] | None, start: str | None, end: str | None,
     first = first or last
     if first > last:
         raise typer.BadParameter(f"--from {first} is after --to {last}", param_hint="--from")
-    from geoplan.monitor.pipeline import monitor_dates
+    from geoplan.workflows.monitor import monitor_dates
 
     return sorted({*days, *monitor_dates(start=first, end=last, period=period)})
 
 
 def _province_bundles(national: str) -> list[str]:
-    from geoplan.analyses.national import province_of
     from geoplan.layers import list_bundles, load_bundle
+    from geoplan.workflows.national import province_of
 
     return [name for name in list_bundles()
             if name != national and province_of(load_bundle(name)) is not None]
@@ -104,8 +104,8 @@ def batch_command(
     """
     check_choice(lang, LANGS, option="--lang")  # options first: no geopandas for a typo
     days = _dates(as_of, start, end, period)
-    from geoplan.analyses.national import national_scorecard, write_national
-    from geoplan.batch import plan_batch, run_batch
+    from geoplan.workflows.batch import plan_batch, run_batch
+    from geoplan.workflows.national import national_scorecard, write_national
 
     if not logging.getLogger("geoplan").isEnabledFor(logging.DEBUG):  # unless --verbose:
         import distributed  # noqa: F401  (its import sets levels on its own loggers)

@@ -95,7 +95,7 @@ def format_value(x: object, unit: str, lang: str = "en") -> str:
     """A value with its unit for the console (``–`` for no value), in ``lang``.
 
     The console prints what the scorecard and the map print:
-    :func:`geoplan.maps.i18n.format_quantity`.
+    :func:`geoplan.analyses.wording.format_quantity`.
 
     Examples
     --------
@@ -104,7 +104,7 @@ def format_value(x: object, unit: str, lang: str = "en") -> str:
     >>> format_value(837978.78, "people", "vi")
     '837.979 người'
     """
-    from geoplan.maps.i18n import format_quantity
+    from geoplan.analyses.wording import format_quantity
 
     if x is None or x is pd.NA or (isinstance(x, float) and x != x):
         return "–"

@@ -28,6 +28,7 @@ __all__ = ["monitor_command"]
 
 def _print(result: MonitorResult) -> None:
     from geoplan.analyses.evaluate import status_label
+    from geoplan.analyses.wording import describe_goal
 
     lang = result.lang
     title = (f"{result.recipe.title.get(lang)} — {result.bundle.name}: "
@@ -49,7 +50,7 @@ def _print(result: MonitorResult) -> None:
         year = f" ({t.goal.year})" if t.goal.year is not None else ""
         table.add_row(escape(t.key), escape(format_value(p.baseline_value, unit, lang)),
                       escape(latest), escape(format_value(p.path_value, unit, lang)),
-                      escape(t.goal.describe() + year),
+                      escape(describe_goal(t.goal, lang) + year),
                       f"[{STATUS_STYLES.get(p.status, 'white')}]{escape(status)}[/]")
     console.print(table)
     seconds = result.seconds.get("evaluate", 0.0)
@@ -107,7 +108,7 @@ def monitor_command(
     from geoplan.analyses.recipe import load_recipe
 
     parsed = load_recipe(recipe)  # a missing recipe is refused before geopandas is imported
-    from geoplan.monitor import monitor_recipe
+    from geoplan.workflows.monitor import monitor_recipe
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=console.quiet) as bar:

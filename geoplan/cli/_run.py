@@ -23,13 +23,14 @@ from geoplan.errors import OutputError
 from geoplan.io import check_name, check_output
 
 if TYPE_CHECKING:
-    from geoplan.analyses.run import RunResult
+    from geoplan.analyses.scorecard import RunResult
 
 __all__ = ["run_command"]
 
 def _print(result: RunResult) -> None:
     from geoplan.analyses.evaluate import STATUSES, status_label
-    from geoplan.maps.i18n import OLD_DATA_MARK, PARTIAL_MARK, format_number
+    from geoplan.analyses.wording import format_number
+    from geoplan.maps.i18n import OLD_DATA_MARK, PARTIAL_MARK
 
     lang = result.lang
     title = (f"{result.recipe.title.get(lang)} — {result.bundle.name}, "
@@ -122,7 +123,6 @@ def run_command(
     from geoplan.analyses.recipe import load_recipe
 
     parsed = load_recipe(recipe)  # a missing recipe is refused before geopandas is imported
-    from geoplan.analyses.run import protected_inputs, run_recipe
     from geoplan.analyses.statistics_file import read_reported_statistics
     from geoplan.layers import load_bundle
     from geoplan.monitor.history import (
@@ -132,6 +132,7 @@ def run_command(
         read_history,
         record_snapshot,
     )
+    from geoplan.workflows.run import protected_inputs, run_recipe
 
     if statistics is not None:  # every row checked before anything is computed
         parsed = read_reported_statistics(statistics, parsed)

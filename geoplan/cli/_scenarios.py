@@ -61,8 +61,8 @@ def scenarios_command(
         raise RecipeError(message)
     from geoplan.analyses.ranking import rank_planned_lines
     from geoplan.analyses.recipe import load_recipe
+    from geoplan.analyses.wording import format_number
     from geoplan.layers import load_bundle
-    from geoplan.maps.i18n import format_number
 
     parsed = load_recipe(recipe)
     table = rank_planned_lines(load_bundle(bundle if bundle is not None else parsed.bundle),

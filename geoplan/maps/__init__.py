@@ -15,7 +15,8 @@ from geoplan.maps.build import (
     map_run,
     save_map,
 )
-from geoplan.maps.i18n import LANGS, UnknownLanguageError
+from geoplan.analyses.wording import UnknownLanguageError
+from geoplan.maps.i18n import LANGS
 
 __all__ = [
     "CLASSES",

@@ -33,10 +33,8 @@ from geoplan.maps._elements import (
     escape_html,
 )
 from geoplan.maps._geo import display_coverage, display_layer, feature_collection
-from geoplan.maps.i18n import (
-    check_lang,
-    label,
-)
+from geoplan.analyses.wording import check_lang
+from geoplan.maps.i18n import label
 
 __all__: list[str] = []
 
@@ -61,7 +59,7 @@ class UnknownTilesError(GeoplanError, ValueError):
 
 
 class _RunLike(Protocol):
-    """What :func:`map_run` reads from a run result (see ``geoplan.analyses.run.RunResult``)."""
+    """What :func:`map_run` reads from a run result (see ``geoplan.analyses.scorecard.RunResult``)."""
 
     bundle: Bundle
     scorecard: pd.DataFrame

@@ -31,9 +31,7 @@ from geoplan.maps._elements import (
     SharedData,
 )
 from geoplan.maps._geo import display_layer, feature_collection
-from geoplan.maps.i18n import (
-    format_number,
-)
+from geoplan.analyses.wording import format_number
 
 __all__: list[str] = []
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan.analyses.evaluate import NO_DATA, STALE, status_label
+from geoplan.analyses.recipe import slugify
 from geoplan.maps import _style
 from geoplan.maps._base import (
     _BuilderBase,
@@ -28,15 +29,8 @@ from geoplan.maps._elements import (
     GeoLayer,
     Timeline,
 )
-from geoplan.maps.i18n import (
-    OLD_DATA_MARK,
-    PARTIAL_MARK,
-    coverage_text,
-    describe_goal,
-    format_number,
-    format_quantity,
-    unit_label,
-)
+from geoplan.analyses.wording import describe_goal, format_number, format_quantity, unit_label
+from geoplan.maps.i18n import OLD_DATA_MARK, PARTIAL_MARK, coverage_text
 
 __all__: list[str] = []
 
@@ -55,14 +49,6 @@ def _nice(value: float) -> float:
         return 0.0
     power = 10 ** math.floor(math.log10(value))
     return float(max(m for m in (1, 2, 5, 10) if m * power <= value) * power)
-
-
-def _slug(key: str) -> str:
-    try:
-        from geoplan.analyses.run import slugify
-    except ImportError:  # pragma: no cover - the run module ships with geoplan
-        return re.sub(r"[^0-9A-Za-z]+", "_", key).strip("_").lower()
-    return str(slugify(key))
 
 
 def _coverage_of(result: Any, key: str) -> tuple[str, str]:
@@ -339,7 +325,7 @@ class _ThematicLayers(_BuilderBase):
         added = 0
         for _, target in result.scorecard.iterrows():
             key = _text(target.get("key"))
-            slug = _slug(key)
+            slug = slugify(key)
             if f"{slug}_value" not in by_id.columns:
                 continue
             values = by_id[f"{slug}_value"].astype(float)

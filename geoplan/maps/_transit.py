@@ -32,11 +32,8 @@ from geoplan.maps._elements import (
     SharedData,
 )
 from geoplan.maps._geo import display_layer, feature_collection
-from geoplan.maps.i18n import (
-    format_number,
-    format_quantity,
-    label,
-)
+from geoplan.analyses.wording import format_number, format_quantity
+from geoplan.maps.i18n import label
 
 __all__: list[str] = []
 

@@ -46,13 +46,8 @@ from geoplan.maps._elements import (
 )
 from geoplan.maps._thematic import _goal_texts, _ThematicLayers, _titles
 from geoplan.maps._transit import _TransitLayers, scenario_year
-from geoplan.maps.i18n import (
-    OLD_DATA_MARK,
-    PARTIAL_MARK,
-    format_number,
-    format_quantity,
-    label,
-)
+from geoplan.analyses.wording import format_number, format_quantity
+from geoplan.maps.i18n import OLD_DATA_MARK, PARTIAL_MARK, label
 
 __all__ = [
     "CLASSES",
@@ -335,7 +330,7 @@ def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none",
     Parameters
     ----------
     result
-        A :class:`geoplan.analyses.run.RunResult` (``bundle``, ``scorecard``, ``units``,
+        A :class:`geoplan.analyses.scorecard.RunResult` (``bundle``, ``scorecard``, ``units``,
         ``recipe``, ``as_of``, ``evaluations`` are read).
     lang
         ``"vi"`` (default) or ``"en"``.
@@ -369,7 +364,7 @@ def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none",
 
     Examples
     --------
-    >>> from geoplan.analyses.run import run_recipe  # doctest: +SKIP
+    >>> from geoplan.workflows.run import run_recipe  # doctest: +SKIP
     >>> m = map_run(run_recipe("analyses/hanoi-02-nq-tw.yaml"))  # doctest: +SKIP
     """
     builder = _Builder(result.bundle, lang=lang, tiles=tiles)

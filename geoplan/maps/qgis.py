@@ -22,14 +22,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
-
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
+from geoplan.analyses.recipe import slugify
+from geoplan.analyses.wording import format_number, unit_label
 from geoplan.maps import _style
-from geoplan.maps.i18n import format_number, label, unit_label
+from geoplan.maps.i18n import label
 
 __all__ = [
     "LayerStyle",
@@ -191,7 +192,8 @@ _UNIT_COLUMNS = {"unit_id": "unit_id", "name": "name", "unit_type": "unit_type",
                  "is_inner": "inner", "population": "population"}
 
 
-def run_styles(result: Any) -> tuple[list[LayerStyle], dict[str, str]]:
+def run_styles(result: Any, *, slugs: Sequence[str] | None = None,
+               ) -> tuple[list[LayerStyle], dict[str, str]]:
     """The styles and aliases of a run's ``units`` layer (``results.gpkg``).
 
     One style per target with values per unit, in scorecard order, the first applied on
@@ -204,14 +206,17 @@ def run_styles(result: Any) -> tuple[list[LayerStyle], dict[str, str]]:
     Parameters
     ----------
     result
-        A :class:`geoplan.analyses.run.RunResult` with ``units``.
+        A :class:`geoplan.analyses.scorecard.RunResult` with ``units``.
+    slugs
+        Only the targets of these column prefixes (:func:`~geoplan.analyses.recipe.slugify`
+        of their keys), e.g. one family's (:func:`family_layers`); default: every target.
 
     Returns
     -------
     tuple
         The styles and the column → alias mapping.
     """
-    from geoplan.maps._thematic import _breaks, _slug, _titles
+    from geoplan.maps._thematic import _breaks, _titles
 
     units = result.units
     lang = result.lang
@@ -223,8 +228,8 @@ def run_styles(result: Any) -> tuple[list[LayerStyle], dict[str, str]]:
     targets = []  # (slug, title, unit) of the targets with values per unit
     for _, row in result.scorecard.iterrows():
         key = str(row["key"])
-        slug = _slug(key)
-        if f"{slug}_value" not in units.columns:
+        slug = slugify(key)
+        if f"{slug}_value" not in units.columns or (slugs is not None and slug not in slugs):
             continue
         title = titles.get(key) or str(row.get("title") or key)
         targets.append((slug, title, str(row.get("unit") or "")))

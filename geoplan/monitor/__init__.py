@@ -6,12 +6,14 @@ results as a dated snapshot (:mod:`geoplan.monitor.history`), turns the snapshot
 trajectories judged against the straight path from the baseline to each target
 (:mod:`geoplan.monitor.progress`, :mod:`geoplan.monitor.trajectory`), and writes a report
 with one chart per target and a progress map (:mod:`geoplan.monitor.charts`,
-:mod:`geoplan.monitor.report`, :mod:`geoplan.monitor.pipeline`).
+:mod:`geoplan.monitor.report`). The monitoring run that fills the history at each period end
+and writes the report is :func:`geoplan.workflows.monitor_recipe`; its result is a
+:class:`MonitorResult`.
 
->>> from geoplan.monitor import monitor_recipe
->>> r = monitor_recipe("analyses/hanoi-02-nq-tw.yaml", period="year")  # doctest: +SKIP
->>> sorted(r.outputs)[-1]  # doctest: +SKIP
-'report.md'
+>>> from geoplan.monitor import PERIODS, period_ends
+>>> from datetime import date
+>>> period_ends(date(2025, 1, 1), date(2025, 12, 31), "quarter")[-1]
+datetime.date(2025, 12, 31)
 """
 
 from geoplan.monitor.history import (
@@ -23,7 +25,6 @@ from geoplan.monitor.history import (
     record_snapshot,
     snapshot_rows,
 )
-from geoplan.monitor.pipeline import MONITOR_DIR, MonitorResult, monitor_dates, monitor_recipe
 from geoplan.monitor.progress import (
     BEHIND,
     MET,
@@ -42,6 +43,7 @@ from geoplan.monitor.progress import (
     progress_status,
     summarise_units,
 )
+from geoplan.monitor.result import MonitorResult
 from geoplan.monitor.trajectory import (
     Trajectory,
     build_trajectories,
@@ -55,7 +57,6 @@ __all__ = [
     "HISTORY_NAME",
     "MET",
     "MONITORING",
-    "MONITOR_DIR",
     "NOT_MET",
     "NO_DATA",
     "ON_TRACK",
@@ -71,8 +72,6 @@ __all__ = [
     "Trajectory",
     "build_trajectories",
     "latest_snapshots",
-    "monitor_dates",
-    "monitor_recipe",
     "period_ends",
     "progress_frame",
     "progress_status",

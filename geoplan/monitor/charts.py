@@ -15,7 +15,7 @@ import io
 import logging
 from datetime import date
 
-from geoplan.maps.i18n import check_lang, describe_goal
+from geoplan.analyses.wording import check_lang, describe_goal
 from geoplan.monitor.trajectory import Trajectory
 
 __all__ = ["CHART_DPI", "CHART_SIZE", "chart_png", "chart_text"]

@@ -1,6 +1,6 @@
 """The monitoring history: one dated snapshot of a recipe per date, in one Parquet file.
 
-A *snapshot* is what one run (:func:`geoplan.analyses.run.run_recipe`) measured on its
+A *snapshot* is what one run (:func:`geoplan.analyses.scorecard.evaluate_recipe`) measured on its
 ``as_of`` date: one row per target (``unit_id`` empty: the value the target is judged on,
 city-wide or inner city) and, when the indicator has values per administrative unit, one row
 per target per unit. Every row carries the run's status (the one vocabulary of
@@ -71,7 +71,7 @@ from geoplan.io import (
 from geoplan.provenance import inputs_protected
 
 if TYPE_CHECKING:
-    from geoplan.analyses.run import RunResult
+    from geoplan.analyses.scorecard import RunResult
 
 __all__ = [
     "HISTORY_COLUMNS",

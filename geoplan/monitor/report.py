@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING, Any
 from geoplan._safetext import markdown_code as _code
 from geoplan._safetext import markdown_text as _md
 from geoplan.analyses.evaluate import NO_DATA, STATUSES, status_label
+from geoplan.analyses.wording import check_lang, describe_goal, format_number, format_quantity
 from geoplan.maps._elements import escape_html
 from geoplan.maps._style import STATUS_COLOURS
-from geoplan.maps.i18n import check_lang, describe_goal, format_number, format_quantity
 from geoplan.maps.i18n import label as map_label
 from geoplan.monitor.progress import progress_notes
 from geoplan.monitor.trajectory import Trajectory
 
 if TYPE_CHECKING:
-    from geoplan.monitor.pipeline import MonitorResult
+    from geoplan.monitor.result import MonitorResult
 
 __all__ = ["REPORT_LABELS", "chart_name", "report_html", "report_markdown"]
 
@@ -134,7 +134,7 @@ def chart_name(key: str) -> str:
     >>> chart_name("hn.rail_km@2030")
     'charts/hn_rail_km_2030.png'
     """
-    from geoplan.analyses.run import slugify
+    from geoplan.analyses.recipe import slugify
 
     return f"charts/{slugify(key)}.png"
 

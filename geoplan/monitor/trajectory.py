@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from geoplan.analyses.recipe import Goal, Recipe, Statistic
-from geoplan.maps.i18n import describe_goal
+from geoplan.analyses.wording import describe_goal
 from geoplan.monitor.history import latest_snapshots
 from geoplan.monitor.progress import (
     NO_DATA,
@@ -250,7 +250,7 @@ def review_table(trajectories: list[Trajectory], *, at: date, lang: str = "vi") 
         counts = t.units_count()
         rows.append({
             "key": t.key, "title": t.goal.title.get(lang), "kind": t.kind,
-            "unit": t.goal.unit, "target": t.goal.describe(),
+            "unit": t.goal.unit, "target": describe_goal(t.goal, lang),
             "year": t.goal.year if t.goal.year is not None else pd.NA,
             "baseline_date": _iso(p.baseline_date),
             "baseline_value": _num(p.baseline_value), "review_date": at.isoformat(),

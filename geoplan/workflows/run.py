@@ -1,7 +1,8 @@
-"""Run a recipe on its bundle: compute indicators, evaluate targets, write the outputs.
+"""Run a recipe on its bundle: evaluate it once, then write every output from that result.
 
-``run_recipe`` returns a :class:`RunResult` (scorecard and per-unit results as DataFrames,
-provenance as a dict) and, when ``out`` is given, writes into that folder:
+``run_recipe`` evaluates the recipe (:func:`geoplan.analyses.scorecard.evaluate_recipe`: the
+one evaluation the scorecard, the GeoPackage, the map and the monitor all read) and, when
+``out`` is given, writes into that folder:
 
 ``scorecard.csv``, ``scorecard.md``
     One row per target and statistic: value, target, status, gap, year, source, method, and
@@ -12,7 +13,7 @@ provenance as a dict) and, when ``out`` is given, writes into that folder:
     whose data predate a target year that has begun). ``scorecard.md`` marks a partial value
     with ◐ and a value on data older than its target with ⏱ and the data date, and says in
     the notes what it rests on; its numbers are formatted per language by
-    :func:`geoplan.maps.i18n.format_quantity`, as in the map, the CLI and the monitor.
+    :func:`geoplan.analyses.wording.format_quantity`, as in the map, the CLI and the monitor.
 ``results.gpkg``
     Layer ``units``: the bundle's administrative units with per-target value (and, for
     targets of scope ``unit``, status and gap) columns named ``<slug>_value``,
@@ -42,9 +43,10 @@ same inputs and ``as_of`` write byte-identical scorecards and GeoPackage (the Ge
 timestamps are pinned to ``as_of`` through GDAL's ``OGR_CURRENT_DATE``); only the times in
 ``provenance.json`` differ.
 
->>> result = run_recipe("analyses/hanoi-02-nq-tw.yaml", as_of=date(2026, 11, 24))  # doctest: +SKIP
->>> result.scorecard.set_index("key").loc["hn.rail_km@2030", "status"]  # doctest: +SKIP
-'not met'
+>>> result = run_recipe("analyses/hanoi-02-nq-tw.yaml", as_of=date(2026, 11, 24),
+...                     out=tmp / "run")  # doctest: +SKIP
+>>> sorted(result.outputs)  # doctest: +SKIP
+['index.html', 'provenance.json', 'results.gpkg', 'scorecard.csv', 'scorecard.md']
 """
 
 from __future__ import annotations
@@ -53,41 +55,21 @@ import contextlib
 import json
 import logging
 import os
-import platform
-import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import pandas as pd
 
 from geoplan import _choices
 from geoplan._safetext import markdown_code as _code
 from geoplan._safetext import markdown_text as _md
 from geoplan._safetext import neutralise_formulas
-from geoplan.analyses.evaluate import (
-    NO_DATA,
-    TargetEvaluation,
-    evaluate_statistic,
-    evaluate_target,
-    value_data_date,
-)
-from geoplan.analyses.recipe import (
-    DATE_RANGE,
-    Goal,
-    Recipe,
-    Statistic,
-    Target,
-    load_recipe,
-    slugify,
-)
-from geoplan.analyses.registry import get_indicator
-from geoplan.analyses.result import IndicatorResult
-from geoplan.errors import OutputError, RecipeError
+from geoplan.analyses.recipe import Recipe
+from geoplan.analyses.scorecard import RunResult, evaluate_recipe, run_inputs
+from geoplan.errors import OutputError
 from geoplan.io import (
     DISK_ERRNOS,
     check_output,
@@ -97,10 +79,9 @@ from geoplan.io import (
     staging_dir,
     write_gpkg_layer,
 )
-from geoplan.layers import Bundle, load_bundle
+from geoplan.layers import Bundle
 from geoplan.provenance import (
-    dependency_versions,
-    input_files,
+    finish_times,
     inputs_protected,
     jsonable,
     recorded_outputs,
@@ -108,130 +89,19 @@ from geoplan.provenance import (
 )
 
 __all__ = [
-    "AS_OF_RANGE",
-    "COVERAGE_STATES",
-    "LANGS",
     "OUTPUT_FILES",
-    "SCORECARD_COLUMNS",
-    "TILES",
-    "RunResult",
-    "check_display_options",
-    "indicator_key",
     "protected_inputs",
     "run_recipe",
-    "slugify",
     "write_outputs",
 ]
 
 logger = logging.getLogger(__name__)
 
-LANGS = _choices.LANGS
-TILES = _choices.TILES
-#: Evaluation dates a run accepts (a year 1 or 9999 would measure nothing real).
-AS_OF_RANGE: tuple[date, date] = DATE_RANGE
 #: Files a run writes (``results.gpkg`` only with admin units, ``index.html`` only with maps).
 OUTPUT_FILES: tuple[str, ...] = (
     "scorecard.csv", "scorecard.md", "results.gpkg", "index.html", "provenance.json",
 )
-SCORECARD_COLUMNS: tuple[str, ...] = (
-    "key", "target_id", "kind", "title", "indicator", "options", "scope", "comparator",
-    "target", "target_value", "target_min", "target_max", "value", "unit", "status", "gap",
-    "year", "past_due", "units_met", "units_evaluated", "coverage", "coverage_pct",
-    "data_date", "as_of", "source", "method", "note",
-)
-#: Values of the scorecard's ``coverage`` column ("" where the indicator does not assess it).
-COVERAGE_STATES: tuple[str, ...] = ("full", "partial", "")
-
-
-@dataclass
-class RunResult:
-    """Everything a run computed.
-
-    Attributes
-    ----------
-    recipe, bundle
-        What was run, on what.
-    as_of
-        Evaluation date (indicators use the data true on that date, e.g. lines opened).
-    indicators
-        Indicator results by :func:`indicator_key` (each name + options computed once).
-    evaluations
-        One :class:`~geoplan.analyses.evaluate.TargetEvaluation` per target, then per
-        statistic, in recipe order.
-    scorecard
-        DataFrame with :data:`SCORECARD_COLUMNS`.
-    units
-        The bundle's admin units with per-target columns, or ``None`` without admin units.
-    provenance
-        The provenance record (also written as ``provenance.json``).
-    lang, tiles
-        Output language and map tiles.
-    out
-        Folder written, or ``None``.
-    classes
-        How the map classes values (``geoplan.maps.CLASSES``).
-    """
-
-    recipe: Recipe
-    bundle: Bundle
-    as_of: date
-    indicators: dict[str, IndicatorResult]
-    evaluations: list[TargetEvaluation]
-    scorecard: pd.DataFrame
-    units: gpd.GeoDataFrame | None
-    provenance: dict[str, Any]
-    lang: str = "vi"
-    tiles: str = "none"
-    out: Path | None = None
-    outputs: dict[str, Path] = field(default_factory=dict)
-    classes: str = "quantiles"
-    clock: float = field(default=0.0, repr=False)
-
-
-def indicator_key(name: str, options: dict[str, Any]) -> str:
-    """Stable key of an indicator call: ``name`` or ``name(opt=value, ...)`` (sorted).
-
-    Examples
-    --------
-    >>> indicator_key("transit_coverage", {"mode": "rail", "distance_m": 1000})
-    'transit_coverage(distance_m=1000, mode=rail)'
-    """
-    if not options:
-        return name
-    parts = ", ".join(f"{k}={_canon(v)}" for k, v in sorted(options.items()))
-    return f"{name}({parts})"
-
-
-def _canon(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(_canon(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{k}:{_canon(v)}" for k, v in sorted(value.items())) + "}"
-    return str(value)
-
-
 # -- running --------------------------------------------------------------------------------
-def check_display_options(lang: str, tiles: str, classes: str = "quantiles") -> None:
-    """Check the language, basemap and value classes of a run's outputs.
-
-    Raises
-    ------
-    RecipeError
-        If ``lang`` is not in :data:`LANGS`, ``tiles`` not in :data:`TILES` or ``classes``
-        not in :data:`geoplan._choices.CLASSES`.
-    """
-    if classes not in _choices.CLASSES:
-        message = (f"unknown classes {classes!r}; use one of {', '.join(_choices.CLASSES)} "
-                   "(--classes)")
-        raise RecipeError(message)
-    if lang not in LANGS:
-        message = f"unknown language {lang!r}; use one of {', '.join(LANGS)} (--lang)"
-        raise RecipeError(message)
-    if tiles not in TILES:
-        message = f"unknown tiles {tiles!r}; use one of {', '.join(TILES)} (--tiles)"
-        raise RecipeError(message)
-
-
 def run_recipe(
     recipe: Recipe | str | os.PathLike[str],
     *,
@@ -295,173 +165,21 @@ def run_recipe(
     """
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    check_display_options(lang, tiles, classes)
-    if not isinstance(recipe, Recipe):
-        recipe = load_recipe(recipe)
-    if statistics is not None:
-        from geoplan.analyses.statistics_file import read_reported_statistics
-
-        recipe = read_reported_statistics(statistics, recipe)
-    if isinstance(bundle, Bundle):
-        the_bundle = bundle
-    else:
-        the_bundle = load_bundle(bundle if bundle is not None else recipe.bundle)
-    when = as_of if as_of is not None else date.today()
-    if not isinstance(when, date) or not AS_OF_RANGE[0] <= when <= AS_OF_RANGE[1]:
-        first, last = (d.isoformat() for d in AS_OF_RANGE)
-        message = (f"as_of {when!s} is not a date between {first} and {last}: geoplan "
-                   "evaluates plans of the 20th to 22nd centuries; give a date in that range "
-                   "(--as-of YYYY-MM-DD)")
-        raise RecipeError(message)
-    where = str(recipe.path) if recipe.path else f"recipe {recipe.id!r}"
+    _choices.check_display_options(lang=lang, tiles=tiles, classes=classes)
+    recipe, the_bundle, when = run_inputs(recipe, as_of=as_of, bundle=bundle,
+                                          statistics=statistics)
     if out is not None:  # refuse a forbidden output folder before computing anything
         with protected_inputs(recipe, the_bundle):
             check_output(out, folder=True)
-
-    indicators: dict[str, IndicatorResult] = {}
-    evaluations: list[TargetEvaluation] = []
-    for target in recipe.targets:
-        if progress is not None:
-            progress(target.key)
-        ikey = indicator_key(target.indicator, target.options)
-        if ikey not in indicators:
-            indicators[ikey] = _compute(target, the_bundle, when, where=where)
-        found = indicators[ikey]
-        dated = value_data_date(found, the_bundle,
-                                layers=get_indicator(target.indicator).layers)
-        evaluations.append(evaluate_target(target, found, as_of=when, data_date=dated))
-    for stat in recipe.statistics:
-        if progress is not None:
-            progress(stat.key)
-        evaluations.append(evaluate_statistic(stat, as_of=when, where=where))
-
-    scorecard = _scorecard(evaluations, lang=lang, as_of=when)
-    units = _units(the_bundle, evaluations)
-    provenance = _provenance(recipe, the_bundle, indicators, when, lang, tiles, started)
-    provenance["parameters"]["classes"] = classes
-    result = RunResult(recipe, the_bundle, when, indicators, evaluations, scorecard, units,
-                       provenance, lang, tiles, clock=clock, classes=classes)
-    _finish_times(result.provenance, clock)
+    result = evaluate_recipe(recipe, bundle=the_bundle, as_of=when, lang=lang,
+                             progress=progress)
+    result.tiles, result.classes, result.clock = tiles, classes, clock
+    result.provenance["started"] = started.isoformat(timespec="seconds")
+    result.provenance["parameters"].update(tiles=tiles, classes=classes)
+    finish_times(result.provenance, clock)
     if out is not None:
         write_outputs(result, out)
     return result
-
-
-def _compute(target: Target, bundle: Bundle, as_of: date, *, where: str) -> IndicatorResult:
-    spec = get_indicator(target.indicator)
-    logger.info("computing %s on %s", indicator_key(target.indicator, target.options),
-                bundle.name)
-    try:
-        result = spec.func(bundle, as_of=as_of, **dict(target.options))
-    except RecipeError as exc:  # an option the indicator refused: say which target has it
-        message = f"{where}: target {target.key}: {exc}"
-        raise RecipeError(message) from None
-    if not isinstance(result, IndicatorResult):  # a contract breach by an indicator
-        message = f"indicator {spec.name!r} returned {type(result).__name__}, not IndicatorResult"
-        raise TypeError(message)
-    return result
-
-
-# -- tables ---------------------------------------------------------------------------------
-def _num(x: float | None) -> float:
-    return float("nan") if x is None else float(x)
-
-
-def _scorecard(evaluations: list[TargetEvaluation], *, lang: str, as_of: date) -> pd.DataFrame:
-    rows = []
-    for ev in evaluations:
-        goal = ev.goal
-        rows.append({
-            "key": goal.key,
-            "target_id": goal.id,
-            "kind": ev.kind,
-            "title": goal.title.get(lang),
-            "indicator": goal.indicator if isinstance(goal, Target) else "",
-            "options": json.dumps(dict(goal.options), sort_keys=True, ensure_ascii=False)
-            if isinstance(goal, Target) and goal.options else "",
-            "scope": goal.scope,
-            "comparator": goal.comparator or "",
-            "target": goal.describe(),
-            "target_value": _num(goal.value),
-            "target_min": _num(goal.min),
-            "target_max": _num(goal.max),
-            "value": _round(ev.value),
-            "unit": goal.unit,
-            "status": ev.status,
-            "gap": _round(ev.gap),
-            "year": goal.year if goal.year is not None else pd.NA,
-            "past_due": ev.past_due,
-            "units_met": ev.units_met if ev.units_met is not None else pd.NA,
-            "units_evaluated": ev.units_evaluated if ev.units_evaluated is not None else pd.NA,
-            "coverage": _coverage_state(ev),
-            "coverage_pct": _round(None if ev.coverage is None else 100.0 * ev.coverage),
-            "data_date": ev.data_date,
-            "as_of": as_of.isoformat(),
-            "source": _source(goal, as_of),
-            "method": ev.method,
-            "note": ev.note,
-        })
-    frame = pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS))
-    for column in ("year", "units_met", "units_evaluated"):
-        frame[column] = frame[column].astype("Int64")
-    return frame
-
-
-def _source(goal: Goal, as_of: date) -> str:
-    """The goal's citation; for a statistic reported in a statistics file, also the source
-    text of the file's row and where it is (``"…; reported: yearbook (stats.csv row 2)"``)."""
-    from geoplan.analyses.statistics_file import FileReport
-
-    cite = goal.source.cite()
-    report = goal.reported_on(as_of) if isinstance(goal, Statistic) else None
-    if isinstance(report, FileReport):
-        cite += f"; reported: {report.source} ({report.origin})"
-    return cite
-
-
-def _coverage_state(ev: TargetEvaluation) -> str:
-    if ev.coverage is None or ev.value is None:
-        return ""
-    return "partial" if ev.is_partial else "full"
-
-
-def _round(x: float | None) -> float:
-    """Values rounded to 10 significant digits: stable across platforms and re-runs."""
-    if x is None:
-        return float("nan")
-    return float(f"{float(x):.10g}")
-
-
-def _units(bundle: Bundle, evaluations: list[TargetEvaluation]) -> gpd.GeoDataFrame | None:
-    if not bundle.has("admin_units"):
-        return None
-    base = bundle.admin_units
-    keep = [c for c in ("unit_id", "name", "name_en", "unit_type", "is_inner", "population")
-            if c in base.columns]
-    units = base[[*keep, base.geometry.name]].copy()
-    columns: dict[str, pd.Series] = {}
-    owners: dict[str, str] = {}  # slug -> key: a recipe built in Python skips load_recipe
-    for ev in evaluations:
-        slug = slugify(ev.goal.key)
-        if owners.setdefault(slug, ev.goal.key) != ev.goal.key:
-            message = (f"targets {owners[slug]!r} and {ev.goal.key!r} give the same name "
-                       f"{slug!r} to their results.gpkg columns, chart and map anchor: give "
-                       "one of them a different id")
-            raise RecipeError(message)
-        if ev.per_unit is None:
-            continue
-        table = ev.per_unit
-        columns[f"{slug}_value"] = units["unit_id"].map(table["value"]).astype(float)
-        if "status" in table.columns:
-            columns[f"{slug}_status"] = units["unit_id"].map(table["status"]).fillna(NO_DATA)
-            columns[f"{slug}_gap"] = units["unit_id"].map(table["gap"]).astype(float)
-        if "coverage" in table.columns:
-            share = units["unit_id"].map(table["coverage"]).astype(float)
-            columns[f"{slug}_coverage"] = (100.0 * share).round(6)
-    if columns:
-        units = pd.concat([units, pd.DataFrame(columns, index=units.index)], axis=1)
-        units = gpd.GeoDataFrame(units, geometry=base.geometry.name, crs=base.crs)
-    return units
 
 
 def _missing(x: Any) -> bool:
@@ -492,14 +210,8 @@ def _markdown(result: RunResult) -> str:
         f"| {head[0]} | {head[1]} | {head[2]} | {head[3]} | {head[4]} | {head[5]} | {head[6]} |",
         "|---|---:|---|---|---:|---:|---|",
     ]
-    from geoplan.maps.i18n import (
-        OLD_DATA_MARK,
-        PARTIAL_MARK,
-        describe_goal,
-        format_number,
-        format_quantity,
-        reader_notes,
-    )
+    from geoplan.analyses.wording import describe_goal, format_number, format_quantity
+    from geoplan.maps.i18n import OLD_DATA_MARK, PARTIAL_MARK, reader_notes
 
     notes: list[str] = []
     records: list[dict[str, Any]] = result.scorecard.to_dict("records")  # type: ignore[assignment]
@@ -526,45 +238,6 @@ def _markdown(result: RunResult) -> str:
     if notes:
         lines += ["", f"## {head[10]}", "", *notes]
     return "\n".join(lines) + "\n"
-
-
-# -- provenance -----------------------------------------------------------------------------
-def _provenance(recipe: Recipe, bundle: Bundle, indicators: dict[str, IndicatorResult],
-                as_of: date, lang: str, tiles: str, started: datetime) -> dict[str, Any]:
-    from geoplan import __version__
-
-    return {
-        "geoplan_version": __version__,
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "dependencies": dependency_versions(),
-        "recipe": {"id": recipe.id, "path": str(recipe.path) if recipe.path else None,
-                   "document": recipe.document.number, "bundle": recipe.bundle},
-        "bundle": {"name": bundle.name, "path": str(bundle.path)},
-        "inputs": input_files(recipe.path, bundle, statistics=recipe.statistics_files),
-        "parameters": {
-            "as_of": as_of.isoformat(),
-            "lang": lang,
-            "tiles": tiles,
-            "indicators": {
-                key: {"indicator": res.indicator, "unit": res.unit,
-                      "params": jsonable(res.params), "estimate": res.estimate,
-                      "no_data": None if res.no_data is None else str(res.no_data)}
-                for key, res in indicators.items()
-            },
-        },
-        "outputs": {},
-        "started": started.isoformat(timespec="seconds"),
-        "finished": None,
-        "duration_s": None,
-        "run_checksum": None,
-    }
-
-
-def _finish_times(prov: dict[str, Any], clock: float) -> None:
-    prov["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
-    prov["duration_s"] = round(time.perf_counter() - clock, 3)
-    prov["run_checksum"] = run_checksum(prov)
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -605,10 +278,8 @@ def _write_gpkg(result: RunResult, path: Path) -> None:
     field names stored in the file (:mod:`geoplan.maps.qgis`)."""
     assert result.units is not None
     write_gpkg_layer(result.units, path, layer="units", when=result.as_of)
-    try:
-        from geoplan.maps.qgis import run_catchments, run_styles, store_layer_styles
-    except ImportError:  # pragma: no cover - geoplan.maps ships with geoplan
-        return
+    from geoplan.maps.qgis import run_catchments, run_styles, store_layer_styles
+
     catchments = run_catchments(result)  # the map's walking scenarios, computed once
     if catchments is not None:
         write_gpkg_layer(catchments[0], path, layer="catchments", when=result.as_of)
@@ -676,7 +347,7 @@ def _write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
             prov["outputs"] = {name: sha256_file(stage / name) for name in produced}
             prov["out"] = str(folder)
             if result.clock:
-                _finish_times(prov, result.clock)
+                finish_times(prov, result.clock)
             else:
                 prov["run_checksum"] = run_checksum(prov)
             text = json.dumps(jsonable(prov), indent=2, ensure_ascii=False) + "\n"

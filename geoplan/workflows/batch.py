@@ -12,7 +12,7 @@ dates); :func:`run_batch` runs them:
   files at the same paths, e.g. a shared disk).
 
 Each task is run by :func:`run_task` on a worker: it reads its recipe and bundle itself,
-computes, and writes its outputs with :func:`geoplan.analyses.run.write_outputs`, which stages
+computes, and writes its outputs with :func:`geoplan.workflows.run.write_outputs`, which stages
 them and renames them in as one set, so a worker killed mid-task leaves the previous outputs
 whole (or none) and the task is simply run again elsewhere (dask reschedules the tasks of a
 lost worker). The history is written only here, by the client, once per finished task, with
@@ -107,7 +107,7 @@ class TaskOutcome:
         Names of the files written in ``task.out``.
     data_dates
         Target key → date of the data its value rests on
-        (:func:`geoplan.analyses.national.data_dates`).
+        (:func:`geoplan.workflows.national.data_dates`).
     per_unit
         Indicator key → unit id → value, for every indicator of the run with per-unit values
         (the national bundle's provinces fill the national table's rows of provinces that
@@ -227,11 +227,11 @@ def plan_batch(
     ['hatinh-15-ctr-tu/hatinh/2025-12-31']
     """
     from geoplan.analyses.recipe import load_recipe
-    from geoplan.analyses.run import protected_inputs
     from geoplan.analyses.statistics_file import read_reported_statistics
     from geoplan.io import check_name, check_output
     from geoplan.layers import load_bundle
     from geoplan.monitor.history import goal_units, lock_path, read_history
+    from geoplan.workflows.run import protected_inputs
 
     root = Path(out)
     when = list(dates) if dates else [date.today()]
@@ -284,9 +284,9 @@ def run_task(task: BatchTask) -> TaskOutcome:
     -------
     TaskOutcome
     """
-    from geoplan.analyses.national import data_dates
-    from geoplan.analyses.run import run_recipe
     from geoplan.monitor.history import snapshot_rows
+    from geoplan.workflows.national import data_dates
+    from geoplan.workflows.run import run_recipe
 
     clock = time.perf_counter()
     _clear_stale_stages(Path(task.out))

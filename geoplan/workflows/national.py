@@ -1,6 +1,6 @@
 """One national scorecard from per-province runs: a row and a map unit per province.
 
-A batch (:mod:`geoplan.batch`) runs a recipe on many province bundles; each run judges its
+A batch (:mod:`geoplan.workflows.batch`) runs a recipe on many province bundles; each run judges its
 targets on its own province. :func:`national_scorecard` gathers those city-wide rows into one
 table keyed by the official province code, with each value's status and the date of the data
 it rests on, and :func:`write_national` writes it as ``national.csv`` (UTF-8 with a byte-order
@@ -35,9 +35,9 @@ from geoplan.errors import RecipeError
 
 if TYPE_CHECKING:
     from geoplan.analyses.recipe import Recipe
-    from geoplan.analyses.run import RunResult
-    from geoplan.batch import TaskOutcome
+    from geoplan.analyses.scorecard import RunResult
     from geoplan.layers import Bundle
+    from geoplan.workflows.batch import TaskOutcome
 
 __all__ = ["NATIONAL_COLUMNS", "NationalScorecard", "data_dates", "national_scorecard",
            "province_of", "write_national"]
@@ -148,8 +148,8 @@ def national_scorecard(
     Parameters
     ----------
     outcomes
-        Finished tasks (:class:`geoplan.batch.TaskOutcome`) of one recipe at one date; those
-        that failed, or whose bundle is not a province, are left out (logged).
+        Finished tasks (:class:`geoplan.workflows.batch.TaskOutcome`) of one recipe at one
+        date; those that failed, or whose bundle is not a province, are left out (logged).
     national
         The national bundle (its ``admin_units`` are the 34 provinces); a run on it among
         ``outcomes`` gives the scorecard's national values.
@@ -181,7 +181,7 @@ def national_scorecard(
     from geoplan.analyses.evaluate import evaluate_target
     from geoplan.analyses.recipe import load_recipe
     from geoplan.analyses.result import IndicatorResult
-    from geoplan.analyses.run import indicator_key
+    from geoplan.analyses.scorecard import indicator_key
     from geoplan.layers import Bundle
 
     nation = national if isinstance(national, Bundle) else load_bundle(national)
@@ -277,7 +277,7 @@ def national_scorecard(
 
 def _markdown(card: NationalScorecard) -> str:
     from geoplan._safetext import markdown_text
-    from geoplan.maps.i18n import format_quantity
+    from geoplan.analyses.wording import format_quantity
 
     head = ("Tỉnh, thành phố", "Giá trị", "Mục tiêu", "Trạng thái", "Ngày dữ liệu") \
         if card.lang == "vi" else ("Province", "Value", "Target", "Status", "Data date")

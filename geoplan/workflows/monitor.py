@@ -7,12 +7,12 @@ How a monitoring run works
    of ``review``) when it falls in that span, and on ``end`` itself (default: today). Dates
    after today are never evaluated (what is true then is not known yet); ``end`` is clipped
    to today.
-2. **Fill.** Each date is one :func:`geoplan.analyses.run.run_recipe` call with ``as_of`` set
-   to it, on one loaded bundle and without outputs (no map per date): indicators use what was
-   true then (lines and stations by opening date, statistics by report date). Its snapshot is
-   recorded in ``<out>/history.parquet`` (:func:`geoplan.monitor.history.record_snapshot`:
-   it replaces that date's earlier snapshot, e.g. one ``geoplan run`` stored; the same run
-   twice changes nothing).
+2. **Fill.** Each date is one :func:`geoplan.analyses.scorecard.evaluate_recipe` call with
+   ``as_of`` set to it, on one loaded bundle and without outputs (no map per date):
+   indicators use what was true then (lines and stations by opening date, statistics by
+   report date). Its snapshot is recorded in ``<out>/history.parquet``
+   (:func:`geoplan.monitor.history.record_snapshot`: it replaces that date's earlier
+   snapshot, e.g. one ``geoplan run`` stored; the same run twice changes nothing).
 3. **Trajectories.** The history (including snapshots stored earlier by ``geoplan run``) gives
    each target's values by date; :mod:`geoplan.monitor.progress` gives its status on ``end``.
 4. **Report.** ``<out>/monitor/report.md`` and ``report.html`` (``review-<year>.md``/``.html``
@@ -32,20 +32,14 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from geoplan.analyses.recipe import Recipe, load_recipe
-from geoplan.analyses.run import (
-    AS_OF_RANGE,
-    RunResult,
-    check_display_options,
-    protected_inputs,
-    run_recipe,
-)
+from geoplan import _choices
+from geoplan.analyses.recipe import Recipe
+from geoplan.analyses.scorecard import AS_OF_RANGE, RunResult, evaluate_recipe, run_inputs
 from geoplan.io import (
     check_name,
     check_ours,
@@ -55,7 +49,7 @@ from geoplan.io import (
     sha256_file,
     staging_dir,
 )
-from geoplan.layers import Bundle, load_bundle
+from geoplan.layers import Bundle
 from geoplan.monitor.charts import chart_png
 from geoplan.monitor.history import (
     HISTORY_NAME,
@@ -66,16 +60,16 @@ from geoplan.monitor.history import (
 )
 from geoplan.monitor.progress import PERIODS, MonitorError, period_ends
 from geoplan.monitor.report import chart_name, report_html, report_markdown
+from geoplan.monitor.result import MonitorResult
 from geoplan.monitor.trajectory import (
-    Trajectory,
     build_trajectories,
     progress_frame,
     review_table,
 )
 from geoplan.provenance import recorded_outputs
+from geoplan.workflows.run import protected_inputs
 
-__all__ = ["MAX_DATES", "MONITOR_DIR", "MonitorResult", "monitor_dates", "monitor_recipe",
-           "write_report"]
+__all__ = ["MAX_DATES", "MONITOR_DIR", "monitor_dates", "monitor_recipe", "write_report"]
 
 logger = logging.getLogger(__name__)
 
@@ -86,75 +80,6 @@ MONITOR_DIR = "monitor"
 REPORT_RECORD = "provenance.json"
 #: Most evaluation dates of one monitoring call (20 years of months; each date is a full run).
 MAX_DATES = 240
-
-
-@dataclass
-class MonitorResult:
-    """What a monitoring run computed and wrote.
-
-    Attributes
-    ----------
-    recipe, bundle
-        What was monitored, on what.
-    period, start, end
-        Reporting period and span (``end`` is the monitoring date of the statuses).
-    baseline
-        Start of the target paths (``None`` when the recipe's document is undated and no
-        baseline was given: each path then starts at the target's first value).
-    dates
-        Dates evaluated by this run.
-    snapshot_dates
-        Every date of the history used (this run's and earlier ones up to ``end``).
-    history_path, history
-        The history file and its rows for this recipe (all snapshots).
-    appended
-        Rows this run wrote to the history (replacing earlier snapshots of its dates).
-    trajectories
-        One per target and statistic, in recipe order.
-    review_year, review_date, review
-        The review (``review_table``) when asked for.
-    charts
-        PNG bytes by target key (targets with values).
-    last
-        The run on ``end`` (the progress map draws it), or ``None`` when nothing was run.
-    outputs
-        File name → path written.
-    seconds
-        Wall time of the evaluations and of the whole run.
-    """
-
-    recipe: Recipe
-    bundle: Bundle
-    period: str
-    start: date
-    end: date
-    baseline: date | None
-    dates: list[date]
-    snapshot_dates: list[date]
-    history_path: Path
-    history: pd.DataFrame
-    appended: int
-    trajectories: list[Trajectory]
-    lang: str = "vi"
-    review_year: int | None = None
-    review_date: date | None = None
-    review: pd.DataFrame | None = None
-    charts: dict[str, bytes] = field(default_factory=dict)
-    last: RunResult | None = None
-    outputs: dict[str, Path] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)
-    geoplan_version: str = ""
-
-    def summary(self) -> pd.DataFrame:
-        """One row per target: key, value, value date, path value, status, units."""
-        rows = []
-        for t in self.trajectories:
-            p = t.progress
-            rows.append({"key": t.key, "value": p.value, "value_date": p.value_date,
-                         "baseline_value": p.baseline_value, "path_value": p.path_value,
-                         "status": p.status,
-                         "units": ", ".join(f"{k}: {v}" for k, v in t.units_count().items())})
-        return pd.DataFrame(rows)
 
 
 def monitor_dates(*, start: date, end: date, period: str, baseline: date | None = None,
@@ -207,7 +132,7 @@ def monitor_dates(*, start: date, end: date, period: str, baseline: date | None 
 
 
 def _check_in_range(when: date | None, source: str) -> None:
-    """Refuse a monitoring date outside :data:`~geoplan.analyses.run.AS_OF_RANGE`, naming the
+    """Refuse a monitoring date outside :data:`~geoplan.analyses.scorecard.AS_OF_RANGE`, naming the
     option or recipe key ``source`` it came from (not ``--as-of``, which monitor has not)."""
     first, last = AS_OF_RANGE
     if when is not None and not first <= when <= last:
@@ -300,15 +225,8 @@ def monitor_recipe(
     if period not in PERIODS:
         message = f"unknown period {period!r}; use one of {', '.join(PERIODS)} (--period)"
         raise MonitorError(message)
-    check_display_options(lang, tiles)
-    if not isinstance(recipe, Recipe):
-        recipe = load_recipe(recipe)
-    if statistics is not None:
-        from geoplan.analyses.statistics_file import read_reported_statistics
-
-        recipe = read_reported_statistics(statistics, recipe)
-    the_bundle = bundle if isinstance(bundle, Bundle) else \
-        load_bundle(bundle if bundle is not None else recipe.bundle)
+    _choices.check_display_options(lang=lang, tiles=tiles)
+    recipe, the_bundle, _ = run_inputs(recipe, bundle=bundle, statistics=statistics)
     today = date.today()
     last_day = end if end is not None else today
     if last_day > today:
@@ -351,7 +269,8 @@ def monitor_recipe(
     for when in dates:
         if progress is not None:
             progress(when, len(dates))
-        result = run_recipe(recipe, as_of=when, lang=lang, tiles=tiles, bundle=the_bundle)
+        result = evaluate_recipe(recipe, as_of=when, lang=lang, bundle=the_bundle)
+        result.tiles = tiles
         appended += record_snapshot(result, history_path)
         if when == last_day:
             last = result
