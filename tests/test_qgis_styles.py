@@ -92,8 +92,46 @@ def test_styles_follow_the_web_map(tmp_path: Path, synthetic_bundle_path: Path,
     assert extension == ("http://www.geopackage.org/spec/#extension_schema",)
     assert stamp == [("2026-11-24T00:00:00.000Z",)]  # the run's date: reproducible bytes
     # GDAL still reads the layer as before, and lists the styles as a table
-    assert [str(x[0]) for x in pyogrio.list_layers(path)] == ["units", "catchments",
+    assert [str(x[0]) for x in pyogrio.list_layers(path)] == ["units", "s_urban", "catchments",
                                                                "layer_styles"]
+
+
+def test_one_layer_per_target_family(tmp_path: Path, synthetic_bundle_path: Path,
+                                     tiny_indicators: None) -> None:  # noqa: F811
+    """The family ``s.urban`` (its city-wide and per-unit targets) is a layer of its own:
+    the units' identity and the family's columns, the same values as ``units``, its two
+    styles and only its own aliases; rail (no values per unit) has no layer."""
+    path = _run(tmp_path, synthetic_bundle_path, RECIPE)
+    family = pyogrio.read_dataframe(path, layer="s_urban")
+    units = pyogrio.read_dataframe(path, layer="units")
+    own = [c for c in family.columns if c.startswith("s_")]
+    assert own == [c for c in units.columns if c.startswith("s_urban")]
+    assert {"s_urban_2030_value", "s_urban_unit_2030_status", "s_urban_unit_2030_gap"} <= \
+        set(own)
+    assert family["unit_id"].tolist() == units["unit_id"].tolist() == ["A", "B", "C", "D"]
+    assert family["s_urban_unit_2030_status"].tolist() == ["met", "met", "not met", "not met"]
+    assert family[own].equals(units[own])
+    assert family.geometry.equals(units.geometry) and family.crs == units.crs
+    assert [(n, d, t) for n, _, d, t, _ in _styles(path, "s_urban")] == [
+        ("Urbanisation", 1, "s_urban"), ("Urbanisation per unit", 0, "s_urban")]
+    with sqlite3.connect(path) as db:
+        named = dict(db.execute("SELECT column_name, name FROM gpkg_data_columns "
+                                "WHERE table_name = 's_urban'").fetchall())
+    assert set(named) <= set(family.columns) and named["unit_id"] == "Unit code"
+    assert named["s_urban_unit_2030_status"] == "Urbanisation per unit: Status"
+
+
+def test_a_family_named_like_a_layer_of_the_file_is_renamed(
+        tmp_path: Path, synthetic_bundle_path: Path, tiny_indicators: None) -> None:  # noqa: F811
+    """A target id ``units`` (or ``catchments``, ``gpkg_…``) never replaces the file's own
+    layers: its layer is ``target_units``."""
+    path = _run(tmp_path, synthetic_bundle_path,
+                RECIPE.replace("id: s.urban", "id: units").replace(
+                    "  - id: s.rail", "  - id: gpkg.contents", 1))
+    layers = [str(x[0]) for x in pyogrio.list_layers(path)]
+    assert layers == ["units", "target_units", "catchments", "layer_styles"]
+    units = pyogrio.read_dataframe(path, layer="units")
+    assert "units_2030_value" in units.columns and len(units) == 4
 
 
 def test_vietnamese_names_and_hostile_titles_stay_text(

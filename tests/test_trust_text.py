@@ -298,7 +298,9 @@ def test_run_prints_no_control_characters(hostile_run: tuple[Path, str]) -> None
 
 def test_scorecard_csv_cells_are_never_formulas(hostile_run: tuple[Path, str]) -> None:
     out, _ = hostile_run
-    with (out / "scorecard.csv").open(encoding="utf-8", newline="") as f:
+    # a UTF-8 byte-order mark first (Excel then shows Vietnamese), read away by utf-8-sig
+    assert (out / "scorecard.csv").read_bytes().startswith(b"\xef\xbb\xbfkey,")
+    with (out / "scorecard.csv").open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 3
     titles = {row["key"]: row["title"] for row in rows}

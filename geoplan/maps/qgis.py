@@ -33,7 +33,9 @@ from geoplan.maps import _style
 from geoplan.maps.i18n import label
 
 __all__ = [
+    "FamilyLayer",
     "LayerStyle",
+    "family_layers",
     "run_styles",
     "store_layer_styles",
     "status_style_qml",
@@ -260,6 +262,65 @@ def run_styles(result: Any, *, slugs: Sequence[str] | None = None,
             qml = value_style_qml(f"{slug}_value", edges, names, aliases=aliases)
         styles.append(LayerStyle(title, qml, default=not styles))
     return styles, aliases
+
+
+#: Layers of ``results.gpkg`` that are not a target family's.
+_OWN_LAYERS = frozenset({"units", "catchments", "layer_styles"})
+#: Columns of the units every family layer keeps beside its own.
+_UNIT_KEEP = ("unit_id", "name", "name_en", "unit_type", "is_inner", "population")
+#: Per-target columns, by suffix (see :mod:`geoplan.workflows.run`).
+_SUFFIXES = ("value", "status", "gap", "coverage")
+
+
+@dataclass(frozen=True)
+class FamilyLayer:
+    """One target family's layer of ``results.gpkg``: its name, columns, styles, aliases."""
+
+    name: str
+    columns: list[str]
+    styles: list[LayerStyle]
+    aliases: dict[str, str]
+
+
+def family_layers(result: Any) -> list[FamilyLayer]:
+    """One layer per target family (the targets of one ``target_id``: a goal and its years,
+    scopes or per-unit twin) that has values per unit, in scorecard order.
+
+    Each holds the units' identity columns and the family's own value, status, gap and
+    coverage columns, with the family's styles (the first applied on opening) and aliases:
+    a QGIS user opens one layer per theme instead of picking a style on the ``units`` layer,
+    which keeps every column for scripts. The layer is named by the family's slug
+    (``hn_tod_rail_coverage``); a slug that would name a layer of the file's own
+    (``units``, ``catchments``, a GeoPackage table) gets the prefix ``target_``.
+
+    Parameters
+    ----------
+    result
+        A :class:`geoplan.analyses.scorecard.RunResult` with ``units``.
+
+    Returns
+    -------
+    list of FamilyLayer
+    """
+    units = result.units
+    families: dict[str, list[str]] = {}
+    for key, family in zip(result.scorecard["key"], result.scorecard["target_id"],
+                           strict=True):
+        slug = slugify(str(key))
+        if f"{slug}_value" in units.columns:
+            families.setdefault(str(family), []).append(slug)
+    layers = []
+    for family, slugs in families.items():
+        name = slugify(family)
+        if name in _OWN_LAYERS or name.startswith(("gpkg_", "rtree_", "sqlite_")):
+            name = f"target_{name}"
+        own = [f"{slug}_{suffix}" for slug in slugs for suffix in _SUFFIXES
+               if f"{slug}_{suffix}" in units.columns]
+        columns = [c for c in _UNIT_KEEP if c in units.columns] + own
+        styles, aliases = run_styles(result, slugs=slugs)
+        kept = {c: a for c, a in aliases.items() if c in columns}
+        layers.append(FamilyLayer(name, columns, styles, kept))
+    return layers
 
 
 def store_layer_styles(path: Path | str, layer: str, styles: Sequence[LayerStyle], *,

@@ -5,7 +5,8 @@ one evaluation the scorecard, the GeoPackage, the map and the monitor all read) 
 ``out`` is given, writes into that folder:
 
 ``scorecard.csv``, ``scorecard.md``
-    One row per target and statistic: value, target, status, gap, year, source, method, and
+    One row per target and statistic (``scorecard.csv`` in UTF-8 with a byte-order mark, so
+    that Excel shows Vietnamese): value, target, status, gap, year, source, method, and
     the coverage the value rests on (``coverage``: ``full`` / ``partial``, empty where the
     indicator does not assess it; ``coverage_pct``: % of the scope's population or area), and
     the date of the data it rests on (``data_date``). ``status`` is a word of the one
@@ -21,6 +22,11 @@ one evaluation the scorecard, the GeoPackage, the map and the monitor all read) 
     a monitoring target, without comparator, has no per-unit status or gap);
     ``<slug>_coverage`` is the % of the unit's population (or area) inside the covered
     extent of the layers the value reads (100 where covered, NaN where not assessed).
+    One layer per target family with values per unit (named by the slug of its
+    ``target_id``, e.g. ``hn_tod_rail_coverage``: the units' identity columns and the
+    family's own columns), layer ``catchments`` (the map's walking catchments), and in
+    ``layer_styles``/``gpkg_data_columns`` the QGIS styles and readable field names of each
+    (:mod:`geoplan.maps.qgis`): QGIS opens every layer coloured as on the web map.
 ``index.html``
     The interactive map, when :mod:`geoplan.maps` provides ``map_run``/``save_map``.
 ``provenance.json``
@@ -274,17 +280,27 @@ def _previous_outputs(folder: Path) -> dict[str, str] | None:
 
 
 def _write_gpkg(result: RunResult, path: Path) -> None:
-    """The per-unit results, with QGIS styles (coloured as on the web map) and readable
-    field names stored in the file (:mod:`geoplan.maps.qgis`)."""
+    """The per-unit results (layer ``units``: every target's columns; one layer per target
+    family: :func:`geoplan.maps.qgis.family_layers`), the map's walking catchments, with
+    QGIS styles (coloured as on the web map) and readable field names stored in the file
+    (:mod:`geoplan.maps.qgis`)."""
     assert result.units is not None
     write_gpkg_layer(result.units, path, layer="units", when=result.as_of)
-    from geoplan.maps.qgis import run_catchments, run_styles, store_layer_styles
+    from geoplan.maps.qgis import family_layers, run_catchments, run_styles, store_layer_styles
 
+    units = result.units
+    families = family_layers(result)
+    for family in families:  # one layer per target family, styled as its web map layer
+        layer = units[[*family.columns, units.geometry.name]]
+        write_gpkg_layer(layer, path, layer=family.name, when=result.as_of)
     catchments = run_catchments(result)  # the map's walking scenarios, computed once
     if catchments is not None:
         write_gpkg_layer(catchments[0], path, layer="catchments", when=result.as_of)
     styles, aliases = run_styles(result)
     store_layer_styles(path, "units", styles, aliases=aliases, when=result.as_of)
+    for family in families:
+        store_layer_styles(path, family.name, family.styles, aliases=family.aliases,
+                           when=result.as_of)
     if catchments is not None:
         store_layer_styles(path, "catchments", catchments[1], aliases=catchments[2],
                            when=result.as_of)
@@ -333,9 +349,9 @@ def _write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
     with staging_dir(folder, prefix=".geoplan-run-") as stage:
         try:
             frame = result.scorecard
-            (stage / "scorecard.csv").write_text(
-                neutralise_formulas(frame).to_csv(index=False, lineterminator="\n"),
-                encoding="utf-8")
+            csv = neutralise_formulas(frame).to_csv(index=False, lineterminator="\n")
+            # a byte-order mark first: Excel then reads the file as UTF-8 (Vietnamese names)
+            (stage / "scorecard.csv").write_text("\ufeff" + csv, encoding="utf-8")
             (stage / "scorecard.md").write_text(_markdown(result), encoding="utf-8")
             produced = ["scorecard.csv", "scorecard.md"]
             if result.units is not None:
