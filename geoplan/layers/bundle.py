@@ -265,8 +265,8 @@ class Bundle:
 
         Examples
         --------
-        >>> load_bundle("hanoi").extent("admin_units") is None
-        True
+        >>> load_bundle("hanoi").extent("bus_stops").geom_type  # the Overpass query's box
+        'Polygon'
         """
         from geoplan.layers.manifest import extent_geometry
 
