@@ -34,7 +34,8 @@ _PROBE = textwrap.dedent("""
         runpy.run_module("geoplan", run_name="__main__", alter_sys=True)
     except SystemExit as exc:
         code = exc.code
-    loaded = sorted({m.split(".")[0] for m in sys.modules} & {"geopandas", "folium"})
+    loaded = sorted({m.split(".")[0] for m in sys.modules}
+                    & {"geopandas", "folium", "pandas", "numpy"})
     sys.__stderr__.write("\\n" + json.dumps([code, loaded]) + "\\n")
 """)
 
@@ -74,8 +75,18 @@ def test_start_and_refusals_import_no_geopandas_or_folium(args: list[str], code:
     got, loaded, out, err = _probe(args)
     assert got == code, (args, out, err)
     assert says in out + err, (args, out, err)
-    assert loaded == [], (args, loaded)
+    assert not set(loaded) & set(HEAVY), (args, loaded)
     assert "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["run", "--help"],
+                                  ["monitor", "--help"], ["batch", "--help"]])
+def test_help_and_version_import_no_pandas_or_numpy(args: list[str]) -> None:
+    """Help and version print from the command definitions alone (pandas and numpy cost
+    most of a second to import on a small machine)."""
+    got, loaded, out, err = _probe(args)
+    assert got == 0, (args, out, err)
+    assert loaded == [], (args, loaded)
 
 
 def test_the_probe_sees_heavy_imports() -> None:

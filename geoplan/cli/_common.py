@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape as _markup_escape
@@ -104,6 +103,8 @@ def format_value(x: object, unit: str, lang: str = "en") -> str:
     >>> format_value(837978.78, "people", "vi")
     '837.979 người'
     """
+    import pandas as pd  # here, not at the top: --help and --version import no pandas
+
     from geoplan.analyses.wording import format_quantity
 
     if x is None or x is pd.NA or (isinstance(x, float) and x != x):
