@@ -37,6 +37,11 @@ def test_a_line_adds_what_the_scenarios_add(synthetic_bundle_path: Path) -> None
     assert row["added_population"] > 0
     assert row["added_per_km"] == pytest.approx(row["added_population"] / row["length_km"])
     assert (row["rank"], row["stations"], row["stations_measured"]) == (1, 1, 1)
+    # SYNTHETIC bundle without population_raster: the uniform spread, named as such
+    assert table.attrs["population_method"] == "census_uniform"
+    assert "No population_raster" in table.attrs["method"]
+    with pytest.raises(RecipeError, match="population='rastr'"):
+        rank_planned_lines(synthetic_bundle_path, plan="synthetic", population="rastr")
     assert table.attrs["covered_in_service"] == pytest.approx(
         float(scen.city.loc["now", "covered_population"]))
 
@@ -77,8 +82,11 @@ def test_one_plan_at_a_time(tmp_path: Path) -> None:
 def test_hanoi_master_plan_ranking() -> None:
     """Real bundle: the QĐ 1668 corridors ranked at 800 m, then 1,000 m walking."""
     bundle = load_bundle("hanoi")
-    at_800 = rank_planned_lines(bundle, plan="QĐ 1668", distance_m=800)
-    at_1000 = rank_planned_lines(bundle, plan="QĐ 1668", distance_m=1000)
+    # the census spread uniformly (the figures first published for this ranking)
+    at_800 = rank_planned_lines(bundle, plan="QĐ 1668", distance_m=800,
+                                population="census_uniform")
+    at_1000 = rank_planned_lines(bundle, plan="QĐ 1668", distance_m=1000,
+                                 population="census_uniform")
     ranked = at_800[at_800["rank"].notna()]
     assert ranked.index[:5].tolist() == ["QD1668-M3", "QD1668-M7", "QD1668-M5",
                                          "QD1668-M10", "QD1668-M1"]
@@ -93,6 +101,16 @@ def test_hanoi_master_plan_ranking() -> None:
         at_800.index[at_800["rank"].isna()])
     assert np.all(at_800["stations_measured"] <= at_800["stations"])
     assert all(n for n in "; ".join(at_800["not_measured"]).split("; ") if n)
+    # the default: people placed by WorldPop within each ward; the same lines ranked, M3
+    # still first at both distances, more people within reach today than the uniform spread
+    for distance, uniform in ((800, at_800), (1000, at_1000)):
+        placed = rank_planned_lines(bundle, plan="QĐ 1668", distance_m=distance)
+        assert placed.attrs["population_method"] == "raster"
+        assert "dasymetric" in placed.attrs["method"]
+        assert set(placed.index[placed["rank"].notna()]) == set(ranked.index)
+        assert placed.index[0] == "QD1668-M3"
+        assert placed.loc[placed["rank"].notna(), "added_per_km"].is_monotonic_decreasing
+        assert placed.attrs["covered_in_service"] > uniform.attrs["covered_in_service"]
 
 
 def test_cli_scenarios_prints_the_ranking(synthetic_bundle_path: Path, tmp_path: Path,

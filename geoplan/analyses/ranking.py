@@ -3,12 +3,14 @@
 For one plan (QĐ 519/2016 or the 2025 capital master plan, never both: two alternative
 networks summed would count a corridor twice), each planned line is added alone to the
 stations in service today (lines under construction are committed, not ranked); the
-population newly within ``distance_m`` walking of a station (marginal to today's coverage,
-census population spread as :func:`geoplan.network.population_covered` spreads it) is the
+population newly within ``distance_m`` walking of a station (marginal to today's coverage) is the
 line's gain, in total and per km of the line's length in ``metro_lines`` (its
-``length_km``, else measured in the metric CRS). Stations farther than the snapping
-tolerance from any mapped street are counted as not measured and named, not taken as
-covering nobody.
+``length_km``, else measured in the metric CRS). People are counted as the coverage
+indicators count them: by default each unit's census count spread within the unit by the
+bundle's ``population_raster`` (WorldPop), uniformly over its area with
+``population="census_uniform"`` or when the bundle has no raster (the ``method`` says
+which). Stations farther than the snapping tolerance from any mapped street are counted as
+not measured and named, not taken as covering nobody.
 
 :func:`write_ranking` writes a ranking as ``ranking.csv`` (UTF-8 with a byte-order mark,
 text cells never spreadsheet formulas), ``ranking.png`` (a bar chart of the people added
@@ -27,8 +29,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from geoplan.analyses._population import (
+    POPULATION_METHODS,
+    coverage_table,
+    describe_population,
+    resolve_population,
+)
 from geoplan.analyses.rail import choose_plan
 from geoplan.crs import to_metric
+from geoplan.errors import RecipeError
 
 if TYPE_CHECKING:
     from geoplan.layers import Bundle
@@ -56,6 +65,7 @@ def rank_planned_lines(
     tolerance_m: float = 250.0,
     min_network_share: float = 0.95,
     snap: str = "edge",
+    population: str = "raster",
 ) -> pd.DataFrame:
     """Rank one plan's lines by the population each would add within walking distance.
 
@@ -71,6 +81,10 @@ def rank_planned_lines(
         Walking distance from a station (m).
     buffer_m, tolerance_m, min_network_share, snap
         As for :func:`geoplan.network.coverage_scenarios`.
+    population
+        ``"raster"`` (default: each unit's census count spread by the bundle's
+        ``population_raster``; the uniform spread when it has none) or ``"census_uniform"``
+        (see :mod:`geoplan.analyses._population`).
 
     Returns
     -------
@@ -83,12 +97,14 @@ def rank_planned_lines(
         when the name is blank). Sorted by rank, lines
         without a rank last. ``attrs`` hold ``plan``, ``distance_m``,
         ``covered_in_service`` (people within reach today), ``stations_without_line``
-        (planned stations of the plan that name no line, left out) and ``method``.
+        (planned stations of the plan that name no line, left out), ``population_method``
+        (the method used) and ``method``.
 
     Raises
     ------
     RecipeError
-        If ``plan`` matches no plan of the bundle's stations (the message lists them).
+        If ``plan`` matches no plan of the bundle's stations (the message lists them), or
+        ``population`` is not a population method.
     LayerNotAvailableError
         If a layer named above is missing.
 
@@ -101,8 +117,13 @@ def rank_planned_lines(
     from geoplan.layers import Bundle, load_bundle
     from geoplan.network import StreetGraph, _population_within, own_catchments, snap_points
 
+    if population not in POPULATION_METHODS:
+        message = (f"rank_planned_lines: population={population!r} is not a population "
+                   f"method; use one of {', '.join(POPULATION_METHODS)}")
+        raise RecipeError(message)
     if not isinstance(bundle, Bundle):
         bundle = load_bundle(bundle)
+    used, raster, population_note = resolve_population(bundle, population)
     stations = bundle.stations
     lines = bundle.metro_lines
     units = bundle.admin_units
@@ -133,10 +154,15 @@ def rank_planned_lines(
     footprint = graph.footprint()
 
     def covered(mask: np.ndarray) -> float:
-        _geom, table = _population_within(own[mask], units, crs=graph.crs,
-                                          footprint=footprint,
-                                          min_network_share=min_network_share)
-        return float(table.loc[table["network_covered"], "covered_population"].sum())
+        geom, table = _population_within(own[mask], units, crs=graph.crs,
+                                         footprint=footprint,
+                                         min_network_share=min_network_share)
+        ok = table["network_covered"].to_numpy(dtype=bool)
+        if used == "raster":  # the same units and catchment, people placed by the raster
+            spread = coverage_table(units, geom, crs=graph.crs, population="raster",
+                                    raster=raster)
+            return float(spread["covered_population"].to_numpy()[ok].sum())
+        return float(table["covered_population"].to_numpy()[ok].sum())
 
     base = covered(in_service)
     planned_lines = lines[line_keep & (lines["status"].astype(str) == "planned")]
@@ -167,8 +193,9 @@ def rank_planned_lines(
     table.attrs.update({"plan": chosen or plan,
                         "distance_m": float(distance_m), "covered_in_service": base,
                         "stations_without_line": int((planned & (line_ids == "")).sum()),
-                        "method": "walking along the street network; census population "
-                                  "spread uniformly over each unit's area"})
+                        "population_method": used,
+                        "method": f"walking along the street network; "
+                                  f"{describe_population(used)}{population_note}"})
     log.info("ranked %d lines of %s at %g m", int(table["rank"].notna().sum()),
              chosen or plan, distance_m)
     return table
@@ -330,6 +357,7 @@ def write_ranking(table: pd.DataFrame, bundle: Bundle, out: str | os.PathLike[st
             save_map(fmap, stage / "ranking.html")
             record = {"kind": "geoplan ranking", "plan": str(table.attrs.get("plan", "")),
                       "distance_m": table.attrs.get("distance_m"),
+                      "population_method": table.attrs.get("population_method", ""),
                       "method": table.attrs.get("method", ""), "bundle": bundle.name,
                       "outputs": names[:-1]}
             (stage / "ranking.json").write_text(

@@ -43,6 +43,10 @@ def scenarios_command(
         "--bundle", help="Rank on this bundle (name or folder) instead of the recipe's.")] = None,
     fmt: Annotated[str, typer.Option(
         "--format", help=f"Output: {', '.join(FORMATS)} (csv and json for scripts).")] = "table",
+    population: Annotated[str, typer.Option(
+        "--population", help="How people are placed in each ward: raster (census count spread "
+                             "by WorldPop; uniform when the bundle has no raster) or "
+                             "census_uniform.")] = "raster",
     out: Annotated[Path | None, typer.Option(
         "--out", help="Also write ranking.csv, ranking.png (chart), ranking.html (map) and "
                       "ranking.json into this folder.")] = None,
@@ -62,6 +66,7 @@ def scenarios_command(
     check_choice(fmt, FORMATS, option="--format")  # before geopandas is imported
     check_choice(lang, LANGS, option="--lang")
     check_choice(tiles, TILES, option="--tiles")
+    check_choice(population, ("raster", "census_uniform"), option="--population")
     if not distance > 0:
         from geoplan.errors import RecipeError
 
@@ -81,7 +86,8 @@ def scenarios_command(
     the_bundle = load_bundle(bundle if bundle is not None else parsed.bundle)
     if out is not None:  # a folder that cannot take the outputs is refused before ranking
         check_ranking_folder(out, the_bundle, recipe=recipe)
-    table = rank_planned_lines(the_bundle, plan=plan, distance_m=distance)
+    table = rank_planned_lines(the_bundle, plan=plan, distance_m=distance,
+                               population=population)
     if out is not None:
         written = write_ranking(table, the_bundle, out, lang=lang, tiles=tiles, recipe=recipe)
         err_console.print(escape("wrote " + ", ".join(str(p) for p in written.values())))
@@ -89,6 +95,8 @@ def scenarios_command(
             for lid, row in table.iterrows()]
     if fmt == "json":
         typer.echo(json.dumps({"plan": table.attrs["plan"], "distance_m": distance,
+                               "population_method": table.attrs["population_method"],
+                               "method": table.attrs["method"],
                                "covered_in_service": table.attrs["covered_in_service"],
                                "lines": rows}, ensure_ascii=False, indent=2))
         return
@@ -111,3 +119,4 @@ def scenarios_command(
     console.print(shown)
     console.print(escape(f"in service today: {num(table.attrs['covered_in_service'])} people "
                          f"within {format_number(distance, 'en')} m"))
+    console.print(escape(f"method: {table.attrs['method']}"))
