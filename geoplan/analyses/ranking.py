@@ -288,8 +288,9 @@ def ranking_chart_png(table: pd.DataFrame, *, lang: str = "vi") -> bytes:
     ax.set_xlim(0, top * 1.15 if top > 0 else 1.0)
     distance = format_number(float(table.attrs.get("distance_m", np.nan)), lang)
     plan = str(table.attrs.get("plan", ""))
-    ax.set_title(chart_text(_short(f"{label('ranking_title', lang)}: {plan} — {distance} m",
-                                   90)), fontsize=9, loc="left")
+    # two lines: what and how far, then the plan (cut to fit the chart's width)
+    ax.set_title(chart_text(f"{label('ranking_title', lang)} — {distance} m\n"
+                            f"{_short(plan, 95)}"), fontsize=8.5, loc="left")
     ax.set_xlabel(chart_text(label("added_per_km", lang)), fontsize=8)
     ax.tick_params(axis="x", labelsize=7.5)
     ax.grid(True, axis="x", linewidth=0.4, alpha=0.5)
