@@ -112,7 +112,7 @@ def rank_planned_lines(
     --------
     >>> table = rank_planned_lines("hanoi", plan="QĐ 1668")  # doctest: +SKIP
     >>> table.index[0], round(table["added_per_km"].iloc[0])  # doctest: +SKIP
-    ('QD1668-M3', 1891)
+    ('QD1668-M3', 2085)
     """
     from geoplan.layers import Bundle, load_bundle
     from geoplan.network import StreetGraph, _population_within, own_catchments, snap_points
