@@ -16,7 +16,7 @@ from __future__ import annotations
 from geoplan.analyses.green import green_space_per_capita, open_space_access
 from geoplan.analyses.landuse import road_area, transport_land_ratio, urban_land_ratio
 from geoplan.analyses.rail import rail_length
-from geoplan.analyses.rivers import river_corridor
+from geoplan.analyses.rivers import river_corridor, river_corridor_population, river_length
 from geoplan.analyses.transit import (
     public_transport_access,
     transit_coverage,
@@ -30,6 +30,8 @@ __all__ = [
     "public_transport_access",
     "rail_length",
     "river_corridor",
+    "river_corridor_population",
+    "river_length",
     "road_area",
     "transit_coverage",
     "transit_coverage_population",

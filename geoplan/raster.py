@@ -67,6 +67,19 @@ def raster_problems(raster: Path | str, *, where: str = "") -> list[str]:
     return problems
 
 
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """``geoms`` with each geometry collection reduced to its polygons (exactextract reads
+    polygons only; an intersection may also hold the lines and points where shapes touch,
+    which have no area and no population)."""
+    out = geoms.copy()
+    mixed = np.flatnonzero(shapely.get_type_id(geoms) == 7)  # GeometryCollection
+    for i in mixed:
+        parts = shapely.get_parts(geoms[i])
+        polygons = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+        out[i] = shapely.union_all(polygons) if len(polygons) else shapely.Polygon()
+    return out
+
+
 def zonal_sums(raster: Path | str, geoms: np.ndarray, crs: CRS | str | int) -> np.ndarray:
     """Sum of a count raster over each polygon, weighting pixels by the share they cover.
 
@@ -78,7 +91,8 @@ def zonal_sums(raster: Path | str, geoms: np.ndarray, crs: CRS | str | int) -> n
     raster
         Single-band GeoTIFF of counts (e.g. people per pixel); nodata pixels count as 0.
     geoms
-        Array of polygons (shapely), in ``crs``.
+        Array of polygons (shapely), in ``crs``; of a geometry collection only its polygons
+        count.
     crs
         CRS of ``geoms``; they are reprojected to the raster's CRS.
 
@@ -97,6 +111,7 @@ def zonal_sums(raster: Path | str, geoms: np.ndarray, crs: CRS | str | int) -> n
     from exactextract import exact_extract
 
     out = np.zeros(len(geoms))
+    geoms = _polygonal(np.asarray(geoms, dtype=object))
     keep = np.flatnonzero(~shapely.is_empty(geoms) & (shapely.area(geoms) > 0))
     if not len(keep):
         return out

@@ -137,7 +137,8 @@ def test_a_killed_worker_task_runs_again_whole_and_once(tmp_path: Path) -> None:
                          "scorecard.md"], names  # whole, and no staging folder left behind
         card = pd.read_csv(out / "scorecard.csv")
         goals = load_recipe(recipe).goals
-        assert len(card) == len(goals) == 32 and set(card["as_of"]) == {day.isoformat()}
+        # 34 goals: 13 targets (with the river corridor's people and length), 21 statistics
+        assert len(card) == len(goals) == 34 and set(card["as_of"]) == {day.isoformat()}
     history = read_history(folder / "history.parquet")
     snapshots = history[["as_of", "run_checksum"]].drop_duplicates()
     assert sorted(snapshots["as_of"]) == ["2024-12-31", "2025-12-31"]  # one per task

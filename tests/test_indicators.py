@@ -30,7 +30,7 @@ from geoplan.analyses._population import covered_population
 from geoplan.analyses.green import green_space_per_capita, open_space_access
 from geoplan.analyses.landuse import road_area, transport_land_ratio, urban_land_ratio
 from geoplan.analyses.rail import rail_length
-from geoplan.analyses.rivers import river_corridor
+from geoplan.analyses.rivers import river_corridor, river_corridor_population, river_length
 from geoplan.analyses.transit import transit_coverage, transit_coverage_population
 from geoplan.analyses.urbanisation import urbanisation_rate
 from geoplan.errors import RecipeError
@@ -92,6 +92,8 @@ EXPECTED = {
     "road_area": ("km2", ("city", "inner", "unit")),
     "urbanisation_rate": ("%", ("city", "inner", "unit")),
     "river_corridor": ("km2", ("city",)),
+    "river_corridor_population": ("people", ("city",)),
+    "river_length": ("km", ("city",)),
 }
 
 
@@ -452,6 +454,27 @@ def test_river_corridor_shares(tmp_path: Path) -> None:
 def test_river_corridor_without_axis(bundle: Bundle) -> None:
     r = river_corridor(bundle)
     assert r.no_data is not None and r.no_data.missing == ("river_axis",)
+    for func in (river_corridor_population, river_length):
+        r = func(bundle)
+        assert r.no_data is not None and r.no_data.missing == ("river_axis",)
+
+
+def test_river_corridor_population_and_length_hand_computed(tmp_path: Path) -> None:
+    """SYNTHETIC river along y = 1000 m, the line between units A, B (south) and C, D (north):
+    a 200 m corridor is the band 900-1100 m over the 2 km city, 0.1 km² in each 1 km² unit."""
+    b = _bundle(tmp_path, replace={"river_axis": _river()})
+    r = river_corridor_population(b, corridor_width_m=200)
+    # no population_raster in the synthetic bundle: the census spread uniformly, said so
+    assert r.params["population"] == "census_uniform" and "No population_raster" in r.method
+    # A 10,000 × 0.1 + B 20,000 × 0.1 + C 6,000 × 0.1 + D 4,000 × 0.1
+    assert r.city == pytest.approx(1000 + 2000 + 600 + 400)
+    per_unit = r.details["per_unit"]["covered_population"]
+    assert per_unit.to_dict() == pytest.approx({"A": 1000, "B": 2000, "C": 600, "D": 400})
+    length = river_length(b)
+    assert length.city == pytest.approx(2.0)  # 3 km of line, 2 km of it inside the city
+    assert length.details["by_river"]["km"].tolist() == pytest.approx([2.0])
+    with pytest.raises(RecipeError, match="population='rastr'"):
+        river_corridor_population(b, population="rastr")  # type: ignore[arg-type]
 
 
 # -- invariants -------------------------------------------------------------------------------

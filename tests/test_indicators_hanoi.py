@@ -108,3 +108,119 @@ def test_river_corridor_inside_the_city(hanoi: Bundle) -> None:
     narrow = river_corridor(hanoi, corridor_width_m=500)
     assert narrow.city is not None and narrow.city < r.city
     assert not math.isnan(float(np.float64(r.city)))
+
+
+def _polygons(geom: object) -> object:
+    """The polygonal part of an intersection (its touching lines and points hold nobody)."""
+    import shapely
+
+    parts = shapely.get_parts(geom)
+    keep = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+    return shapely.union_all(keep) if len(keep) else shapely.Polygon()
+
+
+def test_rail_population_default_is_dasymetric(hanoi: Bundle) -> None:
+    """Real bundle: the default spreads each ward's 2019 census count by WorldPop 2020 within
+    the ward, checked by an independent computation (exactextract called directly on the
+    straight-line discs) instead of the indicator's own code path."""
+    import geopandas as gpd
+    import shapely
+    from exactextract import exact_extract
+
+    from geoplan.analyses.rail import in_service
+
+    as_of = dt.date(2026, 11, 24)
+    r = transit_coverage_population(hanoi, as_of=as_of, mode="rail", distance_m=1000)
+    uniform = transit_coverage_population(hanoi, as_of=as_of, mode="rail", distance_m=1000,
+                                          population="census_uniform")
+    assert r.params["population"] == "raster" and "dasymetric" in r.method
+    assert uniform.params["population"] == "census_uniform"
+    assert uniform.city == pytest.approx(837_978.78, abs=0.01)  # the uniform spread
+    crs = hanoi.metric_crs
+    units = hanoi.admin_units.to_crs(crs)
+    stations = hanoi.stations.to_crs(crs)
+    stations = stations[in_service(stations, as_of=as_of, statuses=("operating",)).to_numpy()]
+    disc = shapely.union_all(shapely.buffer(stations.geometry.to_numpy(), 1000, quad_segs=64))
+    pieces = [_polygons(shapely.intersection(g, disc)) for g in units.geometry]
+    raster = str(hanoi.raster_path("population_raster"))
+
+    def sums(geoms: list[object]) -> np.ndarray:
+        frame = gpd.GeoDataFrame(geometry=geoms, crs=crs).to_crs(4326)
+        some = ~frame.geometry.is_empty
+        out = np.zeros(len(frame))
+        stats = exact_extract(raster, frame[some], "sum", output="pandas")
+        out[some.to_numpy()] = np.nan_to_num(stats["sum"].to_numpy(dtype=float))
+        return out
+
+    whole, part = sums(list(units.geometry)), sums(pieces)
+    assert (whole > 0).all()  # every ward has WorldPop people: no uniform fallback
+    expected = float((units["population"].to_numpy(dtype=float) * part / whole).sum())
+    assert r.city == pytest.approx(expected, rel=1e-9)
+    assert r.city == pytest.approx(966_766.27, abs=0.01)
+    # people live near the stations more densely than a uniform spread says
+    assert r.city > uniform.city
+    assert set(r.details["per_unit"]["population_method"]) == {"raster"}
+
+
+def test_uniform_fallback_is_named(tmp_path: object) -> None:
+    """SYNTHETIC bundle without population_raster: the default falls back, and says so."""
+    from pathlib import Path
+
+    from geoplan.layers import load_bundle
+    from tests import synthetic
+
+    bundle = load_bundle(synthetic.write_bundle(Path(str(tmp_path)) / "s"))
+    r = transit_coverage(bundle, as_of=dt.date(2026, 12, 4), mode="rail", distance_m=500)
+    assert r.params["population"] == "census_uniform"
+    assert "No population_raster (" in r.method
+    assert "spread uniformly" in r.method
+    green = open_space_access(bundle)
+    assert green.params["population"] == "census_uniform"
+    assert "No population_raster" in green.method
+
+
+def test_red_river_length_and_population(hanoi: Bundle) -> None:
+    """Real bundle: the centreline lengths the bundle's build recorded (bundle.yaml: 167.2 km of
+    the Hồng, 19.8 km of the Đuống inside the city) and the people in the 1 km corridor."""
+    from geoplan.analyses.rivers import river_corridor_population, river_length
+
+    length = river_length(hanoi)
+    by_river = length.details["by_river"].set_index("role")["km"]
+    assert round(by_river["river_axis"], 1) == 167.2
+    assert round(by_river["river_corridors"], 1) == 19.8
+    assert length.city == pytest.approx(by_river.sum(), abs=0.01)  # the two do not overlap
+    people = river_corridor_population(hanoi)
+    assert people.params["population"] == "raster"
+    per_unit = people.details["per_unit"]
+    assert people.city == pytest.approx(float(per_unit["covered_population"].sum()))
+    assert (per_unit["covered_population"] <= per_unit["population"] + 1e-6).all()
+    total = float(hanoi.admin_units["population"].sum())
+    assert people.city is not None and 0 < people.city < total
+    raw = people.details["worldpop"].set_index("area")["raster_population"]
+    assert 0 < raw["corridor"] < raw["city"]
+    # independently: the 500 m bands of both centrelines, cut to the city, weighted by WorldPop
+    import geopandas as gpd
+    import shapely
+    from exactextract import exact_extract
+
+    crs = hanoi.metric_crs
+    lines = [*hanoi.river_axis.to_crs(crs).geometry, *hanoi.river_corridors.to_crs(crs).geometry]
+    city = shapely.union_all(hanoi.city_boundary.to_crs(crs).geometry.to_numpy())
+    band = shapely.intersection(shapely.union_all(shapely.buffer(lines, 500)), city)
+    units = hanoi.admin_units.to_crs(crs)
+    pieces = [_polygons(shapely.intersection(g, band)) for g in units.geometry]
+    raster = str(hanoi.raster_path("population_raster"))
+
+    def sums(geoms: list[object]) -> np.ndarray:
+        frame = gpd.GeoDataFrame(geometry=geoms, crs=crs).to_crs(4326)
+        some = ~frame.geometry.is_empty
+        out = np.zeros(len(frame))
+        stats = exact_extract(raster, frame[some], "sum", output="pandas")
+        out[some.to_numpy()] = np.nan_to_num(stats["sum"].to_numpy(dtype=float))
+        return out
+
+    whole, part = sums(list(units.geometry)), sums(pieces)
+    expected = float((units["population"].to_numpy(dtype=float) * part / whole).sum())
+    assert people.city == pytest.approx(expected, rel=1e-6)
+    uniform = river_corridor_population(hanoi, population="census_uniform")
+    assert uniform.city is not None and people.city < uniform.city  # fewer live by the river

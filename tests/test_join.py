@@ -92,10 +92,13 @@ def test_result_to_geodataframe(hanoi: Bundle, rail_1km: IndicatorResult) -> Non
     assert frame.crs == hanoi.admin_units.crs
     assert {"name", "population", "coverage"} <= set(frame.columns)
     assert frame.attrs == {"indicator": "transit_coverage", "unit": "%"}
-    # the population-weighted mean of the unit values is the city value (10.4 % in 2026)
+    # the population-weighted mean of the unit values is the city value: 12.0 % in 2026,
+    # 966,766.27 of 8,053,663 people (the WorldPop-weighted count checked independently in
+    # tests/test_indicators_hanoi.py::test_rail_population_default_is_dasymetric; 10.4 %
+    # spread uniformly)
     weighted = float((frame["value"] * frame["population"]).sum() / HANOI_POPULATION)
     assert weighted == pytest.approx(rail_1km.city, rel=1e-9)
-    assert rail_1km.city == pytest.approx(10.40, abs=0.01)
+    assert rail_1km.city == pytest.approx(100 * 966_766.27 / 8_053_663, abs=1e-4)
     # Hoàn Kiếm has no operating station within 1 km in 2026 (Lines 2A and 3 only)
     assert frame.loc[frame["name"] == "Phường Hoàn Kiếm", "value"].item() == 0.0
 

@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoplan.analyses.ranking import RANKING_COLUMNS, rank_planned_lines
+from geoplan.analyses.ranking import (
+    RANKING_COLUMNS,
+    RANKING_FILES,
+    rank_planned_lines,
+    ranking_chart_png,
+    ranking_csv,
+)
 from geoplan.errors import RecipeError
 from geoplan.layers import load_bundle
 from geoplan.network import coverage_scenarios
@@ -31,6 +37,11 @@ def test_a_line_adds_what_the_scenarios_add(synthetic_bundle_path: Path) -> None
     assert row["added_population"] > 0
     assert row["added_per_km"] == pytest.approx(row["added_population"] / row["length_km"])
     assert (row["rank"], row["stations"], row["stations_measured"]) == (1, 1, 1)
+    # SYNTHETIC bundle without population_raster: the uniform spread, named as such
+    assert table.attrs["population_method"] == "census_uniform"
+    assert "No population_raster" in table.attrs["method"]
+    with pytest.raises(RecipeError, match="population='rastr'"):
+        rank_planned_lines(synthetic_bundle_path, plan="synthetic", population="rastr")
     assert table.attrs["covered_in_service"] == pytest.approx(
         float(scen.city.loc["now", "covered_population"]))
 
@@ -71,8 +82,11 @@ def test_one_plan_at_a_time(tmp_path: Path) -> None:
 def test_hanoi_master_plan_ranking() -> None:
     """Real bundle: the QĐ 1668 corridors ranked at 800 m, then 1,000 m walking."""
     bundle = load_bundle("hanoi")
-    at_800 = rank_planned_lines(bundle, plan="QĐ 1668", distance_m=800)
-    at_1000 = rank_planned_lines(bundle, plan="QĐ 1668", distance_m=1000)
+    # the census spread uniformly (the figures first published for this ranking)
+    at_800 = rank_planned_lines(bundle, plan="QĐ 1668", distance_m=800,
+                                population="census_uniform")
+    at_1000 = rank_planned_lines(bundle, plan="QĐ 1668", distance_m=1000,
+                                 population="census_uniform")
     ranked = at_800[at_800["rank"].notna()]
     assert ranked.index[:5].tolist() == ["QD1668-M3", "QD1668-M7", "QD1668-M5",
                                          "QD1668-M10", "QD1668-M1"]
@@ -87,6 +101,16 @@ def test_hanoi_master_plan_ranking() -> None:
         at_800.index[at_800["rank"].isna()])
     assert np.all(at_800["stations_measured"] <= at_800["stations"])
     assert all(n for n in "; ".join(at_800["not_measured"]).split("; ") if n)
+    # the default: people placed by WorldPop within each ward; the same lines ranked, M3
+    # still first at both distances, more people within reach today than the uniform spread
+    for distance, uniform in ((800, at_800), (1000, at_1000)):
+        placed = rank_planned_lines(bundle, plan="QĐ 1668", distance_m=distance)
+        assert placed.attrs["population_method"] == "raster"
+        assert "dasymetric" in placed.attrs["method"]
+        assert set(placed.index[placed["rank"].notna()]) == set(ranked.index)
+        assert placed.index[0] == "QD1668-M3"
+        assert placed.loc[placed["rank"].notna(), "added_per_km"].is_monotonic_decreasing
+        assert placed.attrs["covered_in_service"] > uniform.attrs["covered_in_service"]
 
 
 def test_cli_scenarios_prints_the_ranking(synthetic_bundle_path: Path, tmp_path: Path,
@@ -112,3 +136,145 @@ def test_cli_scenarios_prints_the_ranking(synthetic_bundle_path: Path, tmp_path:
     assert main(["scenarios", str(recipe), "--plan", "synthetic", "--distance", "-1"]) == 2
     assert "--distance" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+
+
+# -- outputs: CSV, chart, map (SYNTHETIC tables and bundle, hand-computed) -------------------
+HOSTILE = "=1+1 <script>alert(1)</script> {{ 7*7 }}"
+
+
+def _hand_table() -> pd.DataFrame:
+    """A SYNTHETIC ranking of the synthetic bundle's planned line L2 and a made-up unranked
+    line L9, with round hand-set numbers (not computed by geoplan)."""
+    table = pd.DataFrame(
+        {"rank": pd.array([1, None], dtype="Int64"), "name": ["Line 2", "Line 9"],
+         "plan": ["synthetic", "synthetic"], "length_km": [2.0, 4.0], "stations": [1, 2],
+         "stations_measured": [1, 0], "added_population": [1000.0, np.nan],
+         "added_per_km": [500.0, np.nan], "not_measured": ["", "S8; S9"]},
+        index=pd.Index(["L2", "L9"], name="line_id"))
+    table.attrs.update({"plan": "synthetic", "distance_m": 500.0,
+                        "method": "SYNTHETIC method text"})
+    return table
+
+
+def test_rank_classes_cut_the_ranked_lines_in_rank_order() -> None:
+    from geoplan.maps._ranking import RANK_RAMP, rank_class
+
+    # 12 lines, 5 colours: (rank - 1) * 5 // 12
+    assert [rank_class(r, 12) for r in range(1, 13)] == [0, 0, 0, 1, 1, 2, 2, 2, 3, 3, 4, 4]
+    assert [rank_class(r, 5) for r in range(1, 6)] == [0, 1, 2, 3, 4]
+    assert len(RANK_RAMP) == 5
+
+
+def test_map_popups_and_legend_hold_the_ranking(synthetic_bundle: object) -> None:
+    from geoplan.maps._ranking import RANK_RAMP, UNRANKED_COLOUR
+    from geoplan.maps.build import _Builder
+
+    builder = _Builder(synthetic_bundle, lang="en", tiles="none")  # type: ignore[arg-type]
+    rows = builder.ranking_rows(_hand_table())
+    assert rows["L2"] == ["Line 2", [
+        ["Line", "L2"], ["Rank", "1"], ["Plan", "synthetic"], ["Length (km)", "2"],
+        ["Stations (measured)", "1 (1)"], ["People added", "1,000"],
+        ["People added per km", "500"]]]
+    assert rows["L9"][1][1] == ["Rank", "Not ranked (no measured station)"]
+    assert rows["L9"][1][-1] == ["Stations beyond the mapped streets (not measured)",
+                                 "S8; S9"]
+    vi = _Builder(synthetic_bundle, lang="vi", tiles="none")  # type: ignore[arg-type]
+    assert vi.ranking_rows(_hand_table())["L2"][1][5] == ["Dân số thêm", "1.000"]
+    builder.add_ranking(_hand_table())
+    section = builder.legend[0]
+    assert section.title == "Planned lines ranked (people added per km)"
+    assert section.items[0].endswith("1. Line 2 — 500")
+    assert RANK_RAMP[0] in section.items[0]  # rank 1 of 1: the darkest colour
+    assert UNRANKED_COLOUR in section.items[1] and section.items[1].endswith(": L9")
+    layer = section.layers[0]
+    # only L2 is in the bundle's metro_lines: one feature, its popup the row above
+    assert layer.spec["rows"] == [rows["L2"]] and layer.spec["s"] == [0]
+    assert layer.spec["styles"][0]["color"] == RANK_RAMP[0]
+
+
+def test_ranking_csv_is_bom_utf8_text_never_formulas() -> None:
+    table = _hand_table()
+    table.loc["L2", "name"] = HOSTILE
+    text = ranking_csv(table)
+    assert text.startswith("\ufeffline_id,rank,name,plan,length_km,")
+    lines = text.removeprefix("\ufeff").splitlines()
+    assert lines[1] == f"L2,1,'{HOSTILE},synthetic,2.0,1,1,1000.0,500.0,"
+    assert lines[2] == "L9,,Line 9,synthetic,4.0,2,0,,,S8; S9"
+
+
+def test_chart_is_a_reproducible_png() -> None:
+    table = _hand_table()
+    png = ranking_chart_png(table, lang="en")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert ranking_chart_png(table, lang="en") == png  # no time stamp
+    assert b"Software" not in png
+    assert ranking_chart_png(table, lang="vi") != png
+
+
+def _hostile_bundle(tmp_path: Path) -> Path:
+    data = synthetic.layers()
+    lines = data["metro_lines"]
+    lines.loc[lines["line_id"] == "L2", "name"] = HOSTILE  # SYNTHETIC hostile name
+    return synthetic.write_bundle(tmp_path / "hostile", replace={"metro_lines": lines})
+
+
+def _recipe(tmp_path: Path, bundle: Path) -> Path:
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(MONITOR_RECIPE.replace("bundle: synthetic", f"bundle: {bundle}"),
+                      encoding="utf-8")
+    return recipe
+
+
+def test_cli_scenarios_out_writes_csv_chart_and_map(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from geoplan.cli import main
+
+    bundle = _hostile_bundle(tmp_path)
+    recipe = _recipe(tmp_path, bundle)
+    out = tmp_path / "out"
+    argv = ["scenarios", str(recipe), "--plan", "synthetic", "--distance", "500",
+            "--out", str(out), "--lang", "en", "--format", "csv"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == sorted(RANKING_FILES)
+    csv_text = (out / "ranking.csv").read_text(encoding="utf-8")
+    assert csv_text.removeprefix("\ufeff") == printed  # the file is what is printed
+    assert f",'{HOSTILE}," in csv_text
+    expected = rank_planned_lines(bundle, plan="synthetic", distance_m=500)
+    assert f"{float(expected.loc['L2', 'added_per_km'])!r}" in csv_text
+    page = (out / "ranking.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in page
+    assert "1. =1+1 &lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }} — " in page  # legend
+    assert "\\u003cscript\\u003ealert(1)" in page  # popup data: JSON, shown as text
+    assert (out / "ranking.png").read_bytes()[:4] == b"\x89PNG"
+    record = json.loads((out / "ranking.json").read_text(encoding="utf-8"))
+    assert record["plan"] == "synthetic" and record["distance_m"] == 500.0
+    assert main(argv) == 0  # its own earlier outputs are replaced
+    capsys.readouterr()
+
+
+def test_cli_scenarios_out_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests._hostile import cli
+
+    bundle = _hostile_bundle(tmp_path)
+    recipe = _recipe(tmp_path, bundle)
+    base = ["scenarios", str(recipe), "--plan", "synthetic", "--distance", "500"]
+    code, err = cli([*base[:3], "nowhere", *base[4:], "--out", str(tmp_path / "o1")], capsys)
+    assert code == 2 and "matches no 'plan'" in err and "synthetic" in err
+    assert not (tmp_path / "o1").exists()  # nothing written
+    code, err = cli([*base, "--out", str(bundle)], capsys)  # the bundle's folder
+    assert code == 2 and "error: " in err
+    foreign = tmp_path / "o2"
+    foreign.mkdir()
+    (foreign / "ranking.csv").write_text("mine", encoding="utf-8")
+    code, err = cli([*base, "--out", str(foreign)], capsys)
+    assert code == 2 and "never replaces files it did not write" in err
+    assert (foreign / "ranking.csv").read_text(encoding="utf-8") == "mine"
+    linked = tmp_path / "o3"
+    linked.symlink_to(foreign, target_is_directory=True)
+    code, err = cli([*base, "--out", str(linked)], capsys)
+    assert code == 2 and "symbolic link" in err
+    code, err = cli([*base, "--lang", "fr"], capsys)
+    assert code == 2 and "--lang" in err

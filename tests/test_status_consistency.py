@@ -141,9 +141,11 @@ def test_one_count_prints_the_same_everywhere(run_and_monitor: dict[str, Any],
     result, out = run_and_monitor["result"], run_and_monitor["out"]
     value = next(ev.value for ev in result.evaluations
                  if ev.goal.key == "hn.tod.rail_population")
-    assert value is not None and 837_978 < value < 837_980  # 837,978.78 people
+    # 966,766.27 people: WorldPop-weighted (the default), computed independently in
+    # tests/test_indicators_hanoi.py::test_rail_population_default_is_dasymetric
+    assert value is not None and 966_766 < value < 966_767
     en, vi = format_quantity(value, "people", "en"), format_quantity(value, "people", "vi")
-    assert (en, vi) == ("837,979 people", "837.979 người")
+    assert (en, vi) == ("966,766 people", "966.766 người")
     assert f"| {en} |" in (out / "scorecard.md").read_text(encoding="utf-8")
     assert en in (out / "index.html").read_text(encoding="utf-8")
     assert format_value(value, "people", "en") == en  # the CLI
@@ -153,7 +155,7 @@ def test_one_count_prints_the_same_everywhere(run_and_monitor: dict[str, Any],
                             end=AS_OF, lang="vi", bundle=result.bundle)
     text = (tmp_path / "vi" / "monitor" / "report.md").read_text(encoding="utf-8")
     assert f"{vi} ({AS_OF.isoformat()})" in text
-    assert "837.978,78" not in text and report.appended > 0
+    assert "966.766,27" not in text and report.appended > 0
 
 
 # -- the rule for old data: SYNTHETIC goals, hand-computed values -----------------------------

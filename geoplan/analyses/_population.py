@@ -4,7 +4,12 @@ The census gives one population figure per administrative unit. An indicator tha
 many people live inside this area" (a station catchment, 400 m around a park) must spread each
 unit's population over the unit's territory. Two documented methods:
 
-``census_uniform`` (default)
+``raster`` (default) and ``census_uniform`` are described below; the default is the
+dasymetric ``raster`` spread wherever the bundle has a ``population_raster``, and a bundle
+without one falls back to ``census_uniform``, which the result then names (its method text
+and ``params["population"]``: the method actually used; :func:`resolve_population`).
+
+``census_uniform``
     Population is uniform over the unit::
 
         covered(unit) = population(unit) × area(unit ∩ covered) / area(unit)
@@ -60,6 +65,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COVERED",
+    "DEFAULT_POPULATION",
     "MIN_INSIDE_SHARE",
     "OUTSIDE",
     "OUTSIDE_SHARE",
@@ -72,11 +78,13 @@ __all__ = [
     "coverage_fields",
     "coverage_table",
     "covered_population",
+    "describe_population",
     "fold",
     "known_population",
     "layer_coverage",
     "missing_result",
     "resolve_as_of",
+    "resolve_population",
     "resting_area",
     "scope_values",
     "unit_frame",
@@ -87,9 +95,63 @@ logger = logging.getLogger(__name__)
 #: Ways of spreading a unit's population over its territory (see the module docstring).
 PopulationMethod = Literal["census_uniform", "raster"]
 POPULATION_METHODS: tuple[str, ...] = get_args(PopulationMethod)
+#: The default of every coverage and catchment indicator: the census count of each unit
+#: spread by the gridded population (WorldPop) within it; ``census_uniform`` without a raster.
+DEFAULT_POPULATION: PopulationMethod = "raster"
 
 #: Population column of ``admin_units``.
 POPULATION = "population"
+
+
+def resolve_population(bundle: Bundle, population: str
+                       ) -> tuple[PopulationMethod, Path | None, str]:
+    """The population method an indicator uses on ``bundle``, its raster and a note.
+
+    ``"raster"`` (the default, :data:`DEFAULT_POPULATION`) needs the bundle's
+    ``population_raster``; a bundle without one (absent, or declared missing) falls back to
+    ``"census_uniform"``, and the note says so for the result's method text.
+
+    Parameters
+    ----------
+    bundle
+        The indicator's bundle.
+    population
+        The method asked for (already checked to be one of :data:`POPULATION_METHODS`).
+
+    Returns
+    -------
+    method, raster, note
+        The method used, the raster's path (``None`` for ``census_uniform``) and a sentence
+        (empty unless the method fell back).
+
+    Examples
+    --------
+    >>> from geoplan.layers import load_bundle
+    >>> resolve_population(load_bundle("hanoi"), "raster")[0]                # doctest: +SKIP
+    'raster'
+    """
+    if population != "raster":
+        return "census_uniform", None, ""
+    if not bundle.has("population_raster"):
+        why = bundle.why_missing("population_raster") or "not in the bundle"
+        note = (f" No population_raster ({why}): census population spread uniformly within "
+                "each unit instead of by the gridded population.")
+        return "census_uniform", None, note
+    return "raster", bundle.raster_path("population_raster"), ""
+
+
+def describe_population(population: str) -> str:
+    """How a result's method text names the population method ``population`` (used).
+
+    Examples
+    --------
+    >>> describe_population("census_uniform")
+    "population: each unit's census count spread uniformly over its area"
+    """
+    if population == "raster":
+        return ("population: each unit's census count spread within the unit by the gridded "
+                "population_raster (dasymetric)")
+    return "population: each unit's census count spread uniformly over its area"
 
 
 def resolve_as_of(as_of: _dt.date | None) -> _dt.date:

@@ -39,11 +39,13 @@ from geoplan.analyses._population import (
     check_option_values,
     coverage_fields,
     coverage_table,
+    describe_population,
     fold,
     known_population,
     layer_coverage,
     missing_result,
     resolve_as_of,
+    resolve_population,
     scope_values,
     unit_frame,
 )
@@ -211,7 +213,7 @@ def open_space_access(
     as_of: _dt.date | None = None,
     distance_m: float = SDG_OPEN_SPACE_DISTANCE_M,
     kinds: Sequence[str] | None = None,
-    population: PopulationMethod = "census_uniform",
+    population: PopulationMethod = "raster",
 ) -> IndicatorResult:
     """Share (%) of population within ``distance_m`` (straight line) of public open space.
 
@@ -226,12 +228,15 @@ def open_space_access(
     kinds
         Keep only these green-space ``kind`` values.
     population
-        ``"census_uniform"`` or ``"raster"``.
+        ``"raster"`` (default: each unit's census count spread by the bundle's
+        ``population_raster``; ``census_uniform`` when it has none, named in the method) or
+        ``"census_uniform"`` (see :mod:`geoplan.analyses._population`).
 
     Returns
     -------
     IndicatorResult
-        % per unit, inner city and city-wide; ``details["per_unit"]`` with covered people.
+        % per unit, inner city and city-wide; ``details["per_unit"]`` with covered people
+        (and each unit's ``population_method``).
 
     Raises
     ------
@@ -250,12 +255,12 @@ def open_space_access(
                    f"{distance_m!r}) and population one of {', '.join(POPULATION_METHODS)} "
                    f"(got {population!r})")
         raise RecipeError(message)
+    population, raster, population_note = resolve_population(bundle, population)
     params: dict[str, Any] = {"as_of": resolve_as_of(as_of).isoformat(),
                               "distance_m": float(distance_m),
                               "kinds": list(kinds) if kinds is not None else None,
                               "population": population}
-    needed = ("admin_units", "green_space") + (
-        ("population_raster",) if population == "raster" else ())
+    needed = ("admin_units", "green_space")
     absent = missing_result(bundle, name, unit, needed, params=params)
     if absent is not None:
         return absent
@@ -268,7 +273,6 @@ def open_space_access(
     green = green_union(bundle, crs, kinds)
     covered = shapely.buffer(green, float(distance_m), quad_segs=32) \
         if not shapely.is_empty(green) else green
-    raster = bundle.raster_path("population_raster") if population == "raster" else None
     table = coverage_table(units, coverage.clip(covered), crs=crs, population=population,
                            raster=raster)
     resting = known_population(units, coverage, population=population, raster=raster)
@@ -277,8 +281,7 @@ def open_space_access(
                                per_unit["known_population"], scale=100.0)
     method = (
         f"Population within {float(distance_m):g} m (straight line) of dissolved green_space "
-        f"polygons; population spread {population.replace('_', ' ')} within each unit."
-        + coverage.describe()
+        f"polygons; {describe_population(population)}." + population_note + coverage.describe()
     )
     fields = coverage_fields(units, coverage, resting, units["population"], basis="population")
     return IndicatorResult(name, unit, city=city, inner=inner,

@@ -21,7 +21,10 @@ Options
     ``street_network`` (:func:`geoplan.network.catchments_from_stations`: reached streets
     buffered by 50 m, partial edges cut at the remaining distance).
 ``population``
-    ``"census_uniform"`` or ``"raster"`` (see :mod:`geoplan.analyses._population`).
+    ``"raster"`` (default: each unit's census count spread by the bundle's
+    ``population_raster``, dasymetric; ``"census_uniform"`` when the bundle has none, named in
+    the method text and ``params["population"]``) or ``"census_uniform"`` (see
+    :mod:`geoplan.analyses._population`).
 
 Partial layers are never read as zero coverage. The stops' layer (and, for
 ``method="network"``, the street network) know nothing outside their covered extent
@@ -58,10 +61,12 @@ from geoplan.analyses._population import (
     PopulationMethod,
     coverage_fields,
     coverage_table,
+    describe_population,
     known_population,
     layer_coverage,
     missing_result,
     resolve_as_of,
+    resolve_population,
     scope_values,
     unit_frame,
 )
@@ -221,6 +226,7 @@ def _compute(
     snap: str = "edge",
 ) -> IndicatorResult:
     _check_options(name, mode, method, population, distance_m, snap)
+    population, raster, population_note = resolve_population(bundle, population)
     when = resolve_as_of(as_of)
     distance = float(distance_m) if distance_m is not None else SDG_DISTANCES_M[mode]
     role = MODES[mode]
@@ -230,8 +236,6 @@ def _compute(
     needed = ["admin_units", role]
     if method == "network":
         needed.append("street_network")
-    if population == "raster":
-        needed.append("population_raster")
     absent = missing_result(bundle, name, unit, tuple(needed), params=params)
     if absent is not None:
         return absent
@@ -277,7 +281,6 @@ def _compute(
             far_note = (f" {int(far.sum())} of the {len(stops)} {role} lie farther than 250 m "
                         f"from every street and are left out: "
                         f"{', '.join(left_out['name'].head(5))} (details['left_out']).")
-    raster = bundle.raster_path("population_raster") if population == "raster" else None
     table = coverage_table(units, coverage.clip(covered), crs=crs, population=population,
                            raster=raster)
     resting = known_population(units, coverage, population=population, raster=raster)
@@ -304,7 +307,7 @@ def _compute(
         f"Population within {how} of {len(stops)} {role}"
         + (f" in service on {when.isoformat()} (status in {list(statuses)}; {n_all} in layer)"
            if mode == "rail" else "")
-        + f"; population spread {population.replace('_', ' ')} within each unit."
+        + f"; {describe_population(population)}." + population_note
         + coverage.describe() + scope_note + far_note
     )
     details = {"per_unit": per_unit, "unavailable": unavailable}
@@ -326,7 +329,7 @@ def transit_coverage(
     distance_m: float | None = None,
     statuses: Sequence[LineStatus] = ("operating",),
     method: Method = "euclidean",
-    population: PopulationMethod = "census_uniform",
+    population: PopulationMethod = "raster",
     snap: Snap = "edge",
 ) -> IndicatorResult:
     """Share (%) of population within ``distance_m`` of a stop (SDG 11.2.1).
@@ -346,7 +349,7 @@ def transit_coverage(
     method
         ``"euclidean"`` or ``"network"``.
     population
-        ``"census_uniform"`` or ``"raster"``.
+        ``"raster"`` (default) or ``"census_uniform"`` (see the module docstring).
     snap
         With ``method="network"``: ``"edge"`` (stops join the nearest point of the nearest
         street, the edge split there) or ``"node"`` (the nearest street node).
@@ -387,7 +390,7 @@ def transit_coverage_population(
     distance_m: float | None = None,
     statuses: Sequence[LineStatus] = ("operating",),
     method: Method = "euclidean",
-    population: PopulationMethod = "census_uniform",
+    population: PopulationMethod = "raster",
     snap: Snap = "edge",
 ) -> IndicatorResult:
     """Number of people within ``distance_m`` of a stop (see :func:`transit_coverage`).
@@ -471,7 +474,7 @@ def public_transport_access(
     rail_distance_m: float = SDG_DISTANCES_M["rail"],
     statuses: Sequence[LineStatus] = ("operating",),
     method: AccessMethod = "network",
-    population: PopulationMethod = "census_uniform",
+    population: PopulationMethod = "raster",
     snap: Snap = "edge",
 ) -> IndicatorResult:
     """SDG 11.2.1 as UN-Habitat defines it: people with convenient access to public transport.
@@ -507,7 +510,7 @@ def public_transport_access(
         ``"network"`` (walking, with the labelled straight-line proxy where there are no
         streets) or ``"euclidean"`` (straight-line discs everywhere, for comparison).
     population
-        ``"census_uniform"`` or ``"raster"`` (see :mod:`geoplan.analyses._population`).
+        ``"raster"`` (default) or ``"census_uniform"`` (see the module docstring).
     snap
         ``"edge"`` (stops join the nearest point of the nearest street) or ``"node"``.
 
@@ -551,14 +554,13 @@ def public_transport_access(
     if problems:
         message = f"{name}: bad option(s) {'; '.join(problems)}"
         raise RecipeError(message)
+    population, raster, population_note = resolve_population(bundle, population)
     when = resolve_as_of(as_of)
     bus_d, rail_d = float(bus_distance_m), float(rail_distance_m)
     params: dict[str, Any] = {"as_of": when.isoformat(), "bus_distance_m": bus_d,
                               "rail_distance_m": rail_d, "statuses": list(statuses),
                               "method": method, "population": population, "snap": snap}
     needed = ["admin_units", "bus_stops", "stations"]
-    if population == "raster":
-        needed.append("population_raster")
     absent = missing_result(bundle, name, unit, tuple(needed), params=params)
     if absent is not None:
         return absent
@@ -569,7 +571,6 @@ def public_transport_access(
     rail = rail_all[in_service(rail_all, as_of=when, statuses=statuses).to_numpy()]
     coverage = layer_coverage(bundle, ("bus_stops", "stations"), units)
     straight = _same_op("union", discs(bus, bus_d), discs(rail, rail_d))
-    raster = bundle.raster_path("population_raster") if population == "raster" else None
     walk_area: Any = shapely.Polygon()
     not_measured = pd.DataFrame(columns=["name", "kind", "nearest_street_m"])
     why_proxy = ""
@@ -642,8 +643,8 @@ def public_transport_access(
     described = (
         f"SDG 11.2.1: population within {bus_d:g} m of one of {len(bus)} bus_stops or "
         f"{rail_d:g} m of one of {len(rail)} stations in service on {when.isoformat()} "
-        f"(status in {list(statuses)}), one combined catchment; {how}; population spread "
-        f"{population.replace('_', ' ')} within each unit." + coverage.describe()
+        f"(status in {list(statuses)}), one combined catchment; {how}; "
+        f"{describe_population(population)}." + population_note + coverage.describe()
         + (f" {len(not_measured)} stop(s) inside the street network's extent lie farther than "
            f"the snapping tolerance from every street and are not measured: "
            f"{', '.join(not_measured['name'].head(5))} (details['not_measured'])."

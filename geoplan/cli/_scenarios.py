@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from pathlib import Path
@@ -12,9 +10,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from geoplan._choices import FORMATS
+from geoplan._choices import FORMATS, LANGS, TILES
 from geoplan.cli import app
-from geoplan.cli._common import check_choice, console, escape
+from geoplan.cli._common import check_choice, console, err_console, escape
 
 __all__ = ["scenarios_command"]
 
@@ -45,44 +43,67 @@ def scenarios_command(
         "--bundle", help="Rank on this bundle (name or folder) instead of the recipe's.")] = None,
     fmt: Annotated[str, typer.Option(
         "--format", help=f"Output: {', '.join(FORMATS)} (csv and json for scripts).")] = "table",
+    population: Annotated[str, typer.Option(
+        "--population", help="How people are placed in each ward: raster (census count spread "
+                             "by WorldPop; uniform when the bundle has no raster) or "
+                             "census_uniform.")] = "raster",
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Also write ranking.csv, ranking.png (chart), ranking.html (map) and "
+                      "ranking.json into this folder.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Chart and map labels: vi or en.")] = "vi",
+    tiles: Annotated[str, typer.Option(
+        "--tiles", help="Map basemap: none (offline), osm or carto (need the network).")] = "none",
 ) -> None:
     """Rank a plan's planned lines by the people each would add within walking distance.
 
     Each line is added alone to the stations in service: the population newly within
     --distance metres walking of a station, in total and per km of line. Stations beyond
     the mapped streets are named and not measured; lines without a measured station are
-    listed unranked. Prints only (no files are written).
+    listed unranked. With --out, the ranking is also written as a CSV table, a bar chart
+    and an HTML map of the plan's lines coloured by rank (a file there that geoplan did not
+    write is never replaced; --out must not be the bundle's folder).
     """
     check_choice(fmt, FORMATS, option="--format")  # before geopandas is imported
+    check_choice(lang, LANGS, option="--lang")
+    check_choice(tiles, TILES, option="--tiles")
+    check_choice(population, ("raster", "census_uniform"), option="--population")
     if not distance > 0:
         from geoplan.errors import RecipeError
 
         message = f"--distance must be a positive number of metres (got {distance:g})"
         raise RecipeError(message)
-    from geoplan.analyses.ranking import rank_planned_lines
+    from geoplan.analyses.ranking import (
+        check_ranking_folder,
+        rank_planned_lines,
+        ranking_csv,
+        write_ranking,
+    )
     from geoplan.analyses.recipe import load_recipe
     from geoplan.analyses.wording import format_number
     from geoplan.layers import load_bundle
 
     parsed = load_recipe(recipe)
-    table = rank_planned_lines(load_bundle(bundle if bundle is not None else parsed.bundle),
-                               plan=plan, distance_m=distance)
+    the_bundle = load_bundle(bundle if bundle is not None else parsed.bundle)
+    if out is not None:  # a folder that cannot take the outputs is refused before ranking
+        check_ranking_folder(out, the_bundle, recipe=recipe)
+    table = rank_planned_lines(the_bundle, plan=plan, distance_m=distance,
+                               population=population)
+    if out is not None:
+        written = write_ranking(table, the_bundle, out, lang=lang, tiles=tiles, recipe=recipe)
+        err_console.print(escape("wrote " + ", ".join(str(p) for p in written.values())))
     rows = [{"line_id": str(lid), **{k: _cell(v) for k, v in row.items()}}
             for lid, row in table.iterrows()]
     if fmt == "json":
         typer.echo(json.dumps({"plan": table.attrs["plan"], "distance_m": distance,
+                               "population_method": table.attrs["population_method"],
+                               "method": table.attrs["method"],
                                "covered_in_service": table.attrs["covered_in_service"],
                                "lines": rows}, ensure_ascii=False, indent=2))
         return
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["line_id"],
-                                lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
-        typer.echo(buffer.getvalue(), nl=False)
+    if fmt == "csv":  # as ranking.csv, without its byte-order mark
+        typer.echo(ranking_csv(table).removeprefix("\ufeff"), nl=False)
         return
-    out = Table("rank", "line", "km", "stations (measured)", "people added", "per km",
+    shown = Table("rank", "line", "km", "stations (measured)", "people added", "per km",
                 "stations not measured",
                 title=escape(f"{table.attrs['plan']} — {format_number(distance, 'en')} m "
                              "walking, marginal to the lines in service"))
@@ -90,11 +111,12 @@ def scenarios_command(
         return "–" if v is None else format_number(float(v), "en", digits=0)
 
     for r in rows:
-        out.add_row("" if r["rank"] is None else str(r["rank"]), escape(r["line_id"]),
+        shown.add_row("" if r["rank"] is None else str(r["rank"]), escape(r["line_id"]),
                     "–" if r["length_km"] is None else format_number(r["length_km"], "en"),
                     f"{r['stations']} ({r['stations_measured']})", num(r["added_population"]),
                     num(r["added_per_km"]),
                     str(r["stations"] - r["stations_measured"]))  # names: --format csv
-    console.print(out)
+    console.print(shown)
     console.print(escape(f"in service today: {num(table.attrs['covered_in_service'])} people "
                          f"within {format_number(distance, 'en')} m"))
+    console.print(escape(f"method: {table.attrs['method']}"))

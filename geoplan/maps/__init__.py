@@ -12,6 +12,7 @@ from geoplan.maps.build import (
     UnknownClassesError,
     UnknownTilesError,
     map_bundle,
+    map_ranking,
     map_run,
     save_map,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "UnknownLanguageError",
     "UnknownTilesError",
     "map_bundle",
+    "map_ranking",
     "map_run",
     "save_map",
 ]

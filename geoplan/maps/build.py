@@ -44,6 +44,7 @@ from geoplan.maps._elements import (
     LayerControl,
     Panel,
 )
+from geoplan.maps._ranking import _RankingLayers
 from geoplan.maps._thematic import _goal_texts, _ThematicLayers, _titles
 from geoplan.maps._transit import _TransitLayers, scenario_year
 from geoplan.analyses.wording import format_number, format_quantity
@@ -56,6 +57,7 @@ __all__ = [
     "UnknownClassesError",
     "UnknownTilesError",
     "map_bundle",
+    "map_ranking",
     "map_run",
     "save_map",
 ]
@@ -96,7 +98,7 @@ def _check_classes(
     return classes, checked
 
 
-class _Builder(_ContextLayers, _TransitLayers, _ThematicLayers):
+class _Builder(_ContextLayers, _TransitLayers, _ThematicLayers, _RankingLayers):
     """Collects layers, legend sections and attributions, then assembles the map."""
 
     def _attribution(self, role: str) -> str:
@@ -311,6 +313,53 @@ def map_bundle(
     builder.add_transit()
     title = the_bundle.manifest.title or the_bundle.name
     return builder.finish(title=title, subtitle=label("map_title_bundle", builder.lang))
+
+
+def map_ranking(
+    bundle: Bundle | str | os.PathLike[str], table: pd.DataFrame, *, lang: str = "vi",
+    tiles: str = "none",
+) -> folium.Map:
+    """Draw a ranking of a plan's lines: the lines coloured by rank, over the bundle's units.
+
+    The ranked plan's planned lines (:func:`geoplan.analyses.ranking.rank_planned_lines`)
+    form one layer, coloured from dark (rank 1: most people added per km) to light, lines
+    without a rank grey and dotted; each line's popup gives its rank, length, stations
+    (measured), people added and people added per km. The lines in service and the
+    bundle's other layers are drawn beneath it as on :func:`map_bundle`.
+
+    Parameters
+    ----------
+    bundle
+        The bundle the ranking was computed on.
+    table
+        The ranking (its ``attrs`` give the plan, the walking distance and the method).
+    lang, tiles
+        As for :func:`map_bundle`.
+
+    Returns
+    -------
+    folium.Map
+
+    Raises
+    ------
+    UnknownLanguageError, UnknownTilesError
+        For a ``lang`` or ``tiles`` value that is not supported.
+
+    Examples
+    --------
+    >>> from geoplan.analyses.ranking import rank_planned_lines  # doctest: +SKIP
+    >>> m = map_ranking("hanoi", rank_planned_lines("hanoi", plan="QĐ 1668"))  # doctest: +SKIP
+    """
+    the_bundle = _as_bundle(bundle)
+    builder = _Builder(the_bundle, lang=lang, tiles=tiles)
+    builder.add_units_base(show=True)
+    builder.add_context()
+    builder.add_transit()
+    builder.add_ranking(table)
+    distance = format_number(float(table.attrs.get("distance_m", float("nan"))), builder.lang)
+    title = f"{label('ranking_title', builder.lang)}: {table.attrs.get('plan', '')}"
+    subtitle = label("ranking_subtitle", builder.lang).format(distance=distance)
+    return builder.finish(title=title, subtitle=subtitle)
 
 
 def map_run(result: _RunLike, *, lang: str = "vi", tiles: str = "none",

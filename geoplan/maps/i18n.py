@@ -127,6 +127,26 @@ LABELS: dict[str, dict[str, str]] = {
         "vi": "Tuyến/vị trí gần đúng (theo sơ đồ quy hoạch)",
         "en": "Approximate alignment/location (from plan diagrams)",
     },
+    # ranking of a plan's lines (geoplan scenarios --out)
+    "ranking_title": {"vi": "Tuyến nào trước", "en": "Which line first"},
+    "ranking_layer": {"vi": "Xếp hạng tuyến quy hoạch (dân số thêm / km)",
+                      "en": "Planned lines ranked (people added per km)"},
+    "ranking_subtitle": {
+        "vi": "Dân số thêm trong phạm vi đi bộ {distance} m đến ga, so với các tuyến đang "
+              "khai thác; mỗi tuyến được thêm riêng",
+        "en": "People newly within {distance} m walking of a station, marginal to the lines "
+              "in service; each line added alone",
+    },
+    "rank": {"vi": "Thứ hạng", "en": "Rank"},
+    "added_population": {"vi": "Dân số thêm", "en": "People added"},
+    "added_per_km": {"vi": "Dân số thêm / km", "en": "People added per km"},
+    "stations_measured": {"vi": "Ga (đo được)", "en": "Stations (measured)"},
+    "not_measured": {"vi": "Ga ngoài mạng đường phố (không đo)",
+                     "en": "Stations beyond the mapped streets (not measured)"},
+    "unranked": {"vi": "Không xếp hạng (không có ga đo được)",
+                 "en": "Not ranked (no measured station)"},
+    "in_service_covered": {"vi": "Dân số trong phạm vi các ga đang khai thác",
+                           "en": "People within reach of the stations in service"},
     "indicator": {"vi": "Chỉ tiêu", "en": "Indicator"},
     "value": {"vi": "Giá trị", "en": "Value"},
     "target": {"vi": "Mục tiêu", "en": "Target"},
