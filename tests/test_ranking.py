@@ -11,16 +11,11 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoplan.analyses.ranking import (
-    RANKING_COLUMNS,
-    RANKING_FILES,
-    rank_planned_lines,
-    ranking_chart_png,
-    ranking_csv,
-)
+from geoplan.analyses.ranking import RANKING_COLUMNS, rank_planned_lines
 from geoplan.errors import RecipeError
 from geoplan.layers import load_bundle
 from geoplan.network import coverage_scenarios
+from geoplan.workflows.ranking import RANKING_FILES, ranking_chart_png, ranking_csv
 from tests import synthetic
 from tests.test_monitor import MONITOR_RECIPE
 

@@ -72,15 +72,11 @@ def scenarios_command(
 
         message = f"--distance must be a positive number of metres (got {distance:g})"
         raise RecipeError(message)
-    from geoplan.analyses.ranking import (
-        check_ranking_folder,
-        rank_planned_lines,
-        ranking_csv,
-        write_ranking,
-    )
+    from geoplan.analyses.ranking import rank_planned_lines
     from geoplan.analyses.recipe import load_recipe
     from geoplan.analyses.wording import format_number
     from geoplan.layers import load_bundle
+    from geoplan.workflows.ranking import check_ranking_folder, ranking_csv, write_ranking
 
     parsed = load_recipe(recipe)
     the_bundle = load_bundle(bundle if bundle is not None else parsed.bundle)

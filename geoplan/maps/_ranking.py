@@ -14,7 +14,7 @@ import pandas as pd
 from geoplan.maps._base import _BuilderBase, _esc, _LegendSection, _line_svg, _text
 from geoplan.maps._elements import SharedData
 from geoplan.maps._geo import display_layer, feature_collection
-from geoplan.maps.i18n import format_number
+from geoplan.analyses.wording import format_number
 
 __all__ = ["RANK_RAMP", "rank_class"]
 
