@@ -1,8 +1,11 @@
-"""A persisted cache of routing work: street graphs, snapping, footprints, catchment bands.
+"""A persisted cache of routing and geometry work, so a second process does not redo it.
 
 What a process computes on the street network from a file (the routing graph, the snapping of
-a set of points, the network's footprint, the dissolved bands of reached streets) is stored in
-a user cache folder so that the next process reads it back instead of building it again.
+a set of points, the network's footprint, the dissolved bands of reached streets) and the pure
+results built on them (per-unit population tables, straight-line disc unions, clipped
+coverage extents, the maps' simplified display geometry, the monitor's chart images:
+:func:`persisted`, :func:`persisted_geom`) are stored in a user cache folder so that the next
+process reads them back instead of building them again.
 
 * **Where.** ``$GEOPLAN_CACHE`` when set (a folder); ``GEOPLAN_CACHE=off`` (or ``0``,
   ``no``, ``false``, ``none``, empty) disables the cache. Otherwise the user cache folder:
@@ -383,3 +386,45 @@ class Memo:
     def clear(self) -> None:
         """Forget every entry."""
         self._items.clear()
+
+
+def persisted(kind: str, parts: tuple[Any, ...], compute: Any, *, code: str, pack: Any,
+              unpack: Any, names: tuple[str, ...]) -> Any:
+    """``compute()``, read back from the cache when an earlier process stored it.
+
+    Parameters
+    ----------
+    kind
+        The entry's kind (its sub-folder), e.g. ``"population"``.
+    parts
+        Everything the value depends on, with ``code`` (the computing module's file, whose
+        source joins the key): the key of :func:`entry_key`.
+    compute
+        Called without arguments on a miss (and always when the cache is off).
+    pack, unpack
+        Value → named arrays for :func:`store`, and back, exactly (a value read back is
+        the value computed, byte for byte).
+    names
+        The arrays an entry must hold (a damaged entry is rebuilt).
+
+    Returns
+    -------
+    Any
+        The value.
+    """
+    if cache_dir() is None:  # cache off: no key to compute
+        return compute()
+    key = entry_key(kind, *parts, code=code)
+    stored = load(kind, key, names=names)
+    if stored is not None:
+        return unpack(stored)
+    value = compute()
+    store(kind, key, pack(value))
+    return value
+
+
+def persisted_geom(kind: str, parts: tuple[Any, ...], compute: Any, *, code: str) -> Any:
+    """:func:`persisted` for one shapely geometry (stored as WKB: byte-identical)."""
+    return persisted(kind, parts, compute, code=code,
+                     pack=lambda g: pack_geoms(np.array([g], dtype=object)),
+                     unpack=lambda arrays: unpack_geoms(arrays)[0], names=("wkb", "offsets"))

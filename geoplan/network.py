@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from pyproj import CRS, Transformer
 from scipy import sparse
@@ -1340,8 +1341,31 @@ def population_covered(
            CRS.from_user_input(target).to_wkt(),
            units[population_column].to_numpy(dtype=float).tobytes(),
            tuple(ids), tuple(units.index), float(min_network_share))
-    return _POPULATION_MEMO.get(key, lambda: _population_covered(
-        units, catchment, target, population_column, footprint, min_network_share)).copy()
+    def compute() -> pd.DataFrame:
+        return _population_covered(units, catchment, target, population_column, footprint,
+                                   min_network_share)
+
+    if "unit_id" in units:  # persisted across processes (the index is the units' ids)
+        return _POPULATION_MEMO.get(key, lambda: _cache.persisted(
+            "population", (*key, pyproj.proj_version_str), compute, code=__file__,
+            pack=_pack_table,
+            unpack=_unpack_table, names=("index", *_TABLE_COLUMNS))).copy()
+    return _POPULATION_MEMO.get(key, compute).copy()
+
+
+_TABLE_COLUMNS = ("population", "area_m2", "covered_area_m2", "covered_population",
+                  "covered_share_pct", "network_share", "network_covered")
+
+
+def _pack_table(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    arrays = {c: table[c].to_numpy() for c in _TABLE_COLUMNS}
+    arrays["index"] = np.asarray(table.index.to_numpy(), dtype=str)
+    return arrays
+
+
+def _unpack_table(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
+    index = pd.Index(arrays["index"].astype(object), name="unit_id")
+    return pd.DataFrame({c: arrays[c] for c in _TABLE_COLUMNS}, index=index)
 
 
 def _population_covered(units: gpd.GeoDataFrame, catchment: Any, target: CRS,

@@ -15,10 +15,13 @@ import pytest
 import shapely
 
 from geoplan import _cache, network
-from geoplan.analyses import transit
+from geoplan.analyses import _population, transit
+from geoplan.io import sha256_file
 from geoplan.layers import load_bundle
 from geoplan.network import StreetGraph, catchments_from_stations, snap_points
+from geoplan.workflows import monitor_recipe, run_recipe
 from tests import synthetic
+from tests.test_monitor import END, monitor_recipe_path  # noqa: F401 (fixture)
 
 KINDS = ("graph", "snap", "footprint", "bands")
 
@@ -28,6 +31,7 @@ def _new_process() -> None:
     network._BANDS_MEMO.clear()
     network._POPULATION_MEMO.clear()
     transit._DISCS.clear()
+    _population._GEOMS.clear()
     _cache._DIGESTS.clear()
 
 
@@ -172,3 +176,49 @@ def test_geometries_round_trip_exactly() -> None:
     assert back[1] is None
     assert shapely.to_wkb(back[0]) == shapely.to_wkb(geoms[0])
     assert shapely.get_coordinates(back[2])[1].tolist() == [np.pi, np.e]
+
+
+#: Entries a run and a monitor store beside the routing: population tables, straight-line
+#: disc unions, the map's display geometry and disc unions, chart images (``coverage``,
+#: the clipped extents, only for layers that cover part of the units: not the SYNTHETIC
+#: bundle's).
+RESULT_KINDS = ("population", "discs", "display", "map-discs", "chart")
+
+
+def _outputs(folder: Path) -> dict[str, str]:
+    """SHA-256 of a run's and a monitor's outputs (the history's times and the records
+    of times left out)."""
+    names = ["run/scorecard.csv", "run/scorecard.md", "run/results.gpkg", "run/index.html",
+             "monitor/monitor/report.md", "monitor/monitor/report.html",
+             "monitor/monitor/progress.html"]
+    charts = sorted((folder / "monitor" / "monitor" / "charts").glob("*.png"))
+    assert charts, "the monitor drew no chart: the comparison would be empty"
+    return {name: sha256_file(folder / name) for name in names} | {
+        p.name: sha256_file(p) for p in charts}
+
+
+def _run_and_monitor(recipe: Path, out: Path) -> dict[str, str]:
+    _new_process()
+    run_recipe(recipe, as_of=END, out=out / "run", lang="en")
+    monitor_recipe(recipe, out=out / "monitor", period="year", end=END, lang="en")
+    return _outputs(out)
+
+
+def test_run_and_monitor_outputs_identical_cold_warm_and_off(
+    monitor_recipe_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    """A second process reads back every stored result, and its scorecards, GeoPackage,
+    maps, report and charts are the bytes of a run without the cache."""
+    monkeypatch.setenv(_cache.ENV, "off")
+    without = _run_and_monitor(monitor_recipe_path, tmp_path / "off")
+    root = tmp_path / "cache"
+    monkeypatch.setenv(_cache.ENV, str(root))
+    cold = _run_and_monitor(monitor_recipe_path, tmp_path / "cold")
+    stored = {kind: sorted((root / kind).glob("*.npz")) for kind in RESULT_KINDS}
+    assert all(stored[kind] for kind in RESULT_KINDS), {k: len(v) for k, v in stored.items()}
+    every = {p: p.stat().st_mtime_ns for p in root.rglob("*.npz")}
+    warm = _run_and_monitor(monitor_recipe_path, tmp_path / "warm")
+    # read back, nothing computed and stored anew
+    assert {p: p.stat().st_mtime_ns for p in root.rglob("*.npz")} == every
+    assert cold == without
+    assert warm == without

@@ -55,6 +55,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geoplan import _cache
 from geoplan.analyses.result import IndicatorResult
 from geoplan.crs import metric_crs
 from geoplan.errors import LayerValidationError, RecipeError
@@ -341,7 +342,7 @@ class LayerCoverage:
         """``geom`` (units' CRS) cut to :attr:`known` (unchanged when the bundle is covered)."""
         if self.known is None or geom is None or shapely.is_empty(geom):
             return geom
-        return shapely.intersection(geom, self.known)
+        return _same_geom("clip", shapely.intersection, geom, self.known)
 
     def reasons(self) -> pd.Series:
         """Why each unit without a value has none ('' for the others)."""
@@ -362,6 +363,17 @@ class LayerCoverage:
                 f"{int(counts.get(PARTIAL, 0))} partly inside (value over the part inside, "
                 f"flagged partial), {int(counts.get(OUTSIDE, 0))} mostly outside (no value, not "
                 "zero).")
+
+
+_GEOMS = _cache.Memo(32)  # clipped and dissolved extents by the inputs' WKB
+
+
+def _same_geom(name: str, op: Any, *geoms: Any) -> Any:
+    """``op(*geoms)`` computed once per content of ``geoms``: kept in the process and in the
+    cache folder (the same units and layers at another date, indicator or process)."""
+    key = (name, _cache.geoms_digest(*geoms))
+    return _GEOMS.get(key, lambda: _cache.persisted_geom(
+        "coverage", key, lambda: op(*geoms), code=__file__))
 
 
 def _extent_in(bundle: Bundle, role: str, units: gpd.GeoDataFrame) -> tuple[Any, str]:
@@ -464,7 +476,8 @@ def layer_coverage(bundle: Bundle, roles: str | Sequence[str],
                              None, origin)
     share = pd.Series(_inside_shares(units, extent), index=units.index, name="coverage")
     whole = units.geometry.to_numpy()[(share >= 1.0 - OUTSIDE_SHARE).to_numpy()]
-    known = shapely.union_all([extent, *whole]) if len(whole) else extent
+    known = _same_geom("known", lambda *g: shapely.union_all(g), extent, *whole) \
+        if len(whole) else extent
     return LayerCoverage(chosen, share, known, origin)
 
 

@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan import _cache
 from geoplan._cache import Memo, geoms_digest
 from geoplan.analyses._population import (
     OUTSIDE_SHARE,
@@ -138,8 +139,9 @@ def discs(points: gpd.GeoDataFrame, distance_m: float) -> Any:
     if not len(geoms):
         return shapely.Polygon()
     key = (geoms_digest(geoms), float(distance_m))  # same stops, another period or indicator
-    return _DISCS.get(key, lambda: shapely.union_all(
-        shapely.buffer(geoms, distance_m, quad_segs=_QUAD_SEGS)))
+    return _DISCS.get(key, lambda: _cache.persisted_geom(
+        "discs", (*key, _QUAD_SEGS), lambda: shapely.union_all(
+            shapely.buffer(geoms, distance_m, quad_segs=_QUAD_SEGS)), code=__file__))
 
 
 _OPS = {
@@ -152,7 +154,9 @@ _OPS = {
 
 def _same_op(name: str, *geoms: Any) -> Any:
     """``_OPS[name](*geoms)``, computed once per content of ``geoms`` (periods reuse it)."""
-    return _DISCS.get((name, geoms_digest(*geoms)), lambda: _OPS[name](*geoms))
+    key = (name, geoms_digest(*geoms))
+    return _DISCS.get(key, lambda: _cache.persisted_geom(
+        "discs", key, lambda: _OPS[name](*geoms), code=__file__))
 
 
 def summarise_coverage(

@@ -18,9 +18,11 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pyproj
 import shapely
 import shapely.errors
 
+from geoplan import _cache
 from geoplan.crs import WGS84, to_metric
 
 __all__ = [
@@ -164,14 +166,20 @@ def display_layer(
         return layer.to_crs(WGS84) if layer.crs is not None else layer.copy()
     metric = to_metric(layer, what=what)
     geoms = np.asarray(metric.geometry.values, dtype=object)
-    if tolerance_m > 0:
-        geoms = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
-    out = metric.copy()
-    out.geometry = gpd.GeoSeries(geoms, index=metric.index, crs=metric.crs)
-    out = out.to_crs(WGS84)
-    out.geometry = gpd.GeoSeries(
-        _round(np.asarray(out.geometry.values, dtype=object)), index=out.index, crs=WGS84
-    )
+
+    def shown() -> np.ndarray:  # simplified in metres, then in degrees and rounded
+        simple = shapely.simplify(geoms, tolerance_m, preserve_topology=True) \
+            if tolerance_m > 0 else geoms
+        moved = gpd.GeoSeries(simple, crs=metric.crs).to_crs(WGS84)
+        return _round(np.asarray(moved.values, dtype=object))
+
+    # the same geometry, CRS and tolerance (another process, period or map) reuse it
+    key = (_cache.geoms_digest(geoms), metric.crs.to_wkt(), float(tolerance_m), DECIMALS,
+           pyproj.proj_version_str)  # PROJ moves the degrees
+    drawn = _cache.persisted("display", key, shown, code=__file__, pack=_cache.pack_geoms,
+                             unpack=_cache.unpack_geoms, names=("wkb", "offsets"))
+    out = metric.set_crs(WGS84, allow_override=True)
+    out.geometry = gpd.GeoSeries(drawn, index=out.index, crs=WGS84)
     return out[~out.geometry.is_empty & out.geometry.notna()]
 
 

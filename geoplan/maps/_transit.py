@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan import _cache
 from geoplan.crs import to_metric
 from geoplan.errors import GeoplanError
 from geoplan.maps import _style
@@ -132,7 +133,13 @@ class _TransitLayers(_BuilderBase):
         network = self._network_catchment(show=show)
         for key, points, radius, first in groups:
             metric = to_metric(points, what=f"{self.bundle.name}/{key}")
-            area = shapely.union_all(metric.geometry.buffer(radius, quad_segs=16).values)
+            points = metric.geometry.values
+            area = _cache.persisted_geom(  # the same stops and radius: read back
+                "map-discs", (_cache.geoms_digest(np.asarray(points, dtype=object)),
+                              metric.crs.to_wkt(), float(radius), 16),
+                lambda m=metric, r=radius: shapely.union_all(
+                    m.geometry.buffer(r, quad_segs=16).values),
+                code=__file__)
             catch = gpd.GeoDataFrame({"name": [self._t(key)]}, geometry=[area], crs=metric.crs)
             shown = display_layer(catch, tolerance_m=_CATCHMENT_TOLERANCE_M, what=key)
             style = {**_style.CATCHMENT_STYLES[key], "pane": "gp-areas"}

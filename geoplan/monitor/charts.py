@@ -11,9 +11,13 @@ True
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 from datetime import date
+
+import numpy as np
+import pandas as pd
 
 from geoplan.analyses.wording import check_lang, describe_goal
 from geoplan.monitor.trajectory import Trajectory
@@ -77,9 +81,6 @@ def chart_png(trajectory: Trajectory, *, lang: str = "vi", at: date,
     >>> chart_png(trajs[0], lang="en", at=date(2026, 11, 25))[:4]  # doctest: +SKIP
     b'\\x89PNG'
     """
-    from matplotlib.dates import date2num
-    from matplotlib.figure import Figure
-
     lang = check_lang(lang)
     values = trajectory.values.dropna()
     values = values[[d <= at for d in values.index]]
@@ -89,6 +90,39 @@ def chart_png(trajectory: Trajectory, *, lang: str = "vi", at: date,
         values = values[[d >= first for d in values.index]]
     if values.empty:
         return None
+    goal = trajectory.goal
+    path = progress.path
+    # everything the drawing reads: the same chart (another process, the same history) is
+    # read back from the cache folder instead of importing matplotlib and drawing it again
+    from geoplan import _cache
+
+    drawn = (_matplotlib_version(), lang, [d.isoformat() for d in values.index],
+             values.to_numpy(dtype=float).tobytes(),
+             None if path is None else (path.start, path.end, path.start_value, path.end_value),
+             progress.target_date, goal.comparator, goal.min, goal.max, goal.value,
+             goal.tolerance_abs if goal.comparator == "approx" and goal.value is not None
+             else None, describe_goal(goal, lang), goal.title.get(lang), goal.unit)
+    return _cache.persisted(
+        "chart", drawn, lambda: _draw(values, trajectory, lang), code=__file__,
+        pack=lambda png: {"png": np.frombuffer(png, dtype=np.uint8)},
+        unpack=lambda arrays: arrays["png"].tobytes(), names=("png",))
+
+
+@functools.cache
+def _matplotlib_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("matplotlib")  # not ``import matplotlib``: 0.4 s a process
+    except PackageNotFoundError:  # drawing raises the usual ImportError
+        return ""
+
+
+def _draw(values: pd.Series, trajectory: Trajectory, lang: str) -> bytes:
+    from matplotlib.dates import date2num
+    from matplotlib.figure import Figure
+
+    progress = trajectory.progress
     goal = trajectory.goal
     fig = Figure(figsize=CHART_SIZE, dpi=CHART_DPI)
     ax = fig.add_subplot()

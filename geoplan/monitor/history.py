@@ -402,6 +402,17 @@ def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None,
     >>> read_history("maps/hanoi-02-nq-tw/history.parquet").columns[0]  # doctest: +SKIP
     'recipe_id'
     """
+    frame = _read_rows(path, recipe_id=recipe_id, units=units)
+    if recipe_id is not None:
+        frame = frame[frame["recipe_id"] == recipe_id].reset_index(drop=True)
+    return frame
+
+
+def _read_rows(path: str | os.PathLike[str], *, recipe_id: str | None = None,
+               units: dict[str, str] | None = None) -> pd.DataFrame:
+    """Every recipe's rows of a history file, those of ``recipe_id`` checked against
+    ``units`` (:func:`read_history` without its filter: a snapshot's writer keeps the other
+    recipes' rows and reads the file once)."""
     target = Path(path)
     kind = file_kind(target)
     if kind == "missing":
@@ -447,10 +458,7 @@ def read_history(path: str | os.PathLike[str], *, recipe_id: str | None = None,
                    "own row and never rewrites a history it cannot trust: restore the file "
                    "from a backup, or move it aside and run again to start a new one")
         raise HistoryError(message)
-    frame = _normalise(frame)
-    if recipe_id is not None:
-        frame = frame[frame["recipe_id"] == recipe_id].reset_index(drop=True)
-    return frame
+    return _normalise(frame)
 
 
 def lock_path(history: str | os.PathLike[str]) -> Path:
@@ -509,9 +517,10 @@ def record_snapshot(snapshot: RunResult | pd.DataFrame,
                                  statistics=snapshot.recipe.statistics_files)
     recipe = None if isinstance(snapshot, pd.DataFrame) else snapshot.recipe
     with guard, exclusive_lock(lock_path(check_output(target))):
-        if recipe is not None:  # a row of this recipe in another unit is refused
-            read_history(target, recipe_id=recipe.id, units=goal_units(recipe))
-        old = read_history(target)  # every recipe's rows: those of others are kept
+        # every recipe's rows (those of others are kept), read once; a row of this recipe
+        # in another unit is refused
+        old = _read_rows(target, recipe_id=recipe.id, units=goal_units(recipe)) \
+            if recipe is not None else _read_rows(target)
         ident = ["recipe_id", "as_of", "run_checksum"]
         seen = set(map(tuple, old[ident].drop_duplicates().to_numpy().tolist()))
         fresh = ~pd.Series([tuple(r) in seen for r in rows[ident].to_numpy().tolist()],
