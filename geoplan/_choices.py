@@ -8,7 +8,8 @@ the values (:mod:`geoplan.analyses.scorecard`, :mod:`geoplan.workflows`, :mod:`g
 
 from __future__ import annotations
 
-__all__ = ["CLASSES", "FORMATS", "LANGS", "PERIODS", "TILES", "check_display_options"]
+__all__ = ["CLASSES", "FORMATS", "LANGS", "PERIODS", "POPULATION_METHODS", "TILES",
+           "check_display_options"]
 
 #: Languages of titles, scorecards and maps (the first is the default).
 LANGS: tuple[str, ...] = ("vi", "en")
@@ -18,6 +19,9 @@ TILES: tuple[str, ...] = ("none", "osm", "carto")
 CLASSES: tuple[str, ...] = ("quantiles", "natural_breaks", "equal_interval")
 #: Monitoring periods: a snapshot at the end of every month, quarter or year.
 PERIODS: tuple[str, ...] = ("month", "quarter", "year")
+#: How coverage indicators place each unit's census count: uniformly over its area, or by the
+#: bundle's gridded population (WorldPop) within the unit (``raster``, the default).
+POPULATION_METHODS: tuple[str, ...] = ("census_uniform", "raster")
 #: Output formats of listing commands (``geoplan indicators --format``).
 FORMATS: tuple[str, ...] = ("table", "csv", "json")
 

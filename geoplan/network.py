@@ -48,6 +48,7 @@ import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -60,9 +61,10 @@ from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from geoplan import _cache
+from geoplan import _cache, _choices
 from geoplan.crs import metric_crs, require_crs
-from geoplan.errors import NetworkError
+from geoplan.errors import NetworkError, RecipeError
+from geoplan.raster import spread_by_raster
 
 if TYPE_CHECKING:
     from geoplan.layers import Bundle
@@ -1431,6 +1433,9 @@ class CoverageScenarios:
         One dissolved catchment per scenario (metric CRS).
     snaps
         Snapping of every station (:func:`snap_points`), with its scenario year.
+    population_method
+        How each unit's people are placed: ``raster`` (its census count spread by the
+        bundle's gridded population) or ``census_uniform`` (over its area).
     """
 
     distance_m: float
@@ -1439,6 +1444,7 @@ class CoverageScenarios:
     lines: pd.DataFrame
     catchments: gpd.GeoDataFrame
     snaps: pd.DataFrame
+    population_method: str = "census_uniform"
 
 
 def _year(value: Any) -> float:
@@ -1504,6 +1510,7 @@ def coverage_scenarios(
     min_network_share: float = 0.95,
     snap: str = "edge",
     lines: bool = True,
+    population: str = "raster",
 ) -> CoverageScenarios:
     """Population within walking distance of stations: now, in ``year``, at full build-out.
 
@@ -1538,6 +1545,11 @@ def coverage_scenarios(
     lines
         Whether to measure each line not yet in service (``False``: ``lines`` is empty;
         the scenarios alone are much faster).
+    population
+        ``"raster"`` (default): each unit's census count placed by the bundle's
+        ``population_raster`` (WorldPop), as the coverage indicators place it; a bundle
+        without one falls back to ``"census_uniform"`` (spread over the unit's area), named
+        in :attr:`CoverageScenarios.population_method`.
 
     Returns
     -------
@@ -1561,6 +1573,12 @@ def coverage_scenarios(
 
     if not isinstance(bundle, Bundle):
         bundle = load_bundle(bundle)
+    if population not in _choices.POPULATION_METHODS:
+        message = (f"coverage_scenarios: population={population!r} is not a population "
+                   f"method; use one of {', '.join(_choices.POPULATION_METHODS)}")
+        raise RecipeError(message)
+    raster = bundle.raster_path("population_raster") \
+        if population == "raster" and bundle.has("population_raster") else None
     graph = StreetGraph.from_bundle(bundle)
     stations = bundle.stations
     units = bundle.admin_units
@@ -1568,11 +1586,12 @@ def coverage_scenarios(
     key = (graph._key or id(graph),
            *(_frame_digest(f) for f in (stations, units, line_layer)),
            float(distance_m), float(buffer_m), int(year), today, float(tolerance_m),
-           float(min_network_share), snap, bool(lines))
+           float(min_network_share), snap, bool(lines),
+           None if raster is None else (str(raster), _cache.file_digest(raster)))
     return _SCENARIOS_MEMO.get(key, lambda: _coverage_scenarios(
         graph, stations, units, line_layer, distance_m=distance_m, buffer_m=buffer_m,
         year=year, today=today, tolerance_m=tolerance_m,
-        min_network_share=min_network_share, snap=snap, lines=lines))
+        min_network_share=min_network_share, snap=snap, lines=lines, raster=raster))
 
 
 def _frame_digest(frame: gpd.GeoDataFrame | None) -> tuple[bytes, int] | None:
@@ -1588,7 +1607,7 @@ def _coverage_scenarios(
     graph: StreetGraph, stations: gpd.GeoDataFrame, units: gpd.GeoDataFrame,
     line_layer: gpd.GeoDataFrame | None, *, distance_m: float, buffer_m: float, year: int,
     today: _dt.date | None, tolerance_m: float, min_network_share: float, snap: str,
-    lines: bool,
+    lines: bool, raster: Path | None,
 ) -> CoverageScenarios:
     now_year = (today or _dt.date.today()).year
     years = _station_years(stations, line_layer, now_year)
@@ -1633,6 +1652,15 @@ def _coverage_scenarios(
                                       footprint=footprint,
                                       min_network_share=min_network_share)
 
+    if raster is not None:  # people placed by the population grid, as the indicators place them
+        routed = cover
+        metric_units = units.to_crs(graph.crs)
+
+        def cover(mask: np.ndarray) -> tuple[Any, pd.DataFrame]:
+            geom, table = routed(mask)
+            spread_by_raster(table, metric_units, geom, graph.crs, raster)
+            return geom, table
+
     per_unit: pd.DataFrame | None = None
     city_rows, geoms = [], []
     results: dict[str, pd.DataFrame] = {}
@@ -1676,6 +1704,6 @@ def _coverage_scenarios(
     return CoverageScenarios(
         float(distance_m), per_unit, pd.DataFrame(city_rows).set_index("scenario"),
         pd.DataFrame(line_rows, columns=["line_id", "stations", "year", "new_population"]),
-        catchments, snaps,
+        catchments, snaps, "census_uniform" if raster is None else "raster",
     )
 

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS
 
-__all__ = ["raster_problems", "zonal_sums"]
+from geoplan import _cache
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["raster_problems", "spread_by_raster", "zonal_sums"]
 
 #: Pixels read at most to check a raster's values (larger rasters are read decimated).
 _CHECK_PIXELS = 4_000_000
@@ -130,3 +136,50 @@ def zonal_sums(raster: Path | str, geoms: np.ndarray, crs: CRS | str | int) -> n
         stats = exact_extract(str(raster), frame, "sum", output="pandas")
     out[keep] = np.nan_to_num(stats["sum"].to_numpy(dtype=float), nan=0.0)
     return out
+
+
+_WHOLE = _cache.Memo(16)  # units' raster sums by raster file, units' geometry and CRS
+
+
+def spread_by_raster(table: pd.DataFrame, units: gpd.GeoDataFrame, covered: Any, crs: CRS,
+                     raster: Path) -> None:
+    """Place each unit's people by the population grid: the covered population of
+    ``table`` becomes the unit's count × (raster sum in the unit ∩ ``covered`` / raster sum
+    in the unit), where the raster holds people in the unit (else the uniform value stays).
+
+    Parameters
+    ----------
+    table
+        A per-unit coverage table in the units' order (``population``,
+        ``covered_population``, ``covered_share_pct``), changed in place: also
+        ``population_method`` (``raster``, or ``census_uniform (raster empty)`` for a unit
+        the grid has nobody in), ``raster_population`` and ``raster_covered``.
+    units
+        The units, in ``crs``.
+    covered
+        The covered area (a shapely geometry in ``crs``).
+    crs
+        The metric CRS of ``units`` and ``covered``.
+    raster
+        The population GeoTIFF.
+    """
+    geoms = units.geometry.to_numpy()
+    pieces = shapely.intersection(geoms, covered) if not shapely.is_empty(covered) \
+        else np.array([shapely.Polygon()] * len(geoms), dtype=object)
+    # the units' own sums are the same for every covered area (scenarios, lines, periods)
+    key = (str(raster), _cache.file_digest(raster), _cache.geoms_digest(geoms),
+           CRS.from_user_input(crs).to_wkt())
+    whole = _WHOLE.get(key, lambda: zonal_sums(raster, geoms, crs))
+    part = zonal_sums(raster, pieces, crs)
+    pop = table["population"].to_numpy(dtype=float)
+    ok = whole > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = np.where(ok, pop * np.minimum(part / np.where(ok, whole, 1.0), 1.0), np.nan)
+    uniform = table["covered_population"].to_numpy(dtype=float)
+    table["covered_population"] = np.where(ok, spread, uniform)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["covered_share_pct"] = np.where(pop > 0, 100.0 * table["covered_population"] / pop,
+                                              np.nan)
+    table["population_method"] = np.where(ok, "raster", "census_uniform (raster empty)")
+    table["raster_population"] = whole
+    table["raster_covered"] = part

@@ -191,6 +191,7 @@ def test_hanoi_run_map_size_and_layers(hanoi_run: tuple[Any, str, int]) -> None:
 @pytest.mark.skipif(not HANOI, reason="the real Hà Nội bundle (layers/hanoi) is not built yet")
 def test_hanoi_catchment_scenarios_carry_their_population(
         hanoi_run: tuple[Any, str, int]) -> None:
+    from geoplan.analyses.ranking import rank_planned_lines
     from geoplan.analyses.wording import format_quantity
     from geoplan.network import coverage_scenarios
 
@@ -206,9 +207,19 @@ def test_hanoi_catchment_scenarios_carry_their_population(
     people = [format_quantity(float(v), "people", "vi")
               for v in scenarios["covered_population"]]
     assert [n.rsplit(": ", 1)[1] for n in walking] == people
-    # the lines in service today reach 365,909 people within 1 km on foot: the figure
-    # rank_planned_lines gives as its baseline at 1,000 m (another path through the code)
-    assert round(scenarios.loc["now", "covered_population"]) == 365_909
+    # the lines in service today reach 421,919 people within 1 km on foot, people placed by
+    # WorldPop within each ward as every coverage indicator places them: the figure
+    # rank_planned_lines gives as its baseline at 1,000 m (another path through the code);
+    # 365,909 with the census spread uniformly over each ward (the option)
+    assert round(scenarios.loc["now", "covered_population"]) == 421_919
+    ranking = rank_planned_lines(result.bundle, plan="QĐ 1668", distance_m=1000)
+    assert round(ranking.attrs["covered_in_service"]) == 421_919
+    uniform = coverage_scenarios(result.bundle, distance_m=1000, year=2030,
+                                 today=result.as_of, lines=False, population="census_uniform")
+    assert round(uniform.city.loc["now", "covered_population"]) == 365_909
+    assert uniform.population_method == "census_uniform"
+    assert coverage_scenarios(result.bundle, distance_m=1000, year=2030, today=result.as_of,
+                              lines=False).population_method == "raster"
     assert scenarios["covered_population"].is_monotonic_increasing
     # one scenario at a time: a group, today's shown first
     groups = [s for s in layer_specs(page) if s.get("group") == "catchment-scenario"]

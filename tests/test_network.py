@@ -436,3 +436,56 @@ def test_hanoi_union_of_own_catchments_is_the_exact_catchment(distance: float) -
     assert area > 1e7  # tens of km² (the test can fail)
     assert abs(union.area - area) / area < 1e-9
     assert union.symmetric_difference(exact.geometry.iloc[0]).area < 1e-6 * area
+
+
+# -- walking scenarios with people placed by the population grid ------------------------------
+def _with_raster(folder: Any) -> Bundle:
+    """The SYNTHETIC bundle with a SYNTHETIC 500 m population grid over its 2 km square:
+    unit A's weight all in the pixel x 500–1000, y 0–500 (beside the line); B uniform; C
+    empty (its census count stays spread uniformly); D uniform."""
+    import rasterio
+    from affine import Affine
+
+    path = synthetic.write_bundle(folder)
+    grid = np.zeros((4, 4), dtype="float32")  # row 0 = north (y 1500–2000)
+    grid[3, 1] = 100.0                     # A: one pixel
+    grid[2:4, 2:4] = 5.0                   # B: uniform
+    grid[0:2, 2:4] = 1.0                   # D: uniform; C stays 0
+    with rasterio.open(path / "pop.tif", "w", driver="GTiff", height=4, width=4, count=1,
+                       dtype="float32", crs=synthetic.CRS,
+                       transform=Affine(500.0, 0.0, synthetic.X0, 0.0, -500.0,
+                                        synthetic.Y0 + 2000)) as dst:
+        dst.write(grid, 1)
+    with (path / "bundle.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("  population_raster:\n    file: pop.tif\n    source: SYNTHETIC\n")
+    return load_bundle(path)
+
+
+def test_walking_scenarios_place_people_by_the_population_grid(tmp_path: Any) -> None:
+    from geoplan.errors import RecipeError
+
+    bundle = _with_raster(tmp_path / "synthetic")
+    grid = coverage_scenarios(bundle, distance_m=800, year=2030, lines=False)
+    uniform = coverage_scenarios(bundle, distance_m=800, year=2030, lines=False,
+                                 population="census_uniform")
+    assert (grid.population_method, uniform.population_method) == ("raster", "census_uniform")
+    now = grid.catchments.set_index("scenario").geometry["now"]
+    pixel = synthetic._b(500, 0, 1000, 500)
+    inside = shapely.area(shapely.intersection(now, pixel)) / 250_000.0
+    assert 0.0 < inside < 1.0  # the walking band covers part of A's one inhabited pixel
+    people = grid.per_unit["covered_population_now"]
+    # A: its 10,000 people live in that pixel, so the share of the pixel walked is theirs
+    assert people["A"] == pytest.approx(10_000 * inside, rel=1e-6)
+    # B: a uniform grid places people as the uniform spread does
+    flat = uniform.per_unit["covered_population_now"]
+    assert people["B"] == pytest.approx(flat["B"], rel=2e-4)
+    # C: nobody in the grid: the census count stays spread over the area
+    assert people["C"] == pytest.approx(flat["C"])
+    assert people["A"] != pytest.approx(flat["A"])  # the method changes a number
+    assert grid.city.loc["now", "covered_population"] == pytest.approx(people.sum())
+    # a bundle without a grid falls back to the uniform spread and says so
+    plain = coverage_scenarios(synthetic.write_bundle(tmp_path / "plain"), distance_m=800,
+                               year=2030, lines=False)
+    assert plain.population_method == "census_uniform"
+    with pytest.raises(RecipeError, match=r"population='worldpop' is not a population method"):
+        coverage_scenarios(bundle, distance_m=800, population="worldpop")

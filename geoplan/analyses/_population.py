@@ -47,7 +47,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -55,11 +55,11 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geoplan import _cache
+from geoplan import _cache, _choices
 from geoplan.analyses.result import IndicatorResult
 from geoplan.crs import metric_crs
 from geoplan.errors import LayerValidationError, RecipeError
-from geoplan.raster import zonal_sums
+from geoplan.raster import spread_by_raster
 
 if TYPE_CHECKING:
     from geoplan.layers import Bundle
@@ -95,7 +95,7 @@ logger = logging.getLogger(__name__)
 
 #: Ways of spreading a unit's population over its territory (see the module docstring).
 PopulationMethod = Literal["census_uniform", "raster"]
-POPULATION_METHODS: tuple[str, ...] = get_args(PopulationMethod)
+POPULATION_METHODS: tuple[str, ...] = _choices.POPULATION_METHODS
 #: The default of every coverage and catchment indicator: the census count of each unit
 #: spread by the gridded population (WorldPop) within it; ``census_uniform`` without a raster.
 DEFAULT_POPULATION: PopulationMethod = "raster"
@@ -692,29 +692,8 @@ def coverage_table(
         if raster is None:
             message = "population='raster' needs the path of a population raster"
             raise ValueError(message)
-        _raster_spread(frame, geometry, target, Path(raster), table)
+        spread_by_raster(table, frame, geometry, target, Path(raster))
     return table
-
-
-def _raster_spread(frame: gpd.GeoDataFrame, covered: Any, crs: CRS, raster: Path,
-                   table: pd.DataFrame) -> None:
-    geoms = frame.geometry.to_numpy()
-    pieces = shapely.intersection(geoms, covered) if not shapely.is_empty(covered) \
-        else np.array([shapely.Polygon()] * len(geoms), dtype=object)
-    whole = zonal_sums(raster, geoms, crs)
-    part = zonal_sums(raster, pieces, crs)
-    pop = table["population"].to_numpy(dtype=float)
-    ok = whole > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        spread = np.where(ok, pop * np.minimum(part / np.where(ok, whole, 1.0), 1.0), np.nan)
-    uniform = table["covered_population"].to_numpy(dtype=float)
-    table["covered_population"] = np.where(ok, spread, uniform)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table["covered_share_pct"] = np.where(pop > 0, 100.0 * table["covered_population"] / pop,
-                                              np.nan)
-    table["population_method"] = np.where(ok, "raster", "census_uniform (raster empty)")
-    table["raster_population"] = whole
-    table["raster_covered"] = part
 
 
 def covered_population(
