@@ -63,6 +63,28 @@ def test_negative_workers_refused(tmp_path: Path) -> None:
         run_batch([], workers=-1)
 
 
+def test_local_workers_start_without_the_sampling_profiler(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    seen: dict[str, object] = {}
+
+    class StopError(Exception):
+        pass
+
+    def cluster(**kwargs: object) -> None:  # the settings the workers are started with
+        seen["profile"] = dask.config.get("distributed.worker.profile.enabled")
+        seen["threads"] = kwargs["threads_per_worker"]
+        raise StopError
+
+    monkeypatch.setattr(distributed, "LocalCluster", cluster)
+    with pytest.raises(StopError):
+        run_batch([], workers=2)
+    assert seen == {"profile": False, "threads": 1}
+    assert dask.config.get("distributed.worker.profile.enabled") is True  # only there
+
+
 @pytest.mark.slow
 def test_two_workers_give_the_serial_bytes(tmp_path: Path) -> None:
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
