@@ -153,8 +153,12 @@ def machine_ceiling() -> float:
     return serial / parallel
 
 
-def one_run(bundles: list[str], out: Path, workers: int) -> float:
-    """In a new process: plan (untimed), then the timed ``run_batch``."""
+def one_run(bundles: list[str], out: Path, workers: int) -> tuple[float, float]:
+    """In a new process: plan (untimed), then the timed ``run_batch``.
+
+    Returns the wall time and the CPU time the tasks took, summed (the same work on both
+    sides, or one side does more than the other).
+    """
     tasks = plan_batch([str(RECIPE)], out=out, bundles=bundles)
     clock = time.perf_counter()
     result = run_batch(tasks, workers=workers)
@@ -162,10 +166,10 @@ def one_run(bundles: list[str], out: Path, workers: int) -> float:
     if result.failed:
         message = f"benchmark task failed: {result.failed[0].error}"
         raise SystemExit(message)
-    return seconds
+    return seconds, sum(o.cpu_seconds for o in result.outcomes)
 
 
-def _timed(bundles: list[str], out: Path, workers: int, cache: Path) -> float:
+def _timed(bundles: list[str], out: Path, workers: int, cache: Path) -> tuple[float, float]:
     env = {**os.environ, "GEOPLAN_CACHE": str(cache)}
     command = [sys.executable, __file__, "--one", json.dumps(
         {"bundles": bundles, "out": str(out), "workers": workers})]
@@ -173,7 +177,8 @@ def _timed(bundles: list[str], out: Path, workers: int, cache: Path) -> float:
     if done.returncode != 0:
         message = f"timed run failed ({' '.join(command[:2])}):\n{done.stderr[-3000:]}"
         raise SystemExit(message)
-    return float(done.stdout.strip().splitlines()[-1])
+    seconds, cpu = done.stdout.strip().splitlines()[-1].split()
+    return float(seconds), float(cpu)
 
 
 def main() -> None:
@@ -187,7 +192,7 @@ def main() -> None:
     logging.getLogger("distributed").setLevel(logging.ERROR)
     if args.one:
         run = json.loads(args.one)
-        print(one_run(run["bundles"], Path(run["out"]), run["workers"]))
+        print(*one_run(run["bundles"], Path(run["out"]), run["workers"]))
         return
     with tempfile.TemporaryDirectory(prefix="geoplan-bench-batch-") as tmp:
         root = Path(tmp)
@@ -198,14 +203,17 @@ def main() -> None:
         if args.cache == "warm":  # untimed: fills the cache both sides then read
             _timed(bundles, root / "fill", 0, warm)
         times: dict[str, list[float]] = {"serial": [], "dask": []}
+        cpu: dict[str, list[float]] = {"serial": [], "dask": []}
         ceilings = []
         for r in range(args.repeat):
             ceilings.append(machine_ceiling())
             modes = [("serial", 0), ("dask", args.workers)]
             for mode, workers in modes if r % 2 == 0 else modes[::-1]:
                 cache = warm if args.cache == "warm" else root / f"cache-{mode}{r}"
-                times[mode].append(_timed(bundles, root / f"{mode}{r}", workers, cache))
-                print(f"run {r + 1} {mode:6s}: {times[mode][-1]:6.1f} s")
+                seconds, busy = _timed(bundles, root / f"{mode}{r}", workers, cache)
+                times[mode].append(seconds)
+                cpu[mode].append(busy)
+                print(f"run {r + 1} {mode:6s}: {seconds:6.1f} s (tasks' CPU time {busy:.1f} s)")
             print(f"run {r + 1} machine ceiling (pure-Python loop, 2 processes): "
                   f"{ceilings[-1]:.2f}x; load average {os.getloadavg()[0]:.1f}")
         same = _outputs(root / "serial0") == _outputs(root / "dask0")
@@ -215,6 +223,8 @@ def main() -> None:
               f"{statistics.median(ceilings):.2f}x); outputs identical: {same}")
         print(yaml.safe_dump({"tasks": len(bundles), "cache": args.cache,
                               "serial_s": times["serial"], "dask_s": times["dask"],
+                              "serial_task_cpu_s": cpu["serial"],
+                              "dask_task_cpu_s": cpu["dask"],
                               "machine_ceiling": ceilings}, sort_keys=False).strip())
 
 

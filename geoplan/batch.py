@@ -117,6 +117,10 @@ class TaskOutcome:
         have no bundle of their own).
     seconds
         Time the worker spent on the task.
+    cpu_seconds
+        CPU time of the process that ran the task, during the task (all its threads: on a
+        dask worker that includes the worker's own upkeep). Compared with ``seconds`` it
+        shows how much of a core the task had.
     error
         The message of a :class:`~geoplan.errors.GeoplanError` that stopped the task (bad
         input: retrying would not help), else ``None``.
@@ -131,6 +135,7 @@ class TaskOutcome:
     data_dates: dict[str, str] = field(default_factory=dict)
     per_unit: dict[str, dict[str, float]] = field(default_factory=dict)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     error: str | None = None
 
 
@@ -291,7 +296,7 @@ def run_task(task: BatchTask) -> TaskOutcome:
     from geoplan.analyses.run import run_recipe
     from geoplan.monitor.history import snapshot_rows
 
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), time.process_time()
     _clear_stale_stages(Path(task.out))
     kwargs: dict[str, Any] = {}
     if task.statistics is not None:
@@ -300,14 +305,15 @@ def run_task(task: BatchTask) -> TaskOutcome:
         result = run_recipe(task.recipe, as_of=task.as_of, out=task.out, lang=task.lang,
                             bundle=task.bundle, **kwargs)
     except GeoplanError as exc:
-        return TaskOutcome(task, error=str(exc), seconds=time.perf_counter() - clock)
+        return TaskOutcome(task, error=str(exc), seconds=time.perf_counter() - clock,
+                           cpu_seconds=time.process_time() - cpu)
     return TaskOutcome(
         task, recipe_id=result.recipe.id, bundle_name=result.bundle.name,
         scorecard=result.scorecard, snapshot=snapshot_rows(result),
         outputs=sorted(result.outputs), data_dates=data_dates(result),
         per_unit={key: {str(u): float(v) for u, v in found.per_unit.dropna().items()}
                   for key, found in result.indicators.items() if found.per_unit is not None},
-        seconds=time.perf_counter() - clock,
+        seconds=time.perf_counter() - clock, cpu_seconds=time.process_time() - cpu,
     )
 
 

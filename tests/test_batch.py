@@ -92,6 +92,7 @@ def test_two_workers_give_the_serial_bytes(tmp_path: Path) -> None:
     two = run_batch(plan_batch(PROVINCE_RECIPES, out=parallel, dates=DATES), workers=2)
     assert one.workers == 0 and two.workers == 2
     assert not one.failed and not two.failed
+    assert all(o.cpu_seconds > 0 for o in one.outcomes + two.outcomes)  # measured, each side
     a, b = _outputs(serial), _outputs(parallel)
     assert len(a) == 6 * 3  # scorecard.csv, .md and index.html of 6 tasks (no admin units)
     assert a == b
