@@ -63,6 +63,28 @@ def test_negative_workers_refused(tmp_path: Path) -> None:
         run_batch([], workers=-1)
 
 
+def test_local_workers_start_without_the_sampling_profiler(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    seen: dict[str, object] = {}
+
+    class StopError(Exception):
+        pass
+
+    def cluster(**kwargs: object) -> None:  # the settings the workers are started with
+        seen["profile"] = dask.config.get("distributed.worker.profile.enabled")
+        seen["threads"] = kwargs["threads_per_worker"]
+        raise StopError
+
+    monkeypatch.setattr(distributed, "LocalCluster", cluster)
+    with pytest.raises(StopError):
+        run_batch([], workers=2)
+    assert seen == {"profile": False, "threads": 1}
+    assert dask.config.get("distributed.worker.profile.enabled") is True  # only there
+
+
 @pytest.mark.slow
 def test_two_workers_give_the_serial_bytes(tmp_path: Path) -> None:
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
@@ -70,6 +92,7 @@ def test_two_workers_give_the_serial_bytes(tmp_path: Path) -> None:
     two = run_batch(plan_batch(PROVINCE_RECIPES, out=parallel, dates=DATES), workers=2)
     assert one.workers == 0 and two.workers == 2
     assert not one.failed and not two.failed
+    assert all(o.cpu_seconds > 0 for o in one.outcomes + two.outcomes)  # measured, each side
     a, b = _outputs(serial), _outputs(parallel)
     assert len(a) == 6 * 3  # scorecard.csv, .md and index.html of 6 tasks (no admin units)
     assert a == b
