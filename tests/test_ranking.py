@@ -338,3 +338,38 @@ def test_a_station_beyond_the_streets_is_not_measured_not_zero(tmp_path: Path) -
     s5 = stations.loc["S5"]
     assert not s5["measured"] and pd.isna(s5["rank"]) and math.isnan(s5["added_population"])
     assert stations.loc["S4", "measured"] and stations.loc["S4", "rank"] == 1
+
+
+def test_cli_scenarios_stations_prints_and_writes_the_station_ranking(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from geoplan.cli import main
+    from geoplan.workflows.ranking import STATIONS_FILE
+
+    folder = _with_s5(tmp_path, name=HOSTILE)  # SYNTHETIC hostile station name
+    recipe = _recipe(tmp_path, folder)
+    expected = rank_planned_stations(folder, plan="synthetic", distance_m=400)
+    assert main(["scenarios", str(recipe), "--plan", "synthetic", "--distance", "400",
+                 "--stations", "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert [r["station_id"] for r in printed["stations"]] == ["S4", "S5"]
+    assert printed["stations"][1]["name"] == HOSTILE  # JSON carries the text as it is
+    assert printed["stations"][1]["added_population"] == pytest.approx(
+        float(expected.loc["S5", "added_population"]))
+    out = tmp_path / "out"
+    assert main(["scenarios", str(recipe), "--plan", "synthetic", "--distance", "400",
+                 "--stations", "--format", "csv", "--out", str(out)]) == 0
+    printed_csv = capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == sorted([*RANKING_FILES, STATIONS_FILE])
+    csv_text = (out / STATIONS_FILE).read_text(encoding="utf-8")
+    assert csv_text.startswith("\ufeffstation_id,rank,name,line_id,plan,added_population,")
+    assert csv_text.removeprefix("\ufeff") == printed_csv
+    assert f"S5,2,'{HOSTILE},L2," in csv_text  # a formula in a spreadsheet: neutralised
+    record = json.loads((out / "ranking.json").read_text(encoding="utf-8"))
+    assert STATIONS_FILE in record["outputs"]
+    # again into the same folder: our own files are replaced, nothing else refused
+    assert main(["scenarios", str(recipe), "--plan", "synthetic", "--distance", "400",
+                 "--stations", "--out", str(out)]) == 0
+    shown = capsys.readouterr().out
+    assert "S5" in shown and "people added" in shown
