@@ -373,3 +373,23 @@ def test_cli_scenarios_stations_prints_and_writes_the_station_ranking(
                  "--stations", "--out", str(out)]) == 0
     shown = capsys.readouterr().out
     assert "S5" in shown and "people added" in shown
+
+
+def test_hanoi_master_plan_station_ranking() -> None:
+    """Real bundle: the QĐ 1668 planned stations at 800 m, WorldPop-weighted (default)."""
+    bundle = load_bundle("hanoi")
+    stations = rank_planned_stations(bundle, plan="QĐ 1668", distance_m=800)
+    lines = rank_planned_lines(bundle, plan="QĐ 1668", distance_m=800)
+    assert stations.attrs["population_method"] == "raster"
+    assert stations.index[0] == "QD1668-S157"  # on M3
+    assert stations["added_population"].iloc[0] == pytest.approx(58_581, abs=1)
+    assert stations.attrs["covered_in_service"] == pytest.approx(
+        lines.attrs["covered_in_service"])
+    # S102 is M11's only planned station: it adds what the line adds
+    assert stations.loc["QD1668-S102", "added_population"] == pytest.approx(
+        lines.loc["QD1668-M11", "added_population"], rel=1e-12)
+    unmeasured = stations[~stations["measured"]]
+    assert len(unmeasured) and unmeasured["rank"].isna().all()
+    assert unmeasured["added_population"].isna().all()  # not measured, never 0
+    ranked = stations[stations["rank"].notna()]
+    assert ranked["added_population"].is_monotonic_decreasing
