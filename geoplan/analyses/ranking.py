@@ -12,6 +12,10 @@ bundle's ``population_raster`` (WorldPop), uniformly over its area with
 which). Stations farther than the snapping tolerance from any mapped street are counted as
 not measured and named, not taken as covering nobody.
 
+:func:`rank_planned_stations` ranks the plan's planned stations the same way, each added
+alone to the stations in service (a station that is its line's only planned station adds
+what :func:`rank_planned_lines` says the line adds).
+
 :func:`geoplan.workflows.ranking.write_ranking` writes a ranking as a table, a chart and
 a map.
 """
