@@ -11,7 +11,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoplan.analyses.ranking import RANKING_COLUMNS, rank_planned_lines
+from geoplan.analyses.ranking import (
+    RANKING_COLUMNS,
+    STATION_RANKING_COLUMNS,
+    rank_planned_lines,
+    rank_planned_stations,
+)
 from geoplan.errors import RecipeError
 from geoplan.layers import load_bundle
 from geoplan.network import coverage_scenarios
@@ -273,3 +278,118 @@ def test_cli_scenarios_out_refusals(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 2 and "symbolic link" in err
     code, err = cli([*base, "--lang", "fr"], capsys)
     assert code == 2 and "--lang" in err
+
+
+# ---- stations: each planned station added alone (SYNTHETIC bundle, tests/synthetic.py) ----
+
+
+def _with_s5(tmp_path: Path, name: str = "S5", x: float = 0.0) -> Path:
+    """SYNTHETIC: a second planned station S5 of L2 at (x, 2000), the north-west corner."""
+    data = synthetic.layers()
+    stations = data["stations"]
+    s5 = stations[stations["station_id"] == "S4"].assign(
+        station_id="S5", name=name,
+        geometry=[shapely.Point(synthetic.X0 + x, synthetic.Y0 + 2000)])
+    stations = pd.concat([stations, s5], ignore_index=True)
+    return synthetic.write_bundle(tmp_path / "s5", replace={"stations": stations})
+
+
+def test_a_lone_planned_station_adds_what_its_line_adds(synthetic_bundle_path: Path) -> None:
+    stations = rank_planned_stations(synthetic_bundle_path, plan="synthetic", distance_m=400)
+    lines = rank_planned_lines(synthetic_bundle_path, plan="synthetic", distance_m=400)
+    assert list(stations.columns) == list(STATION_RANKING_COLUMNS)
+    assert stations.index.tolist() == ["S4"]  # S1-S3 are in service: not ranked
+    row = stations.loc["S4"]
+    assert row["added_population"] == pytest.approx(lines.loc["L2", "added_population"],
+                                                    rel=1e-12)
+    # by hand: S4 at (1000, 2000) walks 400 m west, east and south on the 500 m grid; the
+    # 50 m buffer of that T inside the units is 800×50 + 100×350 + π·50² = 82,854 m², half
+    # in C (6,000 people/km²), half in D (4,000/km²): 41,427 m² × 0.010 = 414.3 people
+    # (shapely's polygonal arcs take about 1 person off)
+    assert row["added_population"] == pytest.approx(414.27, abs=1.5)
+    assert (row["rank"], row["line_id"], row["plan"], row["measured"]) == (1, "L2",
+                                                                           "synthetic", True)
+    assert stations.attrs["plan"] == "synthetic"
+    assert stations.attrs["distance_m"] == 400.0
+    assert stations.attrs["population_method"] == "census_uniform"
+    assert stations.attrs["covered_in_service"] == lines.attrs["covered_in_service"]
+    with pytest.raises(RecipeError, match="population='rastr'"):
+        rank_planned_stations(synthetic_bundle_path, plan="synthetic", population="rastr")
+
+
+def test_two_stations_apart_add_up_to_their_line(tmp_path: Path) -> None:
+    folder = _with_s5(tmp_path)
+    stations = rank_planned_stations(folder, plan="synthetic", distance_m=400)
+    lines = rank_planned_lines(folder, plan="synthetic", distance_m=400)
+    assert stations.index.tolist() == ["S4", "S5"]  # S4 reaches C and D, S5 only C
+    # by hand: S5 at the corner (0, 2000) walks 400 m east and south; the buffer inside the
+    # units is 400×50 + 350×50 + 2 quarter discs = 41,427 m², all in C: 248.6 people
+    assert stations.loc["S5", "added_population"] == pytest.approx(248.56, abs=1.0)
+    # catchments 200 m apart (x ≤ 450 and x ≥ 550): the line adds their sum
+    assert lines.loc["L2", "added_population"] == pytest.approx(
+        stations["added_population"].sum(), rel=1e-9)
+    assert stations["rank"].tolist() == [1, 2]
+
+
+def test_a_station_beyond_the_streets_is_not_measured_not_zero(tmp_path: Path) -> None:
+    folder = _with_s5(tmp_path, x=-50_000.0)  # SYNTHETIC: 50 km west of the streets
+    stations = rank_planned_stations(folder, plan="synthetic", distance_m=400)
+    assert stations.index.tolist() == ["S4", "S5"]  # the unmeasured last
+    s5 = stations.loc["S5"]
+    assert not s5["measured"] and pd.isna(s5["rank"]) and math.isnan(s5["added_population"])
+    assert stations.loc["S4", "measured"] and stations.loc["S4", "rank"] == 1
+
+
+def test_cli_scenarios_stations_prints_and_writes_the_station_ranking(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from geoplan.cli import main
+    from geoplan.workflows.ranking import STATIONS_FILE
+
+    folder = _with_s5(tmp_path, name=HOSTILE)  # SYNTHETIC hostile station name
+    recipe = _recipe(tmp_path, folder)
+    expected = rank_planned_stations(folder, plan="synthetic", distance_m=400)
+    assert main(["scenarios", str(recipe), "--plan", "synthetic", "--distance", "400",
+                 "--stations", "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert [r["station_id"] for r in printed["stations"]] == ["S4", "S5"]
+    assert printed["stations"][1]["name"] == HOSTILE  # JSON carries the text as it is
+    assert printed["stations"][1]["added_population"] == pytest.approx(
+        float(expected.loc["S5", "added_population"]))
+    out = tmp_path / "out"
+    assert main(["scenarios", str(recipe), "--plan", "synthetic", "--distance", "400",
+                 "--stations", "--format", "csv", "--out", str(out)]) == 0
+    printed_csv = capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == sorted([*RANKING_FILES, STATIONS_FILE])
+    csv_text = (out / STATIONS_FILE).read_text(encoding="utf-8")
+    assert csv_text.startswith("\ufeffstation_id,rank,name,line_id,plan,added_population,")
+    assert csv_text.removeprefix("\ufeff") == printed_csv
+    assert f"S5,2,'{HOSTILE},L2," in csv_text  # a formula in a spreadsheet: neutralised
+    record = json.loads((out / "ranking.json").read_text(encoding="utf-8"))
+    assert STATIONS_FILE in record["outputs"]
+    # again into the same folder: our own files are replaced, nothing else refused
+    assert main(["scenarios", str(recipe), "--plan", "synthetic", "--distance", "400",
+                 "--stations", "--out", str(out)]) == 0
+    shown = capsys.readouterr().out
+    assert "S5" in shown and "people added" in shown
+
+
+def test_hanoi_master_plan_station_ranking() -> None:
+    """Real bundle: the QĐ 1668 planned stations at 800 m, WorldPop-weighted (default)."""
+    bundle = load_bundle("hanoi")
+    stations = rank_planned_stations(bundle, plan="QĐ 1668", distance_m=800)
+    lines = rank_planned_lines(bundle, plan="QĐ 1668", distance_m=800)
+    assert stations.attrs["population_method"] == "raster"
+    assert stations.index[0] == "QD1668-S157"  # on M3
+    assert stations["added_population"].iloc[0] == pytest.approx(58_581, abs=1)
+    assert stations.attrs["covered_in_service"] == pytest.approx(
+        lines.attrs["covered_in_service"])
+    # S102 is M11's only planned station: it adds what the line adds
+    assert stations.loc["QD1668-S102", "added_population"] == pytest.approx(
+        lines.loc["QD1668-M11", "added_population"], rel=1e-12)
+    unmeasured = stations[~stations["measured"]]
+    assert len(unmeasured) and unmeasured["rank"].isna().all()
+    assert unmeasured["added_population"].isna().all()  # not measured, never 0
+    ranked = stations[stations["rank"].notna()]
+    assert ranked["added_population"].is_monotonic_decreasing

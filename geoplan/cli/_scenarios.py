@@ -53,6 +53,10 @@ def scenarios_command(
     lang: Annotated[str, typer.Option("--lang", help="Chart and map labels: vi or en.")] = "vi",
     tiles: Annotated[str, typer.Option(
         "--tiles", help="Map basemap: none (offline), osm or carto (need the network).")] = "none",
+    stations: Annotated[bool, typer.Option(
+        "--stations", help="Rank the plan's planned stations instead, each added alone; "
+                           "with --out also written as ranking-stations.csv beside the "
+                           "lines' files.")] = False,
 ) -> None:
     """Rank a plan's planned lines by the people each would add within walking distance.
 
@@ -61,7 +65,8 @@ def scenarios_command(
     the mapped streets are named and not measured; lines without a measured station are
     listed unranked. With --out, the ranking is also written as a CSV table, a bar chart
     and an HTML map of the plan's lines coloured by rank (a file there that geoplan did not
-    write is never replaced; --out must not be the bundle's folder).
+    write is never replaced; --out must not be the bundle's folder). With --stations, the
+    plan's planned stations are ranked the same way, each added alone.
     """
     check_choice(fmt, FORMATS, option="--format")  # before geopandas is imported
     check_choice(lang, LANGS, option="--lang")
@@ -72,7 +77,7 @@ def scenarios_command(
 
         message = f"--distance must be a positive number of metres (got {distance:g})"
         raise RecipeError(message)
-    from geoplan.analyses.ranking import rank_planned_lines
+    from geoplan.analyses.ranking import rank_planned_lines, rank_planned_stations
     from geoplan.analyses.recipe import load_recipe
     from geoplan.analyses.wording import format_number
     from geoplan.layers import load_bundle
@@ -82,11 +87,22 @@ def scenarios_command(
     the_bundle = load_bundle(bundle if bundle is not None else parsed.bundle)
     if out is not None:  # a folder that cannot take the outputs is refused before ranking
         check_ranking_folder(out, the_bundle, recipe=recipe)
-    table = rank_planned_lines(the_bundle, plan=plan, distance_m=distance,
-                               population=population)
-    if out is not None:
-        written = write_ranking(table, the_bundle, out, lang=lang, tiles=tiles, recipe=recipe)
+    by_station = None
+    if stations:
+        by_station = rank_planned_stations(the_bundle, plan=plan, distance_m=distance,
+                                           population=population)
+    table = None
+    if out is not None or by_station is None:
+        table = rank_planned_lines(the_bundle, plan=plan, distance_m=distance,
+                                   population=population)
+    if out is not None and table is not None:
+        written = write_ranking(table, the_bundle, out, lang=lang, tiles=tiles, recipe=recipe,
+                                stations=by_station)
         err_console.print(escape("wrote " + ", ".join(str(p) for p in written.values())))
+    if by_station is not None:
+        _print_stations(by_station, fmt=fmt, distance=distance)
+        return
+    assert table is not None
     rows = [{"line_id": str(lid), **{k: _cell(v) for k, v in row.items()}}
             for lid, row in table.iterrows()]
     if fmt == "json":
@@ -115,4 +131,33 @@ def scenarios_command(
     console.print(shown)
     console.print(escape(f"in service today: {num(table.attrs['covered_in_service'])} people "
                          f"within {format_number(distance, 'en')} m"))
+    console.print(escape(f"method: {table.attrs['method']}"))
+
+
+def _print_stations(table: Any, *, fmt: str, distance: float) -> None:
+    """The station ranking as a table, CSV (as ranking-stations.csv) or JSON."""
+    from geoplan.analyses.wording import format_number
+    from geoplan.workflows.ranking import ranking_csv
+
+    rows = [{"station_id": str(sid), **{k: _cell(v) for k, v in row.items()}}
+            for sid, row in table.iterrows()]
+    if fmt == "json":
+        typer.echo(json.dumps({"plan": table.attrs["plan"], "distance_m": distance,
+                               "population_method": table.attrs["population_method"],
+                               "method": table.attrs["method"],
+                               "covered_in_service": table.attrs["covered_in_service"],
+                               "stations": rows}, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        typer.echo(ranking_csv(table).removeprefix("\ufeff"), nl=False)
+        return
+    shown = Table("rank", "station", "name", "line", "people added",
+                  title=escape(f"{table.attrs['plan']} — stations, {format_number(distance, 'en')}"
+                               " m walking, each added alone to the stations in service"))
+    for r in rows:
+        added = ("not measured (beyond the mapped streets)" if not r["measured"]
+                 else format_number(float(r["added_population"]), "en", digits=0))
+        shown.add_row("" if r["rank"] is None else str(r["rank"]), escape(r["station_id"]),
+                      escape(r["name"]), escape(r["line_id"]), added)
+    console.print(shown)
     console.print(escape(f"method: {table.attrs['method']}"))

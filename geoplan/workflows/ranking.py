@@ -22,13 +22,16 @@ import pandas as pd
 if TYPE_CHECKING:
     from geoplan.layers import Bundle
 
-__all__ = ["RANKING_FILES", "check_ranking_folder", "ranking_chart_png", "ranking_csv",
-           "write_ranking"]
+__all__ = ["RANKING_FILES", "STATIONS_FILE", "check_ranking_folder", "ranking_chart_png",
+           "ranking_csv", "write_ranking"]
 
 log = logging.getLogger(__name__)
 
 #: Files :func:`write_ranking` writes (the last one records the others).
 RANKING_FILES = ("ranking.csv", "ranking.png", "ranking.html", "ranking.json")
+#: The station ranking's table, written beside :data:`RANKING_FILES` when given
+STATIONS_FILE = "ranking-stations.csv"
+_OURS = (*RANKING_FILES, STATIONS_FILE)
 
 
 def ranking_csv(table: pd.DataFrame) -> str:
@@ -39,7 +42,8 @@ def ranking_csv(table: pd.DataFrame) -> str:
     Parameters
     ----------
     table
-        From :func:`rank_planned_lines`.
+        From :func:`rank_planned_lines` (or :func:`rank_planned_stations`: one row per
+        station, ``station_id`` first).
 
     Returns
     -------
@@ -54,8 +58,9 @@ def ranking_csv(table: pd.DataFrame) -> str:
     """
     from geoplan._safetext import neutralise_formulas
 
+    key = str(table.index.name or "line_id")  # ``station_id`` for a station ranking
     frame = table.reset_index()
-    frame.insert(0, "line_id", frame.pop("line_id").astype(str))
+    frame.insert(0, key, frame.pop(key).astype(str))
     text = neutralise_formulas(frame).to_csv(index=False, lineterminator="\n")
     return "\ufeff" + text
 
@@ -138,7 +143,8 @@ def _short(text: str, most: int = 48) -> str:
 
 def write_ranking(table: pd.DataFrame, bundle: Bundle, out: str | os.PathLike[str], *,
                   lang: str = "vi", tiles: str = "none",
-                  recipe: Path | str | None = None) -> dict[str, Path]:
+                  recipe: Path | str | None = None,
+                  stations: pd.DataFrame | None = None) -> dict[str, Path]:
     """Write a ranking into the folder ``out`` as one staged set (:data:`RANKING_FILES`).
 
     Parameters
@@ -155,6 +161,9 @@ def write_ranking(table: pd.DataFrame, bundle: Bundle, out: str | os.PathLike[st
         (:func:`geoplan.maps.map_ranking`).
     recipe
         The recipe file the ranking came from: like the bundle's files, never replaced.
+    stations
+        A station ranking (:func:`geoplan.analyses.ranking.rank_planned_stations`) of the
+        same plan, written as :data:`STATIONS_FILE` (:func:`ranking_csv`); not drawn.
 
     Returns
     -------
@@ -175,6 +184,8 @@ def write_ranking(table: pd.DataFrame, bundle: Bundle, out: str | os.PathLike[st
 
     folder = Path(out)
     names = list(RANKING_FILES)
+    if stations is not None:
+        names.insert(-1, STATIONS_FILE)  # the record stays last
     with inputs_protected(recipe, bundle):
         ours = check_ranking_folder(folder, bundle, recipe=recipe)  # before any work
         fmap = map_ranking(bundle, table, lang=lang, tiles=tiles)
@@ -182,6 +193,8 @@ def write_ranking(table: pd.DataFrame, bundle: Bundle, out: str | os.PathLike[st
             (stage / "ranking.csv").write_text(ranking_csv(table), encoding="utf-8")
             (stage / "ranking.png").write_bytes(ranking_chart_png(table, lang=lang))
             save_map(fmap, stage / "ranking.html")
+            if stations is not None:
+                (stage / STATIONS_FILE).write_text(ranking_csv(stations), encoding="utf-8")
             record = {"kind": "geoplan ranking", "plan": str(table.attrs.get("plan", "")),
                       "distance_m": table.attrs.get("distance_m"),
                       "population_method": table.attrs.get("population_method", ""),
@@ -221,10 +234,10 @@ def check_ranking_folder(out: str | os.PathLike[str], bundle: Bundle, *,
     folder = Path(out)
     with inputs_protected(recipe, bundle):
         check_output(folder, folder=True)
-        for name in RANKING_FILES:
+        for name in _OURS:
             check_output(folder / name)
         ours = _recorded(folder / "ranking.json")
-        check_ours(folder, RANKING_FILES, ours=ours, record="ranking.json")
+        check_ours(folder, _OURS, ours=ours, record="ranking.json")
     return ours
 
 
@@ -241,4 +254,4 @@ def _recorded(record: Path) -> list[str] | None:
     outputs = data.get("outputs")
     if not isinstance(outputs, list):
         return None
-    return [*(str(o) for o in outputs if str(o) in RANKING_FILES), "ranking.json"]
+    return [*(str(o) for o in outputs if str(o) in _OURS), "ranking.json"]
