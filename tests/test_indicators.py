@@ -311,7 +311,7 @@ def test_open_space_access_hand_computed(bundle: Bundle) -> None:
     #   cut at x=0 / y=0 (∫₀¹⁰⁰ √(400²−u²) du each) + the SW corner square [0,100]².
     strip = 50 * math.sqrt(400**2 - 100**2) + 400**2 / 2 * math.asin(100 / 400)
     area = 140_000 + 100_000 + math.pi * 400**2 / 4 + 2 * strip + 10_000
-    r = open_space_access(bundle)
+    r = open_space_access(bundle, method="euclidean")
     assert r.per_unit["A"] == pytest.approx(100 * area / 1e6, rel=1e-3)
     assert r.per_unit.drop("A").tolist() == [0.0, 0.0, 0.0]
     assert r.city == pytest.approx(100 * 10_000 * area / 1e6 / 40_000, rel=1e-3)

@@ -51,8 +51,20 @@ from geoplan.analyses._population import (
 )
 from geoplan.analyses.registry import indicator
 from geoplan.analyses.result import IndicatorResult
-from geoplan.analyses.transit import MAX_DISTANCE_M, summarise_coverage
-from geoplan.errors import RecipeError
+from geoplan.analyses.transit import (
+    MAX_DISTANCE_M,
+    SNAPS,
+    AccessMethod,
+    Snap,
+    describe_measured,
+    label_column,
+    measured_each_way,
+    summarise_coverage,
+    walked_or_proxied,
+    walking_catchment,
+    walking_extent,
+)
+from geoplan.errors import GeoplanError, RecipeError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -70,15 +82,62 @@ Per = Literal["population", "urban_population"]
 _PER: tuple[str, ...] = get_args(Per)
 
 
-def green_union(bundle: Bundle, crs: CRS, kinds: Sequence[str] | None = None) -> Any:
-    """The dissolved ``green_space`` polygons (optionally only ``kinds``) in ``crs``."""
+def green_frame(bundle: Bundle, crs: CRS, kinds: Sequence[str] | None = None
+                ) -> gpd.GeoDataFrame:
+    """The ``green_space`` polygons (optionally only ``kinds``, no empty ones) in ``crs``."""
     green: gpd.GeoDataFrame = bundle.green_space.to_crs(crs)
     if kinds is not None and "kind" in green.columns:
         wanted = {fold(k) for k in kinds}
         green = green[green["kind"].map(fold).isin(wanted)]
     geoms = green.geometry.to_numpy()
-    geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
+    return green[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
+
+
+def green_union(bundle: Bundle, crs: CRS, kinds: Sequence[str] | None = None) -> Any:
+    """The dissolved ``green_space`` polygons (optionally only ``kinds``) in ``crs``."""
+    geoms = green_frame(bundle, crs, kinds).geometry.to_numpy()
     return shapely.union_all(geoms) if len(geoms) else shapely.Polygon()
+
+
+#: Default spacing (m) of the access points along an open space's boundary.
+ACCESS_SPACING_M = 25.0
+
+
+def access_points(green: gpd.GeoDataFrame, spacing_m: float = ACCESS_SPACING_M
+                  ) -> gpd.GeoDataFrame:
+    """Access points of open spaces: every vertex of their boundaries, plus points so that
+    consecutive points are at most ``spacing_m`` apart along it.
+
+    Parameters
+    ----------
+    green
+        Polygons (metric CRS).
+    spacing_m
+        Largest gap (m) between access points along a boundary (holes included).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One point per row (duplicates within a polygon dropped), with ``name`` (the
+        polygon's label) and ``polygon`` (its position in ``green``).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> pts = access_points(gpd.GeoDataFrame(geometry=[box(0, 0, 100, 100)], crs=32648), 25)
+    >>> len(pts)
+    16
+    """
+    import geopandas as gpd
+
+    rings = shapely.segmentize(shapely.boundary(green.geometry.to_numpy()), spacing_m)
+    xy, owner = shapely.get_coordinates(rings, return_index=True)
+    table = pd.DataFrame({"polygon": owner, "x": xy[:, 0], "y": xy[:, 1]}).drop_duplicates()
+    labels = label_column(green.reset_index(drop=True)).to_numpy()
+    return gpd.GeoDataFrame(
+        {"name": labels[table["polygon"].to_numpy()], "polygon": table["polygon"].to_numpy()},
+        geometry=shapely.points(table[["x", "y"]].to_numpy()), crs=green.crs)
 
 
 @indicator("green_space_per_capita", unit="m2/person", layers=("admin_units", "green_space"),
@@ -206,7 +265,8 @@ def _deficits(units: gpd.GeoDataFrame, people: pd.Series, green_m2: pd.Series,
 
 @indicator("open_space_access", unit="%", layers=("admin_units", "green_space"),
            scopes=("city", "inner", "unit"),
-           description="share of population within 400 m of public open space (SDG 11.7.1)")
+           description="SDG 11.7.1: share of population within 400 m walking of public "
+                       "open space")
 def open_space_access(
     bundle: Bundle,
     *,
@@ -214,13 +274,27 @@ def open_space_access(
     distance_m: float = SDG_OPEN_SPACE_DISTANCE_M,
     kinds: Sequence[str] | None = None,
     population: PopulationMethod = "raster",
+    method: AccessMethod = "network",
+    snap: Snap = "edge",
+    access_spacing_m: float = ACCESS_SPACING_M,
 ) -> IndicatorResult:
-    """Share (%) of population within ``distance_m`` (straight line) of public open space.
+    """SDG 11.7.1 as UN-Habitat defines it: share (%) of population within ``distance_m``
+    walking distance along the street network of public open space.
+
+    Access points: every vertex of each open space's boundary plus points at most
+    ``access_spacing_m`` apart along it (:func:`access_points`), snapped to the street
+    network as the transit stops are (:func:`geoplan.network.snap_points`, ``snap``; the
+    snapping distance counts against the walk) and walked ``distance_m``
+    (:func:`geoplan.network.catchments_from_stations`: reached streets, 50 m band); the
+    catchment is that walk united with the open spaces themselves. Where the street network
+    knows nothing (outside its extent) the straight-line buffer stands in, labelled per
+    unit as for :func:`geoplan.analyses.transit.public_transport_access`
+    (``details["per_unit"]["measured_by"]``, ``details["measured"]``, the method text).
 
     Parameters
     ----------
     bundle
-        Bundle with ``admin_units`` and ``green_space``.
+        Bundle with ``admin_units`` and ``green_space`` (``street_network`` for walking).
     as_of
         Accepted for the common signature.
     distance_m
@@ -231,17 +305,28 @@ def open_space_access(
         ``"raster"`` (default: each unit's census count spread by the bundle's
         ``population_raster``; ``census_uniform`` when it has none, named in the method) or
         ``"census_uniform"`` (see :mod:`geoplan.analyses._population`).
+    method
+        ``"network"`` (walking, with the labelled straight-line proxy where there are no
+        streets) or ``"euclidean"`` (straight-line buffer everywhere, the former measure).
+    snap
+        ``"edge"`` (access points join the nearest point of the nearest street) or
+        ``"node"``.
+    access_spacing_m
+        Largest gap (m) between access points along a boundary (default 25).
 
     Returns
     -------
     IndicatorResult
-        % per unit, inner city and city-wide; ``details["per_unit"]`` with covered people
-        (and each unit's ``population_method``).
+        % per unit, inner city and city-wide; ``details``: ``per_unit`` (covered people,
+        ``population_method``, ``walking_population``, ``proxy_population``,
+        ``measured_by``), ``measured``, ``unavailable`` and ``not_measured`` (open spaces
+        inside the network's extent with no access point within the snapping tolerance of
+        a street: only their own area counts).
 
     Raises
     ------
     RecipeError
-        For a non-positive distance or an unknown population method.
+        For a bad distance, spacing, method, snap or population method.
 
     Examples
     --------
@@ -250,16 +335,28 @@ def open_space_access(
     True
     """
     name, unit = "open_space_access", "%"
-    if not 0 < float(distance_m) <= MAX_DISTANCE_M or population not in POPULATION_METHODS:
-        message = (f"{name}: distance_m must be > 0 and at most {MAX_DISTANCE_M:,.0f} m (got "
-                   f"{distance_m!r}) and population one of {', '.join(POPULATION_METHODS)} "
-                   f"(got {population!r})")
+    problems = []
+    if not 0 < float(distance_m) <= MAX_DISTANCE_M:
+        problems.append(f"distance_m={distance_m!r} (use a positive number of metres, at most "
+                        f"{MAX_DISTANCE_M:,.0f})")
+    if not 0 < float(access_spacing_m) <= 1000:
+        problems.append(f"access_spacing_m={access_spacing_m!r} (use a positive number of "
+                        "metres, at most 1,000)")
+    if method not in ("network", "euclidean"):
+        problems.append(f"method={method!r} (use one of network, euclidean)")
+    if snap not in SNAPS:
+        problems.append(f"snap={snap!r} (use one of {', '.join(SNAPS)})")
+    if population not in POPULATION_METHODS:
+        problems.append(f"population={population!r} (use one of {', '.join(POPULATION_METHODS)})")
+    if problems:
+        message = f"{name}: bad option(s) {'; '.join(problems)}"
         raise RecipeError(message)
     population, raster, population_note = resolve_population(bundle, population)
     params: dict[str, Any] = {"as_of": resolve_as_of(as_of).isoformat(),
                               "distance_m": float(distance_m),
                               "kinds": list(kinds) if kinds is not None else None,
-                              "population": population}
+                              "population": population, "method": method, "snap": snap,
+                              "access_spacing_m": float(access_spacing_m)}
     needed = ("admin_units", "green_space")
     absent = missing_result(bundle, name, unit, needed, params=params)
     if absent is not None:
@@ -270,21 +367,70 @@ def open_space_access(
         check_option_values(bundle, ("green_space",), "kind", kinds, option="kinds",
                             indicator=name)
     coverage = layer_coverage(bundle, "green_space", units)
+    frame = green_frame(bundle, crs, kinds)
     green = green_union(bundle, crs, kinds)
     covered = shapely.buffer(green, float(distance_m), quad_segs=32) \
         if not shapely.is_empty(green) else green
+    walk_area: Any = shapely.Polygon()
+    not_measured = pd.DataFrame(columns=["name", "nearest_street_m"])
+    why_proxy = ""
+    n_points = 0
+    if method == "network" and bundle.has("street_network"):
+        try:
+            walk_area = walking_extent(bundle, units)
+            points = access_points(frame, float(access_spacing_m))
+            n_points = len(points)
+            walk, far = walking_catchment(bundle, points, float(distance_m), kind="green_space",
+                                          area=walk_area, snap=snap)
+        except GeoplanError as exc:
+            walk_area = shapely.Polygon()
+            why_proxy = f" street_network cannot be routed on ({exc}): straight lines only."
+        else:
+            covered = walked_or_proxied(walk, covered, walk_area, green)
+            inside = np.asarray(shapely.intersects(walk_area, points.geometry.to_numpy()))
+            n_in = np.bincount(points["polygon"][inside], minlength=len(frame))
+            poly_far = points.loc[far.index, "polygon"].to_numpy()
+            n_far = np.bincount(poly_far, minlength=len(frame))
+            lost = np.flatnonzero((n_in > 0) & (n_far == n_in))
+            if len(lost):
+                nearest = far.groupby(poly_far)["nearest_street_m"].min()
+                not_measured = pd.DataFrame(
+                    {"name": label_column(frame.reset_index(drop=True)).to_numpy()[lost],
+                     "nearest_street_m": nearest.reindex(lost).to_numpy()},
+                    index=frame.index[lost])
+    elif method == "network":
+        why_proxy = (" street_network: "
+                     f"{bundle.why_missing('street_network') or 'not in the bundle'}: "
+                     "straight lines only.")
     table = coverage_table(units, coverage.clip(covered), crs=crs, population=population,
                            raster=raster)
     resting = known_population(units, coverage, population=population, raster=raster)
     per_unit, unavailable = summarise_coverage(units, table, coverage, resting)
+    measured = measured_each_way(units, per_unit, coverage, resting, walk_area,
+                                 walking=method == "network", population=population,
+                                 raster=raster)
     city, inner = scope_values(units, per_unit["covered_population"],
                                per_unit["known_population"], scale=100.0)
-    method = (
-        f"Population within {float(distance_m):g} m (straight line) of dissolved green_space "
+    d = float(distance_m)
+    if method == "network":
+        how = (f"{d:g} m walking along street_network from access points every "
+               f"{float(access_spacing_m):g} m along the boundaries (and their vertices; "
+               f"{n_points} points, snapped to the nearest street {snap}; 50 m street band), "
+               f"united with the open spaces; where it has no streets a straight-line proxy "
+               f"(buffer of {d:g} m): " + describe_measured(measured) + why_proxy)
+    else:
+        how = (f"{d:g} m straight line (buffer; comparison method, not walking distance)")
+    method_text = (
+        f"SDG 11.7.1: population within {how} of {len(frame)} dissolved green_space "
         f"polygons; {describe_population(population)}." + population_note + coverage.describe()
+        + (f" {len(not_measured)} open space(s) inside the street network's extent have no "
+           "access point within the snapping tolerance of a street: only their own area "
+           f"counts: {', '.join(not_measured['name'].astype(str).head(5))} "
+           "(details['not_measured'])." if len(not_measured) else "")
     )
     fields = coverage_fields(units, coverage, resting, units["population"], basis="population")
     return IndicatorResult(name, unit, city=city, inner=inner,
                            per_unit=per_unit["covered_share_pct"].rename(name).astype(float),
-                           details={"per_unit": per_unit, "unavailable": unavailable},
-                           method=method, params=params, **fields)
+                           details={"per_unit": per_unit, "unavailable": unavailable,
+                                    "measured": measured, "not_measured": not_measured},
+                           method=method_text, params=params, **fields)

@@ -87,9 +87,15 @@ __all__ = [
     "MODES",
     "SDG_DISTANCES_M",
     "SNAPS",
+    "describe_measured",
+    "label_column",
+    "measured_each_way",
     "public_transport_access",
     "transit_coverage",
     "transit_coverage_population",
+    "walked_or_proxied",
+    "walking_catchment",
+    "walking_extent",
 ]
 
 logger = logging.getLogger(__name__)
@@ -434,8 +440,15 @@ AccessMethod = Literal["network", "euclidean"]
 _ACCESS_METHODS: tuple[str, ...] = get_args(AccessMethod)
 
 
-def _label_column(frame: pd.DataFrame) -> pd.Series:
-    """A name per row, never blank: ``name``, else ``station_id``/``stop_id``, else the row."""
+def label_column(frame: pd.DataFrame) -> pd.Series:
+    """A name per row, never blank: ``name``, else ``station_id``/``stop_id``, else the row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> label_column(pd.DataFrame({"name": ["Ga A", ""], "stop_id": ["s1", "s2"]})).tolist()
+    ['Ga A', 's2']
+    """
     ids = next((frame[c] for c in ("station_id", "stop_id") if c in frame.columns), None)
     fallback = (ids.astype("string").fillna("") if ids is not None
                 else pd.Series("", index=frame.index, dtype="string"))
@@ -447,9 +460,26 @@ def _label_column(frame: pd.DataFrame) -> pd.Series:
     return name.where(name != "", fallback).astype(str)
 
 
-def _walking(bundle: Bundle, stops: gpd.GeoDataFrame, distance: float, *, kind: str,
-             area: Any, snap: str) -> tuple[Any, pd.DataFrame]:
-    """Walking catchment of ``stops`` and the stops inside ``area`` no street reaches."""
+def walking_catchment(bundle: Bundle, stops: gpd.GeoDataFrame, distance: float, *, kind: str,
+                      area: Any, snap: str) -> tuple[Any, pd.DataFrame]:
+    """Walking catchment of ``stops`` and the stops inside ``area`` no street reaches.
+
+    ``stops`` (points in the metric CRS: stops, stations, access points of open spaces) are
+    snapped to the bundle's street network (:func:`geoplan.network.snap_points`, ``snap``)
+    and walked ``distance`` metres (:func:`geoplan.network.catchments_from_stations`).
+
+    Returns
+    -------
+    catchment, left_out
+        The dissolved catchment, and the points inside ``area`` farther than the snapping
+        tolerance from every street (``name`` from :func:`label_column`, ``kind``,
+        ``nearest_street_m``), indexed like ``stops``.
+
+    Examples
+    --------
+    >>> walk, far = walking_catchment(bundle, stops, 500.0, kind="bus_stops",
+    ...                               area=area, snap="edge")                # doctest: +SKIP
+    """
     from geoplan.network import StreetGraph, catchments_from_stations, snap_points
 
     graph = StreetGraph.from_bundle(bundle)
@@ -460,10 +490,134 @@ def _walking(bundle: Bundle, stops: gpd.GeoDataFrame, distance: float, *, kind: 
     catchment = catchments_from_stations(graph, stops, distance_m=distance, snaps=snaps)
     far = ~snaps["snapped"].to_numpy(dtype=bool)
     far &= np.asarray(shapely.intersects(area, stops.geometry.to_numpy()), dtype=bool)
-    left = pd.DataFrame({"name": _label_column(stops)[far].to_numpy(), "kind": kind,
+    left = pd.DataFrame({"name": label_column(stops)[far].to_numpy(), "kind": kind,
                          "nearest_street_m": snaps["distance_m"][far].to_numpy()},
                         index=stops.index[far])
     return (catchment.geometry.iloc[0] if len(catchment) else shapely.Polygon()), left[columns]
+
+
+def walking_extent(bundle: Bundle, units: gpd.GeoDataFrame) -> Any:
+    """Where walking distance can be measured: the ``street_network``'s covered extent.
+
+    The manifest's ``extent`` for a partial network, else the footprint of its streets
+    (:func:`~geoplan.analyses._population.layer_coverage`); all of ``units`` for a network
+    covering the whole bundle. Outside it, the walking indicators use a labelled
+    straight-line proxy (:func:`measured_each_way`).
+
+    Raises
+    ------
+    GeoplanError
+        When the street network cannot be read for its footprint.
+
+    Examples
+    --------
+    >>> area = walking_extent(bundle, unit_frame(bundle, crs=bundle.metric_crs))  # doctest: +SKIP
+    """
+    streets = layer_coverage(bundle, ("street_network",), units)
+    return units.union_all() if streets.known is None else streets.known
+
+
+def walked_or_proxied(walked: Any, straight: Any, area: Any, *extra: Any) -> Any:
+    """The catchment: ``walked`` (∪ ``extra``) inside ``area``, ``straight`` outside it.
+
+    Computed once per content of the inputs (periods and indicators reuse it).
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> walked_or_proxied(box(0, 0, 1, 1), box(0, 0, 3, 1), box(0, 0, 2, 1)).area
+    2.0
+    """
+    inside = _same_op("walked", walked, extra[0] if extra else shapely.Polygon(), area)
+    return _same_op("proxied", inside, straight, area)
+
+
+def measured_each_way(
+    units: gpd.GeoDataFrame,
+    per_unit: pd.DataFrame,
+    coverage: LayerCoverage,
+    resting: pd.Series,
+    walk_area: Any,
+    *,
+    walking: bool,
+    population: str,
+    raster: Any,
+) -> pd.DataFrame:
+    """How much of each unit's population was measured walking and by the proxy.
+
+    Adds ``walking_population`` (people inside ``walk_area``), ``proxy_population`` (the
+    rest of the known population) and ``measured_by`` (``walking``, ``straight-line proxy``
+    or ``mixed``; ``straight line`` for the comparison method) to ``per_unit`` in place.
+
+    Parameters
+    ----------
+    units, per_unit, coverage, resting
+        As for :func:`summarise_coverage` (``per_unit`` is its first output).
+    walk_area
+        Where walking was measured (:func:`walking_extent`; empty: nowhere).
+    walking
+        ``False`` for the straight-line comparison method.
+    population, raster
+        From :func:`~geoplan.analyses._population.resolve_population`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by how people were measured (``walking`` and ``straight-line proxy``, or
+        ``straight line``): ``population``, ``share_pct`` (of the population the value rests
+        on) and ``units`` (with people measured that way).
+
+    Examples
+    --------
+    >>> measured = measured_each_way(units, per_unit, coverage, resting, area,
+    ...                              walking=True, population="raster",
+    ...                              raster=None)                     # doctest: +SKIP
+    """
+    crs = units.crs
+    if shapely.is_empty(walk_area):
+        walked = pd.Series(0.0, index=units.index)
+    else:
+        inside = coverage_table(units, coverage.clip(walk_area), crs=crs, population=population,
+                                raster=raster)["covered_population"]
+        walked = pd.Series(np.minimum(inside.to_numpy(), resting.to_numpy()),
+                           index=units.index)
+    available = coverage.has_value
+    walked = walked.where(available)
+    proxy = (resting.where(available) - walked).clip(lower=0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = walked / resting.where(resting > 0)
+    per_unit["walking_population"] = walked
+    per_unit["proxy_population"] = proxy
+    per_unit["measured_by"] = np.where(
+        ~available, "", np.where(share.fillna(1.0) >= 1.0 - OUTSIDE_SHARE, WALKING,
+                                 np.where(share.fillna(0.0) <= OUTSIDE_SHARE, PROXY, MIXED)))
+    if not walking or shapely.is_empty(walk_area):
+        per_unit.loc[available, "measured_by"] = PROXY if walking else "straight line"
+    known = per_unit["known_population"]
+    total = float(known[available].sum())
+    walk_total = float(walked[available].sum()) if walking else 0.0
+    return pd.DataFrame({
+        "measured_by": [WALKING, PROXY if walking else "straight line"],
+        "population": [walk_total, total - walk_total],
+        "share_pct": [100.0 * walk_total / total if total else np.nan,
+                      100.0 * (total - walk_total) / total if total else np.nan],
+        "units": [int(per_unit["measured_by"].isin([WALKING, MIXED]).sum()),
+                  int(per_unit["measured_by"].isin([PROXY, MIXED, "straight line"]).sum())],
+    }).set_index("measured_by")
+
+
+def describe_measured(measured: pd.DataFrame) -> str:
+    """The method text's sentence on the shares measured walking and by the proxy.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> describe_measured(pd.DataFrame({"share_pct": [75.0, 25.0]}))[:66]
+    '75.0 % of the population the value rests on measured walking, 25.0'
+    """
+    return (f"{measured['share_pct'].iloc[0]:.1f} % of the population the value rests on "
+            f"measured walking, {measured['share_pct'].iloc[1]:.1f} % by the proxy "
+            "(details['measured'], per unit details['per_unit']['measured_by'])")
 
 
 @indicator("public_transport_access", unit="%",
@@ -580,18 +734,16 @@ def public_transport_access(
     why_proxy = ""
     if method == "network" and bundle.has("street_network"):
         try:
-            streets = layer_coverage(bundle, ("street_network",), units)
-            walk_area = units.union_all() if streets.known is None else streets.known
-            bus_walk, bus_far = _walking(bundle, bus, bus_d, kind="bus_stops", area=walk_area,
-                                         snap=snap)
-            rail_walk, rail_far = _walking(bundle, rail, rail_d, kind="stations",
-                                           area=walk_area, snap=snap)
+            walk_area = walking_extent(bundle, units)
+            bus_walk, bus_far = walking_catchment(bundle, bus, bus_d, kind="bus_stops",
+                                                  area=walk_area, snap=snap)
+            rail_walk, rail_far = walking_catchment(bundle, rail, rail_d, kind="stations",
+                                                    area=walk_area, snap=snap)
         except GeoplanError as exc:
             walk_area = shapely.Polygon()
             why_proxy = f" street_network cannot be routed on ({exc}): straight lines only."
         else:
-            walked = _same_op("walked", bus_walk, rail_walk, walk_area)
-            straight = _same_op("proxied", walked, straight, walk_area)
+            straight = walked_or_proxied(bus_walk, straight, walk_area, rail_walk)
             not_measured = pd.concat([f for f in (bus_far, rail_far) if len(f)]
                                      or [not_measured])
     elif method == "network":
@@ -602,46 +754,17 @@ def public_transport_access(
                            raster=raster)
     resting = known_population(units, coverage, population=population, raster=raster)
     per_unit, unavailable = summarise_coverage(units, table, coverage, resting)
-    if shapely.is_empty(walk_area):
-        walking = pd.Series(0.0, index=units.index)
-    else:
-        inside = coverage_table(units, coverage.clip(walk_area), crs=crs, population=population,
-                                raster=raster)["covered_population"]
-        walking = pd.Series(np.minimum(inside.to_numpy(), resting.to_numpy()),
-                            index=units.index)
-    available = coverage.has_value
-    walking = walking.where(available)
-    proxy = (resting.where(available) - walking).clip(lower=0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = walking / resting.where(resting > 0)
-    per_unit["walking_population"] = walking
-    per_unit["proxy_population"] = proxy
-    per_unit["measured_by"] = np.where(
-        ~available, "", np.where(share.fillna(1.0) >= 1.0 - OUTSIDE_SHARE, WALKING,
-                                 np.where(share.fillna(0.0) <= OUTSIDE_SHARE, PROXY, MIXED)))
-    if method == "euclidean" or shapely.is_empty(walk_area):
-        per_unit.loc[available, "measured_by"] = PROXY if method == "network" else "straight line"
+    measured = measured_each_way(units, per_unit, coverage, resting, walk_area,
+                                 walking=method == "network", population=population,
+                                 raster=raster)
     known = per_unit["known_population"]
-    total = float(known[available].sum())
-    walk_total = float(walking[available].sum()) if method == "network" else 0.0
-    measured = pd.DataFrame({
-        "measured_by": [WALKING, PROXY if method == "network" else "straight line"],
-        "population": [walk_total, total - walk_total],
-        "share_pct": [100.0 * walk_total / total if total else np.nan,
-                      100.0 * (total - walk_total) / total if total else np.nan],
-        "units": [int(per_unit["measured_by"].isin([WALKING, MIXED]).sum()),
-                  int(per_unit["measured_by"].isin([PROXY, MIXED, "straight line"]).sum())],
-    }).set_index("measured_by")
     city, inner = scope_values(units, per_unit["covered_population"], known, scale=100.0)
     fields = coverage_fields(units, coverage, resting, units["population"], basis="population")
     if method == "network":
         how = (f"walking along street_network (50 m street band, stops snapped to the nearest "
                f"street {snap}); where it has no streets a "
-               f"straight-line proxy (discs of the same distances): "
-               f"{measured['share_pct'].iloc[0]:.1f} % of the population the value rests on "
-               f"measured walking, {measured['share_pct'].iloc[1]:.1f} % by the proxy "
-               "(details['measured'], per unit details['per_unit']['measured_by'])"
-               + why_proxy)
+               "straight-line proxy (discs of the same distances): "
+               + describe_measured(measured) + why_proxy)
     else:
         how = "straight-line discs everywhere (comparison method, not walking distance)"
     described = (
