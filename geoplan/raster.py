@@ -164,13 +164,21 @@ def spread_by_raster(table: pd.DataFrame, units: gpd.GeoDataFrame, covered: Any,
         The population GeoTIFF.
     """
     geoms = units.geometry.to_numpy()
-    pieces = shapely.intersection(geoms, covered) if not shapely.is_empty(covered) \
-        else np.array([shapely.Polygon()] * len(geoms), dtype=object)
     # the units' own sums are the same for every covered area (scenarios, lines, periods)
     key = (str(raster), _cache.file_digest(raster), _cache.geoms_digest(geoms),
            CRS.from_user_input(crs).to_wkt())
-    whole = _WHOLE.get(key, lambda: zonal_sums(raster, geoms, crs))
-    part = zonal_sums(raster, pieces, crs)
+
+    def sums() -> dict[str, np.ndarray]:
+        pieces = shapely.intersection(geoms, covered) if not shapely.is_empty(covered) \
+            else np.array([shapely.Polygon()] * len(geoms), dtype=object)
+        whole = _WHOLE.get(key, lambda: zonal_sums(raster, geoms, crs))
+        return {"whole": whole, "part": zonal_sums(raster, pieces, crs)}
+
+    # the same grid, units and covered area (another process, date or indicator): read back
+    found = _cache.persisted("raster-sums", (*key, _cache.geoms_digest(covered)), sums,
+                             code=__file__, pack=lambda arrays: arrays,
+                             unpack=lambda arrays: arrays, names=("whole", "part"))
+    whole, part = found["whole"], found["part"]
     pop = table["population"].to_numpy(dtype=float)
     ok = whole > 0
     with np.errstate(invalid="ignore", divide="ignore"):

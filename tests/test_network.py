@@ -489,3 +489,27 @@ def test_walking_scenarios_place_people_by_the_population_grid(tmp_path: Any) ->
     assert plain.population_method == "census_uniform"
     with pytest.raises(RecipeError, match=r"population='worldpop' is not a population method"):
         coverage_scenarios(bundle, distance_m=800, population="worldpop")
+
+
+def test_grid_sums_are_read_back_by_another_process(tmp_path: Any,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The population grid's sums over units and a covered area are stored once and read
+    back by the next process: the same people, and no new entry."""
+    from geoplan import _cache, network, raster
+
+    bundle = _with_raster(tmp_path / "synthetic")
+    monkeypatch.setenv(_cache.ENV, str(tmp_path / "cache"))
+
+    def fresh() -> pd.DataFrame:
+        for memo in (network._GRAPH_CACHE, network._BANDS_MEMO, network._POPULATION_MEMO,
+                     network._SCENARIOS_MEMO, raster._WHOLE, _cache._DIGESTS):
+            memo.clear()
+        return coverage_scenarios(bundle, distance_m=800, year=2030, lines=False).per_unit
+
+    first = fresh()
+    stored = {p: p.stat().st_mtime_ns for p in (tmp_path / "cache" / "raster-sums").glob("*")}
+    assert stored  # one entry per scenario's covered area
+    again = fresh()
+    assert {p: p.stat().st_mtime_ns
+            for p in (tmp_path / "cache" / "raster-sums").glob("*")} == stored
+    pd.testing.assert_frame_equal(first, again)
