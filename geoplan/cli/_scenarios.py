@@ -81,7 +81,7 @@ def scenarios_command(
     from geoplan.analyses.recipe import load_recipe
     from geoplan.analyses.wording import format_number
     from geoplan.layers import load_bundle
-    from geoplan.workflows.ranking import check_ranking_folder, ranking_csv, write_ranking
+    from geoplan.workflows.ranking import check_ranking_folder, write_ranking
 
     parsed = load_recipe(recipe)
     the_bundle = load_bundle(bundle if bundle is not None else parsed.bundle)
@@ -103,17 +103,8 @@ def scenarios_command(
         _print_stations(by_station, fmt=fmt, distance=distance)
         return
     assert table is not None
-    rows = [{"line_id": str(lid), **{k: _cell(v) for k, v in row.items()}}
-            for lid, row in table.iterrows()]
-    if fmt == "json":
-        typer.echo(json.dumps({"plan": table.attrs["plan"], "distance_m": distance,
-                               "population_method": table.attrs["population_method"],
-                               "method": table.attrs["method"],
-                               "covered_in_service": table.attrs["covered_in_service"],
-                               "lines": rows}, ensure_ascii=False, indent=2))
-        return
-    if fmt == "csv":  # as ranking.csv, without its byte-order mark
-        typer.echo(ranking_csv(table).removeprefix("\ufeff"), nl=False)
+    rows = _rows_or_printed(table, fmt=fmt, distance=distance, items="lines")
+    if rows is None:
         return
     shown = Table("rank", "line", "km", "stations (measured)", "people added", "per km",
                 "stations not measured",
@@ -137,19 +128,9 @@ def scenarios_command(
 def _print_stations(table: Any, *, fmt: str, distance: float) -> None:
     """The station ranking as a table, CSV (as ranking-stations.csv) or JSON."""
     from geoplan.analyses.wording import format_number
-    from geoplan.workflows.ranking import ranking_csv
 
-    rows = [{"station_id": str(sid), **{k: _cell(v) for k, v in row.items()}}
-            for sid, row in table.iterrows()]
-    if fmt == "json":
-        typer.echo(json.dumps({"plan": table.attrs["plan"], "distance_m": distance,
-                               "population_method": table.attrs["population_method"],
-                               "method": table.attrs["method"],
-                               "covered_in_service": table.attrs["covered_in_service"],
-                               "stations": rows}, ensure_ascii=False, indent=2))
-        return
-    if fmt == "csv":
-        typer.echo(ranking_csv(table).removeprefix("\ufeff"), nl=False)
+    rows = _rows_or_printed(table, fmt=fmt, distance=distance, items="stations")
+    if rows is None:
         return
     shown = Table("rank", "station", "name", "line", "people added",
                   title=escape(f"{table.attrs['plan']} — stations, {format_number(distance, 'en')}"
@@ -161,3 +142,26 @@ def _print_stations(table: Any, *, fmt: str, distance: float) -> None:
                       escape(r["name"]), escape(r["line_id"]), added)
     console.print(shown)
     console.print(escape(f"method: {table.attrs['method']}"))
+
+
+def _rows_or_printed(table: Any, *, fmt: str, distance: float,
+                     items: str) -> list[dict[str, Any]] | None:
+    """A ranking's rows (its index first, cells as JSON/CSV cells); ``None`` when ``fmt`` is
+    ``json`` or ``csv`` and the ranking has been printed so (CSV as the file writes it,
+    without its byte-order mark; JSON with the ranking's attributes, rows under ``items``)."""
+    from geoplan.workflows.ranking import ranking_csv
+
+    key = str(table.index.name)
+    rows = [{key: str(ident), **{k: _cell(v) for k, v in row.items()}}
+            for ident, row in table.iterrows()]
+    if fmt == "json":
+        typer.echo(json.dumps({"plan": table.attrs["plan"], "distance_m": distance,
+                               "population_method": table.attrs["population_method"],
+                               "method": table.attrs["method"],
+                               "covered_in_service": table.attrs["covered_in_service"],
+                               items: rows}, ensure_ascii=False, indent=2))
+        return None
+    if fmt == "csv":
+        typer.echo(ranking_csv(table).removeprefix("\ufeff"), nl=False)
+        return None
+    return rows
