@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEPENDENCIES",
+    "OUTPUT_FILES",
     "check_record_target",
+    "commit_outputs",
     "dependency_versions",
     "finish_times",
     "input_files",
@@ -45,6 +47,10 @@ __all__ = [
     "write_record",
 ]
 
+#: Files a run writes (``results.gpkg`` only with admin units, ``index.html`` only with maps).
+OUTPUT_FILES: tuple[str, ...] = (
+    "scorecard.csv", "scorecard.md", "results.gpkg", "index.html", "provenance.json",
+)
 #: Distributions whose versions every provenance record lists.
 DEPENDENCIES: tuple[str, ...] = (
     "geopandas", "shapely", "pyogrio", "pyproj", "pandas", "numpy", "pydantic", "PyYAML",
@@ -312,6 +318,58 @@ def recorded_outputs(path: Path | str) -> dict[str, str] | None:
     if not isinstance(outputs, dict) or "geoplan_version" not in record:
         return None
     return {str(k): str(v) for k, v in outputs.items()}
+
+
+def commit_outputs(stage: Path, folder: Path, produced: list[str], *,
+                   names: Iterable[str], record: str = "provenance.json") -> dict[str, Path]:
+    """Move a staged set of outputs into ``folder``: the commit of ``geoplan run``.
+
+    ``produced`` (names of complete files in ``stage``, ``record`` last) replace the files
+    the earlier record in ``folder`` lists among ``names``; the earlier outputs this set does
+    not replace are removed (:func:`geoplan.io.commit_staged`), so the folder never mixes
+    two runs; a file of an output's name that no earlier record lists is refused.
+
+    Parameters
+    ----------
+    stage
+        The staging folder (:func:`geoplan.io.staging_dir`).
+    folder
+        The output folder.
+    produced
+        Names of the staged files, in commit order.
+    names
+        Every name such a set may hold (an earlier record's other entries are ignored).
+    record
+        Name of the provenance record among ``produced``.
+
+    Returns
+    -------
+    dict
+        Name → final path of every file moved in.
+
+    Raises
+    ------
+    OutputError
+        If a folder of an output's name is in the way, a final path may not be written, or
+        a file there is not one geoplan recorded writing.
+    """
+    from geoplan.io import commit_staged
+
+    in_the_way = [name for name in produced if (folder / name).is_dir()]
+    if in_the_way:
+        message = (f"cannot write {folder / in_the_way[0]}: a folder of that name is in the "
+                   "way; move it or choose another folder with --out")
+        raise OutputError(message)
+    for name in produced:  # an input, device, FIFO or link is named as such first
+        check_output(folder / name)
+    recorded = recorded_outputs(folder / record)
+    allowed = set(names)
+    previous = None if recorded is None else \
+        {k: v for k, v in recorded.items() if k in allowed}
+    ours = [*previous, record] if previous is not None else None
+    # the commit: one rename per file, all already complete; Ctrl-C waits for the end;
+    # a file of an output's name that no earlier run recorded writing is refused
+    return commit_staged(stage, folder, produced, ours=ours, stale=previous, record=record)
 
 
 def check_record_target(path: Path | str, outputs: list[str]) -> bool:

@@ -13,7 +13,7 @@ import geoplan._data as data
 from geoplan.analyses.recipe import default_recipes_dir, load_recipe
 from geoplan.errors import RecipeError
 from geoplan.layers import default_layers_dir, load_bundle, writable_layers_dir
-from geoplan.layers.bundle import LAYERS_ENV
+from geoplan.layers._where import LAYERS_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import time
+from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -21,13 +26,15 @@ from geoplan.cli._common import (
 )
 from geoplan.errors import OutputError
 from geoplan.io import check_name, check_output
+from geoplan.provenance import OUTPUT_FILES, input_paths
 
 if TYPE_CHECKING:
     from geoplan.analyses.scorecard import RunResult
 
 __all__ = ["run_command"]
 
-def _print(result: RunResult) -> None:
+def _report(result: RunResult) -> dict[str, Any]:
+    """What ``geoplan run`` prints of ``result``, as data (a reused run prints it again)."""
     from geoplan.analyses.evaluate import STATUSES, status_label
     from geoplan.analyses.wording import format_number
     from geoplan.maps.i18n import OLD_DATA_MARK, PARTIAL_MARK
@@ -35,10 +42,8 @@ def _print(result: RunResult) -> None:
     lang = result.lang
     title = (f"{result.recipe.title.get(lang)} — {result.bundle.name}, "
              f"as of {result.as_of.isoformat()}")
-    table = Table("target", "value", "target value", "status", "gap", "year", "source",
-                  show_lines=True, title=escape(title))
+    rows = []
     for ev, row in zip(result.evaluations, result.scorecard.to_dict("records"), strict=True):
-        status = ev.status
         label = ev.label(lang)
         if ev.units_evaluated is not None:
             label += f" ({ev.units_met}/{ev.units_evaluated})"
@@ -47,22 +52,33 @@ def _print(result: RunResult) -> None:
             value += f" {PARTIAL_MARK} {format_number(100.0 * (ev.coverage or 0.0), lang)} %"
         if ev.is_stale and ev.value is not None:
             value += f" {OLD_DATA_MARK} {ev.data_date}"
-        table.add_row(
-            escape(f"{row['key']}\n{row['title']}"),
-            escape(value),
-            escape(str(row["target"])),
-            f"[{STATUS_STYLES.get(status, 'white')}]{escape(label)}[/]",
-            "–" if ev.gap is None else escape(format_number(ev.gap, lang)),
-            "" if str(row["year"]) == "<NA>" else str(row["year"]),
-            escape(str(row["source"])),
-        )
-    console.print(table)
+        rows.append({
+            "target": f"{row['key']}\n{row['title']}", "value": value,
+            "goal": str(row["target"]), "status": ev.status, "label": label,
+            "gap": "–" if ev.gap is None else format_number(ev.gap, lang),
+            "year": "" if str(row["year"]) == "<NA>" else str(row["year"]),
+            "source": str(row["source"]),
+        })
     counts = result.scorecard["status"].value_counts()
     summary = ", ".join(f"{counts[s]} {status_label(s, lang)}" for s in STATUSES if s in counts)
-    console.print(escape(summary))
-    if result.out is not None:
-        files = ", ".join(sorted(result.outputs))
-        console.print(f"wrote {escape(files)} to {escape(str(result.out))}")
+    return {"title": title, "rows": rows, "summary": summary,
+            "as_of": result.as_of.isoformat()}
+
+
+def _show(report: dict[str, Any], *, out: Path | None, outputs: Iterable[str]) -> None:
+    """Print a run's :func:`_report` (every data-derived text escaped) and what it wrote."""
+    table = Table("target", "value", "target value", "status", "gap", "year", "source",
+                  show_lines=True, title=escape(str(report["title"])))
+    for row in report["rows"]:
+        style = STATUS_STYLES.get(str(row["status"]), "white")
+        table.add_row(escape(str(row["target"])), escape(str(row["value"])),
+                      escape(str(row["goal"])), f"[{style}]{escape(str(row['label']))}[/]",
+                      escape(str(row["gap"])), escape(str(row["year"])),
+                      escape(str(row["source"])))
+    console.print(table)
+    console.print(escape(str(report["summary"])))
+    if out is not None:
+        console.print(f"wrote {escape(', '.join(sorted(outputs)))} to {escape(str(out))}")
 
 
 def _snapshot_not_added(exc: OutputError, result: RunResult, history: Path) -> OutputError:
@@ -103,6 +119,9 @@ def run_command(
     statistics: Annotated[Path | None, typer.Option(
         "--statistics", help="CSV file of reported statistics (id,value,date,source,note) "
                              "read beside the recipe's own reported values.")] = None,
+    recompute: Annotated[bool, typer.Option(
+        "--recompute", help="Compute even when an identical earlier run (same inputs by "
+                            "SHA-256, options and geoplan) can be reused.")] = False,
 ) -> None:
     """Compute a recipe's targets on its bundle; write scorecard, GeoPackage, map, provenance.
 
@@ -115,11 +134,42 @@ def run_command(
     no earlier run recorded are never replaced or removed. With --statistics, a file report
     of a statistic joins its series (it replaces the recipe's report of the same date); the
     scorecard cites the file's row.
+
+    A run identical to an earlier one (every input file with the same SHA-256, the same
+    options, date and geoplan code) writes that run's outputs again without computing them
+    (provenance.json says so under "reused"); --recompute computes, GEOPLAN_CACHE=off
+    disables reuse.
     """
     when = parse_date(as_of, option="--as-of")  # options first: no geopandas for a typo
     check_choice(lang, LANGS, option="--lang")
     check_choice(tiles, TILES, option="--tiles")
     check_choice(classes, CLASSES, option="--classes")
+    clock = time.perf_counter()
+    from geoplan import _replay  # (numpy: never for --help)
+
+    when = when if when is not None else date.today()  # one date for the key and the run
+    level = logging.getLogger("geoplan").getEffectiveLevel()
+    key = _replay.run_key("run", {
+        "recipe": str(recipe.absolute()), "recipe_state": _replay.input_states([recipe]),
+        "out": None if out is None else str(out.absolute()), "as_of": when.isoformat(),
+        "lang": lang, "tiles": tiles, "classes": classes, "bundle": bundle,
+        "snapshot": snapshot,
+        "statistics": None if statistics is None else str(statistics.absolute()),
+        # --quiet logs no warnings to say again; --verbose asks to see the computation
+        "log_level": level,
+    }) if level >= logging.WARNING else None
+    replay = None if recompute else _replay.find("run", key, names=OUTPUT_FILES)
+    if replay is not None:
+        written = _replay.restore(replay, clock=clock, names=OUTPUT_FILES)
+        if written is not None:
+            _replay.warn_again(replay.printed.get("said", []))
+            _show(replay.printed, out=Path(replay.printed["out"]), outputs=written)
+            console.print("reused the outputs of an identical earlier run (same inputs, "
+                          "options and geoplan; --recompute computes them again)")
+            if snapshot:
+                console.print(f"snapshot of {when.isoformat()} already in "
+                              f"{escape(str(replay.printed['history']))}")
+            return
     from geoplan.analyses.recipe import load_recipe
 
     parsed = load_recipe(recipe)  # a missing recipe is refused before geopandas is imported
@@ -149,20 +199,30 @@ def run_command(
             for path in (folder / HISTORY_NAME, lock_path(folder / HISTORY_NAME)):
                 check_output(path)
         read_history(folder / HISTORY_NAME, recipe_id=parsed.id, units=goal_units(parsed))
+    history = folder / HISTORY_NAME
+    checks = [history, lock_path(history)] if snapshot else []
+    inputs = input_paths(parsed.path, the_bundle, statistics=parsed.statistics_files)
+    # every file of the bundle folder, listed ones or not (a Shapefile's .dbf, a .prj)
+    around = sorted(p for p in the_bundle.path.rglob("*") if p not in inputs)
+    before = _replay.input_states(
+        [*inputs, the_bundle.path, *around, *([history] if snapshot else [])]) \
+        if key is not None else {}
     total = len(parsed.targets) + len(parsed.statistics)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=console, transient=True, disable=console.quiet) as bar:
+                  console=console, transient=True, disable=console.quiet) as bar, \
+            _replay.recorded_warnings() as said:
         task = bar.add_task("targets", total=total)
 
-        def step(key: str) -> None:
-            bar.update(task, description=escape(key))
+        def step(target: str) -> None:
+            bar.update(task, description=escape(target))
             bar.advance(task)
 
         result = run_recipe(parsed, as_of=when, out=folder, lang=lang, tiles=tiles,
                             progress=step, bundle=the_bundle, classes=classes)
-    _print(result)
+    report = _report(result)
+    _show(report, out=result.out, outputs=result.outputs)
+    added = 0
     if snapshot:
-        history = folder / HISTORY_NAME
         try:
             added = record_snapshot(result, history)
         except OutputError as exc:  # the outputs are in: say so, and how to add the snapshot
@@ -173,3 +233,12 @@ def run_command(
         else:
             console.print(f"snapshot of {result.as_of.isoformat()} already in "
                           f"{escape(str(history))}")
+    if key is not None and not added:  # a run that added a snapshot changed its history
+        record = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+        _replay.remember(
+            "run", key, folder=folder, before=before, protected=inputs,
+            folders=[the_bundle.path],
+            bundle=(bundle if bundle is not None else parsed.bundle, the_bundle.path),
+            checks=checks, record=record,
+            printed={**report, "out": str(folder), "history": str(history), "said": said},
+            outputs={n: p for n, p in result.outputs.items() if n != "provenance.json"})

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 
 from geoplan.errors import BundleNotFoundError, LayerNotAvailableError, LayerValidationError
 from geoplan.io import regular_file_problem
-from geoplan.layers.manifest import MANIFEST_NAME, LayerEntry, Manifest, read_manifest
+from geoplan.layers._where import (
+    MANIFEST_NAME,
+    bundle_location,
+    default_layers_dir,
+    search_dirs,
+    writable_layers_dir,
+)
+from geoplan.layers.manifest import LayerEntry, Manifest, read_manifest
 from geoplan.layers.roles import ROLES, role_spec
 
 # geopandas, pyogrio and the layer checks are imported where layers are read: opening a
@@ -46,47 +53,6 @@ logger = logging.getLogger(__name__)
 #: Name of the index of ``admin_units`` (and of every indicator's per-unit values).
 UNIT_INDEX = "unit_id"
 
-#: Environment variable naming extra folders (``os.pathsep``-separated) that hold bundles.
-LAYERS_ENV = "GEOPLAN_LAYERS"
-
-
-def default_layers_dir() -> Path:
-    """Return the folder of the embedded bundles.
-
-    In a checkout (or an editable install) the repository's ``layers/``; in an installed
-    wheel the copy shipped inside the package (``geoplan/_shipped/layers``), read-only.
-    """
-    from geoplan._data import shipped_dir
-
-    return shipped_dir("layers")
-
-
-def writable_layers_dir() -> Path:
-    """The folder new or changed bundles go to when no ``--layers-dir`` is given.
-
-    The first folder of ``$GEOPLAN_LAYERS`` when set; else the repository's ``layers/`` in a
-    checkout; else ``layers/`` in the current folder (an installed package never writes into
-    its own files).
-    """
-    from geoplan._data import in_checkout
-
-    first = next((p for p in os.environ.get(LAYERS_ENV, "").split(os.pathsep) if p), None)
-    if first is not None:
-        return Path(first)
-    return default_layers_dir() if in_checkout() else Path("layers").absolute()
-
-
-def _search_dirs() -> list[Path]:
-    dirs = [Path(p) for p in os.environ.get(LAYERS_ENV, "").split(os.pathsep) if p]
-    dirs.append(default_layers_dir())
-    # an installed (non-editable) package has no repository beside it: the checkout's
-    # layers/ is found from its root folder, where ``geoplan run analyses/...`` is typed
-    here = Path("layers").absolute()
-    if here not in dirs:
-        dirs.append(here)
-    return dirs
-
-
 def list_bundles() -> list[str]:
     """Return the names of the bundles found in the layer folders, sorted.
 
@@ -99,7 +65,7 @@ def list_bundles() -> list[str]:
     True
     """
     names: set[str] = set()
-    for folder in _search_dirs():
+    for folder in search_dirs():
         if folder.is_dir():
             names.update(p.parent.name for p in folder.glob(f"*/{MANIFEST_NAME}"))
     return sorted(names)
@@ -132,28 +98,19 @@ def load_bundle(name_or_path: str | os.PathLike[str]) -> Bundle:
     'hanoi'
     """
     candidate = Path(name_or_path)
-    if candidate.name == MANIFEST_NAME and os.path.lexists(candidate):
-        folder = candidate.parent
-    elif os.path.lexists(candidate / MANIFEST_NAME):  # read_manifest refuses a non-file
-        folder = candidate
-    else:
-        folder = next(  # lexists: a manifest that is not a file is refused by read_manifest
-            (d / str(name_or_path) for d in _search_dirs()
-             if os.path.lexists(d / str(name_or_path) / MANIFEST_NAME)),
-            Path(),
-        )
-        if folder == Path():
-            known = ", ".join(list_bundles()) or "none"
-            if candidate.exists():
-                message = f"{candidate}: no {MANIFEST_NAME} there; a bundle folder needs one"
-            else:
-                message = (
-                    f"no bundle {str(name_or_path)!r}: give a bundle name (known: {known}) or "
-                    f"the path of a folder holding {MANIFEST_NAME}"
-                )
-            raise BundleNotFoundError(message)
-    manifest = read_manifest(folder / MANIFEST_NAME)
-    return Bundle(folder.resolve(), manifest)
+    found = bundle_location(name_or_path)
+    if found is None:
+        known = ", ".join(list_bundles()) or "none"
+        if candidate.exists():
+            message = f"{candidate}: no {MANIFEST_NAME} there; a bundle folder needs one"
+        else:
+            message = (
+                f"no bundle {str(name_or_path)!r}: give a bundle name (known: {known}) or "
+                f"the path of a folder holding {MANIFEST_NAME}"
+            )
+        raise BundleNotFoundError(message)
+    manifest = read_manifest(found / MANIFEST_NAME)
+    return Bundle(found.resolve(), manifest)
 
 
 @dataclass

@@ -36,6 +36,7 @@ from pyproj import CRS
 from geoplan._dates import check_date
 from geoplan._yaml import YAMLContentError, YAMLFileError, dotted, load_yaml, read_yaml_file
 from geoplan.errors import CRSError, LayerValidationError
+from geoplan.layers._where import MANIFEST_NAME
 from geoplan.layers.roles import DTYPES, MAX_TOTAL_POPULATION, normalise_id
 
 __all__ = [
@@ -50,7 +51,6 @@ __all__ = [
     "write_manifest",
 ]
 
-MANIFEST_NAME = "bundle.yaml"
 
 #: The units a manifest statistic may have (each figure in its base unit: a count of
 #: ``people``, never ``thousand people``), so that two statistics an indicator combines are

@@ -79,7 +79,6 @@ from geoplan.errors import OutputError
 from geoplan.io import (
     DISK_ERRNOS,
     check_output,
-    commit_staged,
     output_error,
     sha256_file,
     staging_dir,
@@ -87,10 +86,11 @@ from geoplan.io import (
 )
 from geoplan.layers import Bundle
 from geoplan.provenance import (
+    OUTPUT_FILES,
+    commit_outputs,
     finish_times,
     inputs_protected,
     jsonable,
-    recorded_outputs,
     run_checksum,
 )
 
@@ -103,10 +103,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Files a run writes (``results.gpkg`` only with admin units, ``index.html`` only with maps).
-OUTPUT_FILES: tuple[str, ...] = (
-    "scorecard.csv", "scorecard.md", "results.gpkg", "index.html", "provenance.json",
-)
 # -- running --------------------------------------------------------------------------------
 def run_recipe(
     recipe: Recipe | str | os.PathLike[str],
@@ -268,17 +264,6 @@ def protected_inputs(recipe: Recipe, bundle: Bundle) -> contextlib.AbstractConte
     return inputs_protected(recipe.path, bundle, statistics=recipe.statistics_files)
 
 
-def _previous_outputs(folder: Path) -> dict[str, str] | None:
-    """Output name → SHA-256 that the earlier run in ``folder`` recorded in provenance.json.
-
-    ``None`` when there is no such record (no provenance.json, or one geoplan did not write).
-    """
-    recorded = recorded_outputs(folder / "provenance.json")
-    if recorded is None:
-        return None
-    return {k: v for k, v in recorded.items() if k in OUTPUT_FILES}
-
-
 def _write_gpkg(result: RunResult, path: Path) -> None:
     """The per-unit results (layer ``units``: every target's columns; one layer per target
     family: :func:`geoplan.maps.qgis.family_layers`), the map's walking catchments, with
@@ -375,18 +360,7 @@ def _write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
             message = (f"cannot write the outputs into {folder}: {exc.strerror or exc}; "
                        "previous outputs are unchanged")
             raise OutputError(message) from None
-        in_the_way = [name for name in produced if (folder / name).is_dir()]
-        if in_the_way:
-            message = (f"cannot write {folder / in_the_way[0]}: a folder of that name is in the "
-                       "way; move it or choose another folder with --out")
-            raise OutputError(message)
-        for name in produced:  # an input, device, FIFO or link is named as such first
-            check_output(folder / name)
-        previous = _previous_outputs(folder)
-        ours = [*previous, "provenance.json"] if previous is not None else None
-        # the commit: one rename per file, all already complete; Ctrl-C waits for the end;
-        # a file of an output's name that no earlier run recorded writing is refused
-        written = commit_staged(stage, folder, produced, ours=ours, stale=previous)
+        written = commit_outputs(stage, folder, produced, names=OUTPUT_FILES)
     result.out = folder
     result.outputs = written
     return written

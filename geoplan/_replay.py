@@ -1,0 +1,432 @@
+"""Reuse of an identical earlier run: ``geoplan run`` does not compute again what it computed.
+
+A run's outputs are a pure function of its inputs: the recipe, the bundle's manifest and
+data files, the statistics files, the history it reads, the options, geoplan's own code and
+the installed packages. After a run, :func:`remember` stores its output files (by SHA-256,
+in the cache folder of :mod:`geoplan._cache`) with a record of all of those; the next run of
+the same command line finds the record (:func:`find`) and, when every input still has the
+bytes it had, writes the stored outputs again (:func:`restore`) instead of computing them.
+This is what a build tool does with targets that are up to date, and it is checked the same
+way: by content, never by time stamps.
+
+* **Key.** A SHA-256 of the command, its options (paths made absolute, the evaluation date
+  resolved), the recipe file's bytes, the current folder, the ``GEOPLAN_*``, ``GDAL_*``,
+  ``OGR_*``, ``CPL_*`` and ``PROJ_*`` environment variables, the bytes of every file of the
+  geoplan package and the names (with versions) of the installed distributions. Any change
+  misses.
+* **Inputs.** The record lists every input file with its kind and SHA-256 (or that it did
+  not exist), every file of the bundle folder and the folder's listing (a file added beside
+  a layer counts), and the folder the bundle name resolved to; :func:`find` checks each one
+  again, so an edited layer file, statistics file or history, or another bundle now found
+  under the same name, makes the run compute.
+* **Outputs.** They are written as a computed run writes them: staged in the output folder,
+  checked against the inputs (never replacing one), committed by
+  :func:`geoplan.provenance.commit_outputs` (never replacing a file no earlier run recorded),
+  with a fresh ``provenance.json`` whose ``reused`` entry names the run that computed them.
+  A stored file is copied only if it still has its recorded SHA-256.
+* **Not reused.** A run that changed a file it also read (a history that gained a snapshot)
+  is not stored; ``geoplan run --recompute`` computes; ``GEOPLAN_CACHE=off`` disables both
+  storing and reuse. A damaged record or file is reported with a warning, removed and the
+  run computes.
+
+>>> key = run_key("run", {"lang": "vi"})                           # doctest: +SKIP
+>>> find("run", key) is None                                       # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import stat
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from geoplan._cache import cache_dir
+from geoplan.errors import OutputError
+from geoplan.io import (
+    atomic_path,
+    atomic_write_text,
+    check_output,
+    protect_inputs,
+    sha256_file,
+    staging_dir,
+)
+from geoplan.layers._where import bundle_location
+from geoplan.provenance import commit_outputs, run_checksum
+
+__all__ = ["Replay", "find", "input_states", "recorded_warnings", "remember", "restore",
+           "run_key", "warn_again"]
+
+logger = logging.getLogger(__name__)
+
+#: Bumped when the layout of a record changes.
+_FORMAT = 1
+_DIR = "replay"
+_PACKAGE = Path(__file__).resolve().parent
+_CODE: list[str] = []
+#: Environment variables that can change what a run reads or computes.
+_ENVIRONMENT = ("GEOPLAN_", "GDAL_", "OGR_", "CPL_", "PROJ_")
+
+
+def _code_digest() -> str:
+    """SHA-256 of every file of the geoplan package (shipped bundles excluded: they are
+    inputs, hashed as such), once per process."""
+    if not _CODE:
+        h = hashlib.sha256()
+        for path in sorted(_PACKAGE.rglob("*")):
+            rel = path.relative_to(_PACKAGE).as_posix()
+            if "__pycache__" in rel or rel.startswith("_shipped") or not path.is_file():
+                continue
+            h.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+        _CODE.append(h.hexdigest())
+    return _CODE[0]
+
+
+def _distributions() -> list[str]:
+    """The ``*.dist-info`` names (name and version) of every folder on ``sys.path``."""
+    names: set[str] = set()
+    for entry in sys.path:
+        with contextlib.suppress(OSError):
+            names.update(p.name for p in Path(entry or ".").iterdir()
+                         if p.name.endswith(".dist-info"))
+    return sorted(names)
+
+
+def run_key(command: str, options: Mapping[str, Any]) -> str | None:
+    """The key of a command line's record, or ``None`` when the cache is off.
+
+    Parameters
+    ----------
+    command
+        The command (``"run"``).
+    options
+        Everything else the command was given, JSON-serialisable: paths absolute, the
+        evaluation date resolved, the digest of the recipe file.
+
+    Returns
+    -------
+    str or None
+    """
+    if cache_dir() is None:
+        return None
+    environment = {k: v for k, v in os.environ.items()  # geoplan's and GDAL's/PROJ's settings
+                   if k.startswith(_ENVIRONMENT) and k != "GEOPLAN_CACHE"}
+    payload = {
+        "format": _FORMAT, "command": command, "options": dict(options),
+        "code": _code_digest(), "python": sys.version,
+        "executable": sys.executable, "distributions": _distributions(),
+        "cwd": str(Path.cwd()), "environment": environment,
+    }
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _state(path: Path) -> str:
+    """What is at ``path`` now: ``absent``; a folder's listing (names and kinds of every
+    entry below it, by SHA-256: a file added beside a layer, such as a Shapefile's ``.dbf``,
+    changes it); a link's target and the state of what it points to; a regular file's
+    SHA-256; or the kind of anything else (never opened: a FIFO cannot block)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return "absent"
+    except OSError as exc:
+        return f"unreadable: {exc.strerror}"
+    if stat.S_ISLNK(info.st_mode):
+        target = path.readlink()
+        try:
+            resolved = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return f"link to {target}, broken"
+        return f"link to {target}: {_state(resolved)}"
+    if stat.S_ISDIR(info.st_mode):
+        h = hashlib.sha256()
+        try:
+            for entry in sorted(path.rglob("*")):
+                kind = "d" if entry.is_dir() and not entry.is_symlink() else "f"
+                h.update(f"{entry.relative_to(path).as_posix()}\0{kind}\0".encode())
+        except OSError as exc:
+            return f"unreadable: {exc.strerror}"
+        return f"folder {h.hexdigest()}"
+    if not stat.S_ISREG(info.st_mode):
+        return f"mode {stat.filemode(info.st_mode)}"
+    try:
+        return sha256_file(path)
+    except OSError as exc:
+        return f"unreadable: {exc.strerror}"
+
+
+def input_states(paths: Iterable[str | os.PathLike[str]]) -> dict[str, str]:
+    """Absolute path → state (:func:`_state`) of each input file, read now.
+
+    Parameters
+    ----------
+    paths
+        The input files of a command (some may not exist).
+
+    Returns
+    -------
+    dict
+    """
+    return {str(Path(p).absolute()): _state(Path(p).absolute()) for p in paths}
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A stored run whose inputs are unchanged: what :func:`restore` writes again."""
+
+    key: str
+    entry: Path
+    folder: Path
+    inputs: dict[str, str]
+    protected: list[str]
+    folders: list[str]
+    checks: list[str]
+    outputs: dict[str, str]
+    record: dict[str, Any]
+    printed: dict[str, Any]
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.said: list[list[Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(("geoplan", "py.warnings")):
+            self.said.append([record.name, record.levelno, record.getMessage()])
+
+
+@contextlib.contextmanager
+def recorded_warnings() -> Iterator[list[list[Any]]]:
+    """Within the block, collect the warnings geoplan logs (and Python warnings captured to
+    logging) as ``[logger, level, message]``: what a reused run says again
+    (:func:`warn_again`), since its data still has the problems they name.
+
+    Examples
+    --------
+    >>> with recorded_warnings() as said:
+    ...     logging.getLogger("geoplan.demo").warning("1 geometry repaired")
+    >>> said
+    [['geoplan.demo', 30, '1 geometry repaired']]
+    """
+    handler = _Collect()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield handler.said
+    finally:
+        root.removeHandler(handler)
+
+
+def warn_again(said: Iterable[Any]) -> None:
+    """Log the warnings :func:`recorded_warnings` collected, through their own loggers."""
+    for name, level, message in said:
+        logging.getLogger(str(name)).log(int(level), "%s", str(message))
+
+
+def _root() -> Path | None:
+    root = cache_dir()
+    return None if root is None else root / _DIR
+
+
+def _drop(entry: Path, why: str) -> None:
+    logger.warning("removing the damaged reuse record %s (%s); the run computes", entry, why)
+    with contextlib.suppress(OSError):
+        entry.unlink()
+
+
+def find(command: str, key: str | None, *, names: Iterable[str]) -> Replay | None:
+    """The stored run of ``key`` if every input still has its recorded state, else ``None``.
+
+    Parameters
+    ----------
+    command
+        The command the record must be of.
+    key
+        :func:`run_key` (``None``: the cache is off).
+    names
+        The output names the command writes: a record naming another file is damaged.
+
+    Returns
+    -------
+    Replay or None
+    """
+    root = _root()
+    if key is None or root is None:
+        return None
+    entry = root / f"{key}.json"
+    try:
+        data = json.loads(entry.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        _drop(entry, f"cannot read it: {exc}")
+        return None
+    allowed = set(names)
+    try:
+        replay = Replay(key, entry, Path(data["folder"]), dict(data["inputs"]),
+                        [str(f) for f in data["protected"]],
+                        [str(f) for f in data["folders"]], [str(c) for c in data["checks"]],
+                        dict(data["outputs"]), dict(data["record"]), dict(data["printed"]))
+        bundle_arg, bundle_dir = str(data["bundle"][0]), str(data["bundle"][1])
+        ok = (data["format"] == _FORMAT and data["command"] == command
+              and set(replay.outputs) <= allowed and replay.folder.is_absolute())
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        _drop(entry, f"not a record: {exc!r}")
+        return None
+    if not ok:
+        _drop(entry, "not a record of this command")
+        return None
+    where = bundle_location(bundle_arg)
+    if where is None or str(where.resolve()) != bundle_dir:
+        return None  # the bundle name now means another folder
+    if input_states(replay.inputs) != replay.inputs:
+        return None  # an input changed since: compute
+    return replay
+
+
+def _copy_checked(source: Path, target: Path, digest: str) -> None:
+    h = hashlib.sha256()
+    with source.open("rb") as src, target.open("wb") as dst:
+        for block in iter(lambda: src.read(1 << 20), b""):
+            h.update(block)
+            dst.write(block)
+    if h.hexdigest() != digest:
+        message = f"{source} does not hold the bytes recorded for {target.name}"
+        raise ValueError(message)
+
+
+def restore(replay: Replay, *, clock: float, names: Iterable[str],
+            record_name: str = "provenance.json") -> dict[str, Path] | None:
+    """Write the stored outputs of ``replay`` into its folder, as a computed run would.
+
+    Parameters
+    ----------
+    replay
+        From :func:`find`.
+    clock
+        :func:`time.perf_counter` at the start of the command (the record's duration).
+    names
+        Every name the command's output set may hold (:func:`commit_outputs`).
+    record_name
+        The provenance record written last.
+
+    Returns
+    -------
+    dict or None
+        Name → path of every file written; ``None`` when a stored file was damaged (it is
+        reported and removed, nothing is written: the caller computes).
+
+    Raises
+    ------
+    OutputError
+        As a computed run's commit: an output would replace an input or a file geoplan did
+        not write, or the folder cannot be written.
+    """
+    root = _root()
+    assert root is not None
+    started = datetime.now(UTC)
+    with protect_inputs(replay.protected, folders=replay.folders):
+        for path in replay.checks:  # e.g. the history a computed run would also have checked
+            check_output(path)
+        return _restore(replay, root, started, clock=clock, names=names,
+                        record_name=record_name)
+
+
+def _restore(replay: Replay, root: Path, started: datetime, *, clock: float,
+             names: Iterable[str], record_name: str) -> dict[str, Path] | None:
+    with staging_dir(replay.folder, prefix=".geoplan-run-") as stage:
+        try:
+            for name, digest in replay.outputs.items():
+                _copy_checked(root / "blobs" / digest, stage / name, digest)
+        except (OSError, ValueError) as exc:
+            _drop(replay.entry, str(exc))
+            return None
+        record = dict(replay.record)
+        record["reused"] = {k: replay.record.get(k) for k in ("started", "finished",
+                                                               "duration_s")}
+        record["started"] = started.isoformat(timespec="seconds")
+        record["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+        record["duration_s"] = round(time.perf_counter() - clock, 3)
+        record["run_checksum"] = run_checksum(record)
+        text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+        (stage / record_name).write_text(text, encoding="utf-8")
+        produced = [*replay.outputs, record_name]
+        return commit_outputs(stage, replay.folder, produced, names=names, record=record_name)
+
+
+def remember(command: str, key: str | None, *, folder: Path, before: Mapping[str, str],
+             protected: Iterable[str | os.PathLike[str]],
+             folders: Iterable[str | os.PathLike[str]], bundle: tuple[str, Path],
+             checks: Iterable[str | os.PathLike[str]] = (),
+             outputs: Mapping[str, Path], record: Mapping[str, Any],
+             printed: Mapping[str, Any]) -> bool:
+    """Store a computed run so that the next identical one is reused.
+
+    Parameters
+    ----------
+    command, key
+        As for :func:`find`.
+    folder
+        The output folder.
+    before
+        :func:`input_states` of every input, read before the run computed.
+    protected
+        The input files no output may replace (:func:`geoplan.io.protect_inputs`).
+    folders
+        Input folders (the bundle folder): nothing is written into them.
+    checks
+        Paths the command checks as outputs before computing (a history it would write):
+        :func:`restore` checks them again (:func:`geoplan.io.check_output`).
+    bundle
+        The bundle as given (name or path) and the folder it resolved to.
+    outputs
+        Name → path of each output file written (the provenance record excluded).
+    record
+        The provenance record written.
+    printed
+        What the command printed, as data (it prints it again).
+
+    Returns
+    -------
+    bool
+        Whether the run was stored: not when the cache is off, when an input changed while
+        the run ran (it wrote a file it read), or when the cache folder cannot be written.
+    """
+    root = _root()
+    if key is None or root is None:
+        return False
+    if input_states(before) != dict(before):
+        logger.info("not stored for reuse: the run changed a file it read")
+        return False
+    try:
+        blobs = root / "blobs"
+        blobs.mkdir(parents=True, exist_ok=True)
+        digests: dict[str, str] = {}
+        for name, path in outputs.items():
+            digest = digests[name] = sha256_file(path)
+            if not (blobs / digest).is_file():
+                with atomic_path(blobs / digest) as tmp:
+                    shutil.copyfile(path, tmp)
+        data = {"format": _FORMAT, "command": command, "folder": str(Path(folder).absolute()),
+                "inputs": dict(before), "protected": [str(Path(p).absolute()) for p in protected],
+                "folders": [str(f) for f in folders],
+                "checks": [str(Path(c).absolute()) for c in checks],
+                "bundle": [bundle[0], str(Path(bundle[1]).resolve())], "outputs": digests,
+                "record": dict(record), "printed": dict(printed)}
+        atomic_write_text(root / f"{key}.json", json.dumps(data, ensure_ascii=False, default=str))
+    except (OSError, OutputError) as exc:
+        logger.warning("cannot store the run for reuse in %s: %s", root, exc)
+        return False
+    return True
