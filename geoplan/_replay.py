@@ -45,7 +45,7 @@ import shutil
 import stat
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,10 +62,10 @@ from geoplan.io import (
     staging_dir,
 )
 from geoplan.layers._where import bundle_location
-from geoplan.provenance import commit_outputs, run_checksum
+from geoplan.provenance import run_checksum
 
-__all__ = ["Replay", "find", "input_states", "recorded_warnings", "remember", "restore",
-           "run_key", "warn_again"]
+__all__ = ["Replay", "find", "fresh_record", "input_states", "recorded_warnings", "remember",
+           "restore", "run_key", "warn_again"]
 
 logger = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ class Replay:
     inputs: dict[str, str]
     protected: list[str]
     folders: list[str]
-    checks: list[str]
+    checks: list[tuple[str, bool]]
     outputs: dict[str, str]
     record: dict[str, Any]
     printed: dict[str, Any]
@@ -246,7 +246,7 @@ def _drop(entry: Path, why: str) -> None:
         entry.unlink()
 
 
-def find(command: str, key: str | None, *, names: Iterable[str]) -> Replay | None:
+def find(command: str, key: str | None, *, allowed: Callable[[str], bool]) -> Replay | None:
     """The stored run of ``key`` if every input still has its recorded state, else ``None``.
 
     Parameters
@@ -255,8 +255,9 @@ def find(command: str, key: str | None, *, names: Iterable[str]) -> Replay | Non
         The command the record must be of.
     key
         :func:`run_key` (``None``: the cache is off).
-    names
-        The output names the command writes: a record naming another file is damaged.
+    allowed
+        Whether a name (relative to the output folder) is one the command writes: a record
+        naming another file is damaged.
 
     Returns
     -------
@@ -273,15 +274,15 @@ def find(command: str, key: str | None, *, names: Iterable[str]) -> Replay | Non
     except (OSError, ValueError) as exc:
         _drop(entry, f"cannot read it: {exc}")
         return None
-    allowed = set(names)
     try:
         replay = Replay(key, entry, Path(data["folder"]), dict(data["inputs"]),
                         [str(f) for f in data["protected"]],
-                        [str(f) for f in data["folders"]], [str(c) for c in data["checks"]],
+                        [str(f) for f in data["folders"]],
+                        [(str(c), bool(f)) for c, f in data["checks"]],
                         dict(data["outputs"]), dict(data["record"]), dict(data["printed"]))
         bundle_arg, bundle_dir = str(data["bundle"][0]), str(data["bundle"][1])
         ok = (data["format"] == _FORMAT and data["command"] == command
-              and set(replay.outputs) <= allowed and replay.folder.is_absolute())
+              and all(map(allowed, replay.outputs)) and replay.folder.is_absolute())
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         _drop(entry, f"not a record: {exc!r}")
         return None
@@ -307,20 +308,24 @@ def _copy_checked(source: Path, target: Path, digest: str) -> None:
         raise ValueError(message)
 
 
-def restore(replay: Replay, *, clock: float, names: Iterable[str],
-            record_name: str = "provenance.json") -> dict[str, Path] | None:
+def restore(replay: Replay, *, prefix: str,
+            commit: Callable[[Path, list[str]], dict[str, Path]]) -> dict[str, Path] | None:
     """Write the stored outputs of ``replay`` into its folder, as a computed run would.
+
+    Within the inputs' protection (:func:`geoplan.io.protect_inputs`), the paths the
+    command checks before computing are checked again, the stored files are copied into a
+    staging folder (each checked against its SHA-256), and ``commit`` writes the command's
+    record there and moves the set in, with the command's own rules.
 
     Parameters
     ----------
     replay
         From :func:`find`.
-    clock
-        :func:`time.perf_counter` at the start of the command (the record's duration).
-    names
-        Every name the command's output set may hold (:func:`commit_outputs`).
-    record_name
-        The provenance record written last.
+    prefix
+        Name prefix of the staging folder (the command's).
+    commit
+        Called with the staging folder and the names staged; writes the record and
+        commits (e.g. :func:`geoplan.provenance.commit_outputs`); returns name → path.
 
     Returns
     -------
@@ -336,40 +341,37 @@ def restore(replay: Replay, *, clock: float, names: Iterable[str],
     """
     root = _root()
     assert root is not None
-    started = datetime.now(UTC)
     with protect_inputs(replay.protected, folders=replay.folders):
-        for path in replay.checks:  # e.g. the history a computed run would also have checked
-            check_output(path)
-        return _restore(replay, root, started, clock=clock, names=names,
-                        record_name=record_name)
+        for path, is_folder in replay.checks:  # e.g. the history a computed run checks too
+            check_output(path, folder=bool(is_folder))
+        with staging_dir(replay.folder, prefix=prefix) as stage:
+            try:
+                for name, digest in replay.outputs.items():
+                    (stage / name).parent.mkdir(parents=True, exist_ok=True)
+                    _copy_checked(root / "blobs" / digest, stage / name, digest)
+            except (OSError, ValueError) as exc:
+                _drop(replay.entry, str(exc))
+                return None
+            return commit(stage, list(replay.outputs))
 
 
-def _restore(replay: Replay, root: Path, started: datetime, *, clock: float,
-             names: Iterable[str], record_name: str) -> dict[str, Path] | None:
-    with staging_dir(replay.folder, prefix=".geoplan-run-") as stage:
-        try:
-            for name, digest in replay.outputs.items():
-                _copy_checked(root / "blobs" / digest, stage / name, digest)
-        except (OSError, ValueError) as exc:
-            _drop(replay.entry, str(exc))
-            return None
-        record = dict(replay.record)
-        record["reused"] = {k: replay.record.get(k) for k in ("started", "finished",
-                                                               "duration_s")}
-        record["started"] = started.isoformat(timespec="seconds")
-        record["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
-        record["duration_s"] = round(time.perf_counter() - clock, 3)
-        record["run_checksum"] = run_checksum(record)
-        text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
-        (stage / record_name).write_text(text, encoding="utf-8")
-        produced = [*replay.outputs, record_name]
-        return commit_outputs(stage, replay.folder, produced, names=names, record=record_name)
+def fresh_record(replay: Replay, *, started: datetime, clock: float) -> dict[str, Any]:
+    """The stored run's provenance record with this command's times, ``reused`` naming the
+    times of the run that computed the outputs, and its :func:`run_checksum` (the same:
+    the same inputs, parameters and outputs)."""
+    record = dict(replay.record)
+    record["reused"] = {k: replay.record.get(k) for k in ("started", "finished", "duration_s")}
+    record["started"] = started.isoformat(timespec="seconds")
+    record["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    record["duration_s"] = round(time.perf_counter() - clock, 3)
+    record["run_checksum"] = run_checksum(record)
+    return record
 
 
 def remember(command: str, key: str | None, *, folder: Path, before: Mapping[str, str],
              protected: Iterable[str | os.PathLike[str]],
              folders: Iterable[str | os.PathLike[str]], bundle: tuple[str, Path],
-             checks: Iterable[str | os.PathLike[str]] = (),
+             checks: Iterable[tuple[str | os.PathLike[str], bool]] = (),
              outputs: Mapping[str, Path], record: Mapping[str, Any],
              printed: Mapping[str, Any]) -> bool:
     """Store a computed run so that the next identical one is reused.
@@ -387,8 +389,9 @@ def remember(command: str, key: str | None, *, folder: Path, before: Mapping[str
     folders
         Input folders (the bundle folder): nothing is written into them.
     checks
-        Paths the command checks as outputs before computing (a history it would write):
-        :func:`restore` checks them again (:func:`geoplan.io.check_output`).
+        Paths the command checks as outputs before computing (a history it would write),
+        each with whether it is a folder: :func:`restore` checks them again
+        (:func:`geoplan.io.check_output`).
     bundle
         The bundle as given (name or path) and the folder it resolved to.
     outputs
@@ -422,7 +425,7 @@ def remember(command: str, key: str | None, *, folder: Path, before: Mapping[str
         data = {"format": _FORMAT, "command": command, "folder": str(Path(folder).absolute()),
                 "inputs": dict(before), "protected": [str(Path(p).absolute()) for p in protected],
                 "folders": [str(f) for f in folders],
-                "checks": [str(Path(c).absolute()) for c in checks],
+                "checks": [[str(Path(c).absolute()), f] for c, f in checks],
                 "bundle": [bundle[0], str(Path(bundle[1]).resolve())], "outputs": digests,
                 "record": dict(record), "printed": dict(printed)}
         atomic_write_text(root / f"{key}.json", json.dumps(data, ensure_ascii=False, default=str))

@@ -6,7 +6,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -26,7 +26,7 @@ from geoplan.cli._common import (
 )
 from geoplan.errors import OutputError
 from geoplan.io import check_name, check_output
-from geoplan.provenance import OUTPUT_FILES, input_paths
+from geoplan.provenance import OUTPUT_FILES, commit_outputs, input_paths
 
 if TYPE_CHECKING:
     from geoplan.analyses.scorecard import RunResult
@@ -158,9 +158,20 @@ def run_command(
         # --quiet logs no warnings to say again; --verbose asks to see the computation
         "log_level": level,
     }) if level >= logging.WARNING else None
-    replay = None if recompute else _replay.find("run", key, names=OUTPUT_FILES)
+    replay = None if recompute else _replay.find("run", key,
+                                                 allowed=OUTPUT_FILES.__contains__)
     if replay is not None:
-        written = _replay.restore(replay, clock=clock, names=OUTPUT_FILES)
+        started = datetime.now(UTC)
+
+        def commit(stage: Path, produced: list[str]) -> dict[str, Path]:
+            assert replay is not None
+            record = _replay.fresh_record(replay, started=started, clock=clock)
+            text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+            (stage / "provenance.json").write_text(text, encoding="utf-8")
+            return commit_outputs(stage, replay.folder, [*produced, "provenance.json"],
+                                  names=OUTPUT_FILES)
+
+        written = _replay.restore(replay, prefix=".geoplan-run-", commit=commit)
         if written is not None:
             _replay.warn_again(replay.printed.get("said", []))
             _show(replay.printed, out=Path(replay.printed["out"]), outputs=written)
@@ -200,7 +211,7 @@ def run_command(
                 check_output(path)
         read_history(folder / HISTORY_NAME, recipe_id=parsed.id, units=goal_units(parsed))
     history = folder / HISTORY_NAME
-    checks = [history, lock_path(history)] if snapshot else []
+    checks = [(history, False), (lock_path(history), False)] if snapshot else []
     inputs = input_paths(parsed.path, the_bundle, statistics=parsed.statistics_files)
     # every file of the bundle folder, listed ones or not (a Shapefile's .dbf, a .prj)
     around = sorted(p for p in the_bundle.path.rglob("*") if p not in inputs)
