@@ -42,8 +42,10 @@ __all__ = [
     "inputs_protected",
     "jsonable",
     "output_record",
+    "recorded_names",
     "recorded_outputs",
     "run_checksum",
+    "write_merged_record",
     "write_record",
 ]
 
@@ -370,6 +372,48 @@ def commit_outputs(stage: Path, folder: Path, produced: list[str], *,
     # the commit: one rename per file, all already complete; Ctrl-C waits for the end;
     # a file of an output's name that no earlier run recorded writing is refused
     return commit_staged(stage, folder, produced, ours=ours, stale=previous, record=record)
+
+
+def recorded_names(folder: Path | str, record: str = "provenance.json") -> list[str] | None:
+    """The names the earlier record in ``folder`` lists, and the record's own name: the files
+    a new commit there may replace (``ours`` of :func:`geoplan.io.commit_staged`); ``None``
+    when there is no such record.
+
+    Examples
+    --------
+    >>> recorded_names("/no/such/folder") is None
+    True
+    """
+    recorded = recorded_outputs(Path(folder) / record)
+    return None if recorded is None else [*recorded, record]
+
+
+def write_merged_record(stage: Path, target: Path, produced: list[str], *,
+                        head: dict[str, Any], record: str = "provenance.json") -> None:
+    """Write ``stage/record``: ``head`` and the ``outputs`` of this commit (``produced``,
+    by SHA-256) plus the earlier record's files still in ``target`` (a report that keeps
+    other reports' files beside it).
+
+    Parameters
+    ----------
+    stage
+        The staging folder holding ``produced``.
+    target
+        The folder the set is committed to.
+    produced
+        Names of the staged files.
+    head
+        The record's other entries (version, command, ...).
+    record
+        The record's name.
+    """
+    earlier = recorded_outputs(target / record) or {}
+    outputs = {name: digest for name, digest in earlier.items()
+               if name not in produced and (target / name).is_file()}
+    outputs.update({name: sha256_file(stage / name) for name in produced})
+    data = {**head, "outputs": dict(sorted(outputs.items()))}
+    (stage / record).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+                                encoding="utf-8")
 
 
 def check_record_target(path: Path | str, outputs: list[str]) -> bool:

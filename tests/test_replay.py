@@ -236,3 +236,69 @@ def test_states_never_open_a_fifo(tmp_path: Path) -> None:
     states = _replay.input_states([fifo, tmp_path / "absent"])
     assert states[str(fifo)].startswith("mode p")
     assert states[str(tmp_path / "absent")] == "absent"
+
+
+# -- geoplan monitor ----------------------------------------------------------------------------
+def _monitor_args(s: dict[str, Path], *extra: str) -> list[str]:
+    return ["monitor", str(s["recipe"]), "--out", str(s["out"]), "--period", "year",
+            "--from", "2024-01-01", "--to", "2026-06-30", *extra]
+
+
+def _monitor_computes(s: dict[str, Path], monkeypatch: pytest.MonkeyPatch, *extra: str) -> bool:
+    from geoplan.workflows import monitor as monitor_module
+
+    def computed(*args: Any, **kwargs: Any) -> None:
+        raise ComputedError
+
+    with monkeypatch.context() as m:
+        m.setattr(monitor_module, "monitor_recipe", computed)
+        try:
+            code = main(_monitor_args(s, *extra))
+        except ComputedError:
+            return True
+    assert code == 0
+    return False
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_identical_monitor_reuses_its_report(setup: dict[str, Path],
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    s = setup
+    assert main(_monitor_args(s)) == 0  # records the snapshots: its history changed
+    assert not list((s["cache"] / "replay").glob("*.json"))
+    assert main(_monitor_args(s)) == 0  # the same again: nothing recorded, stored
+    files = _files(s["out"])
+    assert "monitor/report.md" in files
+    assert any(n.startswith("monitor/charts/") for n in files)
+    capsys.readouterr()
+    assert not _monitor_computes(s, monkeypatch)
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "reused the outputs of an identical earlier run" in printed
+    assert "0 row(s) recorded in" in printed
+    assert _files(s["out"]) == files  # report, charts, map, record and history: same bytes
+    assert _monitor_computes(s, monkeypatch, "--lang", "en")
+    assert _monitor_computes(s, monkeypatch, "--recompute")
+    (s["bundle"] / "notes.txt").write_text("SYNTHETIC", encoding="utf-8")
+    assert _monitor_computes(s, monkeypatch)
+
+
+def test_a_reused_monitor_obeys_the_report_rules(setup: dict[str, Path],
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    s = setup
+    assert main(_monitor_args(s)) == 0
+    assert main(_monitor_args(s)) == 0
+    report = s["out"] / "monitor"
+    (report / "provenance.json").unlink()  # report.md is no longer one geoplan recorded
+    mine = (report / "report.md").read_bytes()
+    capsys.readouterr()
+    assert main(_monitor_args(s)) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "report.md" in err
+    assert "geoplan never replaces files it did not write" in err
+    assert (report / "report.md").read_bytes() == mine

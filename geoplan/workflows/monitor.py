@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -46,7 +47,6 @@ from geoplan.io import (
     check_output,
     commit_staged,
     output_error,
-    sha256_file,
     staging_dir,
 )
 from geoplan.layers import Bundle
@@ -66,7 +66,7 @@ from geoplan.monitor.trajectory import (
     progress_frame,
     review_table,
 )
-from geoplan.provenance import recorded_outputs
+from geoplan.provenance import recorded_names, write_merged_record
 from geoplan.workflows.run import protected_inputs
 
 __all__ = ["MAX_DATES", "MONITOR_DIR", "monitor_dates", "monitor_recipe", "write_report"]
@@ -353,24 +353,13 @@ def _report_names(recipe: Recipe, review_year: int | None) -> list[str]:
 
 def _report_ours(target: Path) -> list[str] | None:
     """The report files an earlier monitor recorded writing into ``target`` (or ``None``)."""
-    recorded = recorded_outputs(target / REPORT_RECORD)
-    return None if recorded is None else [*recorded, REPORT_RECORD]
+    return recorded_names(target, REPORT_RECORD)
 
 
-def _write_record(result: MonitorResult, stage: Path, target: Path,
-                  produced: list[str]) -> None:
-    """``provenance.json``: what this report wrote, plus earlier report files still there."""
-    import json
-
-    earlier = recorded_outputs(target / REPORT_RECORD) or {}
-    outputs = {name: digest for name, digest in earlier.items()
-               if name not in produced and (target / name).is_file()}
-    outputs.update({name: sha256_file(stage / name) for name in produced})
-    record = {"geoplan_version": result.geoplan_version, "command": "monitor",
-              "recipe": result.recipe.id, "to": result.end.isoformat(),
-              "outputs": dict(sorted(outputs.items()))}
-    (stage / REPORT_RECORD).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
-                                       encoding="utf-8")
+def _report_head(result: MonitorResult) -> dict[str, Any]:
+    """The entries of a report's ``provenance.json`` besides its ``outputs``."""
+    return {"geoplan_version": result.geoplan_version, "command": "monitor",
+            "recipe": result.recipe.id, "to": result.end.isoformat()}
 
 
 #: The progress map's date slider covers at most this many of the latest snapshot dates.
@@ -412,7 +401,8 @@ def _write_report(result: MonitorResult, target: Path, *, tiles: str) -> dict[st
                                progress_history=_progress_history(result, frame))
                 save_map(fmap, stage / "progress.html")
                 produced.append("progress.html")
-            _write_record(result, stage, target, produced)
+            write_merged_record(stage, target, produced, head=_report_head(result),
+                                record=REPORT_RECORD)
             produced.append(REPORT_RECORD)
         except OSError as exc:
             raise output_error(target, exc) from None
