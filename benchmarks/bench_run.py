@@ -7,9 +7,20 @@ same interpreter and packages for both trees (``PYTHONPATH`` selects the tree), 
 two trees interleaved so that machine load hits both alike. Prints the median of
 ``--repeat`` runs per command and tree and the ratio baseline / current (> 1: faster now), and
 whether the scorecards and GeoPackages of ``run`` are byte-identical (``provenance.json``
-holds times and is not compared). The current tree is timed twice: with the persisted routing
-cache off (``GEOPLAN_CACHE=off``: every process builds the graph, snapping and catchments) and
-with a routing cache that an earlier, untimed process filled (a second run on the same files).
+holds times and is not compared). The current tree is timed three ways:
+
+* ``current``: the cache off (``GEOPLAN_CACHE=off``): every process builds the graph, the
+  snapping and the catchments and computes every result;
+* ``warm``: the cache filled by an earlier, untimed process on the same files, each timed
+  command computing (``--recompute``, a new output folder): the routing and sub-result
+  entries are read back, every target is evaluated and every output written;
+* ``reused``: the same command line as an earlier one into the same folder (what a user
+  re-running it does): ``run`` and ``monitor`` check every input by SHA-256 and write the
+  earlier outputs again (:mod:`geoplan._replay`); ``map`` and ``--help`` are as ``warm``.
+
+The baseline's recipe has fewer targets (no SDG 11.2.1 walking catchments) and its
+GeoPackage fewer layers, so its outputs differ from the current ones; the current tree's
+outputs are compared with each other (cache off, warm, reused).
 
 Usage::
 
@@ -36,13 +47,14 @@ DEFAULT_BASELINE = "7348181"
 RECIPE = "analyses/hanoi-02-nq-tw.yaml"
 
 
-def _commands(out: Path) -> dict[str, list[str]]:
+def _commands(out: Path, *extra: str) -> dict[str, list[str]]:
+    """The timed command lines; ``extra`` goes to ``run`` and ``monitor``."""
     return {
         "--help": ["--help"],
-        "run": ["run", RECIPE, "--out", str(out / "run"), "--no-snapshot"],
+        "run": ["run", RECIPE, "--out", str(out / "run"), "--no-snapshot", *extra],
         "map": ["map", "hanoi", "--out", str(out / "map.html")],
         "monitor": ["monitor", RECIPE, "--period", "year", "--from", "2024-01-01",
-                    "--to", "2026-06-30", "--out", str(out / "monitor")],
+                    "--to", "2026-06-30", "--out", str(out / "monitor"), *extra],
     }
 
 
@@ -76,34 +88,40 @@ def main() -> None:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(base),
                         args.baseline], check=True)
         cache = Path(tmp) / "routing-cache"
-        # "current": routing cache off (every process builds everything); "warm": the
-        # persisted routing cache (geoplan._cache) filled by one untimed run of each command,
-        # i.e. a second process on the same inputs
-        trees = (("baseline", base, "off"), ("current", ROOT, "off"),
-                 ("warm", ROOT, str(cache)))
-        for argv in _commands(Path(tmp) / "warm-up").values():
-            _time(ROOT, argv, layers=ROOT / "layers", cache=str(cache))
+        # label -> tree, cache, whether each repeat writes into the same folder, extra options
+        trees = (("baseline", base, "off", False, ()), ("current", ROOT, "off", False, ()),
+                 ("warm", ROOT, str(cache), False, ("--recompute",)),
+                 ("reused", ROOT, str(cache), True, ()))
+        same = Path(tmp) / "reused"
+        for _ in range(2):  # fills the cache; the second monitor adds no snapshot: stored
+            for argv in _commands(same).values():
+                _time(ROOT, argv, layers=ROOT / "layers", cache=str(cache))
         try:
             times: dict[tuple[str, str], list[float]] = {}
             for i in range(args.repeat):
-                for label, tree, cached in trees:
-                    out = Path(tmp) / f"{label}-{i}"
-                    for name, argv in _commands(out).items():
+                for label, tree, cached, again, extra in trees:
+                    out = same if again else Path(tmp) / f"{label}-{i}"
+                    for name, argv in _commands(out, *extra).items():
                         seconds = _time(tree, argv, layers=tree / "layers", cache=cached)
                         times.setdefault((name, label), []).append(seconds)
             print(f"baseline {args.baseline} vs current, median of {args.repeat} "
-                  "(wall seconds, fresh process; current: routing cache off; warm: routing "
-                  "cache filled by an earlier process)")
+                  "(wall seconds, fresh process; current: cache off; warm: cache filled by "
+                  "an earlier process, computing; reused: an identical earlier command)")
             print(f"{'command':10} {'baseline':>9} {'current':>9} {'ratio':>7} "
-                  f"{'warm':>9} {'ratio':>7}")
+                  f"{'warm':>9} {'ratio':>7} {'reused':>9} {'ratio':>7}")
             for name in _commands(Path(tmp)):
                 b = statistics.median(times[(name, "baseline")])
-                c = statistics.median(times[(name, "current")])
-                w = statistics.median(times[(name, "warm")])
-                print(f"{name:10} {b:9.2f} {c:9.2f} {b / c:6.2f}× {w:9.2f} {b / w:6.2f}×")
-            for label in ("current", "warm"):
-                print(f"run outputs, {label}:", _same(Path(tmp) / "baseline-0" / "run",
-                                                      Path(tmp) / f"{label}-0" / "run"))
+                row = f"{name:10} {b:9.2f}"
+                for label in ("current", "warm", "reused"):
+                    t = statistics.median(times[(name, label)])
+                    row += f" {t:9.2f} {b / t:6.2f}×"
+                print(row)
+            ref = Path(tmp) / "current-0" / "run"
+            print("run outputs, baseline vs current:", _same(Path(tmp) / "baseline-0" / "run",
+                                                             ref), "(the recipe gained targets)")
+            for label, folder in (("warm", Path(tmp) / "warm-0" / "run"),
+                                  ("reused", same / "run")):
+                print(f"run outputs, current vs {label}:", _same(ref, folder))
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
                            check=False)
