@@ -12,8 +12,11 @@ way: by content, never by time stamps.
 * **Key.** A SHA-256 of the command, its options (paths made absolute, the evaluation date
   resolved), the recipe file's bytes, the current folder, the ``GEOPLAN_*``, ``GDAL_*``,
   ``OGR_*``, ``CPL_*`` and ``PROJ_*`` environment variables, the bytes of every file of the
-  geoplan package and the names (with versions) of the installed distributions. Any change
-  misses.
+  geoplan package, the names (with versions) of the installed distributions and any
+  indicator registered in the process by code outside geoplan (its module file's SHA-256 and
+  the function object). Any change misses. (Code that replaces geoplan's own functions in a
+  running process is not seen: such a caller passes ``--recompute`` or sets
+  ``GEOPLAN_CACHE=off``, as geoplan's tests do.)
 * **Inputs.** The record lists every input file with its kind and SHA-256 (or that it did
   not exist), every file of the bundle folder and the folder's listing (a file added beside
   a layer counts), and the folder the bundle name resolved to; :func:`find` checks each one
@@ -102,6 +105,26 @@ def _distributions() -> list[str]:
     return sorted(names)
 
 
+def _foreign_indicators() -> list[list[str]]:
+    """Indicators registered in this process by code outside geoplan (a plugin, a script
+    calling the CLI in-process): name, module, function and the module file's SHA-256, so
+    that other indicator code under the same name misses. Nothing when the registry is not
+    imported yet (a fresh ``geoplan`` process has registered nothing else)."""
+    registry = sys.modules.get("geoplan.analyses.registry")
+    if registry is None:
+        return []
+    rows = []
+    for name, spec in sorted(getattr(registry, "_REGISTRY", {}).items()):
+        module = str(getattr(spec.func, "__module__", ""))
+        if module.startswith("geoplan."):
+            continue
+        source = getattr(sys.modules.get(module), "__file__", None)
+        digest = _state(Path(source)) if source else "no file"
+        rows.append([name, module, str(getattr(spec.func, "__qualname__", "")), digest,
+                     str(id(spec.func))])
+    return rows
+
+
 def run_key(command: str, options: Mapping[str, Any]) -> str | None:
     """The key of a command line's record, or ``None`` when the cache is off.
 
@@ -126,6 +149,7 @@ def run_key(command: str, options: Mapping[str, Any]) -> str | None:
         "code": _code_digest(), "python": sys.version,
         "executable": sys.executable, "distributions": _distributions(),
         "cwd": str(Path.cwd()), "environment": environment,
+        "indicators": _foreign_indicators(),
     }
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -413,6 +437,11 @@ def remember(command: str, key: str | None, *, folder: Path, before: Mapping[str
     if input_states(before) != dict(before):
         logger.info("not stored for reuse: the run changed a file it read")
         return False
+    kept = [str(f) for f in folders]
+    inside = [f for f in kept if root.absolute().is_relative_to(Path(f).absolute())]
+    if inside:  # the cache folder inside the bundle: storing would change an input
+        logger.info("not stored for reuse: the cache folder %s is inside %s", root, inside[0])
+        return False
     try:
         blobs = root / "blobs"
         blobs.mkdir(parents=True, exist_ok=True)
@@ -424,7 +453,7 @@ def remember(command: str, key: str | None, *, folder: Path, before: Mapping[str
                     shutil.copyfile(path, tmp)
         data = {"format": _FORMAT, "command": command, "folder": str(Path(folder).absolute()),
                 "inputs": dict(before), "protected": [str(Path(p).absolute()) for p in protected],
-                "folders": [str(f) for f in folders],
+                "folders": kept,
                 "checks": [[str(Path(c).absolute()), f] for c, f in checks],
                 "bundle": [bundle[0], str(Path(bundle[1]).resolve())], "outputs": digests,
                 "record": dict(record), "printed": dict(printed)}

@@ -12,6 +12,7 @@ import shapely
 from pyproj import CRS
 
 from geoplan import _cache
+from geoplan._clip import clip_pairs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -169,10 +170,13 @@ def spread_by_raster(table: pd.DataFrame, units: gpd.GeoDataFrame, covered: Any,
            CRS.from_user_input(crs).to_wkt())
 
     def sums() -> dict[str, np.ndarray]:
-        pieces = shapely.intersection(geoms, covered) if not shapely.is_empty(covered) \
-            else np.array([shapely.Polygon()] * len(geoms), dtype=object)
+        # each unit clipped by the covered parts it meets (a spatial index), the grid's sums
+        # over the pieces added up per unit (the parts are disjoint)
+        index, pieces = clip_pairs(geoms, covered)
         whole = _WHOLE.get(key, lambda: zonal_sums(raster, geoms, crs))
-        return {"whole": whole, "part": zonal_sums(raster, pieces, crs)}
+        part = np.bincount(index, weights=zonal_sums(raster, pieces, crs),
+                           minlength=len(geoms)) if len(pieces) else np.zeros(len(geoms))
+        return {"whole": whole, "part": part}
 
     # the same grid, units and covered area (another process, date or indicator): read back
     found = _cache.persisted("raster-sums", (*key, _cache.geoms_digest(covered)), sums,

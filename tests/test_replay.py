@@ -302,3 +302,30 @@ def test_a_reused_monitor_obeys_the_report_rules(setup: dict[str, Path],
     assert "report.md" in err
     assert "geoplan never replaces files it did not write" in err
     assert (report / "report.md").read_bytes() == mine
+
+
+def test_other_indicator_code_under_the_same_name_computes(
+        setup: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from geoplan.analyses import registry
+    from tests import test_recipes
+
+    s = setup
+    assert main(_args(s)) == 0
+    assert not _computes(s, monkeypatch)
+
+    def doubled(*args: Any, **kwargs: Any) -> Any:  # SYNTHETIC: another t_rail_km
+        return test_recipes._t_rail_km(*args, **kwargs)
+
+    spec = registry._REGISTRY["t_rail_km"]
+    monkeypatch.setitem(registry._REGISTRY, "t_rail_km", type(spec)(
+        spec.name, doubled, spec.unit, spec.layers, spec.scopes, spec.description))
+    assert _computes(s, monkeypatch)
+
+
+def test_a_cache_inside_the_bundle_is_never_written_by_reuse(
+        setup: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    s = setup
+    monkeypatch.setenv("GEOPLAN_CACHE", str(s["bundle"] / "cache"))
+    assert main(_args(s)) == 0
+    assert not (s["bundle"] / "cache" / "replay").exists()
+    assert _computes(s, monkeypatch)
