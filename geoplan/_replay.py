@@ -270,7 +270,8 @@ def _drop(entry: Path, why: str) -> None:
         entry.unlink()
 
 
-def find(command: str, key: str | None, *, allowed: Callable[[str], bool]) -> Replay | None:
+def find(command: str, key: str | None, *, allowed: Callable[[str], bool],
+         shows: Callable[[dict[str, Any]], Any] = lambda printed: None) -> Replay | None:
     """The stored run of ``key`` if every input still has its recorded state, else ``None``.
 
     Parameters
@@ -282,6 +283,10 @@ def find(command: str, key: str | None, *, allowed: Callable[[str], bool]) -> Re
     allowed
         Whether a name (relative to the output folder) is one the command writes: a record
         naming another file is damaged.
+    shows
+        Builds what the command prints from the record's ``printed`` (before anything is
+        written): a record it cannot show (``KeyError``, ``TypeError``, ``ValueError``) is
+        damaged.
 
     Returns
     -------
@@ -305,9 +310,13 @@ def find(command: str, key: str | None, *, allowed: Callable[[str], bool]) -> Re
                         [(str(c), bool(f)) for c, f in data["checks"]],
                         dict(data["outputs"]), dict(data["record"]), dict(data["printed"]))
         bundle_arg, bundle_dir = str(data["bundle"][0]), str(data["bundle"][1])
+        said = [[str(n), int(level), str(m)] for n, level, m in replay.printed.get("said", [])]
         ok = (data["format"] == _FORMAT and data["command"] == command
-              and all(map(allowed, replay.outputs)) and replay.folder.is_absolute())
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+              and all(map(allowed, replay.outputs)) and replay.folder.is_absolute()
+              and bool(replay.protected) and set(replay.protected) <= set(replay.inputs)
+              and len(said) == len(replay.printed.get("said", [])))
+        shows(replay.printed)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         _drop(entry, f"not a record: {exc!r}")
         return None
     if not ok:
@@ -330,6 +339,14 @@ def _copy_checked(source: Path, target: Path, digest: str) -> None:
     if h.hexdigest() != digest:
         message = f"{source} does not hold the bytes recorded for {target.name}"
         raise ValueError(message)
+
+
+def _holds(path: Path, digest: str) -> bool:
+    """Whether ``path`` is a regular file holding the bytes of SHA-256 ``digest``."""
+    try:
+        return path.is_file() and not path.is_symlink() and sha256_file(path) == digest
+    except OSError:
+        return False
 
 
 def restore(replay: Replay, *, prefix: str,
@@ -369,13 +386,16 @@ def restore(replay: Replay, *, prefix: str,
         for path, is_folder in replay.checks:  # e.g. the history a computed run checks too
             check_output(path, folder=bool(is_folder))
         with staging_dir(replay.folder, prefix=prefix) as stage:
-            try:
-                for name, digest in replay.outputs.items():
-                    (stage / name).parent.mkdir(parents=True, exist_ok=True)
-                    _copy_checked(root / "blobs" / digest, stage / name, digest)
-            except (OSError, ValueError) as exc:
-                _drop(replay.entry, str(exc))
-                return None
+            for name, digest in replay.outputs.items():
+                (stage / name).parent.mkdir(parents=True, exist_ok=True)
+                blob = root / "blobs" / digest
+                try:
+                    _copy_checked(blob, stage / name, digest)
+                except (FileNotFoundError, ValueError) as exc:  # damaged, not a full disk
+                    with contextlib.suppress(OSError):
+                        blob.unlink()
+                    _drop(replay.entry, str(exc))
+                    return None
             return commit(stage, list(replay.outputs))
 
 
@@ -448,7 +468,9 @@ def remember(command: str, key: str | None, *, folder: Path, before: Mapping[str
         digests: dict[str, str] = {}
         for name, path in outputs.items():
             digest = digests[name] = sha256_file(path)
-            if not (blobs / digest).is_file():
+            if not _holds(blobs / digest, digest):  # missing or damaged: written anew
+                with contextlib.suppress(OSError):
+                    (blobs / digest).unlink()
                 with atomic_path(blobs / digest) as tmp:
                     shutil.copyfile(path, tmp)
         data = {"format": _FORMAT, "command": command, "folder": str(Path(folder).absolute()),

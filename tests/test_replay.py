@@ -153,13 +153,17 @@ def test_damaged_records_and_files_are_reported_and_computed(
     assert _computes(s, monkeypatch)
     assert "removing the damaged reuse record" in capsys.readouterr().err
     assert {n: (s["out"] / n).read_bytes() for n in OUTPUTS} == before  # nothing half-written
-    assert main(_args(s)) == 0  # computed again and stored
+    assert main(_args(s)) == 0  # computed again and stored, the damaged file written anew
+    assert not _computes(s, monkeypatch)
     entry = next((s["cache"] / "replay").glob("*.json"))
-    entry.write_text("{not json", encoding="utf-8")
-    capsys.readouterr()
-    assert _computes(s, monkeypatch)
-    assert "removing the damaged reuse record" in capsys.readouterr().err
-    assert not entry.exists()
+    good = entry.read_text(encoding="utf-8")
+    for damage in ("{not json", good.replace('"out":', '"gone":'),
+                   good.replace('"status":', '"unknown":')):
+        entry.write_text(damage, encoding="utf-8")  # what it printed can no longer be shown
+        capsys.readouterr()
+        assert _computes(s, monkeypatch)  # before anything is written, no traceback
+        assert "removing the damaged reuse record" in capsys.readouterr().err
+        assert not entry.exists()
 
 
 def test_a_reused_run_obeys_the_output_rules(setup: dict[str, Path],
@@ -329,3 +333,28 @@ def test_a_cache_inside_the_bundle_is_never_written_by_reuse(
     assert main(_args(s)) == 0
     assert not (s["bundle"] / "cache" / "replay").exists()
     assert _computes(s, monkeypatch)
+
+
+def test_an_input_edited_while_the_run_reads_is_never_stored(
+        setup: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    import geoplan.layers
+
+    s = setup
+    stats = s["recipe"].parent / "stats.csv"
+    stats.write_text("id,value,date,source,note\ns.housing,20,2025-01-01,SYNTHETIC A,\n",
+                     encoding="utf-8")
+    real = geoplan.layers.load_bundle
+
+    def load_then_edit(*args: Any, **kwargs: Any) -> Any:
+        bundle = real(*args, **kwargs)  # the statistics file was read just before
+        stats.write_text("id,value,date,source,note\ns.housing,45,2025-01-01,SYNTHETIC B,\n",
+                         encoding="utf-8")
+        return bundle
+
+    extra = ("--statistics", str(stats))
+    with monkeypatch.context() as m:
+        m.setattr(geoplan.layers, "load_bundle", load_then_edit)
+        assert main(_args(s, *extra)) == 0  # computed on 20
+    assert "SYNTHETIC A" in (s["out"] / "scorecard.csv").read_text(encoding="utf-8")
+    assert not list((s["cache"] / "replay").glob("*.json"))  # its inputs changed meanwhile
+    assert _computes(s, monkeypatch, *extra)  # on 45, never 20's outputs again

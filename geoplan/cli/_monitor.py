@@ -24,6 +24,7 @@ from geoplan.cli._common import (
     parse_date,
 )
 from geoplan.io import check_name, commit_staged
+from geoplan.layers._where import MANIFEST_NAME, bundle_location
 from geoplan.provenance import input_paths, recorded_names, write_merged_record
 
 if TYPE_CHECKING:
@@ -63,17 +64,29 @@ def _report(result: MonitorResult) -> dict[str, Any]:
             "history": str(result.history_path)}
 
 
-def _show(report: dict[str, Any], *, outputs: dict[str, Path], appended: int,
-          seconds: float | None) -> None:
-    """Print a monitor's :func:`_report` (data-derived text escaped) and what it wrote;
-    ``seconds`` ``None``: the outputs of an identical earlier run were reused."""
+def _table(report: dict[str, Any]) -> Table:
+    """The progress table of a monitor's :func:`_report` (data-derived text escaped);
+    ``KeyError``/``TypeError``/``ValueError`` for a report that is not one."""
     table = Table("target", "baseline", "latest", "on the path", "target value", "progress",
                   title=escape(str(report["title"])), show_lines=False)
     for key, baseline, latest, path, goal, status, label in report["rows"]:
         table.add_row(escape(str(key)), escape(str(baseline)), escape(str(latest)),
                       escape(str(path)), escape(str(goal)),
                       f"[{STATUS_STYLES.get(str(status), 'white')}]{escape(str(label))}[/]")
-    console.print(table)
+    return table
+
+
+def _shown(printed: dict[str, Any]) -> None:
+    """Check that a reuse record's ``printed`` can be shown (before anything is written)."""
+    _table(printed)
+    int(printed["dates"]), str(printed["history"])
+
+
+def _show(report: dict[str, Any], *, outputs: dict[str, Path], appended: int,
+          seconds: float | None) -> None:
+    """Print a monitor's :func:`_report` and what it wrote; ``seconds`` ``None``: the
+    outputs of an identical earlier run were reused."""
+    console.print(_table(report))
     done = (f"evaluated {report['dates']} date(s) in {seconds:.1f} s" if seconds is not None
             else "reused the outputs of an identical earlier run (same inputs, options and "
                  "geoplan; --recompute computes them again)")
@@ -151,7 +164,8 @@ def monitor_command(
         "today": date.today().isoformat(),  # dates after today are never evaluated
         "log_level": level,
     }) if level >= logging.WARNING else None
-    replay = None if recompute else _replay.find("monitor", key, allowed=_report_file)
+    replay = None if recompute else _replay.find("monitor", key, allowed=_report_file,
+                                                 shows=_shown)
     if replay is not None:
         def commit(stage: Path, produced: list[str]) -> dict[str, Path]:
             assert replay is not None
@@ -172,6 +186,10 @@ def monitor_command(
     from geoplan.monitor.history import HISTORY_NAME, lock_path
     from geoplan.workflows.monitor import MONITOR_DIR, monitor_recipe
 
+    # the manifest's state before it is read (statistics and history are read later)
+    where = bundle_location(parsed.bundle)
+    early = _replay.input_states([where / MANIFEST_NAME]) \
+        if key is not None and where is not None else {}
     the_bundle = load_bundle(parsed.bundle)
     folder = out if out is not None else Path("maps") / check_name(
         parsed.id, option=f"{parsed.path or 'recipe'}: key id", inside="maps/ (or pass --out)")
@@ -180,7 +198,7 @@ def monitor_command(
     inputs = input_paths(parsed.path, the_bundle, statistics=stats)
     # every file of the bundle folder, listed ones or not (a Shapefile's .dbf, a .prj)
     around = sorted(p for p in the_bundle.path.rglob("*") if p not in inputs)
-    before = _replay.input_states([*inputs, the_bundle.path, *around, history]) \
+    before = {**_replay.input_states([*inputs, the_bundle.path, *around, history]), **early} \
         if key is not None else {}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=console.quiet) as bar, \

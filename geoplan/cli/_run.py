@@ -26,6 +26,7 @@ from geoplan.cli._common import (
 )
 from geoplan.errors import OutputError
 from geoplan.io import check_name, check_output
+from geoplan.layers._where import MANIFEST_NAME, bundle_location
 from geoplan.provenance import OUTPUT_FILES, commit_outputs, input_paths
 
 if TYPE_CHECKING:
@@ -65,8 +66,9 @@ def _report(result: RunResult) -> dict[str, Any]:
             "as_of": result.as_of.isoformat()}
 
 
-def _show(report: dict[str, Any], *, out: Path | None, outputs: Iterable[str]) -> None:
-    """Print a run's :func:`_report` (every data-derived text escaped) and what it wrote."""
+def _table(report: dict[str, Any]) -> tuple[Table, str]:
+    """The scorecard table and summary line of a run's :func:`_report` (every data-derived
+    text escaped); ``KeyError``/``TypeError`` for a report that is not one."""
     table = Table("target", "value", "target value", "status", "gap", "year", "source",
                   show_lines=True, title=escape(str(report["title"])))
     for row in report["rows"]:
@@ -75,10 +77,22 @@ def _show(report: dict[str, Any], *, out: Path | None, outputs: Iterable[str]) -
                       escape(str(row["goal"])), f"[{style}]{escape(str(row['label']))}[/]",
                       escape(str(row["gap"])), escape(str(row["year"])),
                       escape(str(row["source"])))
+    return table, escape(str(report["summary"]))
+
+
+def _show(report: dict[str, Any], *, out: Path | None, outputs: Iterable[str]) -> None:
+    """Print a run's :func:`_report` and what it wrote."""
+    table, summary = _table(report)
     console.print(table)
-    console.print(escape(str(report["summary"])))
+    console.print(summary)
     if out is not None:
         console.print(f"wrote {escape(', '.join(sorted(outputs)))} to {escape(str(out))}")
+
+
+def _shown(printed: dict[str, Any]) -> None:
+    """Check that a reuse record's ``printed`` can be shown (before anything is written)."""
+    _table(printed)
+    str(printed["out"]), str(printed["history"])
 
 
 def _snapshot_not_added(exc: OutputError, result: RunResult, history: Path) -> OutputError:
@@ -158,7 +172,7 @@ def run_command(
         # --quiet logs no warnings to say again; --verbose asks to see the computation
         "log_level": level,
     }) if level >= logging.WARNING else None
-    replay = None if recompute else _replay.find("run", key,
+    replay = None if recompute else _replay.find("run", key, shows=_shown,
                                                  allowed=OUTPUT_FILES.__contains__)
     if replay is not None:
         started = datetime.now(UTC)
@@ -195,6 +209,12 @@ def run_command(
     )
     from geoplan.workflows.run import protected_inputs, run_recipe
 
+    # the state of each input before it is read (a file edited meanwhile is never stored
+    # with the outputs of its earlier bytes); the recipe's is in the key
+    where = bundle_location(bundle if bundle is not None else parsed.bundle)
+    early = _replay.input_states(
+        [*([statistics] if statistics is not None else []),
+         *([where / MANIFEST_NAME] if where is not None else [])]) if key is not None else {}
     if statistics is not None:  # every row checked before anything is computed
         parsed = read_reported_statistics(statistics, parsed)
     the_bundle = load_bundle(bundle if bundle is not None else parsed.bundle)
@@ -209,14 +229,16 @@ def run_command(
             check_output(folder, folder=True)
             for path in (folder / HISTORY_NAME, lock_path(folder / HISTORY_NAME)):
                 check_output(path)
+        if key is not None:
+            early.update(_replay.input_states([folder / HISTORY_NAME]))
         read_history(folder / HISTORY_NAME, recipe_id=parsed.id, units=goal_units(parsed))
     history = folder / HISTORY_NAME
     checks = [(history, False), (lock_path(history), False)] if snapshot else []
     inputs = input_paths(parsed.path, the_bundle, statistics=parsed.statistics_files)
     # every file of the bundle folder, listed ones or not (a Shapefile's .dbf, a .prj)
     around = sorted(p for p in the_bundle.path.rglob("*") if p not in inputs)
-    before = _replay.input_states(
-        [*inputs, the_bundle.path, *around, *([history] if snapshot else [])]) \
+    before = {**_replay.input_states(
+        [*inputs, the_bundle.path, *around, *([history] if snapshot else [])]), **early} \
         if key is not None else {}
     total = len(parsed.targets) + len(parsed.statistics)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
