@@ -125,8 +125,9 @@ def _foreign_indicators() -> list[list[str]]:
     return rows
 
 
-def run_key(command: str, options: Mapping[str, Any]) -> str | None:
-    """The key of a command line's record, or ``None`` when the cache is off.
+def run_key(command: str, options: Mapping[str, Any], *, recipe: Path) -> str | None:
+    """The key of a command line's record, or ``None`` when there is no reuse: the cache is
+    off, or geoplan logs below warnings (``--verbose`` asks to see the computation).
 
     Parameters
     ----------
@@ -134,14 +135,21 @@ def run_key(command: str, options: Mapping[str, Any]) -> str | None:
         The command (``"run"``).
     options
         Everything else the command was given, JSON-serialisable: paths absolute, the
-        evaluation date resolved, the digest of the recipe file.
+        evaluation date resolved.
+    recipe
+        The recipe file: its absolute path and state (:func:`input_states`, read before it
+        is parsed) join the key, as does the log level (``--quiet`` logs no warnings to say
+        again).
 
     Returns
     -------
     str or None
     """
-    if cache_dir() is None:
+    level = logging.getLogger("geoplan").getEffectiveLevel()
+    if cache_dir() is None or level < logging.WARNING:
         return None
+    options = {**options, "recipe": str(recipe.absolute()),
+               "recipe_state": input_states([recipe]), "log_level": level}
     environment = {k: v for k, v in os.environ.items()  # geoplan's and GDAL's/PROJ's settings
                    if k.startswith(_ENVIRONMENT) and k != "GEOPLAN_CACHE"}
     payload = {
@@ -190,19 +198,27 @@ def _state(path: Path) -> str:
         return f"unreadable: {exc.strerror}"
 
 
-def input_states(paths: Iterable[str | os.PathLike[str]]) -> dict[str, str]:
+def input_states(paths: Iterable[str | os.PathLike[str]], *,
+                 folders: Iterable[str | os.PathLike[str]] = ()) -> dict[str, str]:
     """Absolute path → state (:func:`_state`) of each input file, read now.
 
     Parameters
     ----------
     paths
         The input files of a command (some may not exist).
+    folders
+        Input folders (a bundle's): the folder's listing and every file below it, listed in
+        a manifest or not (a Shapefile's ``.dbf``, a ``.prj``).
 
     Returns
     -------
     dict
     """
-    return {str(Path(p).absolute()): _state(Path(p).absolute()) for p in paths}
+    files = [Path(p).absolute() for p in paths]
+    for folder in folders:
+        below = sorted(Path(folder).absolute().rglob("*"))
+        files += [Path(folder).absolute(), *(p for p in below if p not in files)]
+    return {str(p): _state(p) for p in files}
 
 
 @dataclass(frozen=True)

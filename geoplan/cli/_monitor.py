@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 from datetime import date
 from pathlib import Path
@@ -155,15 +154,12 @@ def monitor_command(
     base = parse_date(baseline, option="--baseline")
     from geoplan import _replay  # (numpy: never for --help)
 
-    level = logging.getLogger("geoplan").getEffectiveLevel()
     key = _replay.run_key("monitor", {
-        "recipe": str(recipe.absolute()), "recipe_state": _replay.input_states([recipe]),
         "period": period, "from": start, "to": end, "review": review, "baseline": baseline,
         "out": None if out is None else str(out.absolute()), "lang": lang, "tiles": tiles,
         "statistics": None if statistics is None else str(statistics.absolute()),
         "today": date.today().isoformat(),  # dates after today are never evaluated
-        "log_level": level,
-    }) if level >= logging.WARNING else None
+    }, recipe=recipe)
     replay = None if recompute else _replay.find("monitor", key, allowed=_report_file,
                                                  shows=_shown)
     if replay is not None:
@@ -196,10 +192,8 @@ def monitor_command(
     history = folder / HISTORY_NAME
     stats = [*parsed.statistics_files, *([statistics] if statistics is not None else [])]
     inputs = input_paths(parsed.path, the_bundle, statistics=stats)
-    # every file of the bundle folder, listed ones or not (a Shapefile's .dbf, a .prj)
-    around = sorted(p for p in the_bundle.path.rglob("*") if p not in inputs)
-    before = {**_replay.input_states([*inputs, the_bundle.path, *around, history]), **early} \
-        if key is not None else {}
+    before = {**_replay.input_states([*inputs, history], folders=[the_bundle.path]),
+              **early} if key is not None else {}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=console.quiet) as bar, \
             _replay.recorded_warnings() as said:

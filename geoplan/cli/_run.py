@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -162,16 +161,12 @@ def run_command(
     from geoplan import _replay  # (numpy: never for --help)
 
     when = when if when is not None else date.today()  # one date for the key and the run
-    level = logging.getLogger("geoplan").getEffectiveLevel()
     key = _replay.run_key("run", {
-        "recipe": str(recipe.absolute()), "recipe_state": _replay.input_states([recipe]),
         "out": None if out is None else str(out.absolute()), "as_of": when.isoformat(),
         "lang": lang, "tiles": tiles, "classes": classes, "bundle": bundle,
         "snapshot": snapshot,
         "statistics": None if statistics is None else str(statistics.absolute()),
-        # --quiet logs no warnings to say again; --verbose asks to see the computation
-        "log_level": level,
-    }) if level >= logging.WARNING else None
+    }, recipe=recipe)
     replay = None if recompute else _replay.find("run", key, shows=_shown,
                                                  allowed=OUTPUT_FILES.__contains__)
     if replay is not None:
@@ -211,34 +206,33 @@ def run_command(
 
     # the state of each input before it is read (a file edited meanwhile is never stored
     # with the outputs of its earlier bytes); the recipe's is in the key
-    where = bundle_location(bundle if bundle is not None else parsed.bundle)
+    bundle_arg = bundle if bundle is not None else parsed.bundle
+    where = bundle_location(bundle_arg)
     early = _replay.input_states(
         [*([statistics] if statistics is not None else []),
          *([where / MANIFEST_NAME] if where is not None else [])]) if key is not None else {}
     if statistics is not None:  # every row checked before anything is computed
         parsed = read_reported_statistics(statistics, parsed)
-    the_bundle = load_bundle(bundle if bundle is not None else parsed.bundle)
+    the_bundle = load_bundle(bundle_arg)
     # another bundle's results (and history) never share the recipe's default folder
     default = parsed.id if bundle is None else f"{parsed.id}--{the_bundle.name}"
     folder = out if out is not None else Path("maps") / check_name(
         default, option=f"{parsed.path or 'recipe'}: key id", inside="maps/ (or pass --out)")
+    history = folder / HISTORY_NAME
     if snapshot:  # a history or lock that may not be written (an input, even as a hard
         # link: compared with the inputs registered), or a broken history, stops the run
         # before any output is written
         with protected_inputs(parsed, the_bundle):
             check_output(folder, folder=True)
-            for path in (folder / HISTORY_NAME, lock_path(folder / HISTORY_NAME)):
+            for path in (history, lock_path(history)):
                 check_output(path)
         if key is not None:
-            early.update(_replay.input_states([folder / HISTORY_NAME]))
-        read_history(folder / HISTORY_NAME, recipe_id=parsed.id, units=goal_units(parsed))
-    history = folder / HISTORY_NAME
+            early.update(_replay.input_states([history]))
+        read_history(history, recipe_id=parsed.id, units=goal_units(parsed))
     checks = [(history, False), (lock_path(history), False)] if snapshot else []
     inputs = input_paths(parsed.path, the_bundle, statistics=parsed.statistics_files)
-    # every file of the bundle folder, listed ones or not (a Shapefile's .dbf, a .prj)
-    around = sorted(p for p in the_bundle.path.rglob("*") if p not in inputs)
-    before = {**_replay.input_states(
-        [*inputs, the_bundle.path, *around, *([history] if snapshot else [])]), **early} \
+    before = {**_replay.input_states([*inputs, *([history] if snapshot else [])],
+                                     folders=[the_bundle.path]), **early} \
         if key is not None else {}
     total = len(parsed.targets) + len(parsed.statistics)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -271,7 +265,7 @@ def run_command(
         _replay.remember(
             "run", key, folder=folder, before=before, protected=inputs,
             folders=[the_bundle.path],
-            bundle=(bundle if bundle is not None else parsed.bundle, the_bundle.path),
+            bundle=(bundle_arg, the_bundle.path),
             checks=checks, record=record,
             printed={**report, "out": str(folder), "history": str(history), "said": said},
             outputs={n: p for n, p in result.outputs.items() if n != "provenance.json"})
