@@ -42,19 +42,28 @@ def _args(s: dict[str, Path], *extra: str) -> list[str]:
             "--no-snapshot", *extra]
 
 
-def _forbid_computing(monkeypatch: pytest.MonkeyPatch) -> None:
+def _forbid_computing(monkeypatch: pytest.MonkeyPatch, module: Any = run_module,
+                      name: str = "run_recipe") -> None:
     def computed(*args: Any, **kwargs: Any) -> None:
         raise ComputedError
 
-    monkeypatch.setattr(run_module, "run_recipe", computed)
+    monkeypatch.setattr(module, name, computed)
 
 
-def _computes(s: dict[str, Path], monkeypatch: pytest.MonkeyPatch, *extra: str) -> bool:
-    """Whether ``geoplan run`` with ``extra`` computes (True) or reuses (False)."""
+def _computes(s: dict[str, Path], monkeypatch: pytest.MonkeyPatch, *extra: str,
+              command: str = "run") -> bool:
+    """Whether ``geoplan run`` (or ``monitor``) with ``extra`` computes (True) or reuses."""
+    from geoplan.workflows import monitor as monitor_module
+
     with monkeypatch.context() as m:
-        _forbid_computing(m)
+        if command == "run":
+            _forbid_computing(m)
+            argv = _args(s, *extra)
+        else:
+            _forbid_computing(m, monitor_module, "monitor_recipe")
+            argv = _monitor_args(s, *extra)
         try:
-            code = main(_args(s, *extra))
+            code = main(argv)
         except ComputedError:
             return True
     assert code == 0
@@ -248,22 +257,6 @@ def _monitor_args(s: dict[str, Path], *extra: str) -> list[str]:
             "--from", "2024-01-01", "--to", "2026-06-30", *extra]
 
 
-def _monitor_computes(s: dict[str, Path], monkeypatch: pytest.MonkeyPatch, *extra: str) -> bool:
-    from geoplan.workflows import monitor as monitor_module
-
-    def computed(*args: Any, **kwargs: Any) -> None:
-        raise ComputedError
-
-    with monkeypatch.context() as m:
-        m.setattr(monitor_module, "monitor_recipe", computed)
-        try:
-            code = main(_monitor_args(s, *extra))
-        except ComputedError:
-            return True
-    assert code == 0
-    return False
-
-
 def _files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes()
             for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -280,15 +273,15 @@ def test_identical_monitor_reuses_its_report(setup: dict[str, Path],
     assert "monitor/report.md" in files
     assert any(n.startswith("monitor/charts/") for n in files)
     capsys.readouterr()
-    assert not _monitor_computes(s, monkeypatch)
+    assert not _computes(s, monkeypatch, command="monitor")
     printed = " ".join(capsys.readouterr().out.split())
     assert "reused the outputs of an identical earlier run" in printed
     assert "0 row(s) recorded in" in printed
     assert _files(s["out"]) == files  # report, charts, map, record and history: same bytes
-    assert _monitor_computes(s, monkeypatch, "--lang", "en")
-    assert _monitor_computes(s, monkeypatch, "--recompute")
+    assert _computes(s, monkeypatch, "--lang", "en", command="monitor")
+    assert _computes(s, monkeypatch, "--recompute", command="monitor")
     (s["bundle"] / "notes.txt").write_text("SYNTHETIC", encoding="utf-8")
-    assert _monitor_computes(s, monkeypatch)
+    assert _computes(s, monkeypatch, command="monitor")
 
 
 def test_a_reused_monitor_obeys_the_report_rules(setup: dict[str, Path],
